@@ -1,0 +1,1 @@
+"""Earshot's daemon, store, pipeline and router."""

@@ -1,0 +1,167 @@
+"""Loads config.yaml once at start-up and validates it, naming the YAML path of any error."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError
+
+from bot.errors import ConfigError
+from bot.routing.settings import RoutingSettings
+from bot.settings_base import Section
+from classifiers.settings import ClassifierSettings
+from connectors.settings import ConnectorsSettings
+
+DEFAULT_CONFIG = Path("config.yaml")
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class BrandSettings(Section):
+    """`brand:` — whose complaints we listen for."""
+
+    name: str = Field(min_length=1)
+    handles: list[str] = Field(default_factory=list)  # the brand's own accounts, without '@'
+
+
+class DatabaseSettings(Section):
+    """`database:` — SQLite by default; EARSHOT_DATABASE_URL overrides `url`."""
+
+    url: str = "sqlite:///data/earshot.db"
+
+
+class LoggingSettings(Section):
+    """`logging:` — human lines or one JSON object per line."""
+
+    format: Literal["human", "json"] = "human"
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class PipelineSettings(Section):
+    """`pipeline:` — how often each stage runs and how much it takes at once."""
+
+    batch_size: int = Field(default=256, gt=0)
+    classify_interval_seconds: int = Field(default=5, gt=0)
+    route_interval_seconds: int = Field(default=5, gt=0)
+    deliver_interval_seconds: int = Field(default=5, gt=0)
+
+
+class Config(Section):
+    """The whole of config.yaml."""
+
+    brand: BrandSettings
+    database: DatabaseSettings = DatabaseSettings()
+    logging: LoggingSettings = LoggingSettings()
+    pipeline: PipelineSettings = PipelineSettings()
+    connectors: ConnectorsSettings = ConnectorsSettings()
+    classifier: ClassifierSettings = ClassifierSettings()
+    routing: RoutingSettings = RoutingSettings()
+    # Directory relative paths in the config are resolved against (the config file's own).
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    def resolve(self, path: str | Path) -> Path:
+        """A path from the config, made absolute against the config file's directory."""
+        candidate = Path(path)
+        return candidate if candidate.is_absolute() else self.base_dir / candidate
+
+    @property
+    def database_url(self) -> str:
+        """The database URL, with EARSHOT_DATABASE_URL winning and SQLite paths made absolute."""
+        url = os.environ.get("EARSHOT_DATABASE_URL") or self.database.url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+            url = prefix + str(self.resolve(url[len(prefix):]))
+        return url
+
+
+def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
+    """Read, expand and validate a config file; raise ConfigError with one clear line."""
+    path = Path(path)
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise ConfigError(f"{path}: no such config file") from err
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML: {_one_line(str(err))}") from err
+    if not isinstance(document, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of sections")
+    document = _expand_env(document, ())
+    try:
+        config = Config.model_validate(document)
+    except ValidationError as err:
+        raise ConfigError(f"{path}: {_describe(err)}") from err
+    return config.model_copy(update={"base_dir": path.resolve().parent})
+
+
+def _expand_env(value: Any, where: tuple[str | int, ...]) -> Any:
+    """Replace ${NAME} and ${NAME:-default} in every string, recursively."""
+    if isinstance(value, dict):
+        return {key: _expand_env(item, (*where, key)) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_expand_env(item, (*where, index)) for index, item in enumerate(value)]
+    if not isinstance(value, str):
+        return value
+
+    def substitute(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in os.environ:
+            return os.environ[name]
+        if default is not None:
+            return default
+        raise ConfigError(f"{_dotted(where)}: environment variable {name} is not set")
+
+    return _ENV_REF.sub(substitute, value)
+
+
+def _describe(err: ValidationError) -> str:
+    """The first validation error as `a.b.c: message`, with a hint for unknown keys."""
+    first = err.errors()[0]
+    loc = tuple(first["loc"])
+    if first["type"] == "extra_forbidden":
+        hint = _nearest_key(loc)
+        suffix = f"; did you mean '{hint}'?" if hint else ""
+        return f"{_dotted(loc)}: unknown key{suffix}"
+    if first["type"] == "missing":
+        return f"{_dotted(loc)}: required key is missing"
+    message = first["msg"].removeprefix("Value error, ")
+    more = len(err.errors()) - 1
+    return f"{_dotted(loc)}: {message}" + (f" (and {more} more)" if more else "")
+
+
+def _nearest_key(loc: tuple[Any, ...]) -> str | None:
+    """The valid key closest to the unknown last element of `loc`."""
+    model: Any = Config
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        model = _model_of(field.annotation)
+        if model is None:
+            return None
+    matches = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.5)
+    return matches[0] if matches else None
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation such as `Model` or `list[Model]`."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    return ".".join(f"[{part}]" if isinstance(part, int) else str(part) for part in loc).replace(".[", "[") or "(top)"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

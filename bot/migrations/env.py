@@ -1,0 +1,19 @@
+"""Alembic environment: runs migrations on the connection Earshot hands over."""
+
+from alembic import context
+
+from sqlmodel import SQLModel
+
+import bot.store.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("run migrations through bot.store.migrate, which passes a connection")
+
+context.configure(
+    connection=connection,
+    target_metadata=SQLModel.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+)
+with context.begin_transaction():
+    context.run_migrations()

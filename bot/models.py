@@ -1,0 +1,101 @@
+"""Typed values passed between pipeline stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Literal
+
+Source = Literal["x", "reddit"]
+PostKind = Literal["post", "reply", "comment", "repost", "quote"]
+
+# Dates outside this window are rejected as absurd (X launched in 2006; Reddit in 2005).
+EARLIEST_PLAUSIBLE = datetime(2005, 1, 1, tzinfo=timezone.utc)
+FUTURE_TOLERANCE = timedelta(days=1)
+
+
+def require_aware(name: str, value: datetime) -> None:
+    """Raise ValueError unless `value` is timezone-aware."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware, got {value!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Engagement:
+    """Public metrics of a post at one moment.
+
+    Reddit maps onto the same fields: score -> likes, num_comments -> replies.
+    """
+
+    likes: int = 0
+    reposts: int = 0
+    replies: int = 0
+    quotes: int = 0
+    views: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("likes", "reposts", "replies", "quotes"):
+            if getattr(self, name) < 0 and name != "likes":  # Reddit scores can be negative
+                raise ValueError(f"{name} must be >= 0")
+
+    @property
+    def interactions(self) -> int:
+        """Likes, reposts, replies and quotes together."""
+        return max(self.likes, 0) + self.reposts + self.replies + self.quotes
+
+
+@dataclass(frozen=True, kw_only=True)
+class Post:
+    """One normalised post or comment from X or Reddit."""
+
+    source: Source
+    native_id: str
+    author_handle: str | None  # None when the author is deleted or unknown
+    author_reach: int | None  # followers on X, karma on Reddit; None when unknown
+    text: str
+    url: str
+    created_at: datetime
+    fetched_at: datetime
+    engagement: Engagement = field(default_factory=Engagement)
+    kind: PostKind = "post"
+    parent_id: str | None = None
+    conversation_id: str | None = None
+    language: str | None = None
+    author_id: str | None = None
+    author_verified: bool = False
+    is_deleted: bool = False
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.native_id:
+            raise ValueError("native_id must not be empty")
+        require_aware("created_at", self.created_at)
+        require_aware("fetched_at", self.fetched_at)
+        if self.created_at < EARLIEST_PLAUSIBLE:
+            raise ValueError(f"created_at {self.created_at.isoformat()} is before {EARLIEST_PLAUSIBLE.year}")
+        if self.created_at > self.fetched_at + FUTURE_TOLERANCE:
+            raise ValueError(f"created_at {self.created_at.isoformat()} is in the future")
+        if not self.is_deleted and not self.text.strip():
+            raise ValueError("text must not be empty")
+        if self.author_reach is not None and self.author_reach < 0 and self.source == "x":
+            raise ValueError("author_reach must be >= 0 on X")
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The post's identity in the store: (source, native id)."""
+        return (self.source, self.native_id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class EngagementUpdate:
+    """Fresh metrics for a post already stored, from an engagement re-poll."""
+
+    source: Source
+    native_id: str
+    taken_at: datetime
+    engagement: Engagement
+    author_reach: int | None = None
+    is_deleted: bool = False
+
+    def __post_init__(self) -> None:
+        require_aware("taken_at", self.taken_at)

@@ -1,0 +1,1 @@
+"""Routing: rules, incidents, tickets, alerts and their outbox."""

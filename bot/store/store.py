@@ -1,0 +1,269 @@
+"""The store's operations. Each public method is one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlmodel import Session, col, create_engine, select
+
+from bot.errors import StoreError
+from bot.models import EngagementUpdate, Post
+from bot.store import migrate
+from bot.store.convert import (
+    classification_row, labels_from_row, post_from_row, row_from_post, snapshot_row, update_from_post,
+)
+from bot.store.tables import (
+    STAGE_CLASSIFIED, STAGE_INGESTED, ClassificationRow, EngagementSnapshotRow, PostRow,
+    SourceCursorRow, SourceStateRow,
+)
+from classifiers.base import Labels
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SaveResult:
+    """What one save_batch did."""
+
+    new: int
+    seen_again: int
+    snapshots: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoredPost:
+    """A post with its row id, as the later stages see it."""
+
+    id: int
+    post: Post
+
+
+class Store:
+    """All reads and writes of Earshot's state."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str, *, migrate_schema: bool = True) -> Store:
+        """Connect, and bring the schema up to date; StoreError if the database is unreachable."""
+        engine = _make_engine(url)
+        try:
+            if migrate_schema:
+                migrate.upgrade(engine)
+            else:
+                with engine.connect():
+                    pass
+        except OperationalError as err:
+            raise StoreError(f"cannot reach the database at {engine.url!r}: {_first_line(err)}") from err
+        except SQLAlchemyError as err:
+            raise StoreError(f"cannot prepare the database at {engine.url!r}: {_first_line(err)}") from err
+        return cls(engine)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session committed on success and rolled back on error."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    # --- intake -------------------------------------------------------------------------
+
+    def save_batch(self, source: str, posts: Sequence[Post], next_cursor: dict[str, Any] | None,
+                   *, skipped: int = 0, stage_for: Any = None) -> SaveResult:
+        """Store posts (new ones inserted, known ones snapshotted), then the cursor, atomically.
+
+        `stage_for(post) -> str` picks a new post's first stage; default `ingested`.
+        """
+        now = utcnow()
+        new = seen_again = snapshots = 0
+        with self.session() as session:
+            known = self._known_rows(session, [p.key for p in posts])
+            for post in posts:
+                row = known.get(post.key)
+                if row is None:
+                    row = row_from_post(post, stage_for(post) if stage_for else STAGE_INGESTED, now)
+                    session.add(row)
+                    session.flush()
+                    known[post.key] = row
+                    new += 1
+                else:
+                    seen_again += 1
+                snapshots += self._add_snapshot(session, row, update_from_post(post))
+            if next_cursor is not None:
+                session.merge(SourceCursorRow(source=source, cursor=next_cursor, updated_at=now))
+            self._count_intake(session, source, new, skipped, now)
+        return SaveResult(new=new, seen_again=seen_again, snapshots=snapshots)
+
+    def save_engagement(self, updates: Sequence[EngagementUpdate]) -> int:
+        """Store re-polled metrics of known posts; returns how many snapshots were added."""
+        added = 0
+        with self.session() as session:
+            known = self._known_rows(session, [(u.source, u.native_id) for u in updates])
+            for update in updates:
+                row = known.get((update.source, update.native_id))
+                if row is not None:
+                    added += self._add_snapshot(session, row, update)
+        return added
+
+    def load_cursor(self, source: str) -> dict[str, Any] | None:
+        with self.session() as session:
+            row = session.get(SourceCursorRow, source)
+            return dict(row.cursor) if row else None
+
+    # --- stages -------------------------------------------------------------------------
+
+    def pending(self, stage: str, limit: int) -> list[StoredPost]:
+        """Up to `limit` posts waiting at `stage`, oldest first."""
+        with self.session() as session:
+            rows = session.exec(
+                select(PostRow).where(PostRow.stage == stage).order_by(col(PostRow.id)).limit(limit)
+            ).all()
+            return [StoredPost(id=row.id, post=post_from_row(row)) for row in rows]  # type: ignore[arg-type]
+
+    def save_labels(self, labelled: Sequence[tuple[int, Labels]]) -> None:
+        """Store labels and move their posts to `classified`, in one transaction (idempotent)."""
+        now = utcnow()
+        with self.session() as session:
+            for post_id, labels in labelled:
+                session.merge(classification_row(post_id, labels, now))
+                self._set_stage(session, post_id, STAGE_CLASSIFIED, now)
+
+    def set_stage(self, post_ids: Sequence[int], stage: str) -> None:
+        now = utcnow()
+        with self.session() as session:
+            for post_id in post_ids:
+                self._set_stage(session, post_id, stage, now)
+
+    # --- reads --------------------------------------------------------------------------
+
+    def post(self, post_id: int) -> StoredPost | None:
+        with self.session() as session:
+            row = session.get(PostRow, post_id)
+            return StoredPost(id=row.id, post=post_from_row(row)) if row else None  # type: ignore[arg-type]
+
+    def find_post(self, source: str, native_id: str) -> StoredPost | None:
+        with self.session() as session:
+            row = self._known_rows(session, [(source, native_id)]).get((source, native_id))
+            return StoredPost(id=row.id, post=post_from_row(row)) if row else None  # type: ignore[arg-type]
+
+    def labels(self, post_id: int) -> Labels | None:
+        with self.session() as session:
+            row = session.get(ClassificationRow, post_id)
+            return labels_from_row(row) if row else None
+
+    def snapshots(self, post_id: int) -> list[EngagementSnapshotRow]:
+        with self.session() as session:
+            return list(session.exec(
+                select(EngagementSnapshotRow).where(EngagementSnapshotRow.post_id == post_id)
+                .order_by(col(EngagementSnapshotRow.taken_at))
+            ).all())
+
+    def count_posts(self, stage: str | None = None) -> int:
+        with self.session() as session:
+            query = select(PostRow.id)
+            if stage is not None:
+                query = query.where(PostRow.stage == stage)
+            return len(session.exec(query).all())
+
+    def source_states(self) -> list[SourceStateRow]:
+        with self.session() as session:
+            return list(session.exec(select(SourceStateRow).order_by(col(SourceStateRow.source))).all())
+
+    def source_state(self, source: str) -> SourceStateRow:
+        with self.session() as session:
+            return session.get(SourceStateRow, source) or SourceStateRow(source=source)
+
+    def save_source_state(self, state: SourceStateRow) -> None:
+        with self.session() as session:
+            session.merge(state)
+
+    # --- helpers ------------------------------------------------------------------------
+
+    @staticmethod
+    def _known_rows(session: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], PostRow]:
+        found: dict[tuple[str, str], PostRow] = {}
+        by_source: dict[str, set[str]] = {}
+        for source, native_id in keys:
+            by_source.setdefault(source, set()).add(native_id)
+        for source, ids in by_source.items():
+            rows = session.exec(select(PostRow).where(PostRow.source == source, col(PostRow.native_id).in_(ids)))
+            found.update({(row.source, row.native_id): row for row in rows})
+        return found
+
+    @staticmethod
+    def _add_snapshot(session: Session, row: PostRow, update: EngagementUpdate) -> int:
+        """Record metrics once per (post, moment); the post row keeps the newest."""
+        exists = session.exec(select(EngagementSnapshotRow.id).where(
+            EngagementSnapshotRow.post_id == row.id, EngagementSnapshotRow.taken_at == update.taken_at)).first()
+        if exists is not None:
+            return 0
+        session.add(snapshot_row(row.id, update))  # type: ignore[arg-type]
+        if update.taken_at >= row.fetched_at:
+            e = update.engagement
+            row.likes, row.reposts, row.replies, row.quotes, row.views = e.likes, e.reposts, e.replies, e.quotes, e.views
+            row.fetched_at = update.taken_at
+            if update.author_reach is not None:
+                row.author_reach = update.author_reach
+            row.is_deleted = row.is_deleted or update.is_deleted
+            session.add(row)
+        return 1
+
+    @staticmethod
+    def _set_stage(session: Session, post_id: int, stage: str, now: datetime) -> None:
+        row = session.get(PostRow, post_id)
+        if row is not None:
+            row.stage, row.stage_at = stage, now
+            session.add(row)
+
+    @staticmethod
+    def _count_intake(session: Session, source: str, new: int, skipped: int, now: datetime) -> None:
+        state = session.get(SourceStateRow, source) or SourceStateRow(source=source)
+        today = now.date().isoformat()
+        if state.day != today:
+            state.day, state.posts_today = today, 0
+        state.posts_today += new
+        state.posts_total += new
+        state.skipped_total += skipped
+        session.add(state)
+
+
+def _make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        if url.startswith("sqlite:///") and ":memory:" not in url:
+            from pathlib import Path
+
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, connect_args=_pg_connect_args(url))
+
+
+def _pg_connect_args(url: str) -> dict[str, Any]:
+    return {"connect_timeout": 5} if url.startswith("postgresql") else {}
+
+
+def _first_line(err: Exception) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__

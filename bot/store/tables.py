@@ -1,0 +1,122 @@
+"""Database tables. Every change here needs an Alembic migration in bot/migrations/versions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bot.store.types import UTCDateTime
+
+# A post moves through these stages; each stage's job picks up posts at the stage before.
+STAGE_INGESTED = "ingested"
+STAGE_CLASSIFIED = "classified"
+STAGE_ROUTED = "routed"
+STAGE_SKIPPED = "skipped"  # stored but never routed (deleted, language skipped, ...)
+
+
+def utc_column(nullable: bool = False, index: bool = False) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class PostRow(SQLModel, table=True):
+    """A post or comment, unique on (source, native_id)."""
+
+    __tablename__ = "post"
+    __table_args__ = (
+        UniqueConstraint("source", "native_id", name="uq_post_source_native_id"),
+        Index("ix_post_stage", "stage"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=16)
+    native_id: str = Field(max_length=64)
+    kind: str = Field(default="post", max_length=16)
+    author_handle: str | None = Field(default=None, max_length=128)
+    author_id: str | None = Field(default=None, max_length=64)
+    author_reach: int | None = Field(default=None, sa_type=BigInteger)
+    author_verified: bool = False
+    text: str = Field(sa_type=Text)
+    url: str = Field(sa_type=Text)
+    created_at: datetime = utc_column(index=True)
+    fetched_at: datetime = utc_column()
+    parent_id: str | None = Field(default=None, max_length=64)
+    conversation_id: str | None = Field(default=None, max_length=64)
+    language: str | None = Field(default=None, max_length=16)
+    is_deleted: bool = False
+    likes: int = Field(default=0, sa_type=BigInteger)
+    reposts: int = Field(default=0, sa_type=BigInteger)
+    replies: int = Field(default=0, sa_type=BigInteger)
+    quotes: int = Field(default=0, sa_type=BigInteger)
+    views: int | None = Field(default=None, sa_type=BigInteger)
+    raw: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    stage: str = Field(default=STAGE_INGESTED, max_length=16)
+    stage_at: datetime = utc_column()
+
+
+class EngagementSnapshotRow(SQLModel, table=True):
+    """A post's public metrics at one moment; velocity comes from consecutive snapshots."""
+
+    __tablename__ = "engagement_snapshot"
+    __table_args__ = (UniqueConstraint("post_id", "taken_at", name="uq_snapshot_post_time"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="post.id", index=True)
+    taken_at: datetime = utc_column()
+    likes: int = Field(default=0, sa_type=BigInteger)
+    reposts: int = Field(default=0, sa_type=BigInteger)
+    replies: int = Field(default=0, sa_type=BigInteger)
+    quotes: int = Field(default=0, sa_type=BigInteger)
+    views: int | None = Field(default=None, sa_type=BigInteger)
+    author_reach: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class SourceCursorRow(SQLModel, table=True):
+    """Where a connector resumes; saved in the same transaction as the posts it covers."""
+
+    __tablename__ = "source_cursor"
+
+    source: str = Field(primary_key=True, max_length=64)
+    cursor: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = utc_column()
+
+
+class SourceStateRow(SQLModel, table=True):
+    """A connector's health, shown by `earshot sources`."""
+
+    __tablename__ = "source_state"
+
+    source: str = Field(primary_key=True, max_length=64)
+    status: str = Field(default="ok", max_length=16)  # ok | failing | stopped
+    last_success_at: datetime | None = utc_column(nullable=True)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    last_error_at: datetime | None = utc_column(nullable=True)
+    failing_since: datetime | None = utc_column(nullable=True)
+    day: str = Field(default="", max_length=10)  # UTC date posts_today counts
+    posts_today: int = 0
+    posts_total: int = Field(default=0, sa_type=BigInteger)
+    skipped_total: int = Field(default=0, sa_type=BigInteger)  # corrupt or unusable records
+
+
+class ClassificationRow(SQLModel, table=True):
+    """The classifier's labels for a post, with the model version that produced them."""
+
+    __tablename__ = "classification"
+
+    post_id: int = Field(foreign_key="post.id", primary_key=True)
+    model_version: str = Field(max_length=64)
+    complaint: bool
+    complaint_score: float
+    sentiment: str = Field(max_length=16)
+    sentiment_score: float
+    severity: int
+    severity_score: float
+    urgency: str = Field(max_length=16)
+    urgency_reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    topics: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    language: str | None = Field(default=None, max_length=16)
+    needs_review: bool = False
+    embedding: list[float] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    classified_at: datetime = utc_column()

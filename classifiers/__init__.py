@@ -1,0 +1,1 @@
+"""Classifiers that tag every post: complaint, sentiment, severity, urgency, topics."""

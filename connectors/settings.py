@@ -1,0 +1,91 @@
+"""Config sections for the connectors (`connectors:` in config.yaml)."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+
+from bot.settings_base import Section
+
+
+class BudgetSettings(Section):
+    """A request budget per rolling window, matching the API access tier."""
+
+    requests: int = Field(gt=0)
+    window_seconds: int = Field(gt=0)
+
+
+class ReplaySettings(Section):
+    """The embedded demo source: replays recorded API pages from disk."""
+
+    enabled: bool = True
+    path: str = "data/demo"
+    speed: float = Field(default=0.0, ge=0.0)  # 0 = as fast as possible, 1 = recorded pace, 60 = 60x
+    interval_seconds: int = Field(default=10, gt=0)
+    max_pages_per_tick: int = Field(default=1000, gt=0)
+
+
+class XSettings(Section):
+    """X API v2 through tweepy. The bearer token comes from X_BEARER_TOKEN."""
+
+    enabled: bool = False
+    interval_seconds: int = Field(default=60, gt=0)
+    api_base: str = "https://api.twitter.com"
+    queries: list[str] = Field(default_factory=list)
+    mentions_of: list[str] = Field(default_factory=list)  # brand account handles or ids
+    include_retweets: bool = False
+    include_own_posts: bool = False
+    max_pages_per_tick: int = Field(default=5, gt=0)
+    budget: BudgetSettings = BudgetSettings(requests=450, window_seconds=900)
+
+    @field_validator("api_base")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+
+class RedditSettings(Section):
+    """Reddit through praw, read-only. Credentials come from REDDIT_CLIENT_ID/SECRET."""
+
+    enabled: bool = False
+    interval_seconds: int = Field(default=60, gt=0)
+    api_base: str = "https://oauth.reddit.com"
+    auth_base: str = "https://www.reddit.com"
+    user_agent: str = "earshot/0.1 (complaint monitor)"
+    subreddits: list[str] = Field(default_factory=lambda: ["all"])
+    queries: list[str] = Field(default_factory=list)
+    include_comments: bool = True
+    max_items_per_tick: int = Field(default=100, gt=0)
+    budget: BudgetSettings = BudgetSettings(requests=100, window_seconds=60)
+
+    @field_validator("subreddits")
+    @classmethod
+    def _not_empty(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("api_base", "auth_base")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+
+class EngagementSettings(Section):
+    """Re-polling metrics of complaints still worth watching."""
+
+    enabled: bool = True
+    max_age_hours: float = Field(default=48.0, gt=0)
+    interval_seconds: int = Field(default=300, gt=0)
+
+
+class ConnectorsSettings(Section):
+    """`connectors:` — which sources run and how."""
+
+    replay: ReplaySettings = ReplaySettings()
+    x: XSettings = XSettings()
+    reddit: RedditSettings = RedditSettings()
+    engagement: EngagementSettings = EngagementSettings()
