@@ -79,6 +79,7 @@ class EngagementSettings(Section):
 
     enabled: bool = True
     max_age_hours: float = Field(default=48.0, gt=0)
+    max_posts: int = Field(default=500, gt=0)  # per source per re-poll
     interval_seconds: int = Field(default=300, gt=0)
 
 

@@ -1,1 +1,15 @@
 """Routing: rules, incidents, tickets, alerts and their outbox."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.config import Config
+    from bot.pipeline import Stage
+    from bot.store import Store
+
+
+def build_stages(config: Config, store: Store) -> list[Stage]:
+    """The route and deliver stages for the pipeline."""
+    return []

@@ -20,7 +20,7 @@ from bot.store.convert import (
     classification_row, labels_from_row, post_from_row, row_from_post, snapshot_row, update_from_post,
 )
 from bot.store.tables import (
-    STAGE_CLASSIFIED, STAGE_INGESTED, ClassificationRow, EngagementSnapshotRow, PostRow,
+    STAGE_CLASSIFIED, STAGE_INGESTED, STAGE_SKIPPED, ClassificationRow, EngagementSnapshotRow, PostRow,
     SourceCursorRow, SourceStateRow,
 )
 from classifiers.base import Labels
@@ -134,13 +134,17 @@ class Store:
             ).all()
             return [StoredPost(id=row.id, post=post_from_row(row)) for row in rows]  # type: ignore[arg-type]
 
-    def save_labels(self, labelled: Sequence[tuple[int, Labels]]) -> None:
-        """Store labels and move their posts to `classified`, in one transaction (idempotent)."""
+    def save_labels(self, labelled: Sequence[tuple[int, Labels]], *, skip: Sequence[int] = ()) -> None:
+        """Store labels and move their posts on, in one transaction (idempotent).
+
+        Posts go to `classified`, or to `skipped` when their id is in `skip`.
+        """
         now = utcnow()
+        skipped = set(skip)
         with self.session() as session:
             for post_id, labels in labelled:
                 session.merge(classification_row(post_id, labels, now))
-                self._set_stage(session, post_id, STAGE_CLASSIFIED, now)
+                self._set_stage(session, post_id, STAGE_SKIPPED if post_id in skipped else STAGE_CLASSIFIED, now)
 
     def set_stage(self, post_ids: Sequence[int], stage: str) -> None:
         now = utcnow()
@@ -171,6 +175,17 @@ class Store:
                 select(EngagementSnapshotRow).where(EngagementSnapshotRow.post_id == post_id)
                 .order_by(col(EngagementSnapshotRow.taken_at))
             ).all())
+
+    def posts_to_watch(self, source: str, since: datetime, limit: int) -> list[StoredPost]:
+        """Complaints from `source` created after `since`, newest first: their engagement is re-polled."""
+        with self.session() as session:
+            rows = session.exec(
+                select(PostRow).join(ClassificationRow, ClassificationRow.post_id == PostRow.id)
+                .where(PostRow.source == source, PostRow.created_at >= since, PostRow.is_deleted == False,  # noqa: E712
+                       ClassificationRow.complaint == True)  # noqa: E712
+                .order_by(col(PostRow.created_at).desc()).limit(limit)
+            ).all()
+            return [StoredPost(id=row.id, post=post_from_row(row)) for row in rows]  # type: ignore[arg-type]
 
     def count_posts(self, stage: str | None = None) -> int:
         with self.session() as session:

@@ -1,0 +1,152 @@
+"""The pipeline's stages: ingest → classify → route → deliver. Each is idempotent.
+
+A post's stage lives in the store, so a crash mid-batch resumes where it stopped: a
+cursor is saved in the same transaction as the posts it covers, labels in the same
+transaction as the stage change.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.config import Config
+from bot.errors import AuthFailed, RateLimited, SourceError
+from bot.models import Post
+from bot.store import Store
+from bot.store.store import utcnow
+from bot.store.tables import STAGE_INGESTED, STAGE_SKIPPED
+from classifiers.base import Classifier
+from connectors.base import Connector
+from connectors.health import SourceHealth
+
+log = logging.getLogger(__name__)
+MAX_FETCHES_PER_TICK = 50  # a connector that never says `exhausted` still yields the worker
+
+
+class Stage(Protocol):
+    """A later stage (route, deliver) plugged in by bot.routing."""
+
+    name: str
+    interval_seconds: int
+
+    def run_once(self) -> int:
+        """Process what is pending; return how many items were handled."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class IngestResult:
+    source: str
+    new: int = 0
+    seen_again: int = 0
+    skipped: int = 0
+    error: str | None = None
+
+
+class Pipeline:
+    """Runs each stage over the store; the daemon schedules these methods."""
+
+    def __init__(self, config: Config, store: Store, connectors: Sequence[Connector],
+                 classifier: Callable[[], Classifier], stages: Sequence[Stage] = (),
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.config = config
+        self.store = store
+        self.connectors = list(connectors)
+        self.stages = list(stages)
+        self._classifier_factory = classifier
+        self._classifier: Classifier | None = None
+        self.health = SourceHealth(store, clock=clock)
+
+    @property
+    def classifier(self) -> Classifier:
+        """The classifier, loaded on first use and then kept."""
+        if self._classifier is None:
+            self._classifier = self._classifier_factory()
+        return self._classifier
+
+    # --- ingest -------------------------------------------------------------------------
+
+    def ingest(self, connector: Connector) -> IngestResult:
+        """Fetch from the saved cursor until the source is exhausted; store posts, then cursor."""
+        name = connector.name
+        if not self.health.may_poll(name):
+            return IngestResult(source=name)
+        new = seen = skipped = 0
+        try:
+            for _ in range(MAX_FETCHES_PER_TICK):
+                batch = connector.fetch(self.store.load_cursor(name))
+                for item in batch.skipped:
+                    log.warning("skipped a record from %s: %s", name, item.reason,
+                                extra={"source": name, "native_id": item.native_id})
+                saved = self.store.save_batch(name, batch.posts, batch.next_cursor,
+                                              skipped=len(batch.skipped), stage_for=_first_stage)
+                new, seen, skipped = new + saved.new, seen + saved.seen_again, skipped + len(batch.skipped)
+                if batch.exhausted:
+                    break
+        except SourceError as err:
+            self.health.failed(name, err)
+            return IngestResult(source=name, new=new, seen_again=seen, skipped=skipped, error=str(err))
+        self.health.succeeded(name)
+        if new or skipped:
+            log.info("ingested from %s", name, extra={"source": name, "new": new, "seen_again": seen,
+                                                      "skipped": skipped})
+        return IngestResult(source=name, new=new, seen_again=seen, skipped=skipped)
+
+    def refresh_engagement(self, connector: Connector) -> int:
+        """Re-poll metrics of complaints still worth watching; returns snapshots added."""
+        settings = self.config.connectors.engagement
+        if not settings.enabled or not self.health.may_poll(connector.name):
+            return 0
+        since = utcnow() - timedelta(hours=settings.max_age_hours)
+        posts = [item.post for item in self.store.posts_to_watch(connector.name, since, settings.max_posts)]
+        if not posts:
+            return 0
+        try:
+            updates = connector.refresh(posts)
+        except (RateLimited, AuthFailed, SourceError) as err:
+            self.health.failed(connector.name, err)
+            return 0
+        return self.store.save_engagement(updates)
+
+    # --- classify -----------------------------------------------------------------------
+
+    def classify_pending(self) -> int:
+        """Label every post waiting at `ingested`, one batch per transaction."""
+        done = 0
+        settings = self.config.classifier
+        while pending := self.store.pending(STAGE_INGESTED, self.config.pipeline.batch_size):
+            labels = self.classifier.classify([item.post for item in pending])
+            skip = [item.id for item, label in zip(pending, labels, strict=True)
+                    if settings.other_languages == "skip" and label.language not in settings.languages]
+            self.store.save_labels([(item.id, label) for item, label in zip(pending, labels, strict=True)],
+                                   skip=skip)
+            done += len(pending)
+        if done:
+            log.info("classified posts", extra={"count": done, "model_version": self.classifier.version})
+        return done
+
+    # --- later stages -------------------------------------------------------------------
+
+    def run_stage(self, stage: Stage) -> int:
+        """Run a plugged-in stage (route, deliver) once."""
+        return stage.run_once()
+
+    def run_once(self) -> None:
+        """Every job once, in pipeline order: for `earshot run --once`, cron and tests."""
+        for connector in self.connectors:
+            self.ingest(connector)
+        self.classify_pending()
+        for connector in self.connectors:
+            self.refresh_engagement(connector)
+        for stage in self.stages:
+            while self.run_stage(stage):
+                pass
+
+
+def _first_stage(post: Post) -> str:
+    """Deleted posts are stored for the record but never classified or routed."""
+    return STAGE_SKIPPED if post.is_deleted else STAGE_INGESTED

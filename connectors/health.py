@@ -1,0 +1,52 @@
+"""Tracks each source's health: one "failing" line and one "recovered" line, not one per tick."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from bot.errors import AuthFailed, RateLimited, SourceError
+from bot.store import Store
+from bot.store.store import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class SourceHealth:
+    """Records successes and failures in the store and decides when a source may poll again."""
+
+    def __init__(self, store: Store, clock: Callable[[], float] = time.monotonic) -> None:
+        self.store = store
+        self.clock = clock
+        self._resume_at: dict[str, float] = {}
+        self._stopped: set[str] = set()
+
+    def may_poll(self, source: str) -> bool:
+        """False while a source is stopped (auth failed) or waiting out a rate limit."""
+        return source not in self._stopped and self.clock() >= self._resume_at.get(source, 0.0)
+
+    def failed(self, source: str, err: SourceError) -> None:
+        state = self.store.source_state(source)
+        now = utcnow()
+        was_ok = state.status == "ok"
+        if isinstance(err, AuthFailed):
+            self._stopped.add(source)
+            state.status = "stopped"
+            log.error("source %s stopped: credentials refused: %s", source, err, extra={"source": source})
+        else:
+            if isinstance(err, RateLimited):
+                self._resume_at[source] = self.clock() + err.retry_after
+            state.status = "failing"
+            if was_ok:
+                log.warning("source %s failing: %s", source, err, extra={"source": source})
+        state.failing_since = state.failing_since or now
+        state.last_error, state.last_error_at = f"{type(err).__name__}: {err}", now
+        self.store.save_source_state(state)
+
+    def succeeded(self, source: str) -> None:
+        state = self.store.source_state(source)
+        if state.status != "ok":
+            log.info("source %s recovered", source, extra={"source": source})
+        state.status, state.failing_since, state.last_success_at = "ok", None, utcnow()
+        self.store.save_source_state(state)

@@ -1,0 +1,86 @@
+"""Parses Reddit listing JSON (submissions `t3`, comments `t1`) into Posts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from bot.models import Engagement, Post
+from connectors.base import Skipped
+from connectors.parsed import ParsedPage
+
+REDDIT = "https://www.reddit.com"
+DELETED_AUTHORS = {None, "", "[deleted]"}
+DELETED_BODIES = {"[deleted]", "[removed]"}
+
+
+def parse_listing(body: dict[str, Any], fetched_at: datetime, karma: Mapping[str, int] | None = None) -> ParsedPage:
+    """Every `t1`/`t3` child of a Listing, oldest first; other kinds are ignored."""
+    if not isinstance(body, dict) or body.get("kind") != "Listing":
+        raise ValueError("a Reddit listing must be a JSON object of kind 'Listing'")
+    page = ParsedPage()
+    for child in (body.get("data") or {}).get("children") or []:
+        kind = child.get("kind") if isinstance(child, dict) else None
+        if kind not in ("t1", "t3"):
+            continue
+        try:
+            page.posts.append(parse_thing(kind, child["data"], fetched_at, karma or {}))
+        except (KeyError, TypeError, ValueError) as err:
+            name = (child.get("data") or {}).get("name")
+            page.skipped.append(Skipped(reason=f"unusable {kind}: {err}", native_id=name))
+    page.posts.sort(key=lambda p: p.created_at)
+    return page
+
+
+def parse_thing(kind: str, data: dict[str, Any], fetched_at: datetime, karma: Mapping[str, int]) -> Post:
+    """One submission (t3) or comment (t1); the native id is the fullname (t3_abc)."""
+    author = data.get("author")
+    deleted = author in DELETED_AUTHORS or data.get("selftext" if kind == "t3" else "body") in DELETED_BODIES
+    handle = None if author in DELETED_AUTHORS else str(author)
+    if kind == "t3":
+        text = "\n\n".join(part for part in (data.get("title") or "", _live(data.get("selftext"))) if part)
+        engagement = Engagement(likes=int(data.get("score") or 0), replies=int(data.get("num_comments") or 0))
+        parent, conversation, post_kind = None, data["name"], "post"
+    else:
+        text = _live(data.get("body")) or ""
+        engagement = Engagement(likes=int(data.get("score") or 0))
+        parent, conversation, post_kind = data.get("parent_id"), data.get("link_id"), "comment"
+    return Post(
+        source="reddit",
+        native_id=str(data.get("name") or f"{kind}_{data['id']}"),
+        author_handle=handle,
+        author_id=data.get("author_fullname"),
+        author_reach=karma.get(handle) if handle else None,
+        text=text,
+        url=_url(kind, data),
+        created_at=datetime.fromtimestamp(float(data["created_utc"]), tz=timezone.utc),
+        fetched_at=fetched_at,
+        engagement=engagement,
+        kind=post_kind,
+        parent_id=parent,
+        conversation_id=conversation,
+        is_deleted=deleted,
+        raw=data,
+    )
+
+
+def parse_karma(about: dict[str, Any]) -> tuple[str, int]:
+    """A `/user/<name>/about` body (kind t2) as (name, total karma)."""
+    data = about.get("data") or {}
+    total = data.get("total_karma")
+    if total is None:
+        total = int(data.get("link_karma") or 0) + int(data.get("comment_karma") or 0)
+    return str(data["name"]), int(total)
+
+
+def _url(kind: str, data: dict[str, Any]) -> str:
+    if data.get("permalink"):
+        return REDDIT + str(data["permalink"])
+    if kind == "t1" and data.get("link_id"):
+        return f"{REDDIT}/comments/{str(data['link_id']).removeprefix('t3_')}/_/{data['id']}"
+    return f"{REDDIT}/comments/{data['id']}"
+
+
+def _live(text: Any) -> str:
+    return "" if text in DELETED_BODIES or text is None else str(text)

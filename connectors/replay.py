@@ -1,0 +1,134 @@
+"""Replays a recorded demo stream of raw X and Reddit API pages, so Earshot runs without credentials.
+
+The stream is JSON Lines; each line is one page as the API sent it:
+    {"fetched_at": ISO time, "source": "x" | "reddit", "kind": KIND, "body": {...}}
+KIND is `x_page` (search, mentions or tweet lookup), `reddit_listing` or `reddit_about`
+(a user's karma). Recorded times are shifted so the stream looks live: with `speed: 0`
+the stream ends now; otherwise it starts now and plays at `speed` times recorded pace.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from bot.errors import MalformedPayload
+from bot.models import Post
+from connectors.base import Batch, Connector, Cursor, Skipped
+from connectors.reddit_parse import parse_karma, parse_listing
+from connectors.settings import ReplaySettings
+from connectors.x_parse import parse_page
+
+log = logging.getLogger(__name__)
+STREAM_FILE = "stream.jsonl"
+
+
+class ReplayConnector(Connector):
+    """Feeds the recorded demo stream from `path`/stream.jsonl, page by page."""
+
+    name = "replay"
+
+    def __init__(self, settings: ReplaySettings, path: Path, clock: Any = None) -> None:
+        self.settings = settings
+        self.interval_seconds = settings.interval_seconds
+        self.file = path / STREAM_FILE if path.is_dir() else path
+        if not self.file.exists():
+            raise MalformedPayload(f"replay stream {self.file} does not exist")
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._lines = self.file.read_text(encoding="utf-8").splitlines()
+
+    def fetch(self, cursor: Cursor | None) -> Batch:
+        cursor = cursor or self._start_cursor()
+        offset = timedelta(seconds=cursor["offset_seconds"])
+        line_no, now = cursor["line"], self._clock()
+        karma = self._karma_before(line_no)
+        posts: list[Post] = []
+        skipped: list[Skipped] = []
+        pages = 0
+        while line_no < len(self._lines) and pages < self.settings.max_pages_per_tick:
+            record = self._record(line_no)
+            if isinstance(record, Skipped):
+                skipped.append(record)
+                line_no += 1
+                continue
+            fetched_at = _parse_time(record["fetched_at"]) + offset
+            if self.settings.speed > 0 and fetched_at > now:
+                break  # not due yet at the configured pace
+            page_posts, page_skipped = self._parse(record, fetched_at, karma)
+            posts += [_shift(post, offset) for post in page_posts]
+            skipped += page_skipped
+            line_no, pages = line_no + 1, pages + 1
+        next_cursor = {**cursor, "line": line_no}
+        return Batch(posts=posts, next_cursor=next_cursor, skipped=skipped,
+                     exhausted=line_no >= len(self._lines) or pages < self.settings.max_pages_per_tick)
+
+    def _start_cursor(self) -> Cursor:
+        times = [_parse_time(r["fetched_at"]) for i in range(len(self._lines))
+                 if isinstance(r := self._record(i), dict)]
+        if not times:
+            raise MalformedPayload(f"replay stream {self.file} has no readable page")
+        anchor = max(times) if self.settings.speed == 0 else min(times)
+        return {"line": 0, "offset_seconds": (self._clock() - anchor).total_seconds()}
+
+    def _record(self, line_no: int) -> dict[str, Any] | Skipped:
+        """The line as a dict, or Skipped when it is not valid JSON of the expected shape."""
+        text = self._lines[line_no]
+        try:
+            record = json.loads(text)
+            if not isinstance(record, dict) or not {"fetched_at", "kind", "body"} <= record.keys():
+                raise ValueError("missing fetched_at, kind or body")
+            _parse_time(record["fetched_at"])
+        except (ValueError, TypeError) as err:
+            return Skipped(reason=f"{self.file.name} line {line_no + 1}: unreadable ({err})")
+        return record
+
+    def _parse(self, record: dict[str, Any], fetched_at: datetime,
+               karma: dict[str, int]) -> tuple[list[Post], list[Skipped]]:
+        kind, body = record["kind"], record["body"]
+        try:
+            if kind == "x_page":
+                page = parse_page(body, fetched_at)
+            elif kind == "reddit_listing":
+                page = parse_listing(body, fetched_at, karma)
+            elif kind == "reddit_about":
+                name, total = parse_karma(body)
+                karma[name] = total
+                return [], []
+            else:
+                return [], [Skipped(reason=f"unknown page kind {kind!r}")]
+        except (KeyError, TypeError, ValueError) as err:
+            return [], [Skipped(reason=f"unusable {kind} page: {err}")]
+        return page.posts, page.skipped
+
+    def _karma_before(self, line_no: int) -> dict[str, int]:
+        """Karma from every `reddit_about` page before `line_no` (replay restarts mid-stream)."""
+        karma: dict[str, int] = {}
+        for i in range(line_no):
+            record = self._record(i)
+            if isinstance(record, dict) and record["kind"] == "reddit_about":
+                try:
+                    name, total = parse_karma(record["body"])
+                except (KeyError, TypeError, ValueError):
+                    continue
+                karma[name] = total
+        return karma
+
+
+def _parse_time(value: str) -> datetime:
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError(f"fetched_at {value!r} has no timezone")
+    return parsed
+
+
+def _shift(post: Post, offset: timedelta) -> Post:
+    return replace(post, created_at=post.created_at + offset, fetched_at=post.fetched_at + offset)
+
+
+def build(settings: ReplaySettings, config: Any) -> ReplayConnector:
+    """The factory `connectors.factory` calls for `connectors.replay` in config.yaml."""
+    return ReplayConnector(settings, config.resolve(settings.path))

@@ -1,0 +1,90 @@
+"""Parses X API v2 response bodies (search, mentions, lookup) into Posts.
+
+Handles both naming generations: `retweet_count`/`includes.tweets` and the newer
+`repost_count`/`includes.posts`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.models import Engagement, Post
+from connectors.base import Skipped
+from connectors.parsed import ParsedPage
+
+TWEET_URL = "https://x.com/{handle}/status/{id}"
+
+
+def parse_time(value: str) -> datetime:
+    """X's ISO 8601 timestamps ('2021-09-22T16:37:29.000Z'), timezone-aware."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def parse_page(body: dict[str, Any], fetched_at: datetime) -> ParsedPage:
+    """Every tweet in `data`, with authors from `includes.users`; errors[] become Skipped."""
+    if not isinstance(body, dict):
+        raise ValueError("an X API page must be a JSON object")
+    data = body.get("data") or []
+    if isinstance(data, dict):  # single-tweet lookup
+        data = [data]
+    includes = body.get("includes") or {}
+    users = {u.get("id"): u for u in includes.get("users") or [] if isinstance(u, dict)}
+    page = ParsedPage()
+    for error in body.get("errors") or []:
+        if isinstance(error, dict) and error.get("resource_type") in ("tweet", "post"):
+            page.skipped.append(Skipped(reason=str(error.get("title") or error.get("detail") or "error"),
+                                        native_id=str(error.get("resource_id") or error.get("value") or "") or None))
+    for tweet in data:
+        try:
+            page.posts.append(parse_tweet(tweet, users, fetched_at))
+        except (KeyError, TypeError, ValueError) as err:
+            native_id = tweet.get("id") if isinstance(tweet, dict) else None
+            page.skipped.append(Skipped(reason=f"unusable tweet: {err}", native_id=native_id))
+    page.posts.sort(key=lambda p: (p.created_at, int(p.native_id) if p.native_id.isdigit() else 0))
+    return page
+
+
+def parse_tweet(tweet: dict[str, Any], users: dict[str, dict[str, Any]], fetched_at: datetime) -> Post:
+    """One tweet object; raises KeyError/ValueError when it is unusable."""
+    native_id = str(tweet["id"])
+    author = users.get(tweet.get("author_id")) or {}
+    handle = author.get("username")
+    author_metrics = author.get("public_metrics") or {}
+    referenced = {ref.get("type"): str(ref.get("id")) for ref in tweet.get("referenced_tweets") or []}
+    kind = "repost" if "retweeted" in referenced else "reply" if "replied_to" in referenced else \
+        "quote" if "quoted" in referenced else "post"
+    return Post(
+        source="x",
+        native_id=native_id,
+        author_handle=handle,
+        author_id=tweet.get("author_id"),
+        author_reach=author_metrics.get("followers_count"),
+        author_verified=bool(author.get("verified")) or author.get("verified_type") in ("blue", "business", "government"),
+        text=_full_text(tweet),
+        url=TWEET_URL.format(handle=handle or "i/web", id=native_id),
+        created_at=parse_time(tweet["created_at"]) if tweet.get("created_at") else fetched_at,
+        fetched_at=fetched_at,
+        engagement=parse_metrics(tweet.get("public_metrics") or {}),
+        kind=kind,
+        parent_id=referenced.get("replied_to") or referenced.get("retweeted") or referenced.get("quoted"),
+        conversation_id=tweet.get("conversation_id"),
+        language=tweet.get("lang"),
+        raw=tweet,
+    )
+
+
+def parse_metrics(metrics: dict[str, Any]) -> Engagement:
+    """Tweet public_metrics under either naming generation."""
+    return Engagement(
+        likes=int(metrics.get("like_count", 0)),
+        reposts=int(metrics.get("repost_count", metrics.get("retweet_count", 0))),
+        replies=int(metrics.get("reply_count", 0)),
+        quotes=int(metrics.get("quote_count", 0)),
+        views=metrics.get("impression_count"),
+    )
+
+
+def _full_text(tweet: dict[str, Any]) -> str:
+    note = tweet.get("note_tweet") or {}
+    return str(note.get("text") or tweet["text"])
