@@ -1,0 +1,79 @@
+"""Typed values of routing: what a rule decided, and what the outbox sends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from bot.models import require_aware
+
+Priority = Literal["low", "normal", "high", "urgent"]
+OutboxKind = Literal["ticket", "alert"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Decision:
+    """What the router decided for one post, and why (shown by `earshot route --explain`)."""
+
+    post_id: int
+    rule: str | None  # name of the rule that fired; None when none did
+    reasons: tuple[str, ...]  # human-readable, one per condition that matched
+    ticket_queue: str | None = None
+    ticket_priority: Priority | None = None
+    alert_tier: str | None = None
+    digest: bool = False
+    suppressed: bool = False
+    incident_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketRequest:
+    """A ticket to open (or a comment to add when `thread_ref` names an existing one)."""
+
+    idempotency_key: str
+    queue: str
+    priority: Priority
+    subject: str
+    body: str
+    post_url: str
+    author_handle: str | None
+    requester_reach: int | None
+    labels: dict[str, Any] = field(default_factory=dict)  # head -> label/score, for the sink's tags
+    thread_ref: str | None = None  # external id of the ticket this follow-up belongs to
+    incident_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertMessage:
+    """An alert to a responder tier: everything a human needs to act without opening the store."""
+
+    idempotency_key: str
+    tier: str
+    title: str
+    text: str  # post text, possibly redacted
+    post_url: str
+    author_handle: str | None
+    author_reach: int | None
+    labels: dict[str, Any]
+    velocity_per_hour: float
+    projected_reach: float
+    incident_id: int | None
+    incident_size: int
+    rule: str
+    reasons: tuple[str, ...]
+    feed_url: str  # link to this alert in the alert feed
+    created_at: datetime
+
+    def __post_init__(self) -> None:
+        require_aware("created_at", self.created_at)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Delivery:
+    """The result of one send: sinks return it instead of raising for remote failure."""
+
+    ok: bool
+    ref: str | None = None  # the remote id (ticket number, message id)
+    error: str | None = None
+    retryable: bool = True  # False for 4xx that a retry cannot fix
