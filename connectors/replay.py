@@ -4,7 +4,8 @@ The stream is JSON Lines; each line is one page as the API sent it:
     {"fetched_at": ISO time, "source": "x" | "reddit", "kind": KIND, "body": {...}}
 KIND is `x_page` (search, mentions or tweet lookup), `reddit_listing` or `reddit_about`
 (a user's karma). Recorded times are shifted so the stream looks live: with `speed: 0`
-the stream ends now; otherwise it starts now and plays at `speed` times recorded pace.
+the whole stream arrives at once and ends now; otherwise it starts now and pages arrive at
+`speed` times recorded pace (post and snapshot times keep their recorded spacing).
 """
 
 from __future__ import annotations
@@ -55,10 +56,10 @@ class ReplayConnector(Connector):
                 skipped.append(record)
                 line_no += 1
                 continue
-            fetched_at = _parse_time(record["fetched_at"]) + offset
-            if self.settings.speed > 0 and fetched_at > now:
+            recorded_at = _parse_time(record["fetched_at"])
+            if self.settings.speed > 0 and self._due_at(cursor, recorded_at) > now:
                 break  # not due yet at the configured pace
-            page_posts, page_skipped = self._parse(record, fetched_at, karma)
+            page_posts, page_skipped = self._parse(record, recorded_at, karma)
             posts += [_shift(post, offset) for post in page_posts]
             skipped += page_skipped
             line_no, pages = line_no + 1, pages + 1
@@ -71,8 +72,15 @@ class ReplayConnector(Connector):
                  if isinstance(r := self._record(i), dict)]
         if not times:
             raise MalformedPayload(f"replay stream {self.file} has no readable page")
+        now = self._clock()
         anchor = max(times) if self.settings.speed == 0 else min(times)
-        return {"line": 0, "offset_seconds": (self._clock() - anchor).total_seconds()}
+        return {"line": 0, "offset_seconds": (now - anchor).total_seconds(),
+                "stream_start": min(times).isoformat(), "replay_start": now.isoformat()}
+
+    def _due_at(self, cursor: Cursor, recorded_at: datetime) -> datetime:
+        """When a page recorded at `recorded_at` is due at `speed` times recorded pace."""
+        elapsed = (recorded_at - _parse_time(cursor["stream_start"])) / self.settings.speed
+        return _parse_time(cursor["replay_start"]) + elapsed
 
     def _record(self, line_no: int) -> dict[str, Any] | Skipped:
         """The line as a dict, or Skipped when it is not valid JSON of the expected shape."""

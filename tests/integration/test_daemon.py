@@ -1,0 +1,74 @@
+"""`earshot run`: --once ingests the demo stream exactly once; SIGTERM shuts down cleanly."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from typer.testing import CliRunner
+
+import classifiers
+from bot.cli import app
+from bot.store import Store
+from classifiers.stub import StubClassifier
+from tests.conftest import REPO
+
+LAUNCHER = """
+import sys, classifiers
+from classifiers.stub import StubClassifier
+classifiers.load_classifier = lambda settings: StubClassifier()
+from bot.cli import app
+app(sys.argv[1:])
+"""
+
+
+@pytest.fixture
+def demo_db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'earshot.db'}"
+    monkeypatch.setenv("EARSHOT_DATABASE_URL", url)
+    monkeypatch.setattr(classifiers, "load_classifier", lambda settings: StubClassifier(), raising=False)
+    return url
+
+
+def test_run_once_ingests_the_demo_stream_and_a_second_run_adds_nothing(demo_db):
+    runner = CliRunner()
+    first = runner.invoke(app, ["run", "--once", "--config", str(REPO / "config.yaml")])
+    assert first.exit_code == 0, first.output
+    store = Store.open(demo_db)
+    stored = store.count_posts()
+    assert stored > 300
+    assert store.count_posts("ingested") == 0  # every post went on to classification
+    second = runner.invoke(app, ["run", "--once", "--config", str(REPO / "config.yaml")])
+    assert second.exit_code == 0, second.output
+    assert store.count_posts() == stored
+    assert store.source_state("replay").skipped_total == 1  # the demo's deliberately truncated line
+
+
+def test_run_with_an_unreachable_database_says_so(monkeypatch):
+    monkeypatch.setenv("EARSHOT_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    result = CliRunner().invoke(app, ["run", "--once", "--config", str(REPO / "config.yaml")])
+    assert result.exit_code == 1
+    assert "database error: cannot reach the database" in result.output
+
+
+def test_sigterm_finishes_the_batch_and_exits_zero(tmp_path):
+    env = {**os.environ, "EARSHOT_DATABASE_URL": f"sqlite:///{tmp_path / 'earshot.db'}", "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen([sys.executable, "-c", LAUNCHER, "run", "--config", str(REPO / "config.yaml")],
+                               cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        lines = []
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            lines.append(line)
+            if "ingested from replay" in line or not line:
+                break
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 0, "".join(lines) + output
+    assert "stopped cleanly" in output
+    assert Store.open(env["EARSHOT_DATABASE_URL"]).count_posts() > 300

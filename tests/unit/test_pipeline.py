@@ -1,0 +1,131 @@
+"""Each stage is idempotent and durable: a crash mid-batch resumes without loss or duplicates."""
+
+import logging
+from collections.abc import Sequence
+
+import pytest
+
+from bot.config import load_config
+from bot.errors import AuthFailed, RateLimited, TransientSourceError
+from bot.pipeline import Pipeline
+from bot.store.tables import STAGE_CLASSIFIED, STAGE_INGESTED, STAGE_SKIPPED
+from classifiers.stub import StubClassifier
+from connectors.base import Batch, Connector, Skipped
+from tests.conftest import REPO, make_post
+
+
+class ListConnector(Connector):
+    """Serves numbered posts in pages, or raises the errors it is given, in order."""
+
+    interval_seconds = 60
+
+    def __init__(self, name: str, total: int, page: int = 3, errors: Sequence[Exception] = ()) -> None:
+        self.name, self.total, self.page, self.errors = name, total, page, list(errors)
+
+    def fetch(self, cursor):
+        if self.errors:
+            raise self.errors.pop(0)
+        start = (cursor or {}).get("next", 0)
+        end = min(start + self.page, self.total)
+        posts = [make_post(f"{self.name}-{i}") for i in range(start, end)]
+        return Batch(posts=posts, next_cursor={"next": end}, exhausted=end >= self.total,
+                     skipped=[Skipped(reason="corrupt")] if start == 0 else [])
+
+
+class CrashingClassifier(StubClassifier):
+    """Fails on its second call, like a process killed mid-run."""
+
+    calls = 0
+
+    def classify(self, posts):
+        CrashingClassifier.calls += 1
+        if CrashingClassifier.calls == 2:
+            raise RuntimeError("killed")
+        return super().classify(posts)
+
+
+@pytest.fixture
+def config():
+    settings = load_config(REPO / "config.yaml")
+    return settings.model_copy(update={"pipeline": settings.pipeline.model_copy(update={"batch_size": 4})})
+
+
+def pipeline(config, store, connectors, classifier=StubClassifier):
+    return Pipeline(config, store, connectors, classifier=classifier, clock=lambda: 0.0)
+
+
+def test_ingest_pages_until_exhausted_and_counts_skips(config, store):
+    result = pipeline(config, store, [ListConnector("x", 7)]).ingest(ListConnector("x", 7))
+    assert (result.new, result.skipped) == (7, 1)
+    assert store.load_cursor("x") == {"next": 7}
+
+
+def test_running_twice_adds_no_duplicates(config, store):
+    run = pipeline(config, store, [ListConnector("x", 5)])
+    run.run_once()
+    run.run_once()
+    assert store.count_posts() == 5
+    assert store.count_posts(STAGE_CLASSIFIED) == 5
+
+
+def test_classify_crash_mid_batch_resumes_without_loss(config, store):
+    CrashingClassifier.calls = 0
+    store.save_batch("x", [make_post(str(i)) for i in range(10)], None)
+    crashing = pipeline(config, store, [], classifier=CrashingClassifier)
+    with pytest.raises(RuntimeError):
+        crashing.classify_pending()
+    assert store.count_posts(STAGE_CLASSIFIED) == 4  # the first batch was committed
+    assert pipeline(config, store, []).classify_pending() == 6
+    assert store.count_posts(STAGE_INGESTED) == 0
+
+
+def test_deleted_posts_are_stored_but_never_classified(config, store):
+    store.save_batch("x", [make_post("1", text="", is_deleted=True)], None,
+                     stage_for=lambda p: STAGE_SKIPPED if p.is_deleted else STAGE_INGESTED)
+    assert pipeline(config, store, []).classify_pending() == 0
+    assert store.count_posts(STAGE_SKIPPED) == 1
+
+
+def test_a_failing_source_logs_once_and_recovers_once(config, store, caplog):
+    errors = [TransientSourceError("502"), TransientSourceError("502"), TransientSourceError("503")]
+    connector = ListConnector("x", 2, errors=errors)
+    run = pipeline(config, store, [connector])
+    with caplog.at_level(logging.INFO):
+        for _ in range(4):
+            run.ingest(connector)
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("failing" in m for m in messages) == 1
+    assert sum("recovered" in m for m in messages) == 1
+    assert store.source_state("x").status == "ok" and store.count_posts() == 2
+
+
+def test_auth_failure_stops_that_source_only(config, store):
+    bad = ListConnector("x", 3, errors=[AuthFailed("401 Unauthorized")])
+    good = ListConnector("reddit", 3)
+    run = pipeline(config, store, [bad, good])
+    run.run_once()
+    run.run_once()
+    assert store.source_state("x").status == "stopped"
+    assert "401" in store.source_state("x").last_error
+    assert store.count_posts() == 3  # reddit kept running
+
+
+def test_rate_limited_source_resumes_from_saved_cursor(config, store):
+    now = [0.0]
+    connector = ListConnector("x", 6, errors=[])
+    run = Pipeline(config, store, [connector], classifier=StubClassifier, clock=lambda: now[0])
+    store.save_batch("x", [make_post("x-0")], {"next": 3})
+    connector.errors.append(RateLimited("429", retry_after=900))
+    run.ingest(connector)
+    assert run.ingest(connector).new == 0  # still waiting out the limit
+    now[0] = 901
+    assert run.ingest(connector).new == 3
+    assert store.load_cursor("x") == {"next": 6}
+
+
+def test_other_languages_can_be_skipped(config, store):
+    settings = config.model_copy(update={"classifier": config.classifier.model_copy(
+        update={"other_languages": "skip", "languages": ["de"]})})
+    store.save_batch("x", [make_post("1")], None)
+    pipeline(settings, store, []).classify_pending()
+    assert store.count_posts(STAGE_SKIPPED) == 1

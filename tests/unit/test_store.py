@@ -1,0 +1,114 @@
+"""The store behaves the same on SQLite and PostgreSQL."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import inspect
+
+from bot.errors import StoreError
+from bot.models import Engagement, EngagementUpdate
+from bot.store import Store
+from bot.store.tables import STAGE_CLASSIFIED, STAGE_INGESTED
+from classifiers.stub import StubClassifier
+from tests.conftest import NOW, make_post
+
+
+def test_schema_is_created_by_migrations(store):
+    tables = set(inspect(store.engine).get_table_names())
+    assert {"post", "engagement_snapshot", "source_cursor", "source_state", "classification", "alembic_version"} <= tables
+
+
+def test_posts_are_unique_on_source_and_native_id(store):
+    first = store.save_batch("x", [make_post("1"), make_post("2")], {"since_id": "2"})
+    again = store.save_batch("x", [make_post("2", likes=5, fetched_at=NOW + timedelta(hours=1))], {"since_id": "2"})
+    assert (first.new, again.new, again.seen_again) == (2, 0, 1)
+    assert store.count_posts() == 2
+
+
+def test_same_native_id_on_another_source_is_another_post(store):
+    store.save_batch("x", [make_post("1")], None)
+    store.save_batch("reddit", [make_post("1", source="reddit")], None)
+    assert store.count_posts() == 2
+
+
+def test_seen_again_posts_add_engagement_snapshots(store):
+    store.save_batch("x", [make_post("1", likes=1)], None)
+    store.save_batch("x", [make_post("1", likes=90, reposts=40, fetched_at=NOW + timedelta(hours=1))], None)
+    stored = store.find_post("x", "1")
+    snapshots = store.snapshots(stored.id)
+    assert [s.likes for s in snapshots] == [1, 90]
+    assert snapshots[1].taken_at - snapshots[0].taken_at == timedelta(minutes=59)
+    assert stored.post.engagement.reposts == 40  # the post row keeps the newest metrics
+
+
+def test_the_same_snapshot_twice_is_stored_once(store):
+    store.save_batch("x", [make_post("1")], None)
+    store.save_batch("x", [make_post("1")], None)
+    assert len(store.snapshots(store.find_post("x", "1").id)) == 1
+
+
+def test_engagement_updates_for_unknown_posts_are_ignored(store):
+    store.save_batch("x", [make_post("1")], None)
+    update = EngagementUpdate(source="x", native_id="1", taken_at=NOW + timedelta(hours=2),
+                              engagement=Engagement(likes=7))
+    stranger = EngagementUpdate(source="x", native_id="999", taken_at=NOW, engagement=Engagement())
+    assert store.save_engagement([update, stranger]) == 1
+
+
+def test_cursor_is_saved_with_its_batch(store):
+    assert store.load_cursor("x") is None
+    store.save_batch("x", [make_post("1")], {"since_id": "1"})
+    assert store.load_cursor("x") == {"since_id": "1"}
+
+
+def test_a_crash_mid_batch_saves_neither_posts_nor_cursor(store, monkeypatch):
+    store.save_batch("x", [make_post("1")], {"since_id": "1"})
+    real = Store._add_snapshot
+
+    def crash_on_third(session, row, update):
+        if update.native_id == "3":
+            raise RuntimeError("power cut")
+        return real(session, row, update)
+
+    monkeypatch.setattr(Store, "_add_snapshot", staticmethod(crash_on_third))
+    with pytest.raises(RuntimeError, match="power cut"):
+        store.save_batch("x", [make_post("2"), make_post("3")], {"since_id": "3"})
+    assert store.count_posts() == 1
+    assert store.load_cursor("x") == {"since_id": "1"}
+
+
+def test_times_come_back_timezone_aware(store):
+    store.save_batch("x", [make_post("1")], None)
+    post = store.find_post("x", "1").post
+    assert post.created_at == NOW and post.created_at.tzinfo is not None
+
+
+def test_labels_move_posts_to_classified(store):
+    store.save_batch("x", [make_post("1"), make_post("2", text="thanks, love it")], None)
+    pending = store.pending(STAGE_INGESTED, 10)
+    labels = StubClassifier().classify([p.post for p in pending])
+    store.save_labels(list(zip([p.id for p in pending], labels)))
+    store.save_labels(list(zip([p.id for p in pending], labels)))  # idempotent
+    assert store.count_posts(STAGE_CLASSIFIED) == 2
+    assert store.labels(pending[0].id).complaint is True
+
+
+def test_intake_counts_per_source(store):
+    store.save_batch("replay", [make_post("1"), make_post("2")], None, skipped=3)
+    state = store.source_state("replay")
+    assert (state.posts_today, state.posts_total, state.skipped_total) == (2, 2, 3)
+
+
+def test_unreachable_database_is_a_clear_store_error():
+    with pytest.raises(StoreError, match="cannot reach the database"):
+        Store.open("postgresql+psycopg://nobody@127.0.0.1:1/none")
+
+
+def test_upgrade_keeps_data(store_url):
+    """Opening an existing database runs pending migrations without touching rows."""
+    first = Store.open(store_url)
+    first.save_batch("x", [make_post("1")], None)
+    first.engine.dispose()
+    again = Store.open(store_url)
+    assert again.count_posts() == 1
+    again.engine.dispose()
