@@ -1,0 +1,34 @@
+# Two commands on a fresh machine: `make run` (install, then run on the demo stream) and `make test`.
+VENV   ?= .venv
+PYTHON ?= python3
+BIN     = $(VENV)/bin
+
+.PHONY: install run once test bench demo-stream clean
+
+install: $(VENV)/.installed
+
+# torch first, pinned to the local CPU build: a looser pin would pull GBs of CUDA packages.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check torch==2.13.0
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test]'
+	touch $@
+
+run: install          ## install, then run the daemon on the embedded default (Ctrl-C stops it)
+	$(BIN)/earshot run
+
+once: install         ## every job once, then exit
+	$(BIN)/earshot run --once
+
+test: install         ## the whole test suite
+	$(BIN)/python -m pytest -q
+
+bench: install        ## classifier speed and memory (run by hand)
+	$(BIN)/python benchmarks/classify.py
+
+demo-stream: install  ## rebuild data/demo/stream.jsonl from ../shared (fixed seed)
+	$(BIN)/python scripts/build_demo_stream.py
+
+clean:
+	rm -rf $(VENV) data/earshot.db data/earshot.db-wal data/earshot.db-shm
