@@ -1,0 +1,56 @@
+"""The alert channel interface: a transport that sends one rendered notice and reports a Delivery."""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlsplit
+
+from bot.routing.values import Delivery
+
+Severity = Literal["info", "warning", "failure"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Notice:
+    """One rendered alert (or summary) ready for a channel: title, body, and its idempotency key."""
+
+    title: str
+    body: str
+    severity: Severity
+    idempotency_key: str
+    url: str | None = None  # the post, or the feed for a summary
+
+
+class AlertChannel(ABC):
+    """Sends notices to one destination; never raises for remote failure."""
+
+    dedups: bool = False  # True when the remote drops a repeated idempotency key
+
+    def __init__(self, url: str, *, timeout_seconds: float = 10.0) -> None:
+        self.url = url
+        self.timeout_seconds = timeout_seconds
+        self.channel_id = channel_id(url)
+
+    @abstractmethod
+    def send(self, notice: Notice) -> Delivery:
+        """Deliver one notice; report failure in the Delivery instead of raising."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({mask_url(self.url)})"
+
+
+def channel_id(url: str) -> str:
+    """A stable id for a channel URL that reveals no secret: `scheme:` + a short hash of the URL."""
+    scheme = urlsplit(url).scheme or "url"
+    if scheme == "stub":
+        return "stub:" + url.split("://", 1)[1]
+    return f"{scheme}:{hashlib.sha256(url.encode('utf-8')).hexdigest()[:12]}"
+
+
+def mask_url(url: str) -> str:
+    """The URL's scheme only: apprise URLs carry tokens in the host, path, user and query alike."""
+    scheme = urlsplit(url).scheme
+    return f"{scheme}://***" if scheme else "***"

@@ -1,0 +1,50 @@
+"""The ticket sink interface: open a ticket or comment on one, and report a Delivery, never raise."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import asdict
+from typing import Any
+
+from bot.routing.delivery_settings import SinkSettings
+from bot.routing.values import Delivery, TicketRequest
+
+
+class TicketSink(ABC):
+    """One external ticket system; `open` must not create a second ticket for a repeated key."""
+
+    dedups: bool = True  # every real sink dedups on the request's idempotency key
+
+    def __init__(self, name: str, settings: SinkSettings, *, timeout_seconds: float = 10.0) -> None:
+        self.name = name
+        self.settings = settings
+        self.timeout_seconds = timeout_seconds
+
+    @abstractmethod
+    def open(self, request: TicketRequest) -> Delivery:
+        """Create the ticket (or find the one this key already created); `ref` is its remote id."""
+
+    @abstractmethod
+    def comment(self, ref: str, request: TicketRequest) -> Delivery:
+        """Add the request's body as a comment on remote ticket `ref`."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, secret=***)"
+
+
+def request_to_json(request: TicketRequest) -> dict[str, Any]:
+    """A TicketRequest as JSON for the outbox row."""
+    return asdict(request)
+
+
+def request_from_json(data: dict[str, Any]) -> TicketRequest:
+    """The TicketRequest stored by request_to_json."""
+    return TicketRequest(**data)
+
+
+def status_delivery(status: int, text: str, *, ref: str | None = None) -> Delivery:
+    """A Delivery for an HTTP status: 2xx ok, 408/409/425/429 and 5xx retryable, other 4xx not."""
+    if 200 <= status < 300:
+        return Delivery(ok=True, ref=ref)
+    retryable = status >= 500 or status in (408, 409, 425, 429)
+    return Delivery(ok=False, error=f"HTTP {status}: {text[:200]}", retryable=retryable)
