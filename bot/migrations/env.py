@@ -6,6 +6,7 @@ from sqlmodel import SQLModel
 
 import bot.store.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 import bot.routing.tables  # noqa: F401
+import bot.routing.routing_tables  # noqa: F401
 
 connection = context.config.attributes.get("connection")
 if connection is None:

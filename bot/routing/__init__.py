@@ -11,5 +11,13 @@ if TYPE_CHECKING:
 
 
 def build_stages(config: Config, store: Store) -> list[Stage]:
-    """The route and deliver stages for the pipeline."""
-    return []
+    """The route stage, then the delivery stages, for the pipeline."""
+    from bot.routing.stage import RouteStage
+
+    try:
+        from bot.routing.delivery import build_delivery_stages
+    except ModuleNotFoundError as err:  # TEMPORARY until bot/routing/delivery.py lands
+        if err.name != "bot.routing.delivery":
+            raise
+        return [RouteStage(config, store)]
+    return [RouteStage(config, store), *build_delivery_stages(config, store)]

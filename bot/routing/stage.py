@@ -1,0 +1,221 @@
+"""The route stage: decides every classified post and enqueues its tickets and alerts, exactly once.
+
+For each post, ONE transaction writes the decision, the incident membership, the ticket and
+alert rows (through the outbox) and the post's move to `routed`; a crash before the commit
+leaves the post `classified` and the rerun redoes it, and idempotency keys make a rerun after
+the commit add nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from bot.config import Config
+from bot.models import Engagement, Post
+from bot.routing import messages
+from bot.routing.incidents import Incidents, Match
+from bot.routing.outbox import Outbox
+from bot.routing.routing_tables import IncidentRow, RouteDecisionRow
+from bot.routing.rules import Facts, Verdict, author_lists, evaluate
+from bot.routing.visibility import Sample, Visibility, measure
+from bot.store import Store
+from bot.store.convert import labels_from_row
+from bot.store.store import StoredPost, utcnow
+from bot.store.tables import STAGE_CLASSIFIED, STAGE_ROUTED, ClassificationRow, EngagementSnapshotRow, PostRow
+from classifiers.base import Labels
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Assessment:
+    """A post with its labels, visibility and the verdict of the rules."""
+
+    post_id: int
+    post: Post
+    labels: Labels
+    visibility: Visibility
+    verdict: Verdict
+
+
+def assess(session: Session, config: Config, post_id: int, post: Post) -> Assessment | None:
+    """Evaluate the rules for a stored post (None when it has no labels)."""
+    row = session.get(ClassificationRow, post_id)
+    if row is None:
+        return None
+    labels = labels_from_row(row)
+    snapshots = session.exec(select(EngagementSnapshotRow).where(EngagementSnapshotRow.post_id == post_id)
+                             .order_by(col(EngagementSnapshotRow.taken_at))).all()
+    samples = [Sample(taken_at=s.taken_at, author_reach=s.author_reach,
+                      engagement=Engagement(likes=s.likes, reposts=s.reposts, replies=s.replies, quotes=s.quotes,
+                                            views=s.views)) for s in snapshots]
+    routing = config.routing
+    visibility = measure(post, samples, routing.visibility)
+    facts = Facts(post=post, labels=labels, visibility=visibility, author_lists=author_lists(post, routing))
+    return Assessment(post_id=post_id, post=post, labels=labels, visibility=visibility,
+                      verdict=evaluate(facts, routing, config.brand.handles))
+
+
+def tier_rank(config: Config, tier: str) -> int:
+    """How far up the escalation chains `tier` sits (0 for a tier nothing escalates into)."""
+    tiers = config.routing.alerts.tiers
+    rank, frontier = 0, {tier}
+    while frontier := {name for name, t in tiers.items() if t.next in frontier}:
+        rank += 1
+        if rank > len(tiers):
+            break
+    return rank
+
+
+class RouteStage:
+    """`route`: classified posts → decision, incident, ticket and alert rows → `routed`."""
+
+    name = "route"
+
+    def __init__(self, config: Config, store: Store, *, outbox: Outbox | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.config = config
+        self.store = store
+        self.interval_seconds = config.pipeline.route_interval_seconds
+        self.outbox = outbox or Outbox(config.routing, clock=clock)
+        self.incidents = Incidents(config.routing.incidents)
+        self.clock = clock
+
+    def run_once(self) -> int:
+        """Route one batch of classified posts, one transaction each; returns how many."""
+        pending = self.store.pending(STAGE_CLASSIFIED, self.config.pipeline.batch_size)
+        for stored in pending:
+            try:
+                with self.store.session() as session:
+                    self.route(session, stored)
+            except Exception as err:  # a poison post must not stall every post behind it
+                log.exception("could not route post %s", stored.id, extra={"post_id": stored.id})
+                self._record_failure(stored, err)
+        return len(pending)
+
+    def route(self, session: Session, stored: StoredPost) -> RouteDecisionRow | None:
+        """Decide one post and write everything it causes into `session` (the caller commits)."""
+        row = session.get(PostRow, stored.id)
+        if row is None or row.stage != STAGE_CLASSIFIED:
+            return None  # routed by an earlier run: nothing to redo
+        now = self.clock()
+        found = assess(session, self.config, stored.id, stored.post)
+        if found is None:
+            return None
+        verdict = found.verdict
+        reasons = list(verdict.reasons)
+        incident, match = self._incident(session, found, now)
+        if match is not None:
+            reasons.append(f"joined incident #{incident.id}: {match.reason}")  # type: ignore[union-attr]
+        elif incident is not None:
+            reasons.append(f"opened incident #{incident.id}")
+        decision = RouteDecisionRow(
+            post_id=stored.id, rule=verdict.rule, ticket_queue=verdict.ticket.queue if verdict.ticket else None,
+            ticket_priority=verdict.ticket.priority if verdict.ticket else None, alert_tier=verdict.alert,
+            digest=verdict.digest, suppressed=verdict.suppressed, incident_id=incident.id if incident else None,
+            visibility=asdict(found.visibility), decided_at=now)
+        if incident is not None and not verdict.guarded:
+            self._ticket(session, found, incident, decision, reasons)
+        if verdict.alert and not verdict.guarded:
+            self._alert(session, found, incident, decision, reasons, now)
+        if incident is not None:
+            self._escalate(session, found, incident, reasons, now)
+        decision.reasons = reasons
+        session.add(decision)
+        row.stage, row.stage_at = STAGE_ROUTED, now
+        session.add(row)
+        return decision
+
+    # --- steps ------------------------------------------------------------------------
+
+    def _incident(self, session: Session, found: Assessment, now: datetime) -> tuple[IncidentRow | None, Match | None]:
+        """The incident the post joins or opens, if it is one worth grouping."""
+        verdict, labels = found.verdict, found.labels
+        if verdict.rule in ("guard:deleted", "guard:brand-own-post"):
+            return None, None
+        match = self.incidents.find(session, found.post, labels)
+        acts = bool(verdict.ticket or verdict.alert)
+        if match is not None and (acts or match.how in ("repost", "thread") or (labels.complaint and not verdict.suppressed)):
+            self.incidents.add(session, match.incident, found.post_id, found.post, found.visibility.projected_reach,
+                               how=match.how, similarity=match.similarity, now=now)
+            return match.incident, match
+        if acts and not verdict.guarded:
+            return self.incidents.open(session, found.post_id, found.post, labels,
+                                       found.visibility.projected_reach, now), None
+        return None, None
+
+    def _ticket(self, session: Session, found: Assessment, incident: IncidentRow, decision: RouteDecisionRow,
+                reasons: list[str]) -> None:
+        """Open the incident's one ticket, or add this post to it as a follow-up."""
+        verdict = found.verdict
+        if verdict.suppressed or (incident.ticket_id is None and verdict.ticket is None):
+            return
+        queue = verdict.ticket.queue if verdict.ticket else "social"
+        priority = verdict.ticket.priority if verdict.ticket else "normal"
+        thread_ref = str(incident.ticket_id) if incident.ticket_id is not None else None
+        request = messages.ticket_request(post_id=found.post_id, post=found.post, labels=found.labels,
+                                          verdict=verdict, visibility=found.visibility, queue=queue,
+                                          priority=priority, incident=incident, thread_ref=thread_ref)
+        ticket_id = self.outbox.enqueue_ticket(session, post_id=found.post_id, request=request)
+        decision.ticket_id = ticket_id
+        if thread_ref is None:
+            incident.ticket_id = ticket_id
+            session.add(incident)
+            decision.ticket_action = "opened"
+            reasons.append(f"opened ticket #{ticket_id} ({queue}, {priority})")
+        else:
+            decision.ticket_action = "follow-up"
+            reasons.append(f"added to ticket #{ticket_id} of incident #{incident.id} instead of a new ticket")
+
+    def _alert(self, session: Session, found: Assessment, incident: IncidentRow | None, decision: RouteDecisionRow,
+               reasons: list[str], now: datetime) -> None:
+        """Alert the rule's tier, unless the incident already alerted that tier or a higher one."""
+        tier = found.verdict.alert
+        assert tier is not None
+        if incident is not None and any(tier_rank(self.config, t) >= tier_rank(self.config, tier)
+                                        for t in incident.alert_tiers):
+            reasons.append(f"no new alert: incident #{incident.id} already alerted {', '.join(incident.alert_tiers)}")
+            return
+        message = messages.alert_message(
+            key=messages.alert_key(found.post_id), tier=tier, post=found.post, labels=found.labels,
+            rule=found.verdict.rule or "", reasons=tuple(reasons), visibility=found.visibility, incident=incident,
+            feed_base_url=self.config.routing.feed_base_url, now=now)
+        decision.alert_id = self.outbox.enqueue_alert(session, post_id=found.post_id, message=message)
+        reasons.append(f"alerted tier '{tier}' (alert #{decision.alert_id})")
+        if incident is not None:
+            incident.alert_tiers = [*incident.alert_tiers, tier]
+            session.add(incident)
+
+    def _escalate(self, session: Session, found: Assessment, incident: IncidentRow, reasons: list[str],
+                  now: datetime) -> None:
+        """Alert the tiers the incident has grown into, once each, skipping tiers already outranked."""
+        for tier in self.incidents.due_tiers(incident):
+            if any(tier_rank(self.config, t) >= tier_rank(self.config, tier) for t in incident.alert_tiers):
+                continue
+            why = (f"incident #{incident.id} grew to {incident.post_count} posts on {', '.join(incident.sources)}, "
+                   f"reach {incident.total_reach:,}")
+            message = messages.alert_message(
+                key=messages.incident_alert_key(incident.id, tier), tier=tier, post=found.post,  # type: ignore[arg-type]
+                labels=found.labels, rule="incident-escalation", reasons=(why,), visibility=found.visibility,
+                incident=incident, feed_base_url=self.config.routing.feed_base_url, now=now,
+                title=f"Incident #{incident.id} escalated to {tier}: {incident.title}")
+            alert_id = self.outbox.enqueue_alert(session, post_id=found.post_id, message=message)
+            reasons.append(f"{why}: escalated to tier '{tier}' (alert #{alert_id})")
+            incident.alert_tiers = [*incident.alert_tiers, tier]
+            session.add(incident)
+
+    def _record_failure(self, stored: StoredPost, err: Exception) -> None:
+        """Mark a post that cannot be routed as routed with the error as its reason, so it is visible."""
+        with self.store.session() as session:
+            row = session.get(PostRow, stored.id)
+            if row is None or row.stage != STAGE_CLASSIFIED:
+                return
+            session.merge(RouteDecisionRow(post_id=stored.id, rule="error", reasons=[f"routing failed: {err}"],
+                                           decided_at=self.clock()))
+            row.stage, row.stage_at = STAGE_ROUTED, self.clock()
+            session.add(row)
