@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from bot.settings_base import Section
 
@@ -12,6 +12,23 @@ class BudgetSettings(Section):
 
     requests: int = Field(gt=0)
     window_seconds: int = Field(gt=0)
+
+
+class RetrySettings(Section):
+    """How a connector rides out 429s, 5xx and network errors within one fetch."""
+
+    attempts: int = Field(default=5, gt=0, le=20)  # tries per request, the first included
+    backoff_seconds: float = Field(default=1.0, ge=0)  # first backoff; doubles, with jitter
+    max_backoff_seconds: float = Field(default=30.0, ge=0)
+    max_rate_limit_wait_seconds: float = Field(default=30.0, ge=0)  # longer waits pause the source
+    timeout_seconds: float = Field(default=20.0, gt=0)  # per HTTP request
+
+
+def _http_url(value: str) -> str:
+    """An http(s) base URL without its trailing slash."""
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("must start with http:// or https://")
+    return value.rstrip("/")
 
 
 class ReplaySettings(Section):
@@ -34,15 +51,21 @@ class XSettings(Section):
     mentions_of: list[str] = Field(default_factory=list)  # brand account handles or ids
     include_retweets: bool = False
     include_own_posts: bool = False
-    max_pages_per_tick: int = Field(default=5, gt=0)
+    max_results: int = Field(default=100, ge=5, le=100)  # per page
+    max_pages_per_tick: int = Field(default=5, gt=0)  # per query/mention stream per fetch
     budget: BudgetSettings = BudgetSettings(requests=450, window_seconds=900)
+    retry: RetrySettings = RetrySettings()
 
     @field_validator("api_base")
     @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return value.rstrip("/")
+    def _valid_base(cls, value: str) -> str:
+        return _http_url(value)
+
+    @model_validator(mode="after")
+    def _something_to_hear(self) -> XSettings:
+        if self.enabled and not (self.queries or self.mentions_of):
+            raise ValueError("set queries or mentions_of (or both) when x is enabled")
+        return self
 
 
 class RedditSettings(Section):
@@ -51,13 +74,17 @@ class RedditSettings(Section):
     enabled: bool = False
     interval_seconds: int = Field(default=60, gt=0)
     api_base: str = "https://oauth.reddit.com"
-    auth_base: str = "https://www.reddit.com"
+    auth_base: str | None = None  # token endpoint host; defaults to www.reddit.com, or api_base when that is changed
     user_agent: str = "earshot/0.1 (complaint monitor)"
     subreddits: list[str] = Field(default_factory=lambda: ["all"])
     queries: list[str] = Field(default_factory=list)
     include_comments: bool = True
-    max_items_per_tick: int = Field(default=100, gt=0)
-    budget: BudgetSettings = BudgetSettings(requests=100, window_seconds=60)
+    max_items_per_tick: int = Field(default=100, gt=0, le=100)  # listing `limit` per page
+    max_pages_per_tick: int = Field(default=5, gt=0)  # per listing per fetch
+    karma_cache_size: int = Field(default=10_000, gt=0)
+    max_karma_lookups_per_tick: int = Field(default=200, ge=0)
+    budget: BudgetSettings = BudgetSettings(requests=600, window_seconds=600)
+    retry: RetrySettings = RetrySettings()
 
     @field_validator("subreddits")
     @classmethod
@@ -68,10 +95,15 @@ class RedditSettings(Section):
 
     @field_validator("api_base", "auth_base")
     @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return value.rstrip("/")
+    def _valid_base(cls, value: str | None) -> str | None:
+        return None if value is None else _http_url(value)
+
+    @property
+    def token_base(self) -> str:
+        """Where the OAuth token is fetched: auth_base, else api_base when it was changed."""
+        if self.auth_base:
+            return self.auth_base
+        return "https://www.reddit.com" if self.api_base == "https://oauth.reddit.com" else self.api_base
 
 
 class EngagementSettings(Section):

@@ -1,0 +1,231 @@
+"""The Reddit connector: new submissions and comments per subreddit and site-wide search, through praw.
+
+praw's own objects are not used for reading: raw listings come from `reddit.request` (still
+praw's OAuth, session and our rate limiter) and go through `reddit_parse`, the parser the
+replay connector shares. This also avoids praw's lazy re-fetch of attributes a listing lacks.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+import praw
+
+from bot.errors import AuthFailed, ConfigError, MalformedPayload, SourceError
+from bot.models import EngagementUpdate, Post
+from connectors.base import Batch, Connector, Cursor, Skipped
+from connectors.ratelimit import BudgetExhausted, Gone, RequestBudget, Retrier, ServerWindow, Sleep
+from connectors.reddit_http import classify, install
+from connectors.reddit_parse import DELETED_AUTHORS, parse_karma, parse_listing
+from connectors.settings import RedditSettings
+from connectors.streams import Item, Page, walk
+
+log = logging.getLogger(__name__)
+INFO_BATCH = 100
+
+
+class KarmaCache:
+    """Author → total karma (None: unknown or suspended), least recently used evicted past `size`."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: OrderedDict[str, int | None] = OrderedDict()
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._data
+
+    def get(self, name: str) -> int | None:
+        if name in self._data:
+            self._data.move_to_end(name)
+        return self._data.get(name)
+
+    def put(self, name: str, karma: int | None) -> None:
+        self._data[name] = karma
+        self._data.move_to_end(name)
+        while len(self._data) > self.size:
+            self._data.popitem(last=False)
+
+    def known(self) -> dict[str, int]:
+        """Every cached author with a known karma."""
+        return {name: karma for name, karma in self._data.items() if karma is not None}
+
+
+class RedditConnector(Connector):
+    """Polls listings newest first from a created-time cursor; looks up each new author's karma once."""
+
+    name = "reddit"
+
+    def __init__(self, settings: RedditSettings, client_id: str, client_secret: str,
+                 sleep: Sleep | None = None, now: Callable[[], datetime] | None = None) -> None:
+        self.settings = settings
+        self.interval_seconds = settings.interval_seconds
+        self.budget = RequestBudget(settings.budget)
+        self.reddit = praw.Reddit(
+            client_id=client_id, client_secret=client_secret, user_agent=settings.user_agent,
+            oauth_url=settings.api_base + "/", reddit_url=settings.token_base,
+            check_for_updates=False, check_for_async=False,
+            requestor_kwargs={"timeout": settings.retry.timeout_seconds},
+        )
+        install(self.reddit, self.budget, ServerWindow())
+        self.retrier = Retrier(self.name, settings.retry, sleep=sleep)
+        self.karma = KarmaCache(settings.karma_cache_size)
+        self._now = now or (lambda: datetime.now(timezone.utc))
+        self._lock = threading.Lock()
+        self._deferred: SourceError | None = None
+
+    # --- intake -------------------------------------------------------------------------
+
+    def fetch(self, cursor: Cursor | None) -> Batch:
+        with self._lock:
+            if self._deferred is not None:
+                err, self._deferred = self._deferred, None
+                raise err
+            streams: dict[str, Any] = dict((cursor or {}).get("streams") or {})
+            taken: list[Item] = []
+            complete, fetched_at = True, self._now()
+            try:
+                for key, path, params in self.listings():
+                    try:
+                        result = walk(streams.get(key), self._listing(path, params), self.settings.max_pages_per_tick)
+                    except Gone as err:
+                        log.warning("reddit listing %s skipped: %s", path, err, extra={"source": self.name})
+                        continue
+                    streams[key], complete = result.cursor, complete and result.complete
+                    taken += [item for _, items in result.pages for item in items]
+            except BudgetExhausted as err:
+                log.info("reddit: %s", err, extra={"source": self.name})
+            except SourceError as err:
+                if not taken:
+                    raise
+                self._deferred, complete = err, False
+            self._learn_karma(_authors(taken), self.settings.max_karma_lookups_per_tick)
+            posts, skipped = self._parse([item.raw for item in taken], fetched_at)
+            return Batch(posts=posts, next_cursor={"streams": streams}, skipped=skipped, exhausted=complete)
+
+    def listings(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """(cursor key, API path, params) of every listing polled: new, comments, search."""
+        found: list[tuple[str, str, dict[str, Any]]] = []
+        for sub in (s.removeprefix("/").removeprefix("r/") for s in self.settings.subreddits):
+            found.append((f"new:{sub}", f"r/{sub}/new", {}))
+            if self.settings.include_comments:
+                found.append((f"comments:{sub}", f"r/{sub}/comments", {}))
+        found += [(f"search:{q}", "search", {"q": q, "sort": "new"}) for q in self.settings.queries]
+        return found
+
+    def _listing(self, path: str, params: dict[str, Any]) -> Callable[[str | None, Any], Page]:
+        def fetch(token: str | None, _since: Any) -> Page:
+            query = {**params, "limit": self.settings.max_items_per_tick}
+            if token:
+                query["after"] = token
+            body = self._get(f"GET /{path}", path, query)
+            return to_page(body)
+        return fetch
+
+    def _get(self, what: str, path: str, params: dict[str, Any]) -> Any:
+        return self.retrier.call(what, lambda: self.reddit.request(method="GET", path=path, params=params), classify)
+
+    def _parse(self, children: list[Any], fetched_at: datetime) -> tuple[list[Post], list[Skipped]]:
+        if not children:
+            return [], []
+        page = parse_listing({"kind": "Listing", "data": {"children": children}}, fetched_at, self.karma.known())
+        return page.posts, page.skipped
+
+    def _learn_karma(self, authors: Sequence[str], limit: int) -> None:
+        """Look up karma of authors not cached yet, at most `limit`; quota trouble just stops early."""
+        todo = [a for a in dict.fromkeys(authors) if a not in self.karma][:limit]
+        for author in todo:
+            try:
+                about = self._get(f"GET /user/{author}/about", f"user/{author}/about", {})
+                self.karma.put(author, _karma(about, author))
+            except Gone:
+                self.karma.put(author, None)
+            except AuthFailed:
+                raise
+            except (BudgetExhausted, SourceError) as err:
+                log.info("reddit: karma lookups stopped: %s", err, extra={"source": self.name})
+                return
+
+    # --- engagement ---------------------------------------------------------------------
+
+    def refresh(self, posts: Sequence[Post]) -> list[EngagementUpdate]:
+        """Fresh scores via /api/info, 100 fullnames a request, within what intake left of the budget."""
+        known = {p.native_id: p for p in posts if p.source == self.name}
+        names, updates = list(known), []
+        with self._lock, self.budget.keeping(len(self.listings())):
+            for start in range(0, len(names), INFO_BATCH):
+                try:
+                    body = self._get("GET /api/info", "api/info", {"id": ",".join(names[start:start + INFO_BATCH])})
+                except BudgetExhausted:
+                    break
+                except Gone:
+                    continue
+                children = ((body or {}).get("data") or {}).get("children") or []
+                taken_at = self._now()
+                parsed, _ = self._parse(children, taken_at)
+                updates += [EngagementUpdate(source="reddit", native_id=p.native_id, taken_at=taken_at,
+                                             engagement=p.engagement, author_reach=p.author_reach,
+                                             is_deleted=p.is_deleted) for p in parsed if p.native_id in known]
+            missing = [p.author_handle for p in known.values() if p.author_reach is None and p.author_handle]
+            try:
+                self._learn_karma(missing, self.settings.max_karma_lookups_per_tick)
+            except SourceError:
+                pass
+        return updates
+
+
+def to_page(body: Any) -> Page:
+    """A raw listing as stream items (created time order) plus its `after` token."""
+    if not isinstance(body, dict) or body.get("kind") != "Listing":
+        raise MalformedPayload(f"reddit: expected a Listing, got {str(body)[:80]!r}")
+    data = body.get("data") or {}
+    items = []
+    for child in data.get("children") or []:
+        if not isinstance(child, dict) or child.get("kind") not in ("t1", "t3") or not isinstance(child.get("data"), dict):
+            continue
+        thing = child["data"]
+        name = thing.get("name") or (f"{child['kind']}_{thing['id']}" if thing.get("id") else None)
+        if name:
+            items.append(Item(order=_created(thing), name=str(name), raw=child))
+    after = data.get("after")
+    return Page(items=items, next_token=str(after) if after else None, body=body)
+
+
+def _created(thing: dict[str, Any]) -> float:
+    try:
+        return float(thing.get("created_utc") or thing.get("created") or 0)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _authors(items: Sequence[Item]) -> list[str]:
+    names = [item.raw["data"].get("author") for item in items]
+    return [str(n) for n in names if n not in DELETED_AUTHORS]
+
+
+def _karma(about: Any, author: str) -> int | None:
+    """Total karma from /user/<name>/about; None for suspended or shadow-banned accounts."""
+    if not isinstance(about, dict) or (about.get("data") or {}).get("is_suspended"):
+        return None
+    try:
+        return parse_karma(about)[1]
+    except (KeyError, TypeError, ValueError):
+        log.info("reddit: unreadable about page for %s", author)
+        return None
+
+
+def build(settings: RedditSettings, config: Any) -> RedditConnector:
+    """The factory `connectors.factory` calls for `connectors.reddit` in config.yaml."""
+    client_id = os.environ.get("REDDIT_CLIENT_ID", "").strip()
+    secret = os.environ.get("REDDIT_CLIENT_SECRET", "").strip()
+    missing = [name for name, value in (("REDDIT_CLIENT_ID", client_id), ("REDDIT_CLIENT_SECRET", secret))
+               if not value]
+    if missing:
+        raise ConfigError(f"connectors.reddit: enabled, but the environment variable(s) {', '.join(missing)} "
+                          "are not set")
+    return RedditConnector(settings, client_id, secret)

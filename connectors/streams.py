@@ -1,0 +1,101 @@
+"""Walks one newest-first, paginated feed (a search, mentions, a listing) from a saved cursor.
+
+A stream's cursor is a small dict:
+    since      the newest item's order key taken so far (X: tweet id; Reddit: created_utc)
+    seen       names whose key equals `since` (ties on Reddit, where keys are seconds)
+    next       a pagination token when the last walk stopped at its page bound
+    pending    `since`/`seen` of the walk in progress, adopted when it completes
+Items at or below `since` are old; a walk stops at the first page that is mostly old, at
+the end of the feed, at a repeated token, or after `max_pages` pages (then `next` resumes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_SEEN = 200
+
+
+@dataclass(frozen=True, kw_only=True)
+class Item:
+    """One entry of a page: its order key, its unique name, and the raw object."""
+
+    order: int | float  # ints stay exact: X ids exceed a float's precision
+    name: str
+    raw: Any
+
+
+@dataclass(frozen=True, kw_only=True)
+class Page:
+    """One page as the API sent it: its entries (newest first), next token, and the body."""
+
+    items: list[Item]
+    next_token: str | None
+    body: Any = None
+
+
+@dataclass(kw_only=True)
+class Walk:
+    """What one walk took: new items per page (with the page body) and the stream's new cursor."""
+
+    pages: list[tuple[Page, list[Item]]] = field(default_factory=list)
+    cursor: dict[str, Any] = field(default_factory=dict)
+    complete: bool = True  # False when `next` was saved to resume from
+
+    @property
+    def count(self) -> int:
+        return sum(len(items) for _, items in self.pages)
+
+
+def walk(cursor: dict[str, Any] | None, fetch: Callable[[str | None, Any], Page], max_pages: int) -> Walk:
+    """Fetch pages from `cursor` (resuming a saved `next` token) and keep the items newer than it.
+
+    `fetch(token, since)` fetches one page; it may raise, and then nothing of this walk is kept
+    except what the caller already holds in the returned pages (the cursor is not advanced).
+    """
+    cursor = dict(cursor or {})
+    since, seen = cursor.get("since"), set(cursor.get("seen") or [])
+    pending = cursor.get("pending") or {}
+    best, best_seen = pending.get("since"), set(pending.get("seen") or [])
+    token, tokens = cursor.get("next"), set()
+    result, names = Walk(), set()
+    for _ in range(max_pages):
+        page = fetch(token, since)
+        fresh, old = [], 0
+        for item in page.items:
+            if (since is not None and (item.order < since or (item.order == since and item.name in seen))) \
+                    or item.name in best_seen:
+                old += 1
+                continue
+            if item.name in names:
+                continue  # repeated within this walk
+            names.add(item.name)
+            fresh.append(item)
+            if best is None or item.order > best:
+                best, best_seen = item.order, {item.name}
+            elif item.order == best:
+                best_seen.add(item.name)
+        result.pages.append((page, fresh))
+        tokens.add(token)
+        token = page.next_token
+        if not page.items or not token or token in tokens or (since is not None and old * 2 >= len(page.items)):
+            token = None
+            break
+    if token:  # page bound reached: resume here next time, keep the old `since` meanwhile
+        result.complete = False
+        result.cursor = {**_base(since, seen), "next": token,
+                         "pending": {"since": best, "seen": sorted(best_seen)[:MAX_SEEN]}}
+        return result
+    if best is not None and (since is None or best > since):
+        result.cursor = _base(best, best_seen)
+    elif best is not None and best == since:
+        result.cursor = _base(since, seen | best_seen)
+    else:
+        result.cursor = _base(since, seen)
+    return result
+
+
+def _base(since: Any, seen: set[str]) -> dict[str, Any]:
+    return {} if since is None else {"since": since, "seen": sorted(seen)[:MAX_SEEN]}

@@ -1,0 +1,230 @@
+"""The X connector: recent search and brand mentions through tweepy (X API v2), raw dicts → x_parse."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+import tweepy
+
+from bot.errors import ConfigError, MalformedPayload, SourceError
+from bot.models import EngagementUpdate, Post
+from connectors.base import Batch, Connector, Cursor, Skipped
+from connectors.ratelimit import BudgetExhausted, Gone, RequestBudget, Retrier, ServerWindow, Sleep
+from connectors.settings import XSettings
+from connectors.streams import Item, Page, walk
+from connectors.x_http import TWITTER_HOST, XTransport, classify
+from connectors.x_parse import parse_page
+
+log = logging.getLogger(__name__)
+EXPANSIONS = ["author_id", "referenced_tweets.id"]
+TWEET_FIELDS = ["author_id", "created_at", "public_metrics", "lang", "conversation_id", "referenced_tweets",
+                "in_reply_to_user_id", "edit_history_tweet_ids", "note_tweet"]
+USER_FIELDS = ["username", "public_metrics", "verified", "verified_type"]
+LOOKUP_BATCH = 100
+GONE_REASONS = ("not found", "authorization", "forbidden", "suspended", "deleted")
+
+
+class XConnector(Connector):
+    """Polls recent search per query and mentions per brand account, from a since_id cursor."""
+
+    name = "x"
+
+    def __init__(self, settings: XSettings, bearer_token: str, own_handles: Sequence[str] = (),
+                 sleep: Sleep | None = None, now: Callable[[], datetime] | None = None) -> None:
+        self.settings = settings
+        self.interval_seconds = settings.interval_seconds
+        self.own_handles = {h.lstrip("@").lower() for h in own_handles if h and not h.isdigit()}
+        self.budget = RequestBudget(settings.budget)
+        self.client = tweepy.Client(bearer_token=bearer_token, wait_on_rate_limit=False, return_type=dict)
+        self.client.session.mount(TWITTER_HOST, XTransport(settings.api_base, self.budget, ServerWindow(),
+                                                           settings.retry.timeout_seconds))
+        self.retrier = Retrier(self.name, settings.retry, sleep=sleep)
+        self._now = now or (lambda: datetime.now(timezone.utc))
+        self._lock = threading.Lock()
+        self._deferred: SourceError | None = None  # raised on the next fetch, after a partial batch
+
+    # --- intake -------------------------------------------------------------------------
+
+    def fetch(self, cursor: Cursor | None) -> Batch:
+        with self._lock:
+            if self._deferred is not None:
+                err, self._deferred = self._deferred, None
+                raise err
+            cursor = cursor or {}
+            users: dict[str, str | None] = dict(cursor.get("users") or {})
+            streams: dict[str, Any] = dict(cursor.get("streams") or {})
+            posts: list[Post] = []
+            skipped: list[Skipped] = []
+            complete, fetched_at = True, self._now()
+            try:
+                self._resolve(users)
+                for key, fetch_page in self._streams(users):
+                    try:
+                        result = walk(streams.get(key), fetch_page, self.settings.max_pages_per_tick)
+                    except Gone as err:
+                        log.warning("x stream %s skipped: %s", key, err, extra={"source": self.name})
+                        continue
+                    streams[key], complete = result.cursor, complete and result.complete
+                    for page, items in result.pages:
+                        if items:
+                            parsed = parse_page({**page.body, "data": [i.raw for i in items]}, fetched_at)
+                            posts += [p for p in parsed.posts if self._wanted(p, users)]
+                            skipped += parsed.skipped
+            except BudgetExhausted as err:
+                log.info("x: %s", err, extra={"source": self.name})
+                complete = True
+            except SourceError as err:
+                if not posts:
+                    raise
+                self._deferred, complete = err, False  # store what we have, then report the error
+            posts.sort(key=lambda p: (p.created_at, int(p.native_id) if p.native_id.isdigit() else 0))
+            return Batch(posts=posts, next_cursor={"streams": streams, "users": users},
+                         skipped=skipped, exhausted=complete)
+
+    def _streams(self, users: dict[str, str | None]) -> list[tuple[str, Callable[[str | None, Any], Page]]]:
+        """(cursor key, page fetcher) for every search query and every resolved brand account."""
+        found = [(f"search:{q}", self._search_page(q)) for q in self.settings.queries]
+        for account in self.settings.mentions_of:
+            user_id = account if account.isdigit() else users.get(account.lstrip("@").lower())
+            if user_id:
+                found.append((f"mentions:{user_id}", self._mentions_page(user_id)))
+        return found
+
+    def query(self, text: str) -> str:
+        """The search query with retweets and the brand's own posts excluded (unless configured)."""
+        parts = [f"({text})" if " OR " in text else text]
+        if not self.settings.include_retweets:
+            parts.append("-is:retweet")
+        if not self.settings.include_own_posts:
+            parts += [f"-from:{h}" for h in sorted(self.own_handles)]
+        return " ".join(parts)
+
+    def _search_page(self, text: str) -> Callable[[str | None, Any], Page]:
+        def fetch(token: str | None, since: Any) -> Page:
+            params: dict[str, Any] = {"query": self.query(text), "max_results": max(self.settings.max_results, 10),
+                                      **_fields()}
+            if token:
+                params["next_token"] = token
+            return self._page(f"search {text!r}", self.client.search_recent_tweets, params, since)
+        return fetch
+
+    def _mentions_page(self, user_id: str) -> Callable[[str | None, Any], Page]:
+        def fetch(token: str | None, since: Any) -> Page:
+            params: dict[str, Any] = {"id": user_id, "max_results": self.settings.max_results, **_fields()}
+            if token:
+                params["pagination_token"] = token
+            return self._page(f"mentions of {user_id}", self.client.get_users_mentions, params, since)
+        return fetch
+
+    def _page(self, what: str, method: Callable[..., Any], params: dict[str, Any], since: Any) -> Page:
+        """One page; a since_id the API refuses (older than its window) is dropped once."""
+        if since is not None:
+            params["since_id"] = str(since)
+        try:
+            body = self.retrier.call(what, lambda: method(**params), classify)
+        except MalformedPayload as err:
+            if "since_id" not in params or "since_id" not in str(err):
+                raise
+            log.warning("x %s: since_id refused, fetching without it", what, extra={"source": self.name})
+            params.pop("since_id")
+            body = self.retrier.call(what, lambda: method(**params), classify)
+        return to_page(body)
+
+    def _resolve(self, users: dict[str, str | None]) -> None:
+        """Look up the ids of brand accounts named by handle, once (kept in the cursor)."""
+        wanted = [a.lstrip("@") for a in self.settings.mentions_of
+                  if not a.isdigit() and a.lstrip("@").lower() not in users]
+        if not wanted:
+            return
+        try:
+            body = self.retrier.call("user lookup", lambda: self.client.get_users(
+                usernames=wanted, user_fields=["username"]), classify)
+            found = _users(body)
+        except Gone:
+            found = {}
+            for handle in wanted:
+                try:
+                    found |= _users(self.retrier.call(f"user {handle}", lambda h=handle: self.client.get_user(
+                        username=h, user_fields=["username"]), classify))
+                except Gone:
+                    continue
+        for handle in wanted:
+            users[handle.lower()] = found.get(handle.lower())
+            if users[handle.lower()] is None:
+                log.warning("x: no account @%s to watch mentions of", handle, extra={"source": self.name})
+
+    def _wanted(self, post: Post, users: dict[str, str | None]) -> bool:
+        if post.kind == "repost" and not self.settings.include_retweets:
+            return False
+        if self.settings.include_own_posts:
+            return True
+        own_ids = {uid for uid in users.values() if uid} | {a for a in self.settings.mentions_of if a.isdigit()}
+        return (post.author_handle or "").lower() not in self.own_handles and post.author_id not in own_ids
+
+    # --- engagement ---------------------------------------------------------------------
+
+    def refresh(self, posts: Sequence[Post]) -> list[EngagementUpdate]:
+        """Fresh metrics by tweet lookup, 100 ids a request, within what intake left of the budget."""
+        known = {p.native_id: p for p in posts if p.source == self.name}
+        ids, updates = list(known), []
+        reserve = len(self.settings.queries) + len(self.settings.mentions_of)
+        with self._lock, self.budget.keeping(reserve):
+            for start in range(0, len(ids), LOOKUP_BATCH):
+                chunk = ids[start:start + LOOKUP_BATCH]
+                try:
+                    body = self.retrier.call("tweet lookup", lambda c=chunk: self.client.get_tweets(
+                        ids=c, **_fields()), classify)
+                except BudgetExhausted:
+                    break
+                except Gone:
+                    continue
+                taken_at = self._now()
+                parsed = parse_page(body, taken_at)
+                updates += [EngagementUpdate(source="x", native_id=p.native_id, taken_at=taken_at,
+                                             engagement=p.engagement, author_reach=p.author_reach)
+                            for p in parsed.posts if p.native_id in known]
+                for item in parsed.skipped:
+                    post = known.get(item.native_id or "")
+                    if post is not None and any(word in item.reason.lower() for word in GONE_REASONS):
+                        updates.append(EngagementUpdate(source="x", native_id=post.native_id, taken_at=taken_at,
+                                                        engagement=post.engagement, is_deleted=True))
+        return updates
+
+
+def to_page(body: Any) -> Page:
+    """A raw X page as stream items (tweet id order) plus its next token."""
+    if not isinstance(body, dict):
+        raise MalformedPayload(f"x: expected a JSON object, got {type(body).__name__}")
+    data = body.get("data") or []
+    data = [data] if isinstance(data, dict) else data
+    items = [Item(order=int(t["id"]) if str(t["id"]).isdigit() else 0, name=str(t["id"]), raw=t)
+             for t in data if isinstance(t, dict) and t.get("id") is not None]
+    meta = body.get("meta") or {}
+    token = meta.get("next_token") or meta.get("pagination_token")
+    return Page(items=items, next_token=str(token) if token else None, body=body)
+
+
+def _fields() -> dict[str, Any]:
+    return {"expansions": EXPANSIONS, "tweet_fields": TWEET_FIELDS, "user_fields": USER_FIELDS}
+
+
+def _users(body: Any) -> dict[str, str]:
+    data = (body or {}).get("data") or []
+    data = [data] if isinstance(data, dict) else data
+    return {str(u["username"]).lower(): str(u["id"]) for u in data if isinstance(u, dict) and u.get("username")}
+
+
+def build(settings: XSettings, config: Any) -> XConnector:
+    """The factory `connectors.factory` calls for `connectors.x` in config.yaml."""
+    token = os.environ.get("X_BEARER_TOKEN", "").strip()
+    if not token:
+        raise ConfigError("connectors.x: enabled, but the environment variable X_BEARER_TOKEN is not set")
+    if not (settings.queries or settings.mentions_of):
+        raise ConfigError("connectors.x: set queries or mentions_of (or both)")
+    handles = list(config.brand.handles) + list(settings.mentions_of)
+    return XConnector(settings, token, own_handles=handles)
