@@ -46,7 +46,8 @@ def channel_id(url: str) -> str:
     """A stable id for a channel URL that reveals no secret: `scheme:` + a short hash of the URL."""
     scheme = urlsplit(url).scheme or "url"
     if scheme == "stub":
-        return "stub:" + url.split("://", 1)[1]
+        parts = urlsplit(url)
+        return "stub:" + ((parts.netloc + parts.path).rstrip("/") or "stub")
     return f"{scheme}:{hashlib.sha256(url.encode('utf-8')).hexdigest()[:12]}"
 
 

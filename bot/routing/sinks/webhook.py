@@ -1,0 +1,78 @@
+"""Ticket sink: a generic HTTPS webhook, JSON body signed with HMAC-SHA256.
+
+Each POST carries `X-Earshot-Signature: sha256=<hex HMAC-SHA256 of the raw body>` keyed with
+the secret from the environment, and `Idempotency-Key`; the receiver must treat a repeated key
+as the same ticket. A JSON reply with `id` (or `ref`) becomes the ticket's external ref.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+from typing import Any
+
+import requests
+
+from bot.errors import SinkError
+from bot.routing.delivery_settings import SinkSettings
+from bot.routing.sinks.base import TicketSink, request_to_json, status_delivery
+from bot.routing.values import Delivery, TicketRequest
+
+
+class Settings(SinkSettings):
+    """`routing.tickets.sinks.webhook:` — where to POST, and which env var holds the signing secret."""
+
+    url: str = ""
+    secret_env: str = "EARSHOT_WEBHOOK_SECRET"
+
+
+class Sink(TicketSink):
+    """POSTs `ticket.open` and `ticket.comment` events to one URL."""
+
+    def __init__(self, name: str, settings: SinkSettings, *, timeout_seconds: float = 10.0,
+                 secret: str | None = None) -> None:
+        super().__init__(name, settings, timeout_seconds=timeout_seconds)
+        assert isinstance(settings, Settings)
+        if not settings.url:
+            raise SinkError(f"routing.tickets.sinks.{name}.url: required when the sink is enabled")
+        secret = secret if secret is not None else os.environ.get(settings.secret_env)
+        if not secret:
+            raise SinkError(f"routing.tickets.sinks.{name}: environment variable {settings.secret_env} is not set")
+        self._secret = secret.encode("utf-8")
+        self.url = settings.url
+        self._http = requests.Session()
+
+    def open(self, request: TicketRequest) -> Delivery:
+        return self._post({"event": "ticket.open", "ticket": request_to_json(request)}, request.idempotency_key)
+
+    def comment(self, ref: str, request: TicketRequest) -> Delivery:
+        body = {"event": "ticket.comment", "ticket_ref": ref, "comment": request_to_json(request)}
+        return self._post(body, request.idempotency_key)
+
+    def sign(self, body: bytes) -> str:
+        """The signature header value for a raw body."""
+        return "sha256=" + hmac.new(self._secret, body, hashlib.sha256).hexdigest()
+
+    def _post(self, document: dict[str, Any], key: str) -> Delivery:
+        body = json.dumps({**document, "idempotency_key": key}, sort_keys=True).encode("utf-8")
+        headers = {"Content-Type": "application/json", "Idempotency-Key": key,
+                   "X-Earshot-Signature": self.sign(body), "User-Agent": "earshot"}
+        try:
+            response = self._http.post(self.url, data=body, headers=headers, timeout=self.timeout_seconds)
+        except requests.Timeout:
+            return Delivery(ok=False, error=f"timed out after {self.timeout_seconds:g}s")
+        except requests.RequestException as err:
+            return Delivery(ok=False, error=f"{type(err).__name__}: {err}")
+        ref = None
+        if response.ok:
+            try:
+                reply = response.json()
+                ref = str(reply.get("id") or reply.get("ref") or "") or None
+            except (ValueError, AttributeError):
+                ref = None
+        return status_delivery(response.status_code, response.text, ref=ref or key)
+
+    def __repr__(self) -> str:
+        return f"webhook.Sink(name={self.name!r}, url={self.url!r}, secret=***)"
