@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from typing import Any
@@ -43,6 +44,8 @@ class XTransport(HTTPAdapter):
             kwargs["timeout"] = self.timeout
         response = super().send(request, **kwargs)
         self._observe(key, response)
+        if response.status_code >= 400:
+            _tidy_error_body(response)
         return response
 
     def _observe(self, key: str, response: requests.Response) -> None:
@@ -65,6 +68,20 @@ class XTransport(HTTPAdapter):
                 self.window.exhausted(key, time.time() + wait)
             else:
                 self.window.available(key)
+
+
+def _tidy_error_body(response: requests.Response) -> None:
+    """tweepy's error constructor crashes on `{"error": 401}` or a non-object body: make it readable."""
+    try:
+        body = response.json()
+    except ValueError:
+        return  # tweepy copes with a body that is not JSON
+    errors = body.get("errors") if isinstance(body, dict) else None
+    tidy = isinstance(body, dict) and isinstance(body.get("error", ""), str) and (
+        errors is None or (isinstance(errors, list) and all(isinstance(e, (dict, str)) for e in errors)))
+    if not tidy:
+        text = json.dumps(body)[:300]
+        response._content = json.dumps({"errors": [{"message": text}]}).encode()
 
 
 def classify(err: BaseException) -> Failure | None:
