@@ -12,12 +12,7 @@ if TYPE_CHECKING:
 
 def build_stages(config: Config, store: Store) -> list[Stage]:
     """The route stage, then the delivery stages, for the pipeline."""
+    from bot.routing.delivery import build_delivery_stages
     from bot.routing.stage import RouteStage
 
-    try:
-        from bot.routing.delivery import build_delivery_stages
-    except ModuleNotFoundError as err:  # TEMPORARY until bot/routing/delivery.py lands
-        if err.name != "bot.routing.delivery":
-            raise
-        return [RouteStage(config, store)]
     return [RouteStage(config, store), *build_delivery_stages(config, store)]

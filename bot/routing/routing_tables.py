@@ -64,3 +64,4 @@ class RouteDecisionRow(SQLModel, table=True):
     alert_id: int | None = None
     visibility: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     decided_at: datetime = utc_column()
+    reviewed_at: datetime | None = utc_column(nullable=True)  # last re-check against newer engagement

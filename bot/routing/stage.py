@@ -10,66 +10,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.config import Config
-from bot.models import Engagement, Post
 from bot.routing import messages
+from bot.routing.assess import Assessment, assess, tier_rank
 from bot.routing.incidents import Incidents, Match
 from bot.routing.outbox import Outbox
-from bot.routing.routing_tables import IncidentRow, RouteDecisionRow
-from bot.routing.rules import Facts, Verdict, author_lists, evaluate
-from bot.routing.visibility import Sample, Visibility, measure
+from bot.routing.routing_tables import IncidentPostRow, IncidentRow, RouteDecisionRow
 from bot.store import Store
-from bot.store.convert import labels_from_row
 from bot.store.store import StoredPost, utcnow
-from bot.store.tables import STAGE_CLASSIFIED, STAGE_ROUTED, ClassificationRow, EngagementSnapshotRow, PostRow
-from classifiers.base import Labels
+from bot.store.tables import STAGE_CLASSIFIED, STAGE_ROUTED, EngagementSnapshotRow, PostRow
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Assessment:
-    """A post with its labels, visibility and the verdict of the rules."""
-
-    post_id: int
-    post: Post
-    labels: Labels
-    visibility: Visibility
-    verdict: Verdict
-
-
-def assess(session: Session, config: Config, post_id: int, post: Post) -> Assessment | None:
-    """Evaluate the rules for a stored post (None when it has no labels)."""
-    row = session.get(ClassificationRow, post_id)
-    if row is None:
-        return None
-    labels = labels_from_row(row)
-    snapshots = session.exec(select(EngagementSnapshotRow).where(EngagementSnapshotRow.post_id == post_id)
-                             .order_by(col(EngagementSnapshotRow.taken_at))).all()
-    samples = [Sample(taken_at=s.taken_at, author_reach=s.author_reach,
-                      engagement=Engagement(likes=s.likes, reposts=s.reposts, replies=s.replies, quotes=s.quotes,
-                                            views=s.views)) for s in snapshots]
-    routing = config.routing
-    visibility = measure(post, samples, routing.visibility)
-    facts = Facts(post=post, labels=labels, visibility=visibility, author_lists=author_lists(post, routing))
-    return Assessment(post_id=post_id, post=post, labels=labels, visibility=visibility,
-                      verdict=evaluate(facts, routing, config.brand.handles))
-
-
-def tier_rank(config: Config, tier: str) -> int:
-    """How far up the escalation chains `tier` sits (0 for a tier nothing escalates into)."""
-    tiers = config.routing.alerts.tiers
-    rank, frontier = 0, {tier}
-    while frontier := {name for name, t in tiers.items() if t.next in frontier}:
-        rank += 1
-        if rank > len(tiers):
-            break
-    return rank
 
 
 class RouteStage:
@@ -87,7 +44,7 @@ class RouteStage:
         self.clock = clock
 
     def run_once(self) -> int:
-        """Route one batch of classified posts, one transaction each; returns how many."""
+        """Route a batch of classified posts, then review routed posts whose engagement grew; returns how many."""
         pending = self.store.pending(STAGE_CLASSIFIED, self.config.pipeline.batch_size)
         for stored in pending:
             try:
@@ -96,7 +53,79 @@ class RouteStage:
             except Exception as err:  # a poison post must not stall every post behind it
                 log.exception("could not route post %s", stored.id, extra={"post_id": stored.id})
                 self._record_failure(stored, err)
-        return len(pending)
+        return len(pending) + self.review_once()
+
+    def review_once(self) -> int:
+        """Re-check routed posts that have newer engagement snapshots; a post that grew can escalate."""
+        with self.store.session() as session:
+            ids = session.exec(
+                select(RouteDecisionRow.post_id).join(EngagementSnapshotRow,
+                                                      col(EngagementSnapshotRow.post_id) == RouteDecisionRow.post_id)
+                .where(EngagementSnapshotRow.taken_at > func.coalesce(RouteDecisionRow.reviewed_at,
+                                                                      RouteDecisionRow.decided_at))
+                .distinct().limit(self.config.pipeline.batch_size)).all()
+        for post_id in ids:
+            stored = self.store.post(post_id)
+            try:
+                with self.store.session() as session:
+                    self.review(session, stored)  # type: ignore[arg-type]
+            except Exception:  # keep the decision as it was; look again only after newer engagement
+                log.exception("could not review post %s", post_id, extra={"post_id": post_id})
+                with self.store.session() as session:
+                    decision = session.get(RouteDecisionRow, post_id)
+                    if decision is not None:
+                        decision.reviewed_at = self.clock()
+                        session.add(decision)
+        return len(ids)
+
+    def review(self, session: Session, stored: StoredPost) -> None:
+        """Re-assess a routed post on its newest engagement; enqueue only what it newly calls for."""
+        decision = session.get(RouteDecisionRow, stored.id)
+        found = assess(session, self.config, stored.id, stored.post)
+        if decision is None or found is None:
+            return
+        now, verdict = self.clock(), found.verdict
+        latest = session.exec(select(func.max(EngagementSnapshotRow.taken_at))
+                              .where(EngagementSnapshotRow.post_id == stored.id)).one()
+        decision.reviewed_at = max(now, latest) if latest else now
+        decision.visibility = asdict(found.visibility)
+        session.add(decision)
+        incident = session.get(IncidentRow, decision.incident_id) if decision.incident_id else None
+        if incident is not None:
+            self._grow(session, incident, stored.id, found.visibility.projected_reach)
+        upgrade = (not verdict.guarded and verdict.rule != decision.rule
+                   and (bool(verdict.ticket and decision.ticket_id is None)
+                        or (verdict.alert is not None and (decision.alert_tier is None or tier_rank(
+                            self.config, verdict.alert) > tier_rank(self.config, decision.alert_tier)))))
+        reasons: list[str] = []
+        if upgrade:
+            reasons += [f"review at {now:%Y-%m-%d %H:%M}: rule '{verdict.rule}' now holds", *verdict.reasons]
+            if incident is None:
+                incident, match = self._incident(session, found, now)
+                if incident is not None:
+                    reasons.append(f"joined incident #{incident.id}: {match.reason}" if match
+                                   else f"opened incident #{incident.id}")
+                    decision.incident_id = incident.id
+            if incident is not None and decision.ticket_id is None:
+                self._ticket(session, found, incident, decision, reasons)
+            if verdict.alert:
+                self._alert(session, found, incident, decision, reasons, now,
+                            key=f"{messages.alert_key(stored.id)}:{verdict.alert}")
+            decision.rule = verdict.rule
+            decision.alert_tier = verdict.alert or decision.alert_tier
+        if incident is not None:
+            self._escalate(session, found, incident, reasons, now)
+        if reasons:
+            decision.reasons = [*decision.reasons, *reasons]
+
+    def _grow(self, session: Session, incident: IncidentRow, post_id: int, reach: int) -> None:
+        """Raise a member's reach (and so its incident's) to its newest projection."""
+        member = session.get(IncidentPostRow, post_id)
+        if member is not None and reach > member.reach:
+            incident.total_reach += reach - member.reach
+            member.reach = reach
+            session.add(member)
+            session.add(incident)
 
     def route(self, session: Session, stored: StoredPost) -> RouteDecisionRow | None:
         """Decide one post and write everything it causes into `session` (the caller commits)."""
@@ -173,7 +202,7 @@ class RouteStage:
             reasons.append(f"added to ticket #{ticket_id} of incident #{incident.id} instead of a new ticket")
 
     def _alert(self, session: Session, found: Assessment, incident: IncidentRow | None, decision: RouteDecisionRow,
-               reasons: list[str], now: datetime) -> None:
+               reasons: list[str], now: datetime, key: str | None = None) -> None:
         """Alert the rule's tier, unless the incident already alerted that tier or a higher one."""
         tier = found.verdict.alert
         assert tier is not None
@@ -182,7 +211,7 @@ class RouteStage:
             reasons.append(f"no new alert: incident #{incident.id} already alerted {', '.join(incident.alert_tiers)}")
             return
         message = messages.alert_message(
-            key=messages.alert_key(found.post_id), tier=tier, post=found.post, labels=found.labels,
+            key=key or messages.alert_key(found.post_id), tier=tier, post=found.post, labels=found.labels,
             rule=found.verdict.rule or "", reasons=tuple(reasons), visibility=found.visibility, incident=incident,
             feed_base_url=self.config.routing.feed_base_url, now=now)
         decision.alert_id = self.outbox.enqueue_alert(session, post_id=found.post_id, message=message)

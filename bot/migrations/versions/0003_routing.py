@@ -61,6 +61,7 @@ def upgrade() -> None:
         sa.Column("alert_id", sa.Integer()),
         sa.Column("visibility", sa.JSON(), nullable=False),
         sa.Column("decided_at", UTC, nullable=False),
+        sa.Column("reviewed_at", UTC),
     )
     op.create_index("ix_route_decision_incident_id", "route_decision", ["incident_id"])
 

@@ -1,0 +1,98 @@
+"""`earshot route --explain`: the decision for one post, the rule that fired, and every reason."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from bot.config import Config
+from bot.errors import EarshotError
+from bot.routing.incidents import Incidents
+from bot.routing.messages import label_summary
+from bot.routing.routing_tables import IncidentRow, RouteDecisionRow
+from bot.routing.stage import assess
+from bot.routing.tables import AlertRow, TicketRow
+from bot.routing.visibility import Visibility
+from bot.store import Store
+from bot.store.store import StoredPost
+from bot.store.tables import PostRow
+
+
+class UnknownPost(EarshotError):
+    """No stored post answers to the reference given."""
+
+
+def find(store: Store, ref: str) -> StoredPost:
+    """The post a reference names: a row id, `x:<tweet id>` or `reddit:<fullname>`."""
+    ref = ref.strip()
+    source, sep, native = ref.partition(":")
+    found = store.post(int(ref)) if ref.isdigit() else store.find_post(source, native) if sep else None
+    if found is None:
+        raise UnknownPost(f"no stored post '{ref}' (give a post id, x:<tweet id> or reddit:<fullname>)")
+    return found
+
+
+def explain(store: Store, config: Config, ref: str) -> str:
+    """The explanation of one post's route decision, as printable lines."""
+    stored = find(store, ref)
+    post = stored.post
+    with store.session() as session:
+        row = session.get(PostRow, stored.id)
+        decision = session.get(RouteDecisionRow, stored.id)
+        lines = [f"post {stored.id} ({post.source}:{post.native_id}, {post.kind}) by @{post.author_handle or '?'} "
+                 f"({post.author_reach or 0:,} reach) — stage {row.stage if row else '?'}",  # type: ignore[union-attr]
+                 f"  {post.url}", "  " + " ".join(post.text.split())]
+        found = assess(session, config, stored.id, post)
+        if found is None:
+            return "\n".join([*lines, "not classified yet: no decision"])
+        lines.append("labels: " + "; ".join(f"{k} {v}" for k, v in label_summary(found.labels).items()))
+        if decision is None:
+            verdict = found.verdict
+            lines += [f"not routed yet; the rules would decide now: {_actions(verdict.rule, verdict.ticket and verdict.ticket.queue, verdict.ticket and verdict.ticket.priority, verdict.alert, verdict.digest, verdict.suppressed)}",
+                      "visibility: " + found.visibility.describe(), "why:", *[f"  - {r}" for r in verdict.reasons]]
+            return "\n".join(lines)
+        lines += [
+            "visibility: " + Visibility(**decision.visibility).describe() if decision.visibility else "visibility: -",
+            "decision: " + _actions(decision.rule, decision.ticket_queue, decision.ticket_priority, decision.alert_tier,
+                                    decision.digest, decision.suppressed),
+            f"decided at {decision.decided_at.isoformat()}", "why:", *[f"  - {r}" for r in decision.reasons],
+            *_records(session, decision), *_incident(session, config, decision.incident_id)]
+        return "\n".join(lines)
+
+
+def _actions(rule: str | None, queue: str | None, priority: str | None, tier: str | None, digest: bool,
+             suppressed: bool) -> str:
+    acts = [f"ticket {queue}/{priority}"] if queue else []
+    acts += [f"alert {tier}"] if tier else []
+    acts += ["digest"] if digest else []
+    acts += ["suppress"] if suppressed else []
+    return f"rule '{rule}' → " + (", ".join(acts) or "nothing") if rule else "no rule matched → nothing"
+
+
+def _records(session: Session, decision: RouteDecisionRow) -> list[str]:
+    lines = []
+    if decision.ticket_id is not None:
+        ticket = session.get(TicketRow, decision.ticket_id)
+        state = f"{ticket.status}, {ticket.queue}/{ticket.priority}" if ticket else "missing"
+        lines.append(f"ticket #{decision.ticket_id} ({decision.ticket_action}; {state})")
+    alerts = session.exec(select(AlertRow).where(AlertRow.post_id == decision.post_id)).all()
+    for alert in alerts:
+        lines.append(f"alert #{alert.id} to {alert.tier} (now {alert.current_tier}, {alert.status}"
+                     f"{', acked by ' + alert.acked_by if alert.acked_by else ''})")
+    return lines
+
+
+def _incident(session: Session, config: Config, incident_id: int | None) -> list[str]:
+    incident = session.get(IncidentRow, incident_id) if incident_id is not None else None
+    if incident is None:
+        return ["incident: none"]
+    lines = [f"incident #{incident.id} ({incident.status}): {incident.post_count} posts on "
+             f"{', '.join(incident.sources)}, total reach {incident.total_reach:,}, topics "
+             f"{', '.join(incident.topics) or '-'}, tiers alerted {', '.join(incident.alert_tiers) or '-'}, "
+             f"ticket {('#' + str(incident.ticket_id)) if incident.ticket_id else '-'}", "timeline:"]
+    for member in Incidents(config.routing.incidents).timeline(session, incident.id):  # type: ignore[arg-type]
+        post = session.get(PostRow, member.post_id)
+        sim = f", cosine {member.similarity:.2f}" if member.similarity is not None else ""
+        lines.append(f"  {member.post_created_at:%Y-%m-%d %H:%M} {post.source if post else '?'} "
+                     f"@{post.author_handle if post else '?'} post {member.post_id} ({member.how}{sim}, "
+                     f"reach {member.reach:,})")
+    return lines
