@@ -15,12 +15,17 @@ DELETED_AUTHORS = {None, "", "[deleted]"}
 DELETED_BODIES = {"[deleted]", "[removed]"}
 
 
-def parse_listing(body: dict[str, Any], fetched_at: datetime, karma: Mapping[str, int] | None = None) -> ParsedPage:
-    """Every `t1`/`t3` child of a Listing, oldest first; other kinds are ignored."""
-    if not isinstance(body, dict) or body.get("kind") != "Listing":
+def parse_listing(body: dict[str, Any] | list[Any], fetched_at: datetime,
+                  karma: Mapping[str, int] | None = None) -> ParsedPage:
+    """Every `t1`/`t3` child of a Listing (or a list of them, as a comments page), oldest first."""
+    if isinstance(body, list) and body and all(isinstance(b, dict) and b.get("kind") == "Listing" for b in body):
+        children = [c for b in body for c in (b.get("data") or {}).get("children") or []]
+    elif isinstance(body, dict) and body.get("kind") == "Listing":
+        children = (body.get("data") or {}).get("children") or []
+    else:
         raise ValueError("a Reddit listing must be a JSON object of kind 'Listing'")
     page = ParsedPage()
-    for child in (body.get("data") or {}).get("children") or []:
+    for child in children:
         kind = child.get("kind") if isinstance(child, dict) else None
         if kind not in ("t1", "t3"):
             continue
@@ -36,25 +41,27 @@ def parse_listing(body: dict[str, Any], fetched_at: datetime, karma: Mapping[str
 def parse_thing(kind: str, data: dict[str, Any], fetched_at: datetime, karma: Mapping[str, int]) -> Post:
     """One submission (t3) or comment (t1); the native id is the fullname (t3_abc)."""
     author = data.get("author")
-    deleted = author in DELETED_AUTHORS or data.get("selftext" if kind == "t3" else "body") in DELETED_BODIES
+    deleted = author in DELETED_AUTHORS or data.get("selftext" if kind == "t3" else "body") in DELETED_BODIES \
+        or bool(data.get("removed_by_category"))
     handle = None if author in DELETED_AUTHORS else str(author)
+    name = str(data.get("name") or f"{kind}_{data['id']}")
     if kind == "t3":
         text = "\n\n".join(part for part in (data.get("title") or "", _live(data.get("selftext"))) if part)
         engagement = Engagement(likes=int(data.get("score") or 0), replies=int(data.get("num_comments") or 0))
-        parent, conversation, post_kind = None, data["name"], "post"
+        parent, conversation, post_kind = None, name, "post"
     else:
         text = _live(data.get("body")) or ""
         engagement = Engagement(likes=int(data.get("score") or 0))
         parent, conversation, post_kind = data.get("parent_id"), data.get("link_id"), "comment"
     return Post(
         source="reddit",
-        native_id=str(data.get("name") or f"{kind}_{data['id']}"),
+        native_id=name,
         author_handle=handle,
         author_id=data.get("author_fullname"),
         author_reach=karma.get(handle) if handle else None,
         text=text,
         url=_url(kind, data),
-        created_at=datetime.fromtimestamp(float(data["created_utc"]), tz=timezone.utc),
+        created_at=datetime.fromtimestamp(float(data.get("created_utc") or data["created"]), tz=timezone.utc),
         fetched_at=fetched_at,
         engagement=engagement,
         kind=post_kind,

@@ -1,11 +1,15 @@
 """Parses X API v2 response bodies (search, mentions, lookup) into Posts.
 
 Handles both naming generations: `retweet_count`/`includes.tweets` and the newer
-`repost_count`/`includes.posts`.
+`repost_count`/`includes.posts`. Liberal in what it takes: a single object or a list in
+`data`, numeric ids, user objects in `data` (a user lookup: ignored), authors missing from
+`includes.users` (suspended or deleted: no handle, no reach), superseded edit versions.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -29,13 +33,18 @@ def parse_page(body: dict[str, Any], fetched_at: datetime) -> ParsedPage:
     if isinstance(data, dict):  # single-tweet lookup
         data = [data]
     includes = body.get("includes") or {}
-    users = {u.get("id"): u for u in includes.get("users") or [] if isinstance(u, dict)}
+    users = {str(u.get("id")): u for u in includes.get("users") or [] if isinstance(u, dict)}
     page = ParsedPage()
     for error in body.get("errors") or []:
         if isinstance(error, dict) and error.get("resource_type") in ("tweet", "post"):
             page.skipped.append(Skipped(reason=str(error.get("title") or error.get("detail") or "error"),
                                         native_id=str(error.get("resource_id") or error.get("value") or "") or None))
+    superseded = _superseded(data)
     for tweet in data:
+        if isinstance(tweet, dict) and ("text" not in tweet and "username" in tweet):
+            continue  # a user object (user lookup), not a post
+        if isinstance(tweet, dict) and str(tweet.get("id")) in superseded:
+            continue  # an earlier version of an edited post that is also here
         try:
             page.posts.append(parse_tweet(tweet, users, fetched_at))
         except (KeyError, TypeError, ValueError) as err:
@@ -48,9 +57,11 @@ def parse_page(body: dict[str, Any], fetched_at: datetime) -> ParsedPage:
 def parse_tweet(tweet: dict[str, Any], users: dict[str, dict[str, Any]], fetched_at: datetime) -> Post:
     """One tweet object; raises KeyError/ValueError when it is unusable."""
     native_id = str(tweet["id"])
-    author = users.get(tweet.get("author_id")) or {}
+    author_id = str(tweet["author_id"]) if tweet.get("author_id") is not None else None
+    author = users.get(author_id or "") or {}
     handle = author.get("username")
     author_metrics = author.get("public_metrics") or {}
+    reach = author_metrics.get("followers_count", author.get("followers_count"))
     referenced = {ref.get("type"): str(ref.get("id")) for ref in tweet.get("referenced_tweets") or []}
     kind = "repost" if "retweeted" in referenced else "reply" if "replied_to" in referenced else \
         "quote" if "quoted" in referenced else "post"
@@ -58,8 +69,8 @@ def parse_tweet(tweet: dict[str, Any], users: dict[str, dict[str, Any]], fetched
         source="x",
         native_id=native_id,
         author_handle=handle,
-        author_id=tweet.get("author_id"),
-        author_reach=author_metrics.get("followers_count"),
+        author_id=author_id,
+        author_reach=int(reach) if reach is not None else None,
         author_verified=bool(author.get("verified")) or author.get("verified_type") in ("blue", "business", "government"),
         text=_full_text(tweet),
         url=TWEET_URL.format(handle=handle or "i/web", id=native_id),
@@ -68,7 +79,7 @@ def parse_tweet(tweet: dict[str, Any], users: dict[str, dict[str, Any]], fetched
         engagement=parse_metrics(tweet.get("public_metrics") or {}),
         kind=kind,
         parent_id=referenced.get("replied_to") or referenced.get("retweeted") or referenced.get("quoted"),
-        conversation_id=tweet.get("conversation_id"),
+        conversation_id=str(tweet["conversation_id"]) if tweet.get("conversation_id") else None,
         language=tweet.get("lang"),
         raw=tweet,
     )
@@ -76,13 +87,49 @@ def parse_tweet(tweet: dict[str, Any], users: dict[str, dict[str, Any]], fetched
 
 def parse_metrics(metrics: dict[str, Any]) -> Engagement:
     """Tweet public_metrics under either naming generation."""
+    views = metrics.get("impression_count", metrics.get("view_count"))
     return Engagement(
-        likes=int(metrics.get("like_count", 0)),
-        reposts=int(metrics.get("repost_count", metrics.get("retweet_count", 0))),
-        replies=int(metrics.get("reply_count", 0)),
-        quotes=int(metrics.get("quote_count", 0)),
-        views=metrics.get("impression_count"),
+        likes=int(metrics.get("like_count") or 0),
+        reposts=int(metrics.get("repost_count", metrics.get("retweet_count")) or 0),
+        replies=int(metrics.get("reply_count") or 0),
+        quotes=int(metrics.get("quote_count") or 0),
+        views=int(views) if views is not None else None,
     )
+
+
+def parse_lines(lines: Iterable[str], fetched_at: datetime) -> ParsedPage:
+    """JSON Lines of pages (a stream capture); an unreadable line, such as a cut last line, is Skipped."""
+    page = ParsedPage()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            body = json.loads(line)
+            parsed = parse_page(body, fetched_at)
+        except ValueError as err:
+            page.skipped.append(Skipped(reason=f"line {number}: unreadable ({err})"))
+            continue
+        page.posts.extend(parsed.posts)
+        page.skipped.extend(parsed.skipped)
+    page.posts.sort(key=lambda p: (p.created_at, int(p.native_id) if p.native_id.isdigit() else 0))
+    return page
+
+
+def included_posts(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Referenced posts under `includes.tweets` (older name) or `includes.posts` (newer)."""
+    includes = body.get("includes") or {}
+    return [t for t in (includes.get("tweets") or []) + (includes.get("posts") or []) if isinstance(t, dict)]
+
+
+def _superseded(data: list[Any]) -> set[str]:
+    """Ids of earlier versions of edited posts (every id but the last in edit_history_tweet_ids)."""
+    ids = {str(t.get("id")) for t in data if isinstance(t, dict)}
+    older: set[str] = set()
+    for tweet in data:
+        history = tweet.get("edit_history_tweet_ids") if isinstance(tweet, dict) else None
+        if isinstance(history, list) and len(history) > 1:
+            older |= {str(i) for i in history[:-1]} & (ids - {str(tweet.get("id"))})
+    return older
 
 
 def _full_text(tweet: dict[str, Any]) -> str:
