@@ -45,15 +45,15 @@ class RouteStage:
 
     def run_once(self) -> int:
         """Route a batch of classified posts, then review routed posts whose engagement grew; returns how many."""
-        pending = self.store.pending(STAGE_CLASSIFIED, self.config.pipeline.batch_size)
-        for stored in pending:
+        routed = 0
+        for stored in self.store.pending(STAGE_CLASSIFIED, self.config.pipeline.batch_size):
             try:
                 with self.store.session() as session:
                     self.route(session, stored)
-            except Exception as err:  # a poison post must not stall every post behind it
+                routed += 1
+            except Exception:  # rolled back: the post stays `classified` and is retried next tick
                 log.exception("could not route post %s", stored.id, extra={"post_id": stored.id})
-                self._record_failure(stored, err)
-        return len(pending) + self.review_once()
+        return routed + self.review_once()
 
     def review_once(self) -> int:
         """Re-check routed posts that have newer engagement snapshots; a post that grew can escalate."""
@@ -133,6 +133,11 @@ class RouteStage:
         if row is None or row.stage != STAGE_CLASSIFIED:
             return None  # routed by an earlier run: nothing to redo
         now = self.clock()
+        existing = session.get(RouteDecisionRow, stored.id)
+        if existing is not None:  # decided before (a stage reset by hand): keep it, enqueue nothing
+            row.stage, row.stage_at = STAGE_ROUTED, now
+            session.add(row)
+            return existing
         found = assess(session, self.config, stored.id, stored.post)
         if found is None:
             return None
@@ -237,14 +242,3 @@ class RouteStage:
             reasons.append(f"{why}: escalated to tier '{tier}' (alert #{alert_id})")
             incident.alert_tiers = [*incident.alert_tiers, tier]
             session.add(incident)
-
-    def _record_failure(self, stored: StoredPost, err: Exception) -> None:
-        """Mark a post that cannot be routed as routed with the error as its reason, so it is visible."""
-        with self.store.session() as session:
-            row = session.get(PostRow, stored.id)
-            if row is None or row.stage != STAGE_CLASSIFIED:
-                return
-            session.merge(RouteDecisionRow(post_id=stored.id, rule="error", reasons=[f"routing failed: {err}"],
-                                           decided_at=self.clock()))
-            row.stage, row.stage_at = STAGE_ROUTED, self.clock()
-            session.add(row)
