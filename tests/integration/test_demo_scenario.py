@@ -1,0 +1,152 @@
+"""`earshot run --once` over the demo stream: the right human hears about each scripted scenario.
+
+Uses the shipped classifier when its artifacts are in classifiers/artifacts (as the outside
+evaluator does), else the stub; EARSHOT_TEST_CLASSIFIER=stub|real forces one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlmodel import select
+from typer.testing import CliRunner
+
+import classifiers
+from bot.cli import app
+from bot.routing.channels import stub as stub_channel
+from bot.routing.routing_tables import IncidentPostRow, IncidentRow, RouteDecisionRow
+from bot.routing.tables import AlertRow, TicketEventRow, TicketRow
+from bot.store import Store
+from bot.store.tables import PostRow
+from classifiers.stub import StubClassifier
+from tests.conftest import REPO
+
+ARTIFACTS = REPO / "classifiers" / "artifacts" / "model.json"
+TIERS = ("support", "on-call", "executive", "leadership")
+
+
+def _use_real_model() -> bool:
+    choice = os.environ.get("EARSHOT_TEST_CLASSIFIER", "auto")
+    return choice == "real" or (choice == "auto" and ARTIFACTS.exists())
+
+
+@dataclass
+class Demo:
+    store: Store
+    posts: dict[str, PostRow]  # author handle -> their post (first one)
+    by_author: dict[str, list[PostRow]]
+
+    def rows(self, table: type) -> list:  # type: ignore[type-arg]
+        with self.store.session() as session:
+            return list(session.exec(select(table)).all())
+
+    def decision(self, handle: str) -> RouteDecisionRow:
+        with self.store.session() as session:
+            found = session.get(RouteDecisionRow, self.posts[handle].id)
+            assert found is not None, f"@{handle}'s post was never routed"
+            return found
+
+    def tickets_of(self, handle: str) -> list[TicketRow]:
+        return [t for t in self.rows(TicketRow) if t.post_id == self.posts[handle].id]
+
+    def alerts_of(self, handle: str) -> list[AlertRow]:
+        return [a for a in self.rows(AlertRow) if a.post_id == self.posts[handle].id]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    tmp = tmp_path_factory.mktemp("demo")
+    document = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
+    document["database"] = {"url": f"sqlite:///{tmp / 'earshot.db'}"}
+    document["connectors"]["replay"]["path"] = str(REPO / "data" / "demo")
+    for tier in TIERS:  # loopback channels: each tier's notices land in stub_channel.SENT[tier]
+        document["routing"]["alerts"]["tiers"][tier]["urls"] = [f"stub://{tier}"]
+    config_path = tmp / "config.yaml"
+    config_path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    patch = pytest.MonkeyPatch()
+    patch.delenv("EARSHOT_DATABASE_URL", raising=False)
+    if not _use_real_model():
+        patch.setattr(classifiers, "load_classifier", lambda settings: StubClassifier(), raising=False)
+    stub_channel.SENT.clear()
+    result = CliRunner().invoke(app, ["run", "--once", "--config", str(config_path)])
+    patch.undo()
+    assert result.exit_code == 0, result.output
+    store = Store.open(f"sqlite:///{tmp / 'earshot.db'}")
+    with store.session() as session:
+        rows = list(session.exec(select(PostRow).order_by(PostRow.id)).all())
+    by_author: dict[str, list[PostRow]] = {}
+    for row in rows:
+        by_author.setdefault(row.author_handle or "", []).append(row)
+    yield Demo(store=store, posts={h: p[0] for h, p in by_author.items()}, by_author=by_author)
+    store.engine.dispose()
+
+
+def test_every_post_is_routed(demo: Demo) -> None:
+    assert demo.store.count_posts("classified") == 0 and demo.store.count_posts("ingested") == 0
+
+
+def test_kids_overheating_pages_on_call_though_the_author_has_40_followers(demo: Demo) -> None:
+    assert demo.posts["dana_drives"].author_reach == 40
+    decision = demo.decision("dana_drives")
+    assert (decision.rule, decision.alert_tier) == ("safety-override", "on-call")
+    [alert] = demo.alerts_of("dana_drives")
+    assert alert.tier == "on-call"
+    assert any("dana_drives" in n.body or "dana_drives" in n.title for n in stub_channel.SENT.get("on-call", []))
+
+
+def test_the_viral_recall_charge_is_one_incident_one_ticket_and_an_executive_alert(demo: Demo) -> None:
+    decision = demo.decision("mike_ev_owner")
+    assert decision.alert_tier == "executive" and decision.ticket_action == "opened"
+    incident_id = decision.incident_id
+    assert incident_id is not None
+    assert [t.post_id for t in demo.rows(TicketRow) if t.incident_id == incident_id] == [demo.posts["mike_ev_owner"].id]
+    alerts = [a for a in demo.rows(AlertRow) if a.incident_id == incident_id]
+    assert [a.tier for a in alerts] == ["executive"]
+    assert alerts[0].next_escalation_at is not None  # escalates to leadership if nobody acks
+    assert stub_channel.SENT.get("executive")
+
+
+def test_the_retweet_and_both_reddit_posts_join_the_recall_incident(demo: Demo) -> None:
+    incident_id = demo.decision("mike_ev_owner").incident_id
+    members = {m.post_id for m in demo.rows(IncidentPostRow) if m.incident_id == incident_id}
+    for handle in ("ev_news_fan", "throwaway_aurora", "cold_pack_owner"):
+        assert demo.posts[handle].id in members, f"@{handle} is not in the recall incident"
+        assert demo.tickets_of(handle) == [] and demo.alerts_of(handle) == []
+    [incident] = [i for i in demo.rows(IncidentRow) if i.id == incident_id]
+    assert incident.sources == ["reddit", "x"] and incident.post_count >= 4
+
+
+def test_the_polite_order_question_gets_a_low_priority_ticket_and_no_page(demo: Demo) -> None:
+    [ticket] = demo.tickets_of("priya_k")
+    assert ticket.priority == "low"
+    assert demo.alerts_of("priya_k") == []
+
+
+@pytest.mark.parametrize("handle", ["happy_miles", "city_news_bot"])
+def test_praise_and_a_neutral_mention_cause_nothing(demo: Demo, handle: str) -> None:
+    decision = demo.decision(handle)
+    assert decision.ticket_id is None and decision.alert_id is None and decision.incident_id is None
+    assert demo.tickets_of(handle) == [] and demo.alerts_of(handle) == []
+
+
+def test_the_brand_reply_and_the_retweet_open_no_ticket(demo: Demo) -> None:
+    assert demo.decision("AuroraSupport").rule == "guard:brand-own-post"
+    assert demo.decision("ev_news_fan").rule == "guard:repost"
+    ids = {demo.posts["AuroraSupport"].id, demo.posts["ev_news_fan"].id}
+    assert not [t for t in demo.rows(TicketRow) if t.post_id in ids]
+    assert not [e for e in demo.rows(TicketEventRow) if e.post_id in ids]
+
+
+def test_a_second_run_adds_nothing(demo: Demo, tmp_path: Path) -> None:
+    before = (len(demo.rows(TicketRow)), len(demo.rows(AlertRow)), len(demo.rows(RouteDecisionRow)))
+    from bot.config import load_config
+    from bot.routing.stage import RouteStage
+
+    config = load_config(REPO / "config.yaml")
+    assert RouteStage(config, demo.store).run_once() == 0
+    assert (len(demo.rows(TicketRow)), len(demo.rows(AlertRow)), len(demo.rows(RouteDecisionRow))) == before
