@@ -139,17 +139,18 @@ class RedditConnector(Connector):
     def _learn_karma(self, authors: Sequence[str], limit: int) -> None:
         """Look up karma of authors not cached yet, at most `limit`; quota trouble just stops early."""
         todo = [a for a in dict.fromkeys(authors) if a not in self.karma][:limit]
-        for author in todo:
-            try:
-                about = self._get(f"GET /user/{author}/about", f"user/{author}/about", {})
-                self.karma.put(author, _karma(about, author))
-            except Gone:
-                self.karma.put(author, None)
-            except AuthFailed:
-                raise
-            except (BudgetExhausted, SourceError) as err:
-                log.info("reddit: karma lookups stopped: %s", err, extra={"source": self.name})
-                return
+        with self.budget.keeping(max(self.budget.reserve, len(self.listings()))):  # intake comes first
+            for author in todo:
+                try:
+                    about = self._get(f"GET /user/{author}/about", f"user/{author}/about", {})
+                    self.karma.put(author, _karma(about, author))
+                except Gone:
+                    self.karma.put(author, None)
+                except AuthFailed:
+                    raise
+                except (BudgetExhausted, SourceError) as err:
+                    log.info("reddit: karma lookups stopped: %s", err, extra={"source": self.name})
+                    return
 
     # --- engagement ---------------------------------------------------------------------
 

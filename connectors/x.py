@@ -145,13 +145,13 @@ class XConnector(Connector):
             body = self.retrier.call("user lookup", lambda: self.client.get_users(
                 usernames=wanted, user_fields=["username"]), classify)
             found = _users(body)
-        except Gone:
+        except (Gone, MalformedPayload):  # no batch lookup here: one handle at a time
             found = {}
             for handle in wanted:
                 try:
                     found |= _users(self.retrier.call(f"user {handle}", lambda h=handle: self.client.get_user(
                         username=h, user_fields=["username"]), classify))
-                except Gone:
+                except (Gone, MalformedPayload):
                     continue
         for handle in wanted:
             users[handle.lower()] = found.get(handle.lower())
