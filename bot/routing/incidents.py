@@ -3,8 +3,9 @@
 A post joins, in this order of preference:
   1. `repost` — the incident of the post it reposts;
   2. `thread` — the incident of an earlier post by the same author in the same conversation;
-  3. `similar` — the open incident, active within `window_hours`, that shares a topic with it
-     and holds a post whose embedding has cosine similarity ≥ `similarity` (the closest wins).
+  3. `similar` — the open incident, active within `window_hours`, holding a post whose embedding
+     has cosine similarity ≥ `similarity` when they share a topic, ≥ `cross_topic_similarity`
+     when they do not (the closest wins).
 Otherwise it opens a new incident (when the post is acted on: a ticket or an alert).
 """
 
@@ -127,10 +128,12 @@ class Incidents:
             return None
         since = post.created_at - timedelta(hours=self.settings.window_hours)
         candidates = {row.id: row for row in session.exec(select(IncidentRow).where(
-            IncidentRow.status == INCIDENT_OPEN, IncidentRow.last_post_at >= since)).all()
-            if _shares_topic(row.topics, topic_names(labels, self.settings))}
+            IncidentRow.status == INCIDENT_OPEN, IncidentRow.last_post_at >= since)).all()}
         if not candidates:
             return None
+        topics = topic_names(labels, self.settings)
+        threshold = {i: self.settings.similarity if _shares_topic(row.topics, topics)
+                     else self.settings.cross_topic_similarity for i, row in candidates.items()}
         members = session.exec(select(IncidentPostRow.incident_id, IncidentPostRow.post_id, ClassificationRow.embedding)
                                .join(ClassificationRow, col(ClassificationRow.post_id) == IncidentPostRow.post_id)
                                .where(col(IncidentPostRow.incident_id).in_(list(candidates)))).all()
@@ -138,12 +141,13 @@ class Incidents:
         if not members:
             return None
         scores = cosine(labels.embedding, np.asarray([m[2] for m in members], dtype=np.float64))
-        best = int(np.argmax(scores))
-        if scores[best] < self.settings.similarity:
+        margins = scores - np.asarray([threshold[m[0]] for m in members])
+        best = int(np.argmax(scores - 10.0 * (margins < 0)))  # the closest member past its threshold
+        if margins[best] < 0:
             return None
         incident_id, member_post, score = members[best][0], members[best][1], float(scores[best])
         return Match(incident=candidates[incident_id], how="similar", similarity=round(score, 3),
-                     reason=f"similar to post {member_post} (cosine {score:.2f} ≥ {self.settings.similarity})")
+                     reason=f"similar to post {member_post} (cosine {score:.2f} ≥ {threshold[incident_id]})")
 
 
 def _shares_topic(a: Sequence[str], b: Sequence[str]) -> bool:

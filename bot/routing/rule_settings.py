@@ -23,6 +23,7 @@ class Conditions(Section):
     min_urgency: Urgency | None = None
     sentiment: list[Sentiment] | None = None
     min_severity: int | None = Field(default=None, ge=0, le=4)
+    max_severity: int | None = Field(default=None, ge=0, le=4)
     min_reach: int | None = Field(default=None, ge=0)  # estimated audience now
     min_projected_reach: int | None = Field(default=None, ge=0)
     min_velocity: float | None = Field(default=None, ge=0)  # interactions per hour

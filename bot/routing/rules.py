@@ -154,6 +154,7 @@ _CHECKS: list[tuple[str, _Check]] = [
     ("sentiment", lambda v, f: _if(f.labels.sentiment in v,  # type: ignore[operator]
                                    f"sentiment {f.labels.sentiment} ({f.labels.sentiment_score:.2f})")),
     ("min_severity", lambda v, f: _if(f.labels.severity >= v, f"severity {f.labels.severity} ≥ {v}")),  # type: ignore[operator]
+    ("max_severity", lambda v, f: _if(f.labels.severity <= v, f"severity {f.labels.severity} ≤ {v}")),  # type: ignore[operator]
     ("min_reach", lambda v, f: _if(_vis(f).reach >= v, f"reach {_vis(f).reach:,} ≥ {v:,}")),  # type: ignore[operator]
     ("min_projected_reach", lambda v, f: _if(_vis(f).projected_reach >= v,  # type: ignore[operator]
                                              f"projected reach {_vis(f).projected_reach:,} ≥ {v:,}")),

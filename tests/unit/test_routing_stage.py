@@ -63,9 +63,16 @@ def test_posts_about_one_problem_on_x_and_reddit_make_one_incident_and_one_ticke
 
 def test_a_dissimilar_or_off_topic_complaint_opens_its_own_incident(store: Store) -> None:
     add(store, [(post("1"), labels(embedding=SAME)), (post("2", minutes=5), labels(embedding=FAR)),
-                (post("3", minutes=9), labels(embedding=SAME, topics=(("delivery", 0.9),)))])
+                (post("3", minutes=9), labels(embedding=(0.8, 0.6, 0.0), topics=(("delivery", 0.9),)))])
     run(store)
     assert len(rows(store, IncidentRow)) == 3 and len(rows(store, TicketRow)) == 3
+
+
+def test_a_near_identical_post_joins_even_when_the_model_picked_another_topic(store: Store) -> None:
+    add(store, [(post("1"), labels(embedding=SAME)),
+                (post("2", minutes=9), labels(embedding=NEAR, topics=(("service", 0.9),)))])
+    run(store)
+    assert len(rows(store, IncidentRow)) == 1 and len(rows(store, TicketRow)) == 1
 
 
 def test_a_similar_post_after_the_window_opens_a_new_incident(store: Store) -> None:
