@@ -1,0 +1,173 @@
+"""Budgets, retries and stream cursors shared by the X and Reddit connectors (no network)."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import prawcore
+import pytest
+import requests
+import tweepy
+
+from bot.errors import AuthFailed, RateLimited, TransientSourceError
+from connectors import reddit_http, x_http
+from connectors.ratelimit import BudgetExhausted, Failure, RequestBudget, Retrier, seconds_until
+from connectors.settings import BudgetSettings, RetrySettings
+from connectors.streams import Item, Page, walk
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def response(status: int, headers: dict[str, str] | None = None, body: object = None) -> requests.Response:
+    made = requests.Response()
+    made.status_code, made.url = status, "https://api.example/2/tweets/search/recent"
+    made.headers.update(headers or {})
+    made._content = json.dumps(body if body is not None else {}).encode()
+    return made
+
+
+def retrier(slept: list[float], **settings: object) -> Retrier:
+    return Retrier("x", RetrySettings(**settings), sleep=slept.append, rng=random.Random(1))  # type: ignore[arg-type]
+
+
+def test_the_budget_is_never_exceeded_within_a_window():
+    clock = Clock()
+    budget = RequestBudget(BudgetSettings(requests=3, window_seconds=60), clock=clock)
+    for _ in range(3):
+        budget.spend()
+    with pytest.raises(BudgetExhausted) as caught:
+        budget.spend()
+    assert 59 <= caught.value.retry_after <= 60
+    clock.now += 60
+    budget.spend()
+
+
+def test_refresh_spends_only_what_intake_left():
+    budget = RequestBudget(BudgetSettings(requests=5, window_seconds=60), clock=Clock())
+    with budget.keeping(3):
+        budget.spend()
+        budget.spend()
+        with pytest.raises(BudgetExhausted):
+            budget.spend()
+    for _ in range(3):
+        budget.spend()  # intake still has its three
+
+
+def test_a_short_rate_limit_is_waited_out_and_retried():
+    slept: list[float] = []
+    calls = iter([Failure(kind="rate", message="429", retry_after=2.0), None])
+
+    def call() -> str:
+        failure = next(calls)
+        if failure:
+            raise RuntimeError("429")
+        return "ok"
+    assert retrier(slept).call("search", call, lambda err: Failure(kind="rate", message="429", retry_after=2.0)) == "ok"
+    assert len(slept) == 1 and 2.0 <= slept[0] < 3.0
+
+
+def test_a_long_rate_limit_raises_rate_limited_from_the_library_error():
+    slept: list[float] = []
+    err = RuntimeError("429")
+    with pytest.raises(RateLimited) as caught:
+        retrier(slept, max_rate_limit_wait_seconds=30).call(
+            "search", lambda: (_ for _ in ()).throw(err), lambda e: Failure(kind="rate", message="429", retry_after=900))
+    assert caught.value.retry_after >= 900 and caught.value.__cause__ is err and slept == []
+
+
+def test_transient_failures_back_off_exponentially_then_give_up():
+    slept: list[float] = []
+    with pytest.raises(TransientSourceError) as caught:
+        retrier(slept, attempts=4, backoff_seconds=1, max_backoff_seconds=3).call(
+            "search", lambda: (_ for _ in ()).throw(OSError("503")), lambda e: Failure(kind="transient", message="503"))
+    assert len(slept) == 3 and isinstance(caught.value.__cause__, OSError)
+    assert 0.5 <= slept[0] <= 1 and 1 <= slept[1] <= 2 and 1.5 <= slept[2] <= 3
+
+
+def test_auth_failure_is_not_retried_and_reauth_is_tried_once():
+    slept: list[float] = []
+    tries: list[int] = []
+
+    def call() -> None:
+        tries.append(1)
+        raise OSError("401")
+    with pytest.raises(AuthFailed):
+        retrier(slept).call("search", call, lambda e: Failure(kind="auth", message="401"))
+    assert len(tries) == 1
+    with pytest.raises(AuthFailed):
+        retrier(slept).call("search", call, lambda e: Failure(kind="reauth", message="401"))
+    assert len(tries) == 3 and slept == []
+
+
+def test_reset_headers_read_as_epoch_or_delta():
+    assert seconds_until("1000", now=0) == 1000
+    assert 99 <= seconds_until("1700000100", now=1700000000) <= 100
+    assert seconds_until("1600000000", now=1700000000) == 1.0  # a reset in the past: retry soon
+    assert seconds_until(None) is None and seconds_until("soon") is None
+
+
+def test_x_errors_are_classified_once():
+    limited = tweepy.TooManyRequests(response(429, {"x-rate-limit-reset": "4102444800"}), reset_time=4102444800)
+    assert x_http.classify(limited).kind == "rate" and x_http.classify(limited).retry_after > 1e6
+    bare = tweepy.TooManyRequests(response(429))
+    assert x_http.classify(bare) == Failure(kind="rate", message="429 Too Many Requests", retry_after=None)
+    assert x_http.classify(tweepy.Unauthorized(response(401))).kind == "auth"
+    assert x_http.classify(tweepy.Forbidden(response(403))).kind == "auth"
+    assert x_http.classify(tweepy.TwitterServerError(response(503))).kind == "transient"
+    assert x_http.classify(requests.ConnectionError("reset")).kind == "transient"
+    assert x_http.classify(json.JSONDecodeError("cut", "{", 1)).kind == "transient"
+    assert x_http.classify(KeyError("bug")) is None
+
+
+def test_reddit_errors_are_classified_once():
+    limited = prawcore.TooManyRequests(response(429, {"x-ratelimit-reset": "42", "x-ratelimit-remaining": "0"}))
+    assert reddit_http.classify(limited) == Failure(kind="rate", message="429 Too Many Requests", retry_after=42)
+    assert reddit_http.classify(prawcore.ServerError(response(503))).kind == "transient"
+    assert reddit_http.classify(prawcore.InvalidToken(response(401))).kind == "reauth"
+    token = response(401)
+    token.url = "https://www.reddit.com/api/v1/access_token"
+    assert reddit_http.classify(prawcore.ResponseException(token)).kind == "auth"
+    assert reddit_http.classify(prawcore.BadJSON(response(200))).kind == "transient"
+    assert reddit_http.classify(prawcore.NotFound(response(404))).kind == "gone"
+
+
+def pages(*batches: list[int], tokens: list[str | None] | None = None):
+    tokens = tokens or [f"t{i + 1}" if i + 1 < len(batches) else None for i in range(len(batches))]
+    served: list[tuple[str | None, object]] = []
+
+    def fetch(token: str | None, since: object) -> Page:
+        index = 0 if token is None else int(token[1:])
+        served.append((token, since))
+        return Page(items=[Item(order=n, name=str(n), raw=n) for n in batches[index]], next_token=tokens[index])
+    return fetch, served
+
+
+def test_a_walk_stops_at_its_page_bound_and_resumes_from_the_token():
+    fetch, served = pages([9, 8], [7, 6], [5, 4])
+    first = walk(None, fetch, max_pages=2)
+    assert first.count == 4 and not first.complete and first.cursor["next"] == "t2"
+    second = walk(first.cursor, fetch, max_pages=2)
+    assert second.count == 2 and second.complete and second.cursor == {"since": 9, "seen": ["9"]}
+    third = walk(second.cursor, pages([10, 9, 8])[0], max_pages=5)
+    assert [i.raw for _, items in third.pages for i in items] == [10]
+
+
+def test_a_walk_stops_on_a_mostly_old_page_and_drops_repeats():
+    fetch, served = pages([12, 11, 10], [10, 9, 8, 7])
+    result = walk({"since": 9, "seen": ["9"]}, fetch, max_pages=5)
+    assert [i.raw for _, items in result.pages for i in items] == [12, 11, 10]
+    assert len(served) == 2 and served[0] == (None, 9)
+    assert result.cursor["since"] == 12
+
+
+def test_a_repeated_token_ends_the_walk():
+    fetch, served = pages([3, 2], [3, 2], tokens=["t1", "t1"])
+    result = walk(None, fetch, max_pages=10)
+    assert len(served) == 2 and result.complete and result.count == 2
