@@ -3,7 +3,8 @@
 One threaded server on 127.0.0.1 (ephemeral port) answers Zendesk, Jira, a signed webhook,
 Slack incoming webhooks, PagerDuty Events v2 and a JSON webhook. `script` queues faults for
 the next write requests: an HTTP status, `"timeout"` (hold the reply past the client's
-timeout), or `"lost"` (do the work, then answer 500: the reply a crash or network loss eats).
+timeout), `"lost"` (do the work, then answer 500: the reply a crash or network loss eats), or
+`"hang"` (do the work, set `hung`, then hold the reply: the moment to SIGKILL a sender).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class FakeServices(ThreadingHTTPServer):
         self.script: list[int | str] = []
         self.hold_seconds = hold_seconds
         self.release = threading.Event()
+        self.hung = threading.Event()
         self.lock = threading.Lock()
 
     @property
@@ -110,6 +112,9 @@ class _Handler(BaseHTTPRequestHandler):
                                   dict(self.headers.items()))
         if fault == "lost":
             return self._reply(500, {"error": "reply lost"})
+        if fault == "hang":
+            self.server.hung.set()
+            self.server.release.wait(self.server.hold_seconds)
         self._reply(status, body)
 
     def _reply(self, status: int, body: Any) -> None:
