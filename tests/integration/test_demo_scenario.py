@@ -150,3 +150,13 @@ def test_a_second_run_adds_nothing(demo: Demo, tmp_path: Path) -> None:
     config = load_config(REPO / "config.yaml")
     assert RouteStage(config, demo.store).run_once() == 0
     assert (len(demo.rows(TicketRow)), len(demo.rows(AlertRow)), len(demo.rows(RouteDecisionRow))) == before
+
+
+def test_route_explain_names_the_rule_the_reasons_and_the_incident(demo: Demo, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EARSHOT_DATABASE_URL", str(demo.store.engine.url))
+    mike = demo.posts["mike_ev_owner"]
+    result = CliRunner().invoke(app, ["route", "--explain", f"x:{mike.native_id}", "--config", str(REPO / "config.yaml")])
+    assert result.exit_code == 0, result.output
+    for expected in ("by @mike_ev_owner", "decision: rule 'viral-complaint'", "why:", "VIRAL", "timeline:",
+                     "@throwaway_aurora", "@cold_pack_owner"):
+        assert expected in result.output, expected

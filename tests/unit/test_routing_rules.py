@@ -114,3 +114,13 @@ def test_unknown_condition_keys_are_rejected() -> None:
 def test_suppress_cannot_be_combined_with_other_actions() -> None:
     with pytest.raises(ValueError, match="suppress cannot be combined"):
         config(rules=[{"name": "x", "then": {"suppress": True, "alert": "on-call"}}])
+
+
+def test_an_unknown_routing_key_names_its_path(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot.config import load_config
+    from bot.errors import ConfigError
+
+    path = tmp_path / "config.yaml"
+    path.write_text("brand: {name: A}\nrouting:\n  incidents: {similarity: 0.6, windw_hours: 4}\n")
+    with pytest.raises(ConfigError, match=r"routing\.incidents\.windw_hours: unknown key; did you mean 'window_hours'"):
+        load_config(path)
