@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from sqlmodel import select
 
@@ -21,11 +18,7 @@ NEAR = (0.9, 0.3, 0.0)  # cosine 0.95 with SAME
 FAR = (0.0, 0.0, 1.0)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(f"sqlite:///{tmp_path / 'earshot.db'}")
-    yield opened
-    opened.engine.dispose()
+# `store` (tests/conftest.py) runs each test on SQLite and on PostgreSQL when a server answers.
 
 
 def rows(store: Store, table: type) -> list:  # type: ignore[type-arg]
