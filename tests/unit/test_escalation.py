@@ -164,9 +164,9 @@ def test_quiet_hours_do_not_hold_back_the_on_call_tier(desk: Desk) -> None:
     assert _titles("on-call") == ["[on-call] Alert night"]
 
 
-def test_cap_sends_one_summary_instead_of_a_flood(sqlite_store: Store) -> None:
-    sqlite_store.save_batch("x", [make_post("1")], None)
-    desk = Desk(sqlite_store, _settings(cap_per_hour=3), Clock(NOON.replace(minute=10)))
+def test_cap_sends_one_summary_instead_of_a_flood(store: Store) -> None:
+    store.save_batch("x", [make_post("1")], None)
+    desk = Desk(store, _settings(cap_per_hour=3), Clock(NOON.replace(minute=10)))
     for index in range(10):
         desk.raise_alert(f"flood-{index}", "executive")
     desk.tick()

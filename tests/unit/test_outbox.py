@@ -30,9 +30,10 @@ class Clock:
 
 
 @pytest.fixture
-def store(sqlite_store: Store) -> Store:
-    sqlite_store.save_batch("x", [make_post("1"), make_post("2"), make_post("3")], None)
-    return sqlite_store
+def store(store: Store) -> Store:
+    """The shared store fixture (SQLite and PostgreSQL), with three posts to hang tickets on."""
+    store.save_batch("x", [make_post("1"), make_post("2"), make_post("3")], None)
+    return store
 
 
 def _request(key: str, **extra: object) -> TicketRequest:
