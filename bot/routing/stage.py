@@ -174,7 +174,8 @@ class RouteStage:
             return None, None
         match = self.incidents.find(session, found.post, labels)
         acts = bool(verdict.ticket or verdict.alert)
-        if match is not None and (acts or match.how in ("repost", "thread") or (labels.complaint and not verdict.suppressed)):
+        grievance = (labels.complaint or labels.sentiment == "negative") and not verdict.suppressed
+        if match is not None and (acts or grievance or match.how in ("repost", "thread")):
             self.incidents.add(session, match.incident, found.post_id, found.post, found.visibility.projected_reach,
                                how=match.how, similarity=match.similarity, now=now)
             return match.incident, match
