@@ -158,6 +158,9 @@ class DeliverStage:
             row.status, row.last_error = "dead", result.error
             log.error("delivery failed for good", extra={"outbox_id": row.id, "target": row.target,
                                                          "attempts": row.attempts, "error": result.error})
+            session.add(row)
+            if row.kind == "alert" and not row.payload.get("summary"):
+                _mark_failed_if_undeliverable(session, row.ref_id)
         session.add(row)
 
     @staticmethod
@@ -172,12 +175,23 @@ class DeliverStage:
         elif row.kind == "alert":
             for alert_id in row.payload.get("alert_ids") or [row.ref_id]:
                 alert = session.get(AlertRow, alert_id)
-                if alert is not None and alert.status == "pending":
-                    alert.status, alert.sent_at = "sent", now
+                if alert is not None and alert.status in ("pending", "failed"):
+                    alert.status, alert.sent_at = "sent", alert.sent_at or now
                     session.add(alert)
 
     def _retry(self, row: OutboxRow) -> RetrySettings:
         return self.tickets.retry if row.kind == "ticket" else self.alerts.retry
+
+
+def _mark_failed_if_undeliverable(session: Session, alert_id: int) -> None:
+    """An alert none of whose channels can still deliver it is `failed` (it stays in the feed)."""
+    alert = session.get(AlertRow, alert_id)
+    live = session.exec(select(OutboxRow.id).where(
+        OutboxRow.kind == "alert", OutboxRow.ref_id == alert_id,
+        col(OutboxRow.status).in_(("pending", "sending", "sent", "held", "summarized")))).first()
+    if alert is not None and alert.status == "pending" and live is None:
+        alert.status = "failed"
+        session.add(alert)
 
 
 def _fail(error: str, *, retryable: bool = True) -> Send:

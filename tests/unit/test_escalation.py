@@ -17,7 +17,7 @@ from bot.routing.delivery_settings import AlertSettings, TicketSettings
 from bot.routing.escalation import EscalationStage, acknowledge
 from bot.routing.outbox import Outbox
 from bot.routing.tables import AlertRow, OutboxRow
-from bot.routing.values import AlertMessage
+from bot.routing.values import AlertMessage, Delivery
 from bot.store import Store
 from tests.conftest import make_post
 
@@ -221,3 +221,15 @@ def test_ack_command_acknowledges_from_the_cli(desk: Desk, tmp_path: Path) -> No
     assert desk.alert(alert_id).acked_by == "dana"
     feed = CliRunner().invoke(app, ["alerts", "--config", str(config)])
     assert '"acked_by": "dana"' in feed.output
+
+
+def test_alert_no_channel_can_deliver_is_marked_failed_but_still_escalates(desk: Desk) -> None:
+    channel = desk.deliver.channels["stub:on-call"]
+    channel.fail_next = [Delivery(ok=False, error="HTTP 404: no such webhook", retryable=False)]  # type: ignore[attr-defined]
+    alert_id = desk.raise_alert("a1", "on-call")
+    desk.tick()
+    assert desk.alert(alert_id).status == "failed"
+    desk.clock.advance(minutes=15)
+    desk.tick()
+    assert _titles("executive") == ["[executive] Alert a1 (escalated to executive, level 1)"]
+    assert desk.alert(alert_id).status == "sent"
