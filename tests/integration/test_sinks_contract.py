@@ -182,3 +182,32 @@ class TestSinkContract:
 
     def test_repr_masks_secrets(self, case: Case, lb: Loopback) -> None:
         assert case.secret not in case.make_repr(lb)
+
+
+TICKET_SINKS: dict[str, tuple[Callable[[Loopback], Any], Callable[[Loopback, str], list[str]]]] = {
+    "zendesk": (_zendesk, lambda lb, ref: lb.http.received.zendesk_comments.get(ref, [])[1:]),
+    "jira": (_jira, lambda lb, ref: lb.http.received.jira_comments.get(ref, [])),
+    "webhook": (_webhook, lambda lb, ref: [b["comment"]["body"] for b in lb.http.received.webhook.values()
+                                          if b.get("ticket_ref") == ref]),
+}
+
+
+@pytest.mark.parametrize("name", list(TICKET_SINKS))
+def test_follow_up_comment_lands_once_on_the_opened_ticket(name: str, lb: Loopback) -> None:
+    make, comments = TICKET_SINKS[name]
+    sink = make(lb)
+    opened = sink.open(_request(f"{name}:open"))
+    assert opened.ok and opened.ref
+    follow_up = TicketRequest(**{**_request(f"{name}:comment").__dict__, "body": "still waiting"})
+    lb.http.script.append("lost")
+    assert not sink.comment(opened.ref, follow_up).ok
+    assert sink.comment(opened.ref, follow_up).ok
+    assert [c.split("\n")[0] for c in comments(lb, opened.ref)] == ["still waiting"]
+
+
+def test_webhook_signed_with_the_wrong_secret_is_refused_for_good(lb: Loopback) -> None:
+    sink = webhook.Sink("webhook", webhook.Settings(enabled=True, url=lb.http.url + "/hook"),
+                        secret="not-the-secret", timeout_seconds=TIMEOUT)
+    result = sink.open(_request("wrong-secret"))
+    assert not result.ok and not result.retryable and "401" in (result.error or "")
+    assert lb.http.received.bad_signatures == 1 and lb.http.received.webhook == {}
