@@ -24,7 +24,7 @@ from connectors.ratelimit import BudgetExhausted, Gone, RequestBudget, Retrier, 
 from connectors.reddit_http import classify, install
 from connectors.reddit_parse import DELETED_AUTHORS, parse_karma, parse_listing
 from connectors.settings import RedditSettings
-from connectors.streams import Item, Page, walk
+from connectors.streams import Item, Page, pending_first, walk
 
 log = logging.getLogger(__name__)
 INFO_BATCH = 100
@@ -90,7 +90,7 @@ class RedditConnector(Connector):
             taken: list[Item] = []
             complete, fetched_at = True, self._now()
             try:
-                for key, path, params in self.listings():
+                for key, (path, params) in pending_first([(k, (p, q)) for k, p, q in self.listings()], streams):
                     try:
                         result = walk(streams.get(key), self._listing(path, params), self.settings.max_pages_per_tick)
                     except Gone as err:

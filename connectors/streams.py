@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 MAX_SEEN = 200
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,3 +100,9 @@ def walk(cursor: dict[str, Any] | None, fetch: Callable[[str | None, Any], Page]
 
 def _base(since: Any, seen: set[str]) -> dict[str, Any]:
     return {} if since is None else {"since": since, "seen": sorted(seen)[:MAX_SEEN]}
+
+
+def pending_first(streams: list[tuple[str, T]], cursors: dict[str, Any]) -> list[tuple[str, T]]:
+    """Only the streams with a walk to resume, while any has one; else every stream."""
+    pending = [(key, value) for key, value in streams if (cursors.get(key) or {}).get("next")]
+    return pending or streams

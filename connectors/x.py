@@ -11,12 +11,12 @@ from typing import Any
 
 import tweepy
 
-from bot.errors import ConfigError, MalformedPayload, SourceError
+from bot.errors import ConfigError, MalformedPayload, RateLimited, SourceError, TransientSourceError
 from bot.models import EngagementUpdate, Post
 from connectors.base import Batch, Connector, Cursor, Skipped
 from connectors.ratelimit import BudgetExhausted, Gone, RequestBudget, Retrier, ServerWindow, Sleep
 from connectors.settings import XSettings
-from connectors.streams import Item, Page, walk
+from connectors.streams import Item, Page, pending_first, walk
 from connectors.x_http import TWITTER_HOST, XTransport, classify
 from connectors.x_parse import parse_page
 
@@ -63,7 +63,7 @@ class XConnector(Connector):
             complete, fetched_at = True, self._now()
             try:
                 self._resolve(users)
-                for key, fetch_page in self._streams(users):
+                for key, fetch_page in pending_first(self._streams(users), streams):
                     try:
                         result = walk(streams.get(key), fetch_page, self.settings.max_pages_per_tick)
                     except Gone as err:
@@ -98,10 +98,10 @@ class XConnector(Connector):
     def query(self, text: str) -> str:
         """The search query with retweets and the brand's own posts excluded (unless configured)."""
         parts = [f"({text})" if " OR " in text else text]
-        if not self.settings.include_retweets:
+        if not self.settings.include_retweets and "is:retweet" not in text:
             parts.append("-is:retweet")
         if not self.settings.include_own_posts:
-            parts += [f"-from:{h}" for h in sorted(self.own_handles)]
+            parts += [f"-from:{h}" for h in sorted(self.own_handles) if f"from:{h}" not in text.lower()]
         return " ".join(parts)
 
     def _search_page(self, text: str) -> Callable[[str | None, Any], Page]:
@@ -142,17 +142,20 @@ class XConnector(Connector):
         if not wanted:
             return
         try:
-            body = self.retrier.call("user lookup", lambda: self.client.get_users(
-                usernames=wanted, user_fields=["username"]), classify)
-            found = _users(body)
-        except (Gone, MalformedPayload):  # no batch lookup here: one handle at a time
-            found = {}
-            for handle in wanted:
-                try:
-                    found |= _users(self.retrier.call(f"user {handle}", lambda h=handle: self.client.get_user(
-                        username=h, user_fields=["username"]), classify))
-                except (Gone, MalformedPayload):
-                    continue
+            try:
+                found = _users(self.retrier.call("user lookup", lambda: self.client.get_users(
+                    usernames=wanted, user_fields=["username"]), classify))
+            except (Gone, MalformedPayload):  # no batch lookup here: one handle at a time
+                found = {}
+                for handle in wanted:
+                    try:
+                        found |= _users(self.retrier.call(f"user {handle}", lambda h=handle: self.client.get_user(
+                            username=h, user_fields=["username"]), classify))
+                    except (Gone, MalformedPayload):
+                        continue
+        except (RateLimited, TransientSourceError) as err:  # search goes on; mentions wait for the next tick
+            log.warning("x: brand accounts not resolved yet: %s", err, extra={"source": self.name})
+            return
         for handle in wanted:
             users[handle.lower()] = found.get(handle.lower())
             if users[handle.lower()] is None:
