@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
@@ -31,14 +32,17 @@ from bot.routing.tables import AlertRow, OutboxRow, TicketEventRow, TicketRow
 from bot.routing.values import AlertMessage, TicketRequest
 from bot.store.store import utcnow
 
+if TYPE_CHECKING:
+    from bot.routing.settings import RoutingSettings
+
 
 class Outbox:
     """Adds tickets, alerts and their outbox rows to a session, per the routing config."""
 
-    def __init__(self, routing: object | None = None, *, tickets: TicketSettings | None = None,
+    def __init__(self, routing: RoutingSettings | None = None, *, tickets: TicketSettings | None = None,
                  alerts: AlertSettings | None = None, clock: Callable[[], datetime] = utcnow) -> None:
-        self.tickets = tickets or getattr(routing, "tickets", None) or TicketSettings()
-        self.alerts = alerts or getattr(routing, "alerts", None) or AlertSettings()
+        self.tickets = tickets or (routing.tickets if routing else TicketSettings())
+        self.alerts = alerts or (routing.alerts if routing else AlertSettings())
         self.clock = clock
 
     # --- tickets ------------------------------------------------------------------------

@@ -233,3 +233,14 @@ def test_alert_no_channel_can_deliver_is_marked_failed_but_still_escalates(desk:
     desk.tick()
     assert _titles("executive") == ["[executive] Alert a1 (escalated to executive, level 1)"]
     assert desk.alert(alert_id).status == "sent"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("my order number is 100234987", "my [order]"),
+    ("Order: RN-123456 delayed", "[order] delayed"),
+    ("call 0151 2345 6789 now", "call [phone] now"),
+    ("on 2026-11-20 and 12.11.2026", "on 2026-11-20 and 12.11.2026"),
+    ("range dropped 20% to 250 miles", "range dropped 20% to 250 miles"),
+])
+def test_redaction_table(text: str, expected: str) -> None:
+    assert redact(text) == expected
