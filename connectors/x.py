@@ -145,14 +145,14 @@ class XConnector(Connector):
             try:
                 found = _users(self.retrier.call("user lookup", lambda: self.client.get_users(
                     usernames=wanted, user_fields=["username"]), classify))
-            except (Gone, MalformedPayload):  # no batch lookup here: one handle at a time
+            except (Gone, MalformedPayload):
                 found = {}
-                for handle in wanted:
-                    try:
-                        found |= _users(self.retrier.call(f"user {handle}", lambda h=handle: self.client.get_user(
-                            username=h, user_fields=["username"]), classify))
-                    except (Gone, MalformedPayload):
-                        continue
+            for handle in [h for h in wanted if h.lower() not in found]:  # one at a time, by username
+                try:
+                    found |= _users(self.retrier.call(f"user {handle}", lambda h=handle: self.client.get_user(
+                        username=h, user_fields=["username"]), classify))
+                except (Gone, MalformedPayload):
+                    continue
         except (RateLimited, TransientSourceError) as err:  # search goes on; mentions wait for the next tick
             log.warning("x: brand accounts not resolved yet: %s", err, extra={"source": self.name})
             return
