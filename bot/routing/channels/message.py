@@ -34,7 +34,8 @@ def render(message: AlertMessage, *, tier: str, level: int, alert_id: int, redac
     text = redact(message.text) if redacted else message.text
     escalated = f" (escalated to {tier}, level {level})" if level else ""
     labels = ", ".join(_label(head, value) for head, value in sorted(message.labels.items())) or "none"
-    incident = (f"incident #{message.incident_id}: {message.incident_size} posts"
+    size = f"{message.incident_size} post{'s' if message.incident_size != 1 else ''}"
+    incident = (f"#{message.incident_id}, {size}"
                 if message.incident_id is not None else "no incident")
     lines = [
         text,
