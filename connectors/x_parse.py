@@ -36,7 +36,10 @@ def parse_page(body: dict[str, Any], fetched_at: datetime) -> ParsedPage:
     users = {str(u.get("id")): u for u in includes.get("users") or [] if isinstance(u, dict)}
     page = ParsedPage()
     for error in body.get("errors") or []:
-        if isinstance(error, dict) and error.get("resource_type") in ("tweet", "post"):
+        # Only posts asked for by id are records; errors about expansions (a deleted quoted post,
+        # a pinned post) concern includes, not the page's own posts.
+        if isinstance(error, dict) and error.get("resource_type") in ("tweet", "post") \
+                and error.get("parameter") in (None, "ids", "id"):
             page.skipped.append(Skipped(reason=str(error.get("title") or error.get("detail") or "error"),
                                         native_id=str(error.get("resource_id") or error.get("value") or "") or None))
     superseded = _superseded(data)

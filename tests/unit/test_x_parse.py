@@ -34,7 +34,7 @@ def _tweepy_bodies(name: str) -> list[tuple[str, dict]]:
 
 EXPECTED = {  # file: (posts, skipped)
     "brexit.jsonl": (100, 0), "cashtags.jsonl": (1, 0), "edited.jsonl": (1, 0), "mentions_tweet.jsonl": (1, 0),
-    "verified_type.jsonl": (1, 0), "users.jsonl": (0, 7), "streaming_output_with_error.jsonl": (7, 1),
+    "verified_type.jsonl": (1, 0), "users.jsonl": (0, 0), "streaming_output_with_error.jsonl": (7, 1),
 }
 
 
@@ -105,10 +105,13 @@ def test_note_tweet_text_wins_over_the_truncated_text():
     assert parse_page(body, FETCHED).posts[0].text.startswith("the whole long complaint")
 
 
-def test_lookup_errors_become_skipped_records():
-    page = parse_page({"errors": [{"resource_type": "tweet", "resource_id": "42", "title": "Not Found Error"}]},
-                      FETCHED)
+def test_lookup_errors_become_skipped_records_but_expansion_errors_do_not():
+    page = parse_page({"errors": [{"resource_type": "tweet", "resource_id": "42", "title": "Not Found Error",
+                                   "parameter": "ids"}]}, FETCHED)
     assert page.posts == [] and page.skipped[0].native_id == "42"
+    users = twarc_pages("users.jsonl")[0]
+    assert {e["parameter"] for e in users["errors"] if e["resource_type"] == "tweet"} == {"pinned_tweet_id"}
+    assert parse_page(users, FETCHED).skipped == [], "a deleted pinned post is not a skipped record"
 
 
 def test_a_tweet_without_text_is_skipped_not_fatal():
