@@ -49,11 +49,12 @@ class FakeAPI:
     """Serves `data` like the real APIs: newest first, paginated, since_id honoured on X."""
 
     def __init__(self, data: FakeData, *, page_size: int = 20, max_requests: int = 2000,
-                 repeat_items: bool = True) -> None:
+                 repeat_items: bool = True, honour_since: bool = True) -> None:
         self.data = data
         self.page_size = page_size
         self.max_requests = max_requests
         self.repeat_items = repeat_items
+        self.honour_since = honour_since  # False: since_id is ignored, everything is served again
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, str, dict[str, list[str]]]] = []
         self.reject: set[str] = set()  # "x" and/or "reddit": answer 401 to every request
@@ -149,7 +150,7 @@ class FakeAPI:
         return 404, {"title": "Not Found Error", "status": 404}
 
     def _x_page(self, tweets: list[dict[str, Any]], q: dict[str, list[str]], token_param: str) -> dict[str, Any]:
-        since = int(_one(q, "since_id") or 0)
+        since = int(_one(q, "since_id") or 0) if self.honour_since else 0
         ordered = sorted((t for t in tweets if int(t["id"]) > since), key=lambda t: int(t["id"]), reverse=True)
         size = min(int(_one(q, "max_results") or 10), self.page_size)
         start = int((_one(q, token_param) or "o0")[1:])

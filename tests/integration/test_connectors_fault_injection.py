@@ -247,3 +247,15 @@ def test_an_unknown_brand_account_is_skipped_and_search_goes_on(api):
     batch = x.fetch(None)
     assert batch.next_cursor["users"] == {"nosuchbrand": None}
     assert batch.posts and api.count("/2/users/by/username/NoSuchBrand") == 1
+
+
+def test_a_server_that_ignores_since_id_costs_one_page_per_stream_and_stores_nothing_twice(api, store):
+    api.honour_since = False
+    pipeline(store, x_connector(api), reddit_connector(api)).run_once()
+    served = len(api.requests)
+    again = pipeline(store, x_connector(api), reddit_connector(api))
+    results = [again.ingest(c) for c in again.connectors]
+    assert [r.new for r in results] == [0, 0]
+    paths = [p for _, p, _ in api.requests[served:]]
+    assert paths.count("/2/tweets/search/recent") == 1 and paths.count("/2/users/783214/mentions") == 1
+    assert paths.count("/r/askreddit/new") == 1 and paths.count("/search") == 1
