@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.routing.channels.base import AlertChannel, Notice, channel_id
@@ -90,16 +91,23 @@ class DeliverStage:
                     session.add(row)
                     return 1
             send = self._prepare(session, row)
-            row.status, row.attempts = "sending", row.attempts + 1
-            row.next_attempt_at = now + timedelta(seconds=2 * self._retry(row).timeout_seconds + 60)
-            session.add(row)
+            attempt = row.attempts + 1
+            lease = now + timedelta(seconds=2 * self._retry(row).timeout_seconds + 60)
+            claimed = session.execute(  # atomic: a second deliverer racing for this row gets 0 rows
+                update(OutboxRow).where(col(OutboxRow.id) == row_id, col(OutboxRow.attempts) == row.attempts,
+                                        col(OutboxRow.status).in_(("pending", "sending")))
+                .values(status="sending", attempts=attempt, next_attempt_at=lease))
+            if claimed.rowcount != 1:
+                return 0
         try:
             result = send()
         except Exception as err:  # noqa: BLE001 - a misbehaving plugin must not stop delivery
             result = Delivery(ok=False, error=f"{type(err).__name__}: {err}")
         with self.store.session() as session:
             row = session.get(OutboxRow, row_id)
-            assert row is not None
+            if row is None or row.status != "sending" or row.attempts != attempt:
+                log.warning("delivery outcome dropped: the row moved on meanwhile", extra={"outbox_id": row_id})
+                return 1
             self._record(session, row, result, self.clock())
         return 1
 
