@@ -259,3 +259,21 @@ def test_a_server_that_ignores_since_id_costs_one_page_per_stream_and_stores_not
     paths = [p for _, p, _ in api.requests[served:]]
     assert paths.count("/2/tweets/search/recent") == 1 and paths.count("/2/users/783214/mentions") == 1
     assert paths.count("/r/askreddit/new") == 1 and paths.count("/search") == 1
+
+
+def test_run_once_re_polls_fresh_complaints_and_stores_snapshots(api, store):
+    from datetime import datetime, timedelta, timezone
+
+    recent = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    for tweet in api.data.search + api.data.mentions:
+        tweet["created_at"] = recent
+        tweet["text"] = "my car is broken and support is useless " + tweet["text"]
+    for child in api.data.reddit_new:
+        child["data"]["created_utc"] = datetime.now(timezone.utc).timestamp() - 3600 - len(child["data"]["id"])
+        child["data"]["title"] = "Broken again: " + child["data"]["title"]
+    run = pipeline(store, x_connector(api), reddit_connector(api))
+    run.run_once()
+    assert api.count("/2/tweets") - api.count("/2/tweets/search") >= 1, "tweet lookup by id"
+    assert api.count("/api/info") == 1, "100 fresh submissions: one info request"
+    row = stored(store, "x")[0]
+    assert len(store.snapshots(row.id)) >= 2, "the intake snapshot and the re-poll"
