@@ -12,6 +12,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -105,7 +106,8 @@ class RedditConnector(Connector):
                     raise
                 self._deferred, complete = err, False
             self._learn_karma(_authors(taken), self.settings.max_karma_lookups_per_tick)
-            posts, skipped = self._parse([item.raw for item in taken], fetched_at)
+            unique = {item.name: item.raw for item in taken}  # a search hit also in a subreddit's new
+            posts, skipped = self._parse(list(unique.values()), fetched_at)
             return Batch(posts=posts, next_cursor={"streams": streams}, skipped=skipped, exhausted=complete)
 
     def listings(self) -> list[tuple[str, str, dict[str, Any]]]:
@@ -177,7 +179,8 @@ class RedditConnector(Connector):
                 self._learn_karma(missing, self.settings.max_karma_lookups_per_tick)
             except SourceError:
                 pass
-        return updates
+        return [u if u.author_reach is not None else replace(u, author_reach=self.karma.get(
+            known[u.native_id].author_handle or "")) for u in updates]
 
 
 def to_page(body: Any) -> Page:

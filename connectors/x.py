@@ -82,7 +82,8 @@ class XConnector(Connector):
                 if not posts:
                     raise
                 self._deferred, complete = err, False  # store what we have, then report the error
-            posts.sort(key=lambda p: (p.created_at, int(p.native_id) if p.native_id.isdigit() else 0))
+            posts = sorted({p.native_id: p for p in posts}.values(),  # a mention that also matched a query
+                           key=lambda p: (p.created_at, int(p.native_id) if p.native_id.isdigit() else 0))
             return Batch(posts=posts, next_cursor={"streams": streams, "users": users},
                          skipped=skipped, exhausted=complete)
 
