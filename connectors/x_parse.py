@@ -18,6 +18,7 @@ from connectors.base import Skipped
 from connectors.parsed import ParsedPage
 
 TWEET_URL = "https://x.com/{handle}/status/{id}"
+_REF_TYPES = {"reposted": "retweeted", "replied-to": "replied_to", "quote": "quoted"}  # newer spellings
 
 
 def parse_time(value: str) -> datetime:
@@ -65,7 +66,9 @@ def parse_tweet(tweet: dict[str, Any], users: dict[str, dict[str, Any]], fetched
     handle = author.get("username")
     author_metrics = author.get("public_metrics") or {}
     reach = author_metrics.get("followers_count", author.get("followers_count"))
-    referenced = {ref.get("type"): str(ref.get("id")) for ref in tweet.get("referenced_tweets") or []}
+    refs = tweet.get("referenced_tweets") or tweet.get("referenced_posts") or []
+    referenced = {_REF_TYPES.get(ref.get("type"), ref.get("type")): str(ref.get("id"))
+                  for ref in refs if isinstance(ref, dict)}
     kind = "repost" if "retweeted" in referenced else "reply" if "replied_to" in referenced else \
         "quote" if "quoted" in referenced else "post"
     return Post(
@@ -129,7 +132,8 @@ def _superseded(data: list[Any]) -> set[str]:
     ids = {str(t.get("id")) for t in data if isinstance(t, dict)}
     older: set[str] = set()
     for tweet in data:
-        history = tweet.get("edit_history_tweet_ids") if isinstance(tweet, dict) else None
+        history = (tweet.get("edit_history_tweet_ids") or tweet.get("edit_history_post_ids")) \
+            if isinstance(tweet, dict) else None
         if isinstance(history, list) and len(history) > 1:
             older |= {str(i) for i in history[:-1]} & (ids - {str(tweet.get("id"))})
     return older

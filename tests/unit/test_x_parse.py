@@ -117,3 +117,10 @@ def test_lookup_errors_become_skipped_records_but_expansion_errors_do_not():
 def test_a_tweet_without_text_is_skipped_not_fatal():
     page = parse_page({"data": [{"id": "1", "created_at": "2021-01-01T00:00:00.000Z"}]}, FETCHED)
     assert page.posts == [] and page.skipped[0].native_id == "1"
+
+
+def test_newer_reference_names_still_mark_reposts():
+    tweet = {"id": "5", "text": "RT @someone: it broke", "created_at": "2023-01-01T00:00:00.000Z",
+             "referenced_posts": [{"type": "reposted", "id": "4"}], "edit_history_post_ids": ["5"]}
+    post = parse_page({"data": [tweet]}, FETCHED).posts[0]
+    assert post.kind == "repost" and post.parent_id == "4"
