@@ -113,6 +113,13 @@ class QuietHours(Section):
     end: time
     timezone: str = "UTC"
 
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _quoted_time(cls, value: object) -> object:
+        if isinstance(value, int):  # YAML 1.1 reads an unquoted 22:00 as the number 1320
+            raise ValueError("write the time in quotes, e.g. \"22:00\"")
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from bot.routing.channels import stub
 from bot.routing.channels.redact import redact
 from bot.routing.delivery import DeliverStage, build_channels
-from bot.routing.delivery_settings import AlertSettings, TicketSettings
+from bot.routing.delivery_settings import AlertSettings, QuietHours, TicketSettings
 from bot.routing.escalation import EscalationStage, acknowledge
 from bot.routing.outbox import Outbox
 from bot.routing.tables import AlertRow, OutboxRow
@@ -244,3 +244,15 @@ def test_alert_no_channel_can_deliver_is_marked_failed_but_still_escalates(desk:
 ])
 def test_redaction_table(text: str, expected: str) -> None:
     assert redact(text) == expected
+
+
+@pytest.mark.parametrize(("start", "end", "zone", "now", "expected"), [
+    ("22:00", "07:00", "Europe/Berlin", NOON.replace(hour=21, minute=30), NOON.replace(hour=6) + timedelta(days=1)),
+    ("22:00", "07:00", "Europe/Berlin", NOON.replace(hour=5, minute=30), NOON.replace(hour=6)),
+    ("22:00", "07:00", "Europe/Berlin", NOON, NOON),
+    ("09:00", "17:00", "UTC", NOON, NOON.replace(hour=17)),
+])
+def test_quiet_hours_end_in_the_tiers_own_time_zone(start: str, end: str, zone: str, now: datetime,
+                                                     expected: datetime) -> None:
+    quiet = QuietHours.model_validate({"start": start, "end": end, "timezone": zone})
+    assert quiet.end_of_quiet(now) == expected
