@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from bot.settings_base import Section
@@ -15,11 +17,52 @@ class TopicSettings(Section):
     examples: list[str] = Field(default_factory=list)
 
 
+class RiskSignalSettings(Section):
+    """Words that lift a post's urgency to `level` whatever its tone (see docs/classifier.md)."""
+
+    name: str = Field(min_length=1)
+    level: Literal["medium", "high", "critical"] = "critical"
+    keywords: list[str] = Field(min_length=1)  # case-insensitive; a trailing * matches any ending
+    with_any: list[str] = Field(default_factory=list)  # if set, one of these must appear too
+    topic: str | None = None  # a topic the post then carries as well
+
+
+def _default_risk_signals() -> list[RiskSignalSettings]:
+    return [
+        RiskSignalSettings(name="safety", keywords=[
+            "fire", "caught fire", "smoke", "flames", "explod*", "car crash", "crashed into", "accident",
+            "collision", "injur*", "burn*", "overheat*", "heatstroke", "heat stroke", "dehydrat*", "fainted", "dangerous",
+            "unsafe", "hazard*", "brakes failed", "brake failure", "lost steering", "airbag*", "safety recall"],
+            topic="safety"),
+        RiskSignalSettings(name="children", keywords=[
+            "kid", "kids", "child", "children", "baby", "babies", "toddler*", "infant*", "son", "daughter"],
+            with_any=["hot", "heat", "overheat*", "sweat*", "dehydrat*", "stuck", "locked", "trapped", "danger*",
+                      "unsafe", "hurt", "injur*", "burn*", "fumes", "suffocat*", "can't breathe"],
+            topic="safety"),
+        RiskSignalSettings(name="legal", level="high", keywords=[
+            "lawyer*", "attorney*", "lawsuit*", "sue", "suing", "class action", "small claims", "legal action",
+            "lemon law", "regulator*", "nhtsa", "ombudsman", "trading standards"]),
+        RiskSignalSettings(name="data breach", keywords=[
+            "data breach", "breach", "hacked", "leaked", "data leak", "personal data",
+            "personal information", "identity theft", "stolen card", "privacy violation"]),
+    ]
+
+
 class ClassifierSettings(Section):
     """`classifier:` — the model and what to do with its labels."""
 
     batch_size: int = Field(default=64, gt=0)
     review_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
+    review_heads: list[Literal["complaint", "sentiment", "severity"]] = Field(
+        default_factory=lambda: ["complaint"])  # heads whose low confidence flags needs_review
     languages: list[str] = Field(default_factory=lambda: ["en"])
     other_languages: str = Field(default="tag", pattern="^(tag|skip)$")
+    language_min_confidence: float = Field(default=0.6, ge=0.0, le=1.0)  # below it: the first of `languages`
     topics: list[TopicSettings] = Field(default_factory=list)
+    topic_threshold: float = Field(default=0.25, ge=0.0, le=1.0)  # topics past the first need this score
+    max_topics: int = Field(default=3, gt=0)
+    risk_signals: list[RiskSignalSettings] = Field(default_factory=_default_risk_signals)
+    model_dir: str | None = None  # the trained artifacts; None: the ones shipped in classifiers/artifacts
+    quantize: bool = True  # dynamic int8 Linear layers: faster on CPU, same accuracy
+    threads: int = Field(default=2, gt=0)
+    embedding_decimals: int = Field(default=4, ge=1, le=8)

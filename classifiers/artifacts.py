@@ -1,0 +1,84 @@
+"""Writing and reading the shipped artifacts: adapters, LayerNorms, heads and calibration."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from bot.errors import ModelError
+from classifiers.encoder import HEADS, MultiTaskModel, load_base_encoder
+from classifiers.lora import merge_adapters
+
+DEFAULT_DIR = Path(__file__).resolve().parent / "artifacts"
+WEIGHTS = "weights.safetensors"
+MANIFEST = "model.json"
+
+
+def save(out_dir: Path, model: MultiTaskModel, adapters: dict[str, torch.Tensor],
+         temperatures: dict[str, float], options: object, report: dict) -> None:
+    """Write the weights that differ from the base encoder and a manifest beside them."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tensors = {f"adapter.{k}": v.contiguous() for k, v in adapters.items()}
+    for name, value in model.encoder.state_dict().items():
+        if "LayerNorm" in name:
+            tensors[f"norm.{name}"] = value.detach().clone().contiguous()
+    for name, value in model.heads.state_dict().items():
+        tensors[f"head.{name}"] = value.detach().clone().contiguous()
+    save_file(tensors, str(out_dir / WEIGHTS))
+    digest = hashlib.sha256((out_dir / WEIGHTS).read_bytes()).hexdigest()[:10]
+    manifest = {"version": f"minilm-l6-lora-{digest}", "sha256_prefix": digest,
+                "max_length": getattr(options, "max_length", 64),
+                "temperatures": temperatures, "options": getattr(options, "__dict__", {}), "report": report}
+    (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Manifest:
+    """What model.json says about the weights."""
+
+    version: str
+    max_length: int
+    temperatures: dict[str, float]
+
+
+def read_manifest(art_dir: Path) -> Manifest:
+    """Read model.json, raising ModelError when it is missing or malformed."""
+    path = art_dir / MANIFEST
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return Manifest(version=str(raw["version"]), max_length=int(raw["max_length"]),
+                        temperatures={h: float(raw["temperatures"][h]) for h in HEADS})
+    except FileNotFoundError as err:
+        raise ModelError(f"classifier artifact missing: {path} (run `earshot train`)") from err
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise ModelError(f"classifier artifact corrupt: {path}: {err}") from err
+
+
+def load_model(art_dir: Path = DEFAULT_DIR) -> tuple[MultiTaskModel, Manifest]:
+    """The base encoder with the adapters merged in and the trained heads, in eval mode."""
+    manifest = read_manifest(art_dir)
+    path = art_dir / WEIGHTS
+    if not path.is_file():
+        raise ModelError(f"classifier artifact missing: {path} (run `earshot train`)")
+    try:
+        tensors = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as err:
+        raise ModelError(f"classifier artifact corrupt: {path}: {err}") from err
+    model = MultiTaskModel(load_base_encoder())
+    try:
+        merged = merge_adapters(model.encoder, {k[len("adapter."):]: v for k, v in tensors.items()
+                                                if k.startswith("adapter.")})
+        norms = {k[len("norm."):]: v for k, v in tensors.items() if k.startswith("norm.")}
+        model.encoder.load_state_dict(norms, strict=False)
+        model.heads.load_state_dict({k[len("head."):]: v for k, v in tensors.items() if k.startswith("head.")})
+    except (RuntimeError, KeyError, AttributeError) as err:
+        raise ModelError(f"classifier artifact corrupt: {path}: {err}") from err
+    if merged == 0 or not norms:
+        raise ModelError(f"classifier artifact corrupt: {path}: no adapters found")
+    return model.eval(), manifest

@@ -1,0 +1,28 @@
+"""Language detection that treats short or uncertain posts as the default language."""
+
+from __future__ import annotations
+
+import re
+
+_NOISE = re.compile(r"https?://\S+|[@#]\w+|\d+")
+_LETTER = re.compile(r"[^\W\d_]", re.U)
+
+
+class LanguageDetector:
+    """py3langid with normalised probabilities; low confidence or short text gives `default`."""
+
+    def __init__(self, default: str = "en", min_confidence: float = 0.6, min_letters: int = 15) -> None:
+        from py3langid import langid
+
+        self._identifier = langid.LanguageIdentifier.from_model_file(langid.MODEL_FILE, norm_probs=True)
+        self.default = default
+        self.min_confidence = min_confidence
+        self.min_letters = min_letters
+
+    def detect(self, text: str) -> str:
+        """ISO 639-1 code of the post's language."""
+        cleaned = _NOISE.sub(" ", text)
+        if len(_LETTER.findall(cleaned)) < self.min_letters:
+            return self.default
+        language, confidence = self._identifier.classify(cleaned)
+        return language if confidence >= self.min_confidence else self.default

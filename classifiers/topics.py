@@ -1,0 +1,58 @@
+"""Topics by similarity to prototypes built from config: a new topic needs no retraining."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from classifiers.base import TopicScore
+from classifiers.settings import TopicSettings
+
+Embed = Callable[[list[str]], np.ndarray]  # texts -> L2-normalised rows
+SOFTMAX_TEMPERATURE = 0.05
+
+
+class TopicIndex:
+    """One prototype per topic: the normalised mean of its description and examples."""
+
+    def __init__(self, topics: Sequence[TopicSettings], embed: Embed) -> None:
+        self.names = [t.name for t in topics]
+        self._examples: list[np.ndarray] = []
+        prototypes = []
+        for topic in topics:
+            texts = ([topic.description] if topic.description else []) + list(topic.examples) or [topic.name]
+            vectors = embed(texts)
+            self._examples.append(vectors)
+            mean = vectors.mean(axis=0)
+            prototypes.append(mean / max(float(np.linalg.norm(mean)), 1e-9))
+        self._prototypes = np.stack(prototypes) if prototypes else np.zeros((0, 1))
+
+    def similarities(self, embeddings: np.ndarray) -> np.ndarray:
+        """Per post and topic: mean of prototype cosine and best single-example cosine."""
+        if not self.names:
+            return np.zeros((len(embeddings), 0))
+        to_prototype = embeddings @ self._prototypes.T
+        to_nearest = np.stack([(embeddings @ ex.T).max(axis=1) for ex in self._examples], axis=1)
+        return (to_prototype + to_nearest) / 2
+
+    def score(self, embeddings: np.ndarray) -> np.ndarray:
+        """Softmax over topics of the similarities (temperature 0.05): each row sums to 1."""
+        sims = self.similarities(embeddings) / SOFTMAX_TEMPERATURE
+        if sims.shape[1] == 0:
+            return sims
+        sims -= sims.max(axis=1, keepdims=True)
+        exp = np.exp(sims)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def pick(self, scores: np.ndarray, threshold: float, limit: int,
+             forced: Sequence[str] = (), forced_score: float = 0.8) -> tuple[TopicScore, ...]:
+        """The best topic, any other at or above `threshold`, plus `forced` ones; best first."""
+        chosen: dict[str, float] = {}
+        for rank, index in enumerate(np.argsort(-scores)[:limit]):
+            if rank == 0 or scores[index] >= threshold:
+                chosen[self.names[index]] = float(scores[index])
+        for name in forced:
+            chosen[name] = max(chosen.get(name, 0.0), forced_score)
+        ordered = sorted(chosen.items(), key=lambda item: -item[1])[:max(limit, len(forced))]
+        return tuple(TopicScore(name=n, score=round(min(max(s, 0.0), 1.0), 4)) for n, s in ordered)

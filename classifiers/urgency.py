@@ -1,0 +1,82 @@
+"""Urgency from severity, sentiment and configurable risk signals (the rule is in docs/classifier.md)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from classifiers.base import URGENCY_ORDER, Urgency
+from classifiers.settings import RiskSignalSettings
+
+SEVERITY_NAMES = ("not a complaint", "no explicit reproach", "disapproval", "accusation", "blame")
+
+
+def _pattern(words: list[str]) -> re.Pattern[str]:
+    parts = [re.escape(w.rstrip("*")) + (r"\w*" if w.endswith("*") else "") for w in words]
+    return re.compile(r"(?<!\w)(" + "|".join(parts) + r")(?!\w)", re.I)
+
+
+@dataclass(frozen=True)
+class RiskSignal:
+    """A compiled risk signal from config."""
+
+    name: str
+    level: Urgency
+    keywords: re.Pattern[str]
+    with_any: re.Pattern[str] | None
+    topic: str | None
+
+    @classmethod
+    def from_settings(cls, settings: RiskSignalSettings) -> "RiskSignal":
+        """Compile the keyword lists once."""
+        return cls(settings.name, settings.level, _pattern(settings.keywords),
+                   _pattern(settings.with_any) if settings.with_any else None, settings.topic)
+
+    def match(self, text: str) -> str | None:
+        """The words that fired this signal, or None."""
+        found = self.keywords.search(text)
+        if not found:
+            return None
+        if self.with_any is None:
+            return found.group(0).lower()
+        also = self.with_any.search(text)
+        return f"{found.group(0).lower()} + {also.group(0).lower()}" if also else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class UrgencyVerdict:
+    """The urgency, why, and the topics risk signals add."""
+
+    level: Urgency
+    reasons: tuple[str, ...]
+    signal_topics: tuple[str, ...]
+
+
+def _raise_to(current: Urgency, level: Urgency) -> Urgency:
+    return max(current, level, key=URGENCY_ORDER.index)
+
+
+def decide_urgency(*, text: str, complaint: bool, severity: int, sentiment: str, sentiment_score: float,
+                   signals: tuple[RiskSignal, ...]) -> UrgencyVerdict:
+    """Apply the urgency rule: a base level from the complaint, lifted by any risk signal."""
+    level: Urgency = "low"
+    reasons: list[str] = []
+    if complaint:
+        angry = severity >= 3 or (severity >= 2 and sentiment == "negative")
+        level = "high" if angry else "medium"
+        reasons.append(f"complaint, severity {severity} ({SEVERITY_NAMES[severity]})"
+                       + (f", {sentiment} sentiment" if sentiment == "negative" else ""))
+    cheerful = not complaint and sentiment == "positive" and sentiment_score >= 0.8
+    topics: list[str] = []
+    for signal in signals:
+        words = signal.match(text)
+        if words is None:
+            continue
+        if cheerful:
+            reasons.append(f"risk signal {signal.name} ({words}) ignored: clearly positive, not a complaint")
+            continue
+        level = _raise_to(level, signal.level)
+        reasons.append(f"risk signal {signal.name} ({words}) -> {signal.level}")
+        if signal.topic and signal.topic not in topics:
+            topics.append(signal.topic)
+    return UrgencyVerdict(level=level, reasons=tuple(reasons), signal_topics=tuple(topics))

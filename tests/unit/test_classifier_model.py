@@ -1,0 +1,141 @@
+"""The shipped transformer classifier on clear examples, its CLI shapes and its failure modes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_config
+from bot.errors import ModelError
+from classifiers import load_classifier
+from classifiers.artifacts import DEFAULT_DIR, MANIFEST, WEIGHTS
+from classifiers.baseline import Baseline
+from classifiers.data import Example, Splits
+from classifiers.evaluate import classify_texts, evaluate, post_from_text
+from classifiers.settings import ClassifierSettings, TopicSettings
+from classifiers.transformer import TransformerClassifier
+
+REPO = Path(__file__).resolve().parents[2]
+KIDS = ("Put the kids in the rear of my in-laws' car & went for a 20 min drive. Air was set as cold as "
+        "possible, but the kids were dehydrated & drenched in sweat after the drive. No air circulation "
+        "back there. Love the car, but that's dangerous")
+
+
+@pytest.fixture(scope="session")
+def settings() -> ClassifierSettings:
+    return load_config(REPO / "config.yaml").classifier
+
+
+@pytest.fixture(scope="session")
+def classifier(settings):
+    return load_classifier(settings)
+
+
+def test_kids_overheating_is_a_critical_safety_complaint(classifier):
+    labels = classifier.classify([post_from_text(KIDS)])[0]
+    assert labels.complaint
+    assert labels.topic_names[0] == "safety"
+    assert labels.urgency == "critical"
+    assert labels.language == "en"
+
+
+@pytest.mark.parametrize(("text", "complaint", "sentiment"), [
+    ("@AuroraMotors worst service ever, my car has been in the shop for 3 weeks and nobody calls me back", True,
+     "negative"),
+    ("I love my new car, thank you so much for the amazing delivery experience!", False, "positive"),
+    ("@AuroraMotors you charged me twice and still haven't refunded me. Unacceptable.", True, "negative"),
+])
+def test_clear_examples(classifier, text, complaint, sentiment):
+    labels = classifier.classify([post_from_text(text)])[0]
+    assert labels.complaint is complaint
+    assert labels.sentiment == sentiment
+
+
+def test_topics_follow_the_taxonomy(classifier):
+    texts = ["My supercharger session stopped at 30% and the charge port is stuck",
+             "Why was I charged $300 extra on my invoice? I want a refund",
+             "After the software update the touchscreen keeps freezing and the app logs me out"]
+    tops = [labels.topic_names[0] for labels in classifier.classify([post_from_text(t) for t in texts])]
+    assert tops == ["charging", "billing and charges", "software"]
+
+
+def test_labels_invariants_and_order(classifier):
+    texts = ["ok", "a much longer post about how the delivery of my car was delayed for weeks again", "thanks!"]
+    labels = classifier.classify([post_from_text(t, i) for i, t in enumerate(texts)])
+    assert len(labels) == 3
+    assert labels[1].topic_names  # the long one is about delivery
+    for item in labels:
+        assert item.model_version == classifier.version
+        assert len(item.embedding) == 384
+        assert abs(sum(v * v for v in item.embedding) - 1.0) < 1e-2
+        assert (item.severity == 0) is (not item.complaint)
+    assert classifier.classify([]) == []
+
+
+def test_same_post_same_labels_in_any_batch(classifier):
+    text = "my car won't charge at home"
+    alone = classifier.classify([post_from_text(text)])[0]
+    together = classifier.classify([post_from_text("hi"), post_from_text(text), post_from_text("x" * 300)])[1]
+    assert alone.complaint == together.complaint
+    # int8 activations are scaled per batch, so scores move a little with the company a post keeps
+    assert abs(alone.complaint_score - together.complaint_score) < 0.02
+
+
+def test_new_topic_needs_no_retraining(settings):
+    extra = TopicSettings(name="insurance", description="Car insurance premiums, policies and claims.",
+                          examples=["My insurance premium doubled because of your repair costs",
+                                    "The insurer won't cover the claim for my car"])
+    classifier = TransformerClassifier(settings.model_copy(update={"topics": [*settings.topics, extra]}))
+    labels = classifier.classify([post_from_text("Insurance company says my premium goes up 50% for this car")])[0]
+    assert labels.topic_names[0] == "insurance"
+
+
+def test_classify_json_has_every_head_and_no_embedding(classifier):
+    row = classify_texts(classifier, ["the app is broken again"])[0]
+    for key in ("complaint", "complaint_score", "sentiment", "sentiment_score", "severity", "severity_score",
+                "urgency", "urgency_reasons", "topics", "language", "needs_review", "model_version"):
+        assert key in row
+    assert "embedding" not in row
+    json.dumps(row)
+
+
+def test_evaluate_reports_each_head_beside_the_baseline(classifier, tmp_path):
+    rows = [{"text": "worst company ever, broken car and no refund", "complaint": True, "sentiment": "negative"},
+            {"text": "love this car so much", "complaint": False, "sentiment": "positive"},
+            {"text": "the delivery is late again, terrible", "complaint": True, "sentiment": "negative"},
+            {"text": "going to the beach today", "complaint": False, "sentiment": "neutral"}]
+    data = tmp_path / "tiny.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in rows))
+    examples = [Example(text=r["text"], complaint=r["complaint"], sentiment=r["sentiment"], severity=0)
+                for r in rows] * 3
+    baseline = Baseline.train(Splits(complaints_train=examples, complaints_test=[], sentiment_train=examples,
+                                     sentiment_test=[]))
+    report = evaluate(classifier, data, baseline=baseline)
+    assert set(report["complaint"]) == {"n", "accuracy", "macro_f1"}
+    assert set(report["sentiment"]) == {"n", "accuracy", "macro_f1", "macro_recall"}
+    assert set(report["baseline"]["sentiment"]) == {"n", "accuracy", "macro_f1", "macro_recall"}
+    assert report["complaint"]["n"] == 4 and "severity" not in report
+
+
+def _copy_artifacts(tmp_path: Path) -> Path:
+    target = tmp_path / "artifacts"
+    shutil.copytree(DEFAULT_DIR, target)
+    return target
+
+
+def test_missing_artifact_is_a_clear_model_error(settings, tmp_path):
+    target = _copy_artifacts(tmp_path)
+    (target / WEIGHTS).unlink()
+    with pytest.raises(ModelError, match="missing"):
+        TransformerClassifier(settings, target)
+
+
+@pytest.mark.parametrize("name", [WEIGHTS, MANIFEST])
+def test_corrupt_artifact_is_a_clear_model_error(settings, tmp_path, name):
+    target = _copy_artifacts(tmp_path)
+    (target / name).write_bytes(b"\x00garbage")
+    with pytest.raises(ModelError, match="corrupt"):
+        TransformerClassifier(settings, target)
