@@ -20,7 +20,7 @@ class RetrySettings(Section):
     attempts: int = Field(default=5, gt=0, le=20)  # tries per request, the first included
     backoff_seconds: float = Field(default=1.0, ge=0)  # first backoff; doubles, with jitter
     max_backoff_seconds: float = Field(default=30.0, ge=0)
-    max_rate_limit_wait_seconds: float = Field(default=30.0, ge=0)  # longer waits pause the source
+    max_rate_limit_wait_seconds: float = Field(default=60.0, ge=0)  # longer waits pause the source
     timeout_seconds: float = Field(default=20.0, gt=0)  # per HTTP request
 
 
