@@ -90,6 +90,7 @@ class RedditConnector(Connector):
             streams: dict[str, Any] = dict((cursor or {}).get("streams") or {})
             taken: list[Item] = []
             complete, fetched_at = True, self._now()
+            refused: MalformedPayload | None = None
             try:
                 for key, (path, params) in pending_first([(k, (p, q)) for k, p, q in self.listings()], streams):
                     try:
@@ -97,8 +98,13 @@ class RedditConnector(Connector):
                     except Gone as err:
                         log.warning("reddit listing %s skipped: %s", path, err, extra={"source": self.name})
                         continue
+                    except MalformedPayload as err:  # one listing refused: the others go on
+                        refused = refused or err
+                        continue
                     streams[key], complete = result.cursor, complete and result.complete
                     taken += [item for _, items in result.pages for item in items]
+                if refused is not None:
+                    raise refused
             except BudgetExhausted as err:
                 log.info("reddit: %s", err, extra={"source": self.name})
             except SourceError as err:

@@ -61,6 +61,7 @@ class XConnector(Connector):
             posts: list[Post] = []
             skipped: list[Skipped] = []
             complete, fetched_at = True, self._now()
+            refused: MalformedPayload | None = None
             try:
                 self._resolve(users)
                 for key, fetch_page in pending_first(self._streams(users), streams):
@@ -69,12 +70,17 @@ class XConnector(Connector):
                     except Gone as err:
                         log.warning("x stream %s skipped: %s", key, err, extra={"source": self.name})
                         continue
+                    except MalformedPayload as err:  # e.g. a query X refuses: the other streams go on
+                        refused = refused or err
+                        continue
                     streams[key], complete = result.cursor, complete and result.complete
                     for page, items in result.pages:
                         if items:
                             parsed = parse_page({**page.body, "data": [i.raw for i in items]}, fetched_at)
                             posts += [p for p in parsed.posts if self._wanted(p, users)]
                             skipped += parsed.skipped
+                if refused is not None:
+                    raise refused
             except BudgetExhausted as err:
                 log.info("x: %s", err, extra={"source": self.name})
                 complete = True

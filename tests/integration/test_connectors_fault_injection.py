@@ -277,3 +277,13 @@ def test_run_once_re_polls_fresh_complaints_and_stores_snapshots(api, store):
     assert api.count("/api/info") == 1, "100 fresh submissions: one info request"
     row = stored(store, "x")[0]
     assert len(store.snapshots(row.id)) >= 2, "the intake snapshot and the re-poll"
+
+
+def test_a_refused_query_fails_loudly_but_mentions_still_arrive(api, store):
+    api.faults.append(Fault("/2/tweets/search/recent", 400, times=50))
+    run = pipeline(store, x_connector(api))
+    result = run.ingest(run.connectors[0])
+    assert "400" in (result.error or "")
+    mentions = {t["id"] for t in api.data.mentions} & expected_x(api)
+    assert {r.native_id for r in stored(store, "x")} == mentions
+    assert store.source_state("x").status == "failing"
