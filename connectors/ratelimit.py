@@ -143,8 +143,10 @@ class Retrier:
                 raise
             except Exception as err:  # noqa: BLE001 - classified below, re-raised when unknown
                 failure = classify(err)
-                if failure is None:
-                    raise
+                if failure is None:  # a library surprise must not take the other sources down
+                    log.error("%s %s: unexpected %s", self.source, what, type(err).__name__, exc_info=True,
+                              extra={"source": self.source})
+                    raise SourceError(f"{self.source} {what}: unexpected {type(err).__name__}: {err}") from err
                 if failure.kind == "gone":
                     raise Gone(failure.message) from err
                 if failure.kind == "reauth" and not reauthed and attempt < attempts - 1:

@@ -171,3 +171,13 @@ def test_a_repeated_token_ends_the_walk():
     fetch, served = pages([3, 2], [3, 2], tokens=["t1", "t1"])
     result = walk(None, fetch, max_pages=10)
     assert len(served) == 2 and result.complete and result.count == 2
+
+
+def test_an_unexpected_library_error_becomes_a_source_error_not_a_crash():
+    from bot.errors import SourceError
+
+    slept: list[float] = []
+    err = TypeError("argument of type 'int' is not iterable")
+    with pytest.raises(SourceError) as caught:
+        retrier(slept).call("search", lambda: (_ for _ in ()).throw(err), lambda e: None)
+    assert caught.value.__cause__ is err and slept == []
