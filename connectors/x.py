@@ -224,7 +224,7 @@ def _fields() -> dict[str, Any]:
 
 
 def _users(body: Any) -> dict[str, str]:
-    data = (body or {}).get("data") or []
+    data = (body.get("data") if isinstance(body, dict) else None) or []
     data = [data] if isinstance(data, dict) else data
     return {str(u["username"]).lower(): str(u["id"]) for u in data if isinstance(u, dict) and u.get("username")}
 
