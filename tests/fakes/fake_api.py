@@ -58,6 +58,7 @@ class FakeAPI:
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, str, dict[str, list[str]]]] = []
         self.reject: set[str] = set()  # "x" and/or "reddit": answer 401 to every request
+        self.prefix = ""  # a gateway's path prefix, stripped before routing ("" serves at the root)
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -215,7 +216,10 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         split = urlsplit(self.path)
-        status, headers, raw = self.api.handle(method, split.path, parse_qs(split.query), self.headers, body)
+        path = split.path
+        if self.api.prefix:
+            path = path.removeprefix(self.api.prefix) if path.startswith(self.api.prefix + "/") else "/not-found"
+        status, headers, raw = self.api.handle(method, path, parse_qs(split.query), self.headers, body)
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(raw)))

@@ -287,3 +287,12 @@ def test_a_refused_query_fails_loudly_but_mentions_still_arrive(api, store):
     mentions = {t["id"] for t in api.data.mentions} & expected_x(api)
     assert {r.native_id for r in stored(store, "x")} == mentions
     assert store.source_state("x").status == "failing"
+
+
+def test_an_api_base_behind_a_gateway_path_prefix_reaches_both_apis(api):
+    api.prefix = "/gateway"
+    x = XConnector(XSettings(enabled=True, api_base=api.url + "/gateway/", queries=[SEARCH]), X_TOKEN)
+    reddit = RedditConnector(RedditSettings(enabled=True, api_base=api.url + "/gateway", subreddits=["askreddit"],
+                                            include_comments=False), REDDIT_ID, REDDIT_SECRET)
+    assert x.fetch(None).posts and reddit.fetch(None).posts
+    assert api.count("/not-found") == 0
