@@ -159,7 +159,8 @@ class Retrier:
                 wait = self._wait(failure, attempt)
                 last = attempt == attempts - 1
                 if failure.kind == "rate" and (last or wait > self.settings.max_rate_limit_wait_seconds):
-                    raise RateLimited(f"{self.source} {what}: {failure.message}", retry_after=wait) from err
+                    raise RateLimited(f"{self.source} {what}: {failure.message}; retry in {wait:.0f}s",
+                                      retry_after=wait) from err
                 if last:
                     raise TransientSourceError(
                         f"{self.source} {what}: {failure.message} (after {attempts} attempts)") from err
