@@ -24,6 +24,13 @@ class RetrySettings(Section):
     timeout_seconds: float = Field(default=20.0, gt=0)  # per HTTP request
 
 
+def _as_text_list(value: object) -> object:
+    """YAML reads `[783214]` as numbers: account ids and queries are text."""
+    if isinstance(value, list):
+        return [str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value]
+    return value
+
+
 def _http_url(value: str) -> str:
     """An http(s) base URL without its trailing slash."""
     if not value.startswith(("http://", "https://")):
@@ -61,6 +68,11 @@ class XSettings(Section):
     def _valid_base(cls, value: str) -> str:
         return _http_url(value)
 
+    @field_validator("queries", "mentions_of", mode="before")
+    @classmethod
+    def _numbers_as_text(cls, value: object) -> object:
+        return _as_text_list(value)
+
     @model_validator(mode="after")
     def _something_to_hear(self) -> XSettings:
         if self.enabled and not (self.queries or self.mentions_of):
@@ -85,6 +97,11 @@ class RedditSettings(Section):
     max_karma_lookups_per_tick: int = Field(default=200, ge=0)
     budget: BudgetSettings = BudgetSettings(requests=600, window_seconds=600)
     retry: RetrySettings = RetrySettings()
+
+    @field_validator("subreddits", "queries", mode="before")
+    @classmethod
+    def _numbers_as_text(cls, value: object) -> object:
+        return _as_text_list(value)
 
     @field_validator("subreddits")
     @classmethod

@@ -55,3 +55,7 @@ def test_reddit_token_base_follows_a_changed_api_base():
     assert RedditSettings(api_base="http://a:1", auth_base="http://b:2").token_base == "http://b:2"
     with pytest.raises(ValidationError, match="must not be empty"):
         RedditSettings(subreddits=[])
+
+
+def test_numeric_account_ids_in_yaml_are_read_as_text():
+    assert XSettings(mentions_of=[783214], queries=[2024]).mentions_of == ["783214"]  # type: ignore[list-item]
