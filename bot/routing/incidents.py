@@ -4,8 +4,10 @@ A post joins, in this order of preference:
   1. `repost` — the incident of the post it reposts;
   2. `thread` — the incident of an earlier post by the same author in the same conversation;
   3. `similar` — the open incident, active within `window_hours`, holding a post whose embedding
-     has cosine similarity ≥ `similarity` when they share a topic, ≥ `cross_topic_similarity`
-     when they do not (the closest wins).
+     has cosine similarity ≥ `similarity` when they share a topic (≥ `cross_topic_similarity`
+     when they do not) AND that has at least `min_shared_terms` distinctive words in common
+     with it (see terms.py); the closest such post wins. Fine-tuned embeddings put most
+     complaints close together, so the words are what tell "the same problem" apart.
 Otherwise it opens a new incident (when the post is acted on: a ticket or an alert).
 """
 
@@ -21,6 +23,7 @@ from sqlmodel import Session, col, select
 from bot.models import Post
 from bot.routing.routing_tables import INCIDENT_OPEN, IncidentPostRow, IncidentRow
 from bot.routing.settings import IncidentSettings
+from bot.routing.terms import terms
 from bot.store.tables import ClassificationRow, PostRow
 from classifiers.base import Labels
 
@@ -52,8 +55,9 @@ def cosine(a: Sequence[float], b: np.ndarray) -> np.ndarray:
 class Incidents:
     """Finds, opens and grows incidents inside the caller's session (the caller commits)."""
 
-    def __init__(self, settings: IncidentSettings) -> None:
+    def __init__(self, settings: IncidentSettings, ignore: frozenset[str] = frozenset()) -> None:
         self.settings = settings
+        self.ignore = ignore  # words every post shares (the brand's name), never evidence
 
     def find(self, session: Session, post: Post, labels: Labels) -> Match | None:
         """The incident `post` belongs to, if any."""
@@ -134,20 +138,34 @@ class Incidents:
         topics = topic_names(labels, self.settings)
         threshold = {i: self.settings.similarity if _shares_topic(row.topics, topics)
                      else self.settings.cross_topic_similarity for i, row in candidates.items()}
-        members = session.exec(select(IncidentPostRow.incident_id, IncidentPostRow.post_id, ClassificationRow.embedding)
-                               .join(ClassificationRow, col(ClassificationRow.post_id) == IncidentPostRow.post_id)
-                               .where(col(IncidentPostRow.incident_id).in_(list(candidates)))).all()
+        members = session.exec(
+            select(IncidentPostRow.incident_id, IncidentPostRow.post_id, ClassificationRow.embedding, PostRow.text)
+            .join(ClassificationRow, col(ClassificationRow.post_id) == IncidentPostRow.post_id)
+            .join(PostRow, col(PostRow.id) == IncidentPostRow.post_id)
+            .where(col(IncidentPostRow.incident_id).in_(list(candidates)))).all()
         members = [m for m in members if len(m[2]) == len(labels.embedding)]
         if not members:
             return None
         scores = cosine(labels.embedding, np.asarray([m[2] for m in members], dtype=np.float64))
-        margins = scores - np.asarray([threshold[m[0]] for m in members])
-        best = int(np.argmax(scores - 10.0 * (margins < 0)))  # the closest member past its threshold
-        if margins[best] < 0:
+        mine, floor = terms(post.text, self.ignore), min(threshold.values())
+        best: tuple[float, int, frozenset[str]] | None = None
+        for index in np.argsort(-scores):
+            incident_id, _, _, text = members[int(index)]
+            if scores[index] < floor:
+                break  # sorted: nothing further can qualify
+            if scores[index] < threshold[incident_id]:
+                continue
+            shared = mine & terms(text, self.ignore)
+            if len(shared) >= self.settings.min_shared_terms:
+                best = (float(scores[index]), int(index), shared)
+                break
+        if best is None:
             return None
-        incident_id, member_post, score = members[best][0], members[best][1], float(scores[best])
+        score, index, shared = best
+        incident_id, member_post = members[index][0], members[index][1]
         return Match(incident=candidates[incident_id], how="similar", similarity=round(score, 3),
-                     reason=f"similar to post {member_post} (cosine {score:.2f} ≥ {threshold[incident_id]})")
+                     reason=f"similar to post {member_post} (cosine {score:.2f} ≥ {threshold[incident_id]}; "
+                            f"{len(shared)} words in common: {', '.join(sorted(shared)[:8])})")
 
 
 def _shares_topic(a: Sequence[str], b: Sequence[str]) -> bool:

@@ -22,6 +22,7 @@ from bot.routing.assess import Assessment, assess, tier_rank
 from bot.routing.incidents import Incidents, Match
 from bot.routing.outbox import Outbox
 from bot.routing.routing_tables import IncidentPostRow, IncidentRow, RouteDecisionRow
+from bot.routing.terms import brand_words
 from bot.store import Store
 from bot.store.store import StoredPost, utcnow
 from bot.store.tables import STAGE_CLASSIFIED, STAGE_ROUTED, EngagementSnapshotRow, PostRow
@@ -40,7 +41,7 @@ class RouteStage:
         self.store = store
         self.interval_seconds = config.pipeline.route_interval_seconds
         self.outbox = outbox or Outbox(config.routing, clock=clock)
-        self.incidents = Incidents(config.routing.incidents)
+        self.incidents = Incidents(config.routing.incidents, brand_words(config.brand.name, config.brand.handles))
         self.clock = clock
 
     def run_once(self) -> int:

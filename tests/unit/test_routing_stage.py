@@ -16,6 +16,7 @@ from tests.unit.routing_support import add, config, growth, labels, post
 SAME = (1.0, 0.0, 0.0)
 NEAR = (0.9, 0.3, 0.0)  # cosine 0.95 with SAME
 FAR = (0.0, 0.0, 1.0)
+RECALL = "quoted me $30,000 for the battery cooling recall repair"
 
 
 # `store` (tests/conftest.py) runs each test on SQLite and on PostgreSQL when a server answers.
@@ -41,8 +42,8 @@ def run(store: Store, **routing: object) -> int:
 
 
 def test_posts_about_one_problem_on_x_and_reddit_make_one_incident_and_one_ticket(store: Store) -> None:
-    tweet = post("1", reach=2300, text="quoted me $30,000 for a recall repair")
-    reddit = post("t3_a", source="reddit", author="owner2", minutes=30, text="$30k recall charge here too")
+    tweet = post("1", reach=2300, text=RECALL)
+    reddit = post("t3_a", source="reddit", author="owner2", minutes=30, text="$30k for a battery cooling recall repair?")
     ids = add(store, [(tweet, labels(embedding=SAME)), (reddit, labels(embedding=NEAR))],
               snapshots=growth(tweet, reposts_per_half_hour=900))
     run(store)
@@ -55,21 +56,30 @@ def test_posts_about_one_problem_on_x_and_reddit_make_one_incident_and_one_ticke
 
 
 def test_a_dissimilar_or_off_topic_complaint_opens_its_own_incident(store: Store) -> None:
-    add(store, [(post("1"), labels(embedding=SAME)), (post("2", minutes=5), labels(embedding=FAR)),
-                (post("3", minutes=9), labels(embedding=(0.8, 0.6, 0.0), topics=(("delivery", 0.9),)))])
+    add(store, [(post("1", text=RECALL), labels(embedding=SAME)),
+                (post("2", minutes=5, text=RECALL), labels(embedding=FAR)),
+                (post("3", minutes=9, text=RECALL), labels(embedding=(0.6, 0.8, 0.0), topics=(("delivery", 0.9),)))])
     run(store)
     assert len(rows(store, IncidentRow)) == 3 and len(rows(store, TicketRow)) == 3
 
 
+def test_a_similar_sounding_complaint_about_something_else_opens_its_own_incident(store: Store) -> None:
+    add(store, [(post("1", text=RECALL), labels(embedding=SAME)),
+                (post("2", minutes=5, text="the app charged my card twice for a subscription"), labels(embedding=SAME))])
+    run(store)
+    assert len(rows(store, IncidentRow)) == 2 and len(rows(store, TicketRow)) == 2
+
+
 def test_a_near_identical_post_joins_even_when_the_model_picked_another_topic(store: Store) -> None:
-    add(store, [(post("1"), labels(embedding=SAME)),
-                (post("2", minutes=9), labels(embedding=NEAR, topics=(("service", 0.9),)))])
+    add(store, [(post("1", text=RECALL), labels(embedding=SAME)),
+                (post("2", minutes=9, text=RECALL), labels(embedding=NEAR, topics=(("service", 0.9),)))])
     run(store)
     assert len(rows(store, IncidentRow)) == 1 and len(rows(store, TicketRow)) == 1
 
 
 def test_a_similar_post_after_the_window_opens_a_new_incident(store: Store) -> None:
-    add(store, [(post("1"), labels(embedding=SAME)), (post("2", minutes=60 * 50), labels(embedding=SAME))])
+    add(store, [(post("1", text=RECALL), labels(embedding=SAME)),
+                (post("2", minutes=60 * 50, text=RECALL), labels(embedding=SAME))])
     run(store)
     assert len(rows(store, IncidentRow)) == 2
 
@@ -100,7 +110,7 @@ def test_reposts_and_brand_replies_open_nothing(store: Store) -> None:
 
 
 def test_an_incident_escalates_once_when_it_grows(store: Store) -> None:
-    items = [(post(str(i), author=f"user{i}", minutes=i), labels(embedding=SAME)) for i in range(6)]
+    items = [(post(str(i), author=f"user{i}", minutes=i, text=RECALL), labels(embedding=SAME)) for i in range(6)]
     add(store, items)
     run(store)
     alerts = rows(store, AlertRow)
@@ -165,8 +175,8 @@ def test_a_failure_while_enqueueing_leaves_the_post_classified(store: Store, mon
 
 
 def test_explain_shows_the_rule_every_reason_the_figures_and_the_incident(store: Store) -> None:
-    tweet = post("60", reach=2300, text="quoted me $30,000 for a recall repair")
-    reddit = post("t1_b", source="reddit", author="owner2", minutes=30, text="same $30k charge")
+    tweet = post("60", reach=2300, text=RECALL)
+    reddit = post("t1_b", source="reddit", author="owner2", minutes=30, text="same $30k battery cooling recall repair")
     ids = add(store, [(tweet, labels(embedding=SAME)), (reddit, labels(embedding=NEAR))],
               snapshots=growth(tweet, reposts_per_half_hour=900))
     cfg = config()
