@@ -71,11 +71,11 @@ class Incidents:
                                last_post_at=post.created_at)
         session.add(incident)
         session.flush()
-        self.add(session, incident, post_id, post, reach, how="opened", similarity=None, now=now)
+        self.add(session, incident, post_id, post, labels, reach, how="opened", similarity=None, now=now)
         return incident
 
-    def add(self, session: Session, incident: IncidentRow, post_id: int, post: Post, reach: int, *,
-            how: str, similarity: float | None, now: datetime) -> None:
+    def add(self, session: Session, incident: IncidentRow, post_id: int, post: Post, labels: Labels, reach: int,
+            *, how: str, similarity: float | None, now: datetime) -> None:
         """Record `post` in `incident` and update its counts, reach and sources."""
         if session.get(IncidentPostRow, post_id) is not None:
             return
@@ -84,6 +84,7 @@ class Incidents:
         incident.post_count += 1
         incident.total_reach += reach
         incident.sources = sorted({*incident.sources, post.source})
+        incident.topics = list(dict.fromkeys([*incident.topics, *topic_names(labels, self.settings)]))
         incident.last_post_at = max(incident.last_post_at, post.created_at)
         session.add(incident)
 

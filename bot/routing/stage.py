@@ -177,8 +177,8 @@ class RouteStage:
         acts = bool(verdict.ticket or verdict.alert)
         grievance = (labels.complaint or labels.sentiment == "negative") and not verdict.suppressed
         if match is not None and (acts or grievance or match.how in ("repost", "thread")):
-            self.incidents.add(session, match.incident, found.post_id, found.post, found.visibility.projected_reach,
-                               how=match.how, similarity=match.similarity, now=now)
+            self.incidents.add(session, match.incident, found.post_id, found.post, labels,
+                               found.visibility.projected_reach, how=match.how, similarity=match.similarity, now=now)
             return match.incident, match
         if acts and not verdict.guarded:
             return self.incidents.open(session, found.post_id, found.post, labels,
