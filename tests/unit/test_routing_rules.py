@@ -124,3 +124,19 @@ def test_an_unknown_routing_key_names_its_path(tmp_path) -> None:  # type: ignor
     path.write_text("brand: {name: A}\nrouting:\n  incidents: {similarity: 0.6, windw_hours: 4}\n")
     with pytest.raises(ConfigError, match=r"routing\.incidents\.windw_hours: unknown key; did you mean 'window_hours'"):
         load_config(path)
+
+
+def test_author_lists_match_handles_in_any_case_and_verified_comes_from_the_post() -> None:
+    from bot.routing.rules import author_lists
+
+    routing = config(author_lists={"vips": ["@BigCustomer"], "press": ["autoweekly"]}).routing
+    assert author_lists(post("1", author="bigcustomer"), routing) == {"vip"}
+    assert author_lists(post("2", author="AutoWeekly", author_verified=True), routing) == {"press", "verified"}
+    assert author_lists(post("3", author="nobody"), routing) == frozenset()
+
+
+def test_tiers_rank_by_the_escalation_chain() -> None:
+    from bot.routing.assess import tier_rank
+
+    cfg = config()
+    assert [tier_rank(cfg, t) for t in ("support", "on-call", "executive", "leadership")] == [0, 1, 2, 3]
