@@ -77,7 +77,7 @@ class XConnector(Connector):
                     for page, items in result.pages:
                         if items:
                             parsed = parse_page({**page.body, "data": [i.raw for i in items]}, fetched_at)
-                            posts += [p for p in parsed.posts if self._wanted(p, users)]
+                            posts += parsed.posts
                             skipped += parsed.skipped
                 if refused is not None:
                     raise refused
@@ -167,14 +167,6 @@ class XConnector(Connector):
             users[handle.lower()] = found.get(handle.lower())
             if users[handle.lower()] is None:
                 log.warning("x: no account @%s to watch mentions of", handle, extra={"source": self.name})
-
-    def _wanted(self, post: Post, users: dict[str, str | None]) -> bool:
-        if post.kind == "repost" and not self.settings.include_retweets:
-            return False
-        if self.settings.include_own_posts:
-            return True
-        own_ids = {uid for uid in users.values() if uid} | {a for a in self.settings.mentions_of if a.isdigit()}
-        return (post.author_handle or "").lower() not in self.own_handles and post.author_id not in own_ids
 
     # --- engagement ---------------------------------------------------------------------
 

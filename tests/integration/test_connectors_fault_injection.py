@@ -70,10 +70,10 @@ def pipeline(store: Store, *sources: object) -> Pipeline:
 
 
 def expected_x(api: FakeAPI) -> set[str]:
-    """What X serves for the connector's queries, less retweets (excluded by default)."""
+    """What X serves: search excludes retweets by query; mentions cannot, and what is served is kept."""
     def original(t: dict) -> bool:
         return not any(r.get("type") == "retweeted" for r in t.get("referenced_tweets") or [])
-    return {t["id"] for t in api.data.search + api.data.mentions if original(t)}
+    return {t["id"] for t in api.data.search if original(t)} | {t["id"] for t in api.data.mentions}
 
 
 def expected_reddit(api: FakeAPI) -> set[str]:
