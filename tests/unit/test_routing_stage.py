@@ -188,3 +188,10 @@ def test_explain_shows_the_rule_every_reason_the_figures_and_the_incident(store:
                      "alert #1 to executive", "reddit @owner2 post 2 (similar, cosine 0.95"):
         assert expected in text, expected
     assert "added to ticket #1 of incident #1" in explain(store, cfg, "reddit:t1_b")
+
+
+def test_explain_of_an_unknown_post_says_how_to_name_one(store: Store) -> None:
+    from bot.routing.explain import UnknownPost
+
+    with pytest.raises(UnknownPost, match="give a post id, x:<tweet id> or reddit:<fullname>"):
+        explain(store, config(), "x:404")
