@@ -23,11 +23,19 @@ from bot.routing.incidents import Incidents, Match
 from bot.routing.outbox import Outbox
 from bot.routing.routing_tables import IncidentPostRow, IncidentRow, RouteDecisionRow
 from bot.routing.terms import brand_words
+from bot.routing.values import Decision
 from bot.store import Store
 from bot.store.store import StoredPost, utcnow
 from bot.store.tables import STAGE_CLASSIFIED, STAGE_ROUTED, EngagementSnapshotRow, PostRow
 
 log = logging.getLogger(__name__)
+
+
+def as_decision(row: RouteDecisionRow) -> Decision:
+    """The typed value of a stored route decision."""
+    return Decision(post_id=row.post_id, rule=row.rule, reasons=tuple(row.reasons), ticket_queue=row.ticket_queue,
+                    ticket_priority=row.ticket_priority, alert_tier=row.alert_tier,  # type: ignore[arg-type]
+                    digest=row.digest, suppressed=row.suppressed, incident_id=row.incident_id)
 
 
 class RouteStage:
@@ -128,7 +136,7 @@ class RouteStage:
             session.add(member)
             session.add(incident)
 
-    def route(self, session: Session, stored: StoredPost) -> RouteDecisionRow | None:
+    def route(self, session: Session, stored: StoredPost) -> Decision | None:
         """Decide one post and write everything it causes into `session` (the caller commits)."""
         row = session.get(PostRow, stored.id)
         if row is None or row.stage != STAGE_CLASSIFIED:
@@ -138,7 +146,7 @@ class RouteStage:
         if existing is not None:  # decided before (a stage reset by hand): keep it, enqueue nothing
             row.stage, row.stage_at = STAGE_ROUTED, now
             session.add(row)
-            return existing
+            return as_decision(existing)
         found = assess(session, self.config, stored.id, stored.post)
         if found is None:
             return None
@@ -164,7 +172,7 @@ class RouteStage:
         session.add(decision)
         row.stage, row.stage_at = STAGE_ROUTED, now
         session.add(row)
-        return decision
+        return as_decision(decision)
 
     # --- steps ------------------------------------------------------------------------
 
