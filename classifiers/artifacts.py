@@ -1,4 +1,4 @@
-"""Writing and reading the shipped artifacts: adapters, LayerNorms, heads and calibration."""
+"""Writing and reading the shipped artifacts: encoder changes (int8 delta or LoRA), heads, calibration."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from safetensors.torch import load_file, save_file
 
 from bot.errors import ModelError
 from classifiers.encoder import HEADS, MultiTaskModel, load_base_encoder
+from classifiers.delta import apply_delta
 from classifiers.lora import merge_adapters
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "artifacts"
@@ -20,22 +21,24 @@ WEIGHTS = "weights.safetensors"
 MANIFEST = "model.json"
 
 
-def save(out_dir: Path, model: MultiTaskModel, adapters: dict[str, torch.Tensor],
+def save(out_dir: Path, model: MultiTaskModel, encoder_tensors: dict[str, torch.Tensor],
          temperatures: dict[str, float], options: object, report: dict) -> None:
     """Write the weights that differ from the base encoder and a manifest beside them."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    tensors = {f"adapter.{k}": v.contiguous() for k, v in adapters.items()}
-    for name, value in model.encoder.state_dict().items():
-        if "LayerNorm" in name:
-            tensors[f"norm.{name}"] = value.detach().clone().contiguous()
+    tensors = {k: v.contiguous() for k, v in encoder_tensors.items()}
     for name, value in model.heads.state_dict().items():
         tensors[f"head.{name}"] = value.detach().clone().contiguous()
     save_file(tensors, str(out_dir / WEIGHTS))
     digest = hashlib.sha256((out_dir / WEIGHTS).read_bytes()).hexdigest()[:10]
-    manifest = {"version": f"minilm-l6-lora-{digest}", "sha256_prefix": digest,
+    method = getattr(options, "method", "lora")
+    manifest = {"version": f"minilm-l6-{method}-{digest}", "sha256_prefix": digest,
                 "max_length": getattr(options, "max_length", 64),
                 "temperatures": temperatures, "options": getattr(options, "__dict__", {}), "report": report}
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+
+def _strip(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
+    return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,13 +75,13 @@ def load_model(art_dir: Path = DEFAULT_DIR) -> tuple[MultiTaskModel, Manifest]:
         raise ModelError(f"classifier artifact corrupt: {path}: {err}") from err
     model = MultiTaskModel(load_base_encoder())
     try:
-        merged = merge_adapters(model.encoder, {k[len("adapter."):]: v for k, v in tensors.items()
-                                                if k.startswith("adapter.")})
-        norms = {k[len("norm."):]: v for k, v in tensors.items() if k.startswith("norm.")}
+        changed = merge_adapters(model.encoder, _strip(tensors, "adapter."))
+        norms = _strip(tensors, "norm.")
         model.encoder.load_state_dict(norms, strict=False)
-        model.heads.load_state_dict({k[len("head."):]: v for k, v in tensors.items() if k.startswith("head.")})
+        changed += apply_delta(model.encoder, _strip(tensors, "delta."))
+        model.heads.load_state_dict(_strip(tensors, "head."))
     except (RuntimeError, KeyError, AttributeError) as err:
         raise ModelError(f"classifier artifact corrupt: {path}: {err}") from err
-    if merged == 0 or not norms:
-        raise ModelError(f"classifier artifact corrupt: {path}: no adapters found")
+    if changed == 0:
+        raise ModelError(f"classifier artifact corrupt: {path}: no encoder weights found")
     return model.eval(), manifest
