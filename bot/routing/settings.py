@@ -41,8 +41,8 @@ class EscalationStep(Section):
 class IncidentSettings(Section):
     """`routing.incidents:` — grouping posts about the same problem, and escalating as it grows."""
 
-    similarity: float = Field(default=0.5, ge=0.0, le=1.0)  # cosine of embeddings to join
-    cross_topic_similarity: float = Field(default=0.65, ge=0.0, le=1.0)  # when the topics differ
+    similarity: float = Field(default=0.45, ge=0.0, le=1.0)  # cosine of embeddings to join
+    cross_topic_similarity: float = Field(default=0.55, ge=0.0, le=1.0)  # when the topics differ
     min_shared_terms: int = Field(default=4, ge=0)  # distinctive words in common (see terms.py)
     window_hours: float = Field(default=48.0, gt=0)  # since the incident's last post
     min_topic_score: float = Field(default=0.2, ge=0.0, le=1.0)  # topics below this do not count
