@@ -79,8 +79,4 @@ def _mask_password(url: str) -> str:
 
 
 for _module in ("connectors.commands", "classifiers.commands", "bot.routing.commands"):
-    try:  # TEMPORARY while the classifier commands are written; removed before release
-        importlib.import_module(_module).register(app)
-    except ModuleNotFoundError as _err:
-        if _err.name != _module:
-            raise
+    importlib.import_module(_module).register(app)
