@@ -44,8 +44,7 @@ def _runner(system: str, threads: int):
             update={"threads": threads, "quantize": system.endswith("int8")})
         classifier = TransformerClassifier(settings)
 
-        def run(texts):
-            classifier.settings = classifier.settings.model_copy(update={"batch_size": state["batch"]})
+        def run(texts):  # the call size is the batch; the encoder groups by length within it
             return classifier.classify([post_from_text(t, i) for i, t in enumerate(texts)])
         return run, state
     if system == "tfidf-baseline":

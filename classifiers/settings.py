@@ -51,7 +51,7 @@ def _default_risk_signals() -> list[RiskSignalSettings]:
 class ClassifierSettings(Section):
     """`classifier:` — the model and what to do with its labels."""
 
-    batch_size: int = Field(default=64, gt=0)
+    batch_size: int = Field(default=32, gt=0)  # posts per encoder pass, grouped by length (less padding)
     review_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
     review_heads: list[Literal["complaint", "sentiment", "severity"]] = Field(
         default_factory=lambda: ["complaint"])  # heads whose low confidence flags needs_review
