@@ -60,7 +60,7 @@ def evaluate(data: Annotated[Path, typer.Option("--data", help="JSON Lines with 
 def train(config: ConfigOption = DEFAULT_CONFIG,
           out: Annotated[Path | None, typer.Option(help="Where to write the artifacts.")] = None,
           epochs: Annotated[int, typer.Option(help="Passes over the training data.")] = 3) -> None:
-    """Fine-tune the encoder's adapters and heads on data/labelled (fixed seed), calibrate, save."""
+    """Fine-tune the encoder and its heads on data/labelled (fixed seed), calibrate, save the artifacts."""
     from classifiers.artifacts import DEFAULT_DIR
     from classifiers.train import TrainOptions, train as run_training
 

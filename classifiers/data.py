@@ -108,3 +108,16 @@ def load_splits(data_dir: Path = DEFAULT_DATA_DIR, sentiment_test: int = 2500) -
     s_train, s_test = stratified_split(sentiment, "sentiment", sentiment_test / len(sentiment))
     return Splits(complaints_train=c_train, complaints_test=c_test,
                   sentiment_train=s_train, sentiment_test=s_test)
+
+
+def write_heldout(out_dir: Path, data_dir: Path = DEFAULT_DATA_DIR) -> tuple[Path, Path]:
+    """Write the held-out splits as JSON Lines for `earshot evaluate`; return their paths."""
+    splits = load_splits(data_dir)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = (out_dir / "heldout_complaints.jsonl", out_dir / "heldout_sentiment.jsonl")
+    for path, examples, fields in ((paths[0], splits.complaints_test, ("complaint", "sentiment", "severity")),
+                                   (paths[1], splits.sentiment_test, ("sentiment",))):
+        rows = [{"text": e.text, **{f: getattr(e, f) for f in fields}} for e in examples]
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return paths

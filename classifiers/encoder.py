@@ -42,6 +42,9 @@ def load_tokenizer():
 def load_base_encoder() -> nn.Module:
     """The frozen all-MiniLM-L6-v2 BertModel, from the package, offline."""
     from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # no "Loading weights" bar on every start
     try:
         return AutoModel.from_pretrained(str(base_model_dir()), local_files_only=True)
     except (OSError, ValueError) as err:
