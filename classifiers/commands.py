@@ -24,6 +24,14 @@ def _config(path: Path) -> Config:
         raise typer.Exit(2) from err
 
 
+def _data_dir(settings: Config) -> Path:
+    """data/labelled next to the config, else the one in this checkout."""
+    from classifiers.data import SHIPPED_DATA_DIR
+
+    beside_config = settings.resolve(DATA_DIR)
+    return beside_config if (beside_config / "complaints.jsonl").is_file() else SHIPPED_DATA_DIR
+
+
 def _fail(err: EarshotError) -> typer.Exit:
     typer.echo(f"error: {err}", err=True)
     return typer.Exit(1)
@@ -51,7 +59,7 @@ def evaluate(data: Annotated[Path, typer.Option("--data", help="JSON Lines with 
 
     settings = _config(config)
     try:
-        report = run_evaluation(load_classifier(settings.classifier), data, settings.resolve(DATA_DIR))
+        report = run_evaluation(load_classifier(settings.classifier), data, _data_dir(settings))
     except EarshotError as err:
         raise _fail(err) from err
     typer.echo(json.dumps(report))
@@ -68,7 +76,7 @@ def train(config: ConfigOption = DEFAULT_CONFIG,
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     target = out or (Path(settings.classifier.model_dir) if settings.classifier.model_dir else DEFAULT_DIR)
     try:
-        report = run_training(settings.resolve(DATA_DIR), target,
+        report = run_training(_data_dir(settings), target,
                               TrainOptions(epochs=epochs, threads=settings.classifier.threads))
     except EarshotError as err:
         raise _fail(err) from err

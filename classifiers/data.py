@@ -13,6 +13,7 @@ from bot.errors import ModelError
 
 SENTIMENTS: tuple[str, ...] = ("negative", "neutral", "positive")
 DEFAULT_DATA_DIR = Path("data/labelled")
+SHIPPED_DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "labelled"
 SPLIT_SEED = 13
 _ESCAPED = re.compile(r"\\u([0-9a-fA-F]{4})")
 _URL = re.compile(r"https?://\S+")
@@ -44,6 +45,7 @@ def _as_example(row: dict, where: str) -> Example:
     if isinstance(complaint, str):
         complaint = complaint.strip().lower() in ("true", "1", "yes")
     sentiment = row.get("sentiment")
+    sentiment = sentiment.strip().lower() if isinstance(sentiment, str) else sentiment
     if sentiment is not None and sentiment not in SENTIMENTS:
         raise ModelError(f"{where}: sentiment must be one of {SENTIMENTS}, got {sentiment!r}")
     severity = row.get("severity")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach a model hub: fail loudly instead
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ["HF_HUB_OFFLINE"] = "1"  # never reach a model hub: fail loudly instead
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 from pathlib import Path  # noqa: E402
 

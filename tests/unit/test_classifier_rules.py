@@ -134,3 +134,21 @@ def test_stratified_split_keeps_class_shares():
     rest, held = stratified_split(examples, "complaint", 0.2)
     assert len(held) == 20 and sum(e.complaint for e in held) == 5
     assert not {e.text for e in rest} & {e.text for e in held}
+
+
+def test_importing_the_encoder_turns_hub_access_off():
+    import os
+
+    import classifiers.encoder  # noqa: F401
+
+    assert os.environ["HF_HUB_OFFLINE"] == "1" and os.environ["TRANSFORMERS_OFFLINE"] == "1"
+
+
+def test_labelled_lines_accept_string_booleans_and_capitalised_sentiment(tmp_path):
+    from classifiers.data import read_jsonl
+
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"text": "a", "complaint": "true", "sentiment": "Negative"}\n\n{"text": "b"}\n')
+    first, second = read_jsonl(path)
+    assert first.complaint is True and first.sentiment == "negative"
+    assert second.complaint is None
