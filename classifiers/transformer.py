@@ -99,12 +99,13 @@ class TransformerClassifier(Classifier):
 
     def _labels(self, text: str, i: int, result: Inference, topic_scores: np.ndarray,
                 embedding: tuple[float, ...]) -> Labels:
-        p_complaint = float(result.probs["complaint"][i, 1])
+        severity_probs = result.probs["severity"][i]
+        # Two heads learnt the same yes/no (severity 0 means not a complaint): average them.
+        p_complaint = (float(result.probs["complaint"][i, 1]) + 1.0 - float(severity_probs[0])) / 2
         complaint = p_complaint >= 0.5
         sentiment_probs = result.probs["sentiment"][i]
         sentiment = SENTIMENTS[int(sentiment_probs.argmax())]
         sentiment_score = float(sentiment_probs.max())
-        severity_probs = result.probs["severity"][i]
         if complaint:
             graded = severity_probs[1:] / max(float(severity_probs[1:].sum()), 1e-9)
             severity, severity_score = int(graded.argmax()) + 1, float(graded.max())
