@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from classifiers.base import URGENCY_ORDER, Urgency
 from classifiers.settings import RiskSignalSettings
 
+# A non-complaint this positive is praise, not a risk report ("props, they handled my accident!").
+CHEERFUL_SCORE = 0.7
 SEVERITY_NAMES = ("not a complaint", "no explicit reproach", "disapproval", "accusation", "blame")
 
 
@@ -66,7 +68,7 @@ def decide_urgency(*, text: str, complaint: bool, severity: int, sentiment: str,
         level = "high" if angry else "medium"
         reasons.append(f"complaint, severity {severity} ({SEVERITY_NAMES[severity]})"
                        + (f", {sentiment} sentiment" if sentiment == "negative" else ""))
-    cheerful = not complaint and sentiment == "positive" and sentiment_score >= 0.8
+    cheerful = not complaint and sentiment == "positive" and sentiment_score >= CHEERFUL_SCORE
     topics: list[str] = []
     for signal in signals:
         words = signal.match(text)

@@ -152,3 +152,10 @@ def test_labelled_lines_accept_string_booleans_and_capitalised_sentiment(tmp_pat
     first, second = read_jsonl(path)
     assert first.complaint is True and first.sentiment == "negative"
     assert second.complaint is None
+
+
+def test_praise_that_mentions_an_accident_is_not_critical():
+    verdict = _urgency(text="HUGE props! After a total loss of my car in an accident they took care of everything",
+                       sentiment="positive", sentiment_score=0.77)
+    assert verdict.level == "low"
+    assert "ignored: clearly positive" in verdict.reasons[0]
