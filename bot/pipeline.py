@@ -133,7 +133,10 @@ class Pipeline:
 
     def run_stage(self, stage: Stage) -> int:
         """Run a plugged-in stage (route, deliver) once."""
-        return stage.run_once()
+        handled = stage.run_once()
+        if handled:
+            log.info("%s stage handled %d", stage.name, handled, extra={"stage": stage.name, "count": handled})
+        return handled
 
     def run_once(self) -> None:
         """Every job once, in pipeline order: for `earshot run --once`, cron and tests."""
