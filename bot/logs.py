@@ -45,5 +45,8 @@ def setup_logging(fmt: str = "human", level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("apscheduler", "alembic", "httpx", "urllib3", "prawcore"):
+    for noisy in ("alembic", "httpx", "urllib3", "prawcore"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    # "skipped: maximum number of running instances" is expected while a long batch runs;
+    # a job that raises is still logged, at ERROR.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
