@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import requests
+
 from abc import ABC, abstractmethod
 from dataclasses import asdict
 from typing import Any
@@ -48,3 +50,13 @@ def status_delivery(status: int, text: str, *, ref: str | None = None) -> Delive
         return Delivery(ok=True, ref=ref)
     retryable = status >= 500 or status in (408, 409, 425, 429)
     return Delivery(ok=False, error=f"HTTP {status}: {text[:200]}", retryable=retryable)
+
+
+def http_failure(err: requests.RequestException, timeout_seconds: float) -> Delivery:
+    """A requests exception as a Delivery: a timeout, an HTTP status, or a connection error."""
+    if isinstance(err, requests.Timeout):
+        return Delivery(ok=False, error=f"timed out after {timeout_seconds:g}s")
+    response = getattr(err, "response", None)
+    if response is not None:
+        return status_delivery(response.status_code, response.text)
+    return Delivery(ok=False, error=f"{type(err).__name__}: {err}")

@@ -15,7 +15,7 @@ import requests
 
 from bot.errors import SinkError
 from bot.routing.delivery_settings import SinkSettings
-from bot.routing.sinks.base import TicketSink, status_delivery
+from bot.routing.sinks.base import TicketSink, http_failure, status_delivery
 from bot.routing.values import Delivery, TicketRequest
 
 _PRIORITIES = {"low": "Low", "normal": "Medium", "high": "High", "urgent": "Highest"}
@@ -103,17 +103,12 @@ class Sink(TicketSink):
 
         try:
             return call()
-        except requests.Timeout:
-            return Delivery(ok=False, error=f"timed out after {self.timeout_seconds:g}s")
         except JIRAError as err:
             if err.status_code:
                 return status_delivery(int(err.status_code), str(err.text or ""))
             return Delivery(ok=False, error=f"jira: {err.text or err}")
         except requests.RequestException as err:
-            response = getattr(err, "response", None)
-            if response is not None:
-                return status_delivery(response.status_code, response.text)
-            return Delivery(ok=False, error=f"{type(err).__name__}: {err}")
+            return http_failure(err, self.timeout_seconds)
 
     def __repr__(self) -> str:
         return f"jira.Sink(name={self.name!r}, url={self.url!r}, project={self.project!r}, token=***)"

@@ -17,7 +17,7 @@ import requests
 
 from bot.errors import SinkError
 from bot.routing.delivery_settings import SinkSettings
-from bot.routing.sinks.base import TicketSink, request_to_json, status_delivery
+from bot.routing.sinks.base import TicketSink, http_failure, request_to_json, status_delivery
 from bot.routing.values import Delivery, TicketRequest
 
 
@@ -61,10 +61,8 @@ class Sink(TicketSink):
                    "X-Earshot-Signature": self.sign(body), "User-Agent": "earshot"}
         try:
             response = self._http.post(self.url, data=body, headers=headers, timeout=self.timeout_seconds)
-        except requests.Timeout:
-            return Delivery(ok=False, error=f"timed out after {self.timeout_seconds:g}s")
         except requests.RequestException as err:
-            return Delivery(ok=False, error=f"{type(err).__name__}: {err}")
+            return http_failure(err, self.timeout_seconds)
         ref = None
         if response.ok:
             try:

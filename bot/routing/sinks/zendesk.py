@@ -17,7 +17,7 @@ import requests
 
 from bot.errors import SinkError
 from bot.routing.delivery_settings import SinkSettings
-from bot.routing.sinks.base import TicketSink, status_delivery
+from bot.routing.sinks.base import TicketSink, http_failure, status_delivery
 from bot.routing.values import Delivery, TicketRequest
 
 _PRIORITIES = {"low": "low", "normal": "normal", "high": "high", "urgent": "urgent"}
@@ -112,13 +112,8 @@ class Sink(TicketSink):
 
         try:
             return call()
-        except requests.Timeout:
-            return Delivery(ok=False, error=f"timed out after {self.timeout_seconds:g}s")
         except requests.RequestException as err:
-            response = getattr(err, "response", None)
-            if response is not None:
-                return status_delivery(response.status_code, response.text)
-            return Delivery(ok=False, error=f"{type(err).__name__}: {err}")
+            return http_failure(err, self.timeout_seconds)
         except (APIException, ZenpyException) as err:
             response = getattr(err, "response", None)
             if response is not None:
