@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -83,7 +83,7 @@ class Store:
     # --- intake -------------------------------------------------------------------------
 
     def save_batch(self, source: str, posts: Sequence[Post], next_cursor: dict[str, Any] | None,
-                   *, skipped: int = 0, stage_for: Any = None) -> SaveResult:
+                   *, skipped: int = 0, stage_for: Callable[[Post], str] | None = None) -> SaveResult:
         """Store posts (new ones inserted, known ones snapshotted), then the cursor, atomically.
 
         `stage_for(post) -> str` picks a new post's first stage; default `ingested`.
