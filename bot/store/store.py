@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, func
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, create_engine, select
@@ -189,10 +189,10 @@ class Store:
 
     def count_posts(self, stage: str | None = None) -> int:
         with self.session() as session:
-            query = select(PostRow.id)
+            query = select(func.count()).select_from(PostRow)
             if stage is not None:
                 query = query.where(PostRow.stage == stage)
-            return len(session.exec(query).all())
+            return int(session.exec(query).one())
 
     def source_states(self) -> list[SourceStateRow]:
         with self.session() as session:
