@@ -160,3 +160,24 @@ def test_route_explain_names_the_rule_the_reasons_and_the_incident(demo: Demo, m
     for expected in ("by @mike_ev_owner", "decision: rule 'viral-complaint'", "why:", "VIRAL", "timeline:",
                      "@throwaway_aurora", "@cold_pack_owner"):
         assert expected in result.output, expected
+
+
+def test_the_executive_alert_escalates_when_unacked_and_an_acked_one_does_not(demo: Demo) -> None:
+    """Runs last: it moves the demo's clock past the escalation deadlines."""
+    from datetime import timedelta
+
+    from bot.config import load_config
+    from bot.routing.delivery import build_delivery_stages
+    from bot.routing.escalation import EscalationStage, acknowledge
+
+    recall = demo.alerts_of("mike_ev_owner")[0]
+    kids = demo.alerts_of("dana_drives")[0]
+    acknowledge(demo.store, kids.id, "on-call responder")
+    later = max(recall.next_escalation_at, kids.next_escalation_at) + timedelta(minutes=1)
+    config = load_config(REPO / "config.yaml")
+    stages = build_delivery_stages(config, demo.store, clock=lambda: later)
+    escalation = next(stage for stage in stages if isinstance(stage, EscalationStage))
+    assert escalation.run_once() >= 1
+    by_id = {alert.id: alert for alert in demo.rows(AlertRow)}
+    assert (by_id[recall.id].current_tier, by_id[recall.id].escalation_level) == ("leadership", 1)
+    assert by_id[kids.id].current_tier == "on-call" and by_id[kids.id].acked_by == "on-call responder"
