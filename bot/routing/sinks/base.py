@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import requests
-
+import os
 from abc import ABC, abstractmethod
 from dataclasses import asdict
 from typing import Any
 
+import requests
+
+from bot.errors import SinkError
 from bot.routing.delivery_settings import SinkSettings
 from bot.routing.values import Delivery, TicketRequest
 
@@ -60,3 +62,11 @@ def http_failure(err: requests.RequestException, timeout_seconds: float) -> Deli
     if response is not None:
         return status_delivery(response.status_code, response.text)
     return Delivery(ok=False, error=f"{type(err).__name__}: {err}")
+
+
+def secret_from_env(sink: str, variable: str, given: str | None) -> str:
+    """The sink's secret: `given` (tests) or the environment variable; SinkError when neither."""
+    secret = given if given is not None else os.environ.get(variable)
+    if not secret:
+        raise SinkError(f"routing.tickets.sinks.{sink}: environment variable {variable} is not set")
+    return secret

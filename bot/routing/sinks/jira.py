@@ -8,14 +8,13 @@ Comments carry the same kind of marker and are skipped when already present.
 from __future__ import annotations
 
 import hashlib
-import os
 from typing import Any
 
 import requests
 
 from bot.errors import SinkError
 from bot.routing.delivery_settings import SinkSettings
-from bot.routing.sinks.base import TicketSink, http_failure, status_delivery
+from bot.routing.sinks.base import TicketSink, http_failure, secret_from_env, status_delivery
 from bot.routing.values import Delivery, TicketRequest
 
 _PRIORITIES = {"low": "Low", "normal": "Medium", "high": "High", "urgent": "Highest"}
@@ -42,9 +41,7 @@ class Sink(TicketSink):
         assert isinstance(settings, Settings)
         if not settings.url or not settings.project or not settings.email:
             raise SinkError(f"routing.tickets.sinks.{name}: needs url, project and email")
-        token = token if token is not None else os.environ.get(settings.token_env)
-        if not token:
-            raise SinkError(f"routing.tickets.sinks.{name}: environment variable {settings.token_env} is not set")
+        token = secret_from_env(name, settings.token_env, token)
         self.url, self.project = settings.url, settings.project
         self._auth = (settings.email, token)
         self._client: Any = None

@@ -10,14 +10,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 from typing import Any
 
 import requests
 
 from bot.errors import SinkError
 from bot.routing.delivery_settings import SinkSettings
-from bot.routing.sinks.base import TicketSink, http_failure, request_to_json, status_delivery
+from bot.routing.sinks.base import TicketSink, http_failure, request_to_json, secret_from_env, status_delivery
 from bot.routing.values import Delivery, TicketRequest
 
 
@@ -37,9 +36,7 @@ class Sink(TicketSink):
         assert isinstance(settings, Settings)
         if not settings.url:
             raise SinkError(f"routing.tickets.sinks.{name}.url: required when the sink is enabled")
-        secret = secret if secret is not None else os.environ.get(settings.secret_env)
-        if not secret:
-            raise SinkError(f"routing.tickets.sinks.{name}: environment variable {settings.secret_env} is not set")
+        secret = secret_from_env(name, settings.secret_env, secret)
         self._secret = secret.encode("utf-8")
         self.url = settings.url
         self._http = requests.Session()

@@ -9,7 +9,6 @@ header, so a retry finds the ticket the first try made instead of opening a seco
 from __future__ import annotations
 
 import hashlib
-import os
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,7 +16,7 @@ import requests
 
 from bot.errors import SinkError
 from bot.routing.delivery_settings import SinkSettings
-from bot.routing.sinks.base import TicketSink, http_failure, status_delivery
+from bot.routing.sinks.base import TicketSink, http_failure, secret_from_env, status_delivery
 from bot.routing.values import Delivery, TicketRequest
 
 _PRIORITIES = {"low": "low", "normal": "normal", "high": "high", "urgent": "urgent"}
@@ -44,9 +43,7 @@ class Sink(TicketSink):
         parts = urlsplit(url)
         if not parts.hostname or "." not in parts.netloc or not settings.email:
             raise SinkError(f"routing.tickets.sinks.{name}: needs url (or subdomain) and email")
-        token = token if token is not None else os.environ.get(settings.token_env)
-        if not token:
-            raise SinkError(f"routing.tickets.sinks.{name}: environment variable {settings.token_env} is not set")
+        token = secret_from_env(name, settings.token_env, token)
         self.url = url
         self._scheme, self._netloc = parts.scheme or "https", parts.netloc
         self._email, self._token = settings.email, token
