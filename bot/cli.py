@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from bot.config import DEFAULT_CONFIG, Config, load_config
-from bot.errors import ConfigError, EarshotError, StoreError
+from bot.core.errors import ConfigError, EarshotError, StoreError
 
 app = typer.Typer(
     help="Earshot hears complaints about your brand on X and Reddit and gets them to the right human.",

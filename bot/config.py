@@ -11,9 +11,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
-from bot.errors import ConfigError
+from bot.core.errors import ConfigError
 from bot.routing.settings import RoutingSettings
-from bot.settings_base import Section
+from bot.core.section import Section
 from classifiers.settings import ClassifierSettings
 from connectors.settings import ConnectorsSettings
 

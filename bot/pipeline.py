@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.config import Config
-from bot.errors import AuthFailed, RateLimited, SourceError
-from bot.models import Post
+from bot.core.errors import AuthFailed, RateLimited, SourceError
+from bot.core.posts import Post
 from bot.store import Store
-from bot.store.store import utcnow
+from bot.core.clock import utcnow
 from bot.store.tables import STAGE_INGESTED, STAGE_SKIPPED
 from classifiers.base import Classifier
 from connectors.base import Connector

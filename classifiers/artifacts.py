@@ -11,7 +11,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from bot.errors import ModelError
+from bot.core.errors import ModelError
 from classifiers.encoder import HEADS, MultiTaskModel, load_base_encoder
 from classifiers.delta import apply_delta
 from classifiers.lora import merge_adapters

@@ -1,65 +1,12 @@
-"""The classifier interface and the labels it returns."""
+"""The classifier interface: a pure batch function from posts to labels."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Literal
 
-from bot.models import Post
-
-Sentiment = Literal["negative", "neutral", "positive"]
-Urgency = Literal["low", "medium", "high", "critical"]
-URGENCY_ORDER: tuple[Urgency, ...] = ("low", "medium", "high", "critical")
-
-
-def _check_probability(name: str, value: float) -> None:
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name} must be a probability in [0, 1], got {value}")
-
-
-@dataclass(frozen=True, kw_only=True)
-class TopicScore:
-    """One topic a post is about, with its confidence."""
-
-    name: str
-    score: float
-
-    def __post_init__(self) -> None:
-        _check_probability(f"topic {self.name} score", self.score)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Labels:
-    """Everything a classifier says about one post."""
-
-    complaint: bool
-    complaint_score: float  # calibrated P(complaint)
-    sentiment: Sentiment
-    sentiment_score: float
-    severity: int  # 0..4, see data/labelled/README.md
-    severity_score: float
-    urgency: Urgency
-    urgency_reasons: tuple[str, ...] = ()
-    topics: tuple[TopicScore, ...] = ()
-    language: str | None = None
-    needs_review: bool = False  # a label's confidence fell below the configured threshold
-    model_version: str = ""
-    embedding: tuple[float, ...] = field(default=(), repr=False)  # for incident grouping
-
-    def __post_init__(self) -> None:
-        for name in ("complaint_score", "sentiment_score", "severity_score"):
-            _check_probability(name, getattr(self, name))
-        if not 0 <= self.severity <= 4:
-            raise ValueError(f"severity must be in 0..4, got {self.severity}")
-        if self.urgency not in URGENCY_ORDER:
-            raise ValueError(f"unknown urgency {self.urgency!r}")
-
-    @property
-    def topic_names(self) -> tuple[str, ...]:
-        """Names of the post's topics, most confident first."""
-        return tuple(t.name for t in self.topics)
+from bot.core.labels import Labels
+from bot.core.posts import Post
 
 
 class Classifier(ABC):

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from bot.config import DEFAULT_CONFIG, Config, load_config
-from bot.errors import ConfigError, EarshotError
+from bot.core.errors import ConfigError, EarshotError
 
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="Path to config.yaml.")]
 DATA_DIR = Path("data/labelled")

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.errors import ModelError
+from bot.core.errors import ModelError
 
 SENTIMENTS: tuple[str, ...] = ("negative", "neutral", "positive")
 DEFAULT_DATA_DIR = Path("data/labelled")

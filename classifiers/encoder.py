@@ -12,7 +12,7 @@ from pathlib import Path  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-from bot.errors import ModelError  # noqa: E402
+from bot.core.errors import ModelError  # noqa: E402
 
 HEADS: dict[str, int] = {"complaint": 2, "sentiment": 3, "severity": 5}
 HIDDEN = 384

@@ -6,8 +6,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bot.models import Post
-from classifiers.base import Classifier, Labels
+from bot.core.posts import Post
+from classifiers.base import Classifier
+from bot.core.labels import Labels
 from classifiers.baseline import BASELINE_VERSION, Baseline
 from classifiers.data import DEFAULT_DATA_DIR, Example, load_splits, read_jsonl
 from classifiers.metrics import head_metrics

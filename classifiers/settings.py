@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from bot.settings_base import Section
+from bot.core.section import Section
 
 
 class TopicSettings(Section):

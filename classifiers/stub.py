@@ -6,8 +6,9 @@ import re
 import zlib
 from collections.abc import Sequence
 
-from bot.models import Post
-from classifiers.base import Classifier, Labels, TopicScore
+from bot.core.posts import Post
+from classifiers.base import Classifier
+from bot.core.labels import Labels, TopicScore
 
 _NEGATIVE = re.compile(r"\b(worst|terrible|awful|broken|never|refund|charged|angry|disappointed|dangerous|"
                        r"still waiting|no one|useless|ridiculous|scam|fail\w*|problem|issue)\b", re.I)

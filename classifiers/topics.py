@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from classifiers.base import TopicScore
+from bot.core.labels import TopicScore
 from classifiers.settings import TopicSettings
 
 Embed = Callable[[list[str]], np.ndarray]  # texts -> L2-normalised rows

@@ -11,10 +11,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from bot.errors import ModelError
-from bot.models import Post
+from bot.core.errors import ModelError
+from bot.core.posts import Post
 from classifiers.artifacts import DEFAULT_DIR, load_model
-from classifiers.base import Classifier, Labels
+from classifiers.base import Classifier
+from bot.core.labels import Labels
 from classifiers.calibration import softmax
 from classifiers.data import SENTIMENTS, normalise_text
 from classifiers.encoder import load_tokenizer

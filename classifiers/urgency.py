@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from classifiers.base import URGENCY_ORDER, Urgency
+from bot.core.labels import URGENCY_ORDER, Urgency
 from classifiers.settings import RiskSignalSettings
 
 # A non-complaint this positive is praise, not a risk report ("props, they handled my accident!").

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.models import EngagementUpdate, Post
+from bot.core.posts import EngagementUpdate, Post
 
 Cursor = dict[str, Any]
 
@@ -31,7 +31,7 @@ class Batch:
 
 
 class Connector(ABC):
-    """A source of posts. Errors are translated to bot.errors.SourceError at this edge."""
+    """A source of posts. Errors are translated to bot.core.errors.SourceError at this edge."""
 
     name: str  # the key of this source's cursor and state, e.g. "x", "reddit", "replay"
     interval_seconds: int

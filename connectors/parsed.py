@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.models import Post
+from bot.core.posts import Post
 from connectors.base import Skipped
 
 

@@ -17,8 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
-from bot.errors import AuthFailed, MalformedPayload, RateLimited, SourceError, TransientSourceError
-from connectors.settings import BudgetSettings, RetrySettings
+from bot.core.errors import AuthFailed, MalformedPayload, RateLimited, SourceError, TransientSourceError
+from connectors.settings import BudgetSettings, SourceRetrySettings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -119,9 +119,9 @@ class ServerWindow:
 
 
 class Retrier:
-    """Runs one API call with bounded retries; translates failures to bot.errors at this edge."""
+    """Runs one API call with bounded retries; translates failures to bot.core.errors at this edge."""
 
-    def __init__(self, source: str, settings: RetrySettings, sleep: Sleep | None = None,
+    def __init__(self, source: str, settings: SourceRetrySettings, sleep: Sleep | None = None,
                  rng: random.Random | None = None) -> None:
         self.source = source
         self.settings = settings
@@ -129,13 +129,12 @@ class Retrier:
         self.rng = rng or random.Random()
 
     def backoff(self, attempt: int) -> float:
-        """Jittered exponential backoff: base * 2**attempt, capped, times 0.5..1."""
-        raw = min(self.settings.max_backoff_seconds, self.settings.backoff_seconds * 2 ** attempt)
-        return raw * (0.5 + self.rng.random() / 2)
+        """Jittered exponential backoff from the source's retry settings."""
+        return self.settings.backoff(attempt, self.rng)
 
     def call(self, what: str, fn: Callable[[], T], classify: Callable[[BaseException], Failure | None]) -> T:
         """`fn()`, retried per the settings; raises RateLimited, AuthFailed, TransientSourceError, ..."""
-        attempts, reauthed = self.settings.attempts, False
+        attempts, reauthed = self.settings.max_attempts, False
         for attempt in range(attempts):
             try:
                 return fn()

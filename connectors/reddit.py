@@ -18,8 +18,8 @@ from typing import Any
 
 import praw
 
-from bot.errors import AuthFailed, ConfigError, MalformedPayload, SourceError
-from bot.models import EngagementUpdate, Post
+from bot.core.errors import AuthFailed, ConfigError, MalformedPayload, SourceError
+from bot.core.posts import EngagementUpdate, Post
 from connectors.base import Batch, Connector, Cursor, Skipped
 from connectors.ratelimit import BudgetExhausted, Gone, RequestBudget, Retrier, ServerWindow, Sleep
 from connectors.reddit_http import classify, install

@@ -11,6 +11,7 @@ import prawcore
 import requests
 from praw.exceptions import PRAWException
 
+from bot.core.retry import retryable_status
 from connectors.ratelimit import Failure, RequestBudget, ServerSaysWait, ServerWindow, seconds_until
 
 KEY = "reddit"
@@ -110,6 +111,6 @@ def _by_status(response: requests.Response) -> Failure:
         return Failure(kind="rate", message="429 Too Many Requests",
                        retry_after=seconds_until(response.headers.get("retry-after"))
                        or seconds_until(response.headers.get("x-ratelimit-reset")))
-    if status >= 500 or status in (408, 409, 425):
+    if retryable_status(status):
         return Failure(kind="transient", message=f"{status} server error")
     return Failure(kind="malformed", message=f"{status} from {response.url.split('?')[0]}")

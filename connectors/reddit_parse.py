@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from bot.models import Engagement, Post
+from bot.core.posts import Engagement, Post
 from connectors.base import Skipped
 from connectors.parsed import ParsedPage
 

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from bot.errors import MalformedPayload
-from bot.models import Post
+from bot.core.errors import MalformedPayload
+from bot.core.posts import Post
 from connectors.base import Batch, Connector, Cursor, Skipped
 from connectors.reddit_parse import parse_karma, parse_listing
 from connectors.settings import ReplaySettings

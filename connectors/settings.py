@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 
-from bot.settings_base import Section
+from bot.core.retry import RetrySettings
+from bot.core.section import Section
 
 
 class BudgetSettings(Section):
@@ -14,12 +15,13 @@ class BudgetSettings(Section):
     window_seconds: int = Field(gt=0)
 
 
-class RetrySettings(Section):
-    """How a connector rides out 429s, 5xx and network errors within one fetch."""
+class SourceRetrySettings(RetrySettings):
+    """`connectors.*.retry:` — how a connector rides out 429s, 5xx and network errors within one fetch."""
 
-    attempts: int = Field(default=5, gt=0, le=20)  # tries per request, the first included
+    max_attempts: int = Field(default=5, gt=0, le=20, validation_alias=AliasChoices("max_attempts", "attempts"))
     backoff_seconds: float = Field(default=1.0, ge=0)  # first backoff; doubles, with jitter
-    max_backoff_seconds: float = Field(default=30.0, ge=0)
+    backoff_max_seconds: float = Field(
+        default=30.0, ge=0, validation_alias=AliasChoices("backoff_max_seconds", "max_backoff_seconds"))
     max_rate_limit_wait_seconds: float = Field(default=60.0, ge=0)  # longer waits pause the source
     timeout_seconds: float = Field(default=20.0, gt=0)  # per HTTP request
 
@@ -61,7 +63,7 @@ class XSettings(Section):
     max_results: int = Field(default=100, ge=5, le=100)  # per page
     max_pages_per_tick: int = Field(default=5, gt=0)  # per query/mention stream per fetch
     budget: BudgetSettings = BudgetSettings(requests=450, window_seconds=900)
-    retry: RetrySettings = RetrySettings()
+    retry: SourceRetrySettings = SourceRetrySettings()
 
     @field_validator("api_base")
     @classmethod
@@ -96,7 +98,7 @@ class RedditSettings(Section):
     karma_cache_size: int = Field(default=10_000, gt=0)
     max_karma_lookups_per_tick: int = Field(default=200, ge=0)
     budget: BudgetSettings = BudgetSettings(requests=600, window_seconds=600)
-    retry: RetrySettings = RetrySettings()
+    retry: SourceRetrySettings = SourceRetrySettings()
 
     @field_validator("subreddits", "queries", mode="before")
     @classmethod

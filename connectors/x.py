@@ -11,8 +11,8 @@ from typing import Any
 
 import tweepy
 
-from bot.errors import ConfigError, MalformedPayload, RateLimited, SourceError, TransientSourceError
-from bot.models import EngagementUpdate, Post
+from bot.core.errors import ConfigError, MalformedPayload, RateLimited, SourceError, TransientSourceError
+from bot.core.posts import EngagementUpdate, Post
 from connectors.base import Batch, Connector, Cursor, Skipped
 from connectors.ratelimit import BudgetExhausted, Gone, RequestBudget, Retrier, ServerWindow, Sleep
 from connectors.settings import XSettings

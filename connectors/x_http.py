@@ -11,6 +11,7 @@ import requests
 import tweepy
 from requests.adapters import HTTPAdapter
 
+from bot.core.retry import retryable_status
 from connectors.ratelimit import Failure, RequestBudget, ServerSaysWait, ServerWindow, seconds_until
 
 TWITTER_HOST = "https://api.twitter.com"
@@ -103,7 +104,7 @@ def classify(err: BaseException) -> Failure | None:
         return Failure(kind="malformed", message=f"400 {_detail(err)}")
     if isinstance(err, tweepy.HTTPException):
         status = err.response.status_code if err.response is not None else 0
-        return Failure(kind="transient" if status in (408, 409, 425) or status >= 500 else "malformed",
+        return Failure(kind="transient" if retryable_status(status) else "malformed",
                        message=f"{status} {_detail(err)}")
     if isinstance(err, (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)):
         return Failure(kind="transient", message=f"network: {type(err).__name__}")

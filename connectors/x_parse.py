@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from bot.models import Engagement, Post
+from bot.core.posts import Engagement, Post
 from connectors.base import Skipped
 from connectors.parsed import ParsedPage
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.models import Engagement, Post
+from bot.core.posts import Engagement, Post
 from bot.store import Store
 
 REPO = Path(__file__).resolve().parents[1]

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from bot.config import Config
-from bot.models import Engagement, Post
+from bot.core.posts import Engagement, Post
 from bot.routing.rules import Facts, Verdict, author_lists, evaluate
 from bot.routing.visibility import Sample, Visibility, measure
 from bot.store.convert import labels_from_row
 from bot.store.tables import ClassificationRow, EngagementSnapshotRow
-from classifiers.base import Labels
+from bot.core.labels import Labels
 
 
 @dataclass(frozen=True, kw_only=True)

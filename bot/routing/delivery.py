@@ -22,12 +22,13 @@ from sqlmodel import Session, col, select
 
 from bot.routing.channels.base import AlertChannel, Notice, channel_id
 from bot.routing.channels.message import message_from_json, render, render_summary
-from bot.routing.delivery_settings import AlertSettings, RetrySettings, TicketSettings
+from bot.core.retry import RetrySettings
+from bot.routing.delivery_settings import AlertSettings, TicketSettings
 from bot.routing.escalation import EscalationStage, over_cap
 from bot.routing.sinks.base import TicketSink, request_from_json
 from bot.routing.tables import AlertRow, OutboxRow, TicketRow
-from bot.routing.values import Delivery
-from bot.store.store import utcnow
+from bot.core.actions import Delivery
+from bot.core.clock import utcnow
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -157,7 +158,7 @@ class DeliverStage:
             row.status, row.sent_at, row.external_ref, row.last_error = "sent", now, result.ref, None
             self._on_sent(session, row, result, now)
         elif result.retryable and row.attempts < retry.max_attempts:
-            delay = min(retry.backoff_max_seconds, retry.backoff_seconds * 2 ** (row.attempts - 1))
+            delay = retry.backoff(row.attempts - 1)
             row.status, row.last_error = "pending", result.error
             row.next_attempt_at = now + timedelta(seconds=delay * (0.5 + self.jitter()))
             log.info("delivery failed, will retry", extra={"outbox_id": row.id, "target": row.target,

@@ -15,16 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from bot.settings_base import Section
-
-
-class RetrySettings(Section):
-    """`...retry:` — how often and how patiently the outbox retries a failed send."""
-
-    max_attempts: int = Field(default=8, gt=0)
-    backoff_seconds: float = Field(default=30.0, gt=0)  # first retry after about this long
-    backoff_max_seconds: float = Field(default=3600.0, gt=0)  # never wait longer than this
-    timeout_seconds: float = Field(default=10.0, gt=0)  # per remote call
+from bot.core.retry import RetrySettings
+from bot.core.section import Section
 
 
 class DueTimes(Section):

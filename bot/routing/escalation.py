@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from bot.routing.delivery_settings import AlertSettings
 from bot.routing.tables import AlertRow, OutboxRow
-from bot.store.store import utcnow
+from bot.core.clock import utcnow
 
 if TYPE_CHECKING:
     from bot.store import Store

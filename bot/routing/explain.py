@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from bot.config import Config
-from bot.errors import EarshotError
+from bot.core.errors import EarshotError
 from bot.routing.incidents import Incidents
 from bot.routing.messages import label_summary
 from bot.routing.routing_tables import IncidentRow, RouteDecisionRow

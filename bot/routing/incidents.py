@@ -20,12 +20,12 @@ from datetime import datetime, timedelta
 import numpy as np
 from sqlmodel import Session, col, select
 
-from bot.models import Post
+from bot.core.posts import Post
 from bot.routing.routing_tables import INCIDENT_OPEN, IncidentPostRow, IncidentRow
 from bot.routing.settings import IncidentSettings
 from bot.routing.terms import terms
 from bot.store.tables import ClassificationRow, PostRow
-from classifiers.base import Labels
+from bot.core.labels import Labels
 
 TITLE_LENGTH = 120
 

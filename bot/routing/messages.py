@@ -6,12 +6,12 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from bot.models import Post
+from bot.core.posts import Post
 from bot.routing.routing_tables import IncidentRow
 from bot.routing.rules import Verdict
-from bot.routing.values import AlertMessage, Priority, TicketRequest
+from bot.core.actions import AlertMessage, Priority, TicketRequest
 from bot.routing.visibility import Visibility
-from classifiers.base import Labels
+from bot.core.labels import Labels
 
 
 def ticket_key(post_id: int) -> str:

@@ -29,8 +29,8 @@ from bot.routing.channels.message import message_to_json
 from bot.routing.delivery_settings import AlertSettings, TicketSettings
 from bot.routing.sinks.base import request_to_json
 from bot.routing.tables import AlertRow, OutboxRow, TicketEventRow, TicketRow
-from bot.routing.values import AlertMessage, TicketRequest
-from bot.store.store import utcnow
+from bot.core.actions import AlertMessage, TicketRequest
+from bot.core.clock import utcnow
 
 if TYPE_CHECKING:
     from bot.routing.settings import RoutingSettings

@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from bot.settings_base import Section
-from classifiers.base import Sentiment, Urgency
+from bot.core.section import Section
+from bot.core.labels import Sentiment, Urgency
 
 AuthorList = Literal["vip", "press", "verified"]
 Priority = Literal["low", "normal", "high", "urgent"]

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.models import Post
+from bot.core.posts import Post
 from bot.routing.rule_settings import Conditions, TicketAction
 from bot.routing.settings import RoutingSettings
 from bot.routing.visibility import Visibility
-from classifiers.base import URGENCY_ORDER, Labels
+from bot.core.labels import URGENCY_ORDER, Labels
 
 GUARD_DELETED = "guard:deleted"
 GUARD_BRAND = "guard:brand-own-post"

@@ -8,8 +8,8 @@ from pydantic import Field, model_validator
 
 from bot.routing.delivery_settings import AlertSettings, TicketSettings
 from bot.routing.rule_settings import RuleSettings
-from bot.settings_base import Section
-from classifiers.base import Urgency
+from bot.core.section import Section
+from bot.core.labels import Urgency
 
 
 class VisibilitySettings(Section):

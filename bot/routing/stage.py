@@ -23,9 +23,10 @@ from bot.routing.incidents import Incidents, Match
 from bot.routing.outbox import Outbox
 from bot.routing.routing_tables import IncidentPostRow, IncidentRow, RouteDecisionRow
 from bot.routing.terms import brand_words
-from bot.routing.values import Decision
+from bot.core.actions import Decision
 from bot.store import Store
-from bot.store.store import StoredPost, utcnow
+from bot.store.store import StoredPost
+from bot.core.clock import utcnow
 from bot.store.tables import STAGE_CLASSIFIED, STAGE_ROUTED, EngagementSnapshotRow, PostRow
 
 log = logging.getLogger(__name__)

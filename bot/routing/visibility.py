@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.models import Engagement, Post
+from bot.core.posts import Engagement, Post
 from bot.routing.settings import VisibilitySettings
 
 MIN_SPAN_HOURS = 0.25

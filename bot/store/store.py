@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event, func
@@ -13,8 +13,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, create_engine, select
 
-from bot.errors import StoreError
-from bot.models import EngagementUpdate, Post
+from bot.core.clock import utcnow
+from bot.core.errors import StoreError
+from bot.core.posts import EngagementUpdate, Post
 from bot.store import migrate
 from bot.store.convert import (
     classification_row, labels_from_row, post_from_row, row_from_post, snapshot_row, update_from_post,
@@ -23,11 +24,7 @@ from bot.store.tables import (
     STAGE_CLASSIFIED, STAGE_INGESTED, STAGE_SKIPPED, ClassificationRow, EngagementSnapshotRow, PostRow,
     SourceCursorRow, SourceStateRow,
 )
-from classifiers.base import Labels
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+from bot.core.labels import Labels
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -15,7 +15,7 @@ import classifiers
 import connectors.ratelimit
 from bot.cli import app
 from bot.config import load_config
-from bot.errors import RateLimited
+from bot.core.errors import RateLimited
 from bot.pipeline import Pipeline
 from bot.store import Store
 from bot.store.tables import PostRow

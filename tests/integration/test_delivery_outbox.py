@@ -14,7 +14,7 @@ from bot.config import Config
 from bot.routing.delivery import build_delivery_stages
 from bot.routing.outbox import Outbox
 from bot.routing.tables import AlertRow, OutboxRow, TicketRow
-from bot.routing.values import AlertMessage, TicketRequest
+from bot.core.actions import AlertMessage, TicketRequest
 from bot.store import Store
 from tests.conftest import make_post
 from tests.fakes.sinks import WEBHOOK_SECRET, FakeServices, fake_services

@@ -20,7 +20,7 @@ import pytest
 from bot.routing.channels.apprise_channel import Channel as AppriseChannel
 from bot.routing.channels.base import Notice
 from bot.routing.sinks import jira, webhook, zendesk
-from bot.routing.values import Delivery, TicketRequest
+from bot.core.actions import Delivery, TicketRequest
 from tests.fakes.sinks import WEBHOOK_SECRET, FakeServices, fake_services
 from tests.fakes.sinks_smtp import SmtpInbox, smtp_server
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 from typing import Any
 
 from bot.config import Config
-from bot.models import Engagement, EngagementUpdate, Post
+from bot.core.posts import Engagement, EngagementUpdate, Post
 from bot.store import Store
-from classifiers.base import Labels, TopicScore
+from bot.core.labels import Labels, TopicScore
 from tests.conftest import NOW
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from classifiers.base import Labels, TopicScore
+from bot.core.labels import Labels, TopicScore
 from classifiers.calibration import expected_calibration_error, fit_temperature, softmax
 from classifiers.data import normalise_text, stratified_split, Example
 from classifiers.language import LanguageDetector

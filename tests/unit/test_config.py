@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.config import load_config
-from bot.errors import ConfigError
+from bot.core.errors import ConfigError
 from tests.conftest import REPO
 
 MINIMAL = "brand:\n  name: Aurora Motors\n"

@@ -17,7 +17,7 @@ from bot.routing.delivery_settings import AlertSettings, QuietHours, TicketSetti
 from bot.routing.escalation import EscalationStage, acknowledge
 from bot.routing.outbox import Outbox
 from bot.routing.tables import AlertRow, OutboxRow
-from bot.routing.values import AlertMessage, Delivery
+from bot.core.actions import AlertMessage, Delivery
 from bot.store import Store
 from tests.conftest import make_post
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 import pytest
 
 from bot.config import load_config
-from bot.errors import AuthFailed, RateLimited, TransientSourceError
+from bot.core.errors import AuthFailed, RateLimited, TransientSourceError
 from bot.pipeline import Pipeline
 from bot.store.tables import STAGE_CLASSIFIED, STAGE_INGESTED, STAGE_SKIPPED
 from classifiers.stub import StubClassifier

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.errors import MalformedPayload
+from bot.core.errors import MalformedPayload
 from connectors.replay import ReplayConnector
 from connectors.settings import ReplaySettings
 from tests.conftest import REPO

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.models import Engagement
+from bot.core.posts import Engagement
 from bot.routing.settings import VisibilitySettings
 from bot.routing.visibility import Sample, measure
 from tests.unit.routing_support import post

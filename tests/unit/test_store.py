@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import inspect
 
-from bot.errors import StoreError
-from bot.models import Engagement, EngagementUpdate
+from bot.core.errors import StoreError
+from bot.core.posts import Engagement, EngagementUpdate
 from bot.store import Store
 from bot.store.tables import STAGE_CLASSIFIED, STAGE_INGESTED
 from classifiers.stub import StubClassifier

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from bot.config import load_config
-from bot.errors import ConfigError
+from bot.core.errors import ConfigError
 from connectors import reddit, x
 from connectors.settings import RedditSettings, XSettings
 from tests.conftest import REPO

@@ -10,10 +10,10 @@ import pytest
 import requests
 import tweepy
 
-from bot.errors import AuthFailed, RateLimited, TransientSourceError
+from bot.core.errors import AuthFailed, RateLimited, TransientSourceError
 from connectors import reddit_http, x_http
 from connectors.ratelimit import BudgetExhausted, Failure, RequestBudget, Retrier, seconds_until
-from connectors.settings import BudgetSettings, RetrySettings
+from connectors.settings import BudgetSettings, SourceRetrySettings
 from connectors.streams import Item, Page, walk
 
 
@@ -34,7 +34,7 @@ def response(status: int, headers: dict[str, str] | None = None, body: object = 
 
 
 def retrier(slept: list[float], **settings: object) -> Retrier:
-    return Retrier("x", RetrySettings(**settings), sleep=slept.append, rng=random.Random(1))  # type: ignore[arg-type]
+    return Retrier("x", SourceRetrySettings(**settings), sleep=slept.append, rng=random.Random(1))  # type: ignore[arg-type]
 
 
 def test_the_budget_is_never_exceeded_within_a_window():
@@ -174,7 +174,7 @@ def test_a_repeated_token_ends_the_walk():
 
 
 def test_an_unexpected_library_error_becomes_a_source_error_not_a_crash():
-    from bot.errors import SourceError
+    from bot.core.errors import SourceError
 
     slept: list[float] = []
     err = TypeError("argument of type 'int' is not iterable")

@@ -17,7 +17,8 @@ from urllib.parse import quote, urlsplit
 import apprise
 
 from bot.routing.channels.base import AlertChannel, Notice
-from bot.routing.values import Delivery
+from bot.core.retry import retryable_status
+from bot.core.actions import Delivery
 
 _TYPES = {"info": apprise.NotifyType.INFO, "warning": apprise.NotifyType.WARNING,
           "failure": apprise.NotifyType.FAILURE}
@@ -64,5 +65,5 @@ def _failure(log_text: str) -> Delivery:
     error = (lines[-1] if lines else "apprise reported failure")[:300]
     match = _STATUS.search(log_text)
     status = int(match.group(1)) if match else None
-    retryable = status is None or status >= 500 or status in (408, 409, 425, 429)
+    retryable = status is None or retryable_status(status)
     return Delivery(ok=False, error=error, retryable=retryable)

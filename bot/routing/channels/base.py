@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
-from bot.routing.values import Delivery
+from bot.core.actions import Delivery
 
 Severity = Literal["info", "warning", "failure"]
 

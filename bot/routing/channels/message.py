@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.routing.channels.base import Notice, Severity
 from bot.routing.channels.redact import redact
-from bot.routing.values import AlertMessage
+from bot.core.actions import AlertMessage
 
 
 def message_to_json(message: AlertMessage) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from bot.routing.channels.base import AlertChannel, Notice
-from bot.routing.values import Delivery
+from bot.core.actions import Delivery
 
 SENT: dict[str, list[Notice]] = {}  # channel name -> notices, readable by tests
 

@@ -9,9 +9,10 @@ from typing import Any
 
 import requests
 
-from bot.errors import SinkError
+from bot.core.errors import SinkError
 from bot.routing.delivery_settings import SinkSettings
-from bot.routing.values import Delivery, TicketRequest
+from bot.core.retry import retryable_status
+from bot.core.actions import Delivery, TicketRequest
 
 
 class TicketSink(ABC):
@@ -50,7 +51,7 @@ def status_delivery(status: int, text: str, *, ref: str | None = None) -> Delive
     """A Delivery for an HTTP status: 2xx ok, 408/409/425/429 and 5xx retryable, other 4xx not."""
     if 200 <= status < 300:
         return Delivery(ok=True, ref=ref)
-    retryable = status >= 500 or status in (408, 409, 425, 429)
+    retryable = retryable_status(status)
     return Delivery(ok=False, error=f"HTTP {status}: {text[:200]}", retryable=retryable)
 
 

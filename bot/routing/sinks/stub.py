@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.routing.delivery_settings import SinkSettings
 from bot.routing.sinks.base import TicketSink
-from bot.routing.values import Delivery, TicketRequest
+from bot.core.actions import Delivery, TicketRequest
 
 
 class Settings(SinkSettings):

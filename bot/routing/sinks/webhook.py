@@ -14,10 +14,10 @@ from typing import Any
 
 import requests
 
-from bot.errors import SinkError
+from bot.core.errors import SinkError
 from bot.routing.delivery_settings import SinkSettings
 from bot.routing.sinks.base import TicketSink, http_failure, request_to_json, secret_from_env, status_delivery
-from bot.routing.values import Delivery, TicketRequest
+from bot.core.actions import Delivery, TicketRequest
 
 
 class Settings(SinkSettings):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from bot.models import require_aware
+from bot.core.posts import require_aware
 
 Priority = Literal["low", "normal", "high", "urgent"]
 OutboxKind = Literal["ticket", "alert"]
