@@ -5,8 +5,8 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import bot.store.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
-import bot.routing.tables  # noqa: F401
-import bot.routing.routing_tables  # noqa: F401
+import bot.store.delivery_tables  # noqa: F401
+import bot.store.routing_tables  # noqa: F401
 
 connection = context.config.attributes.get("connection")
 if connection is None:

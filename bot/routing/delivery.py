@@ -26,7 +26,7 @@ from bot.core.retry import RetrySettings
 from bot.routing.delivery_settings import AlertSettings, TicketSettings
 from bot.routing.escalation import EscalationStage, over_cap
 from bot.routing.sinks.base import TicketSink, request_from_json
-from bot.routing.tables import AlertRow, OutboxRow, TicketRow
+from bot.store.delivery_tables import AlertRow, OutboxRow, TicketRow
 from bot.core.actions import Delivery
 from bot.core.clock import utcnow
 

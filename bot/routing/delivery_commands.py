@@ -43,7 +43,7 @@ def alerts(unacked: Annotated[bool, typer.Option("--unacked", help="Only alerts 
     """Print the alert feed, newest first, one JSON object per line."""
     from sqlmodel import col, select
 
-    from bot.routing.tables import AlertRow
+    from bot.store.delivery_tables import AlertRow
 
     store = _store(config)
     with store.session() as session:

@@ -19,7 +19,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.routing.delivery_settings import AlertSettings
-from bot.routing.tables import AlertRow, OutboxRow
+from bot.store.delivery_tables import AlertRow, OutboxRow
 from bot.core.clock import utcnow
 
 if TYPE_CHECKING:

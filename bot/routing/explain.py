@@ -8,9 +8,9 @@ from bot.config import Config
 from bot.core.errors import EarshotError
 from bot.routing.incidents import Incidents
 from bot.routing.messages import label_summary
-from bot.routing.routing_tables import IncidentRow, RouteDecisionRow
+from bot.store.routing_tables import IncidentRow, RouteDecisionRow
 from bot.routing.stage import assess
-from bot.routing.tables import AlertRow, TicketRow
+from bot.store.delivery_tables import AlertRow, TicketRow
 from bot.routing.visibility import Visibility
 from bot.store import Store
 from bot.store.store import StoredPost

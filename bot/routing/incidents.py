@@ -21,7 +21,7 @@ import numpy as np
 from sqlmodel import Session, col, select
 
 from bot.core.posts import Post
-from bot.routing.routing_tables import INCIDENT_OPEN, IncidentPostRow, IncidentRow
+from bot.store.routing_tables import INCIDENT_OPEN, IncidentPostRow, IncidentRow
 from bot.routing.settings import IncidentSettings
 from bot.routing.terms import terms
 from bot.store.tables import ClassificationRow, PostRow

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from bot.core.posts import Post
-from bot.routing.routing_tables import IncidentRow
+from bot.store.routing_tables import IncidentRow
 from bot.routing.rules import Verdict
 from bot.core.actions import AlertMessage, Priority, TicketRequest
 from bot.routing.visibility import Visibility

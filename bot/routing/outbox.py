@@ -28,7 +28,7 @@ from bot.routing.channels.base import channel_id
 from bot.routing.channels.message import message_to_json
 from bot.routing.delivery_settings import AlertSettings, TicketSettings
 from bot.routing.sinks.base import request_to_json
-from bot.routing.tables import AlertRow, OutboxRow, TicketEventRow, TicketRow
+from bot.store.delivery_tables import AlertRow, OutboxRow, TicketEventRow, TicketRow
 from bot.core.actions import AlertMessage, TicketRequest
 from bot.core.clock import utcnow
 

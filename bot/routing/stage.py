@@ -21,7 +21,7 @@ from bot.routing import messages
 from bot.routing.assess import Assessment, assess, tier_rank
 from bot.routing.incidents import Incidents, Match
 from bot.routing.outbox import Outbox
-from bot.routing.routing_tables import IncidentPostRow, IncidentRow, RouteDecisionRow
+from bot.store.routing_tables import IncidentPostRow, IncidentRow, RouteDecisionRow
 from bot.routing.terms import brand_words
 from bot.core.actions import Decision
 from bot.store import Store

@@ -1,5 +1,9 @@
-"""The store: SQLite by default, PostgreSQL in production, schema through Alembic."""
+"""The store: SQLite by default, PostgreSQL in production, schema through Alembic.
 
-from bot.store.store import Store
+It owns Earshot's state: stages read and write only through `Store` and its `Transaction`.
+"""
 
-__all__ = ["Store"]
+from bot.store.store import Store, StoredPost
+from bot.store.transaction import Transaction
+
+__all__ = ["Store", "StoredPost", "Transaction"]

@@ -17,6 +17,7 @@ from bot.core.clock import utcnow
 from bot.core.errors import StoreError
 from bot.core.posts import EngagementUpdate, Post
 from bot.store import migrate
+from bot.store.transaction import Transaction
 from bot.store.convert import (
     classification_row, labels_from_row, post_from_row, row_from_post, snapshot_row, update_from_post,
 )
@@ -65,6 +66,12 @@ class Store:
         except SQLAlchemyError as err:
             raise StoreError(f"cannot prepare the database at {engine.url!r}: {_first_line(err)}") from err
         return cls(engine)
+
+    @contextmanager
+    def transaction(self, *, now: datetime | None = None) -> Iterator[Transaction]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        with self.session() as session:
+            yield Transaction(session, now=now)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -20,7 +20,7 @@ from sqlmodel import select
 
 from bot.config import load_config
 from bot.routing.outbox import Outbox
-from bot.routing.tables import AlertRow, OutboxRow, TicketRow
+from bot.store.delivery_tables import AlertRow, OutboxRow, TicketRow
 from bot.core.actions import AlertMessage, TicketRequest
 from bot.store import Store
 from tests.conftest import NOW, REPO, make_post

@@ -17,7 +17,7 @@ import pytest
 import yaml
 from sqlmodel import select
 
-from bot.routing.tables import OutboxRow
+from bot.store.delivery_tables import OutboxRow
 from bot.store import Store
 from tests.conftest import REPO
 from tests.fakes.sinks import FakeServices, fake_services

@@ -13,7 +13,7 @@ from sqlmodel import select
 from bot.config import Config
 from bot.routing.delivery import build_delivery_stages
 from bot.routing.outbox import Outbox
-from bot.routing.tables import AlertRow, OutboxRow, TicketRow
+from bot.store.delivery_tables import AlertRow, OutboxRow, TicketRow
 from bot.core.actions import AlertMessage, TicketRequest
 from bot.store import Store
 from tests.conftest import make_post

@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 import classifiers
 from bot.cli import app
 from bot.routing.channels import stub as stub_channel
-from bot.routing.routing_tables import IncidentPostRow, IncidentRow, RouteDecisionRow
-from bot.routing.tables import AlertRow, TicketEventRow, TicketRow
+from bot.store.routing_tables import IncidentPostRow, IncidentRow, RouteDecisionRow
+from bot.store.delivery_tables import AlertRow, TicketEventRow, TicketRow
 from bot.store import Store
 from bot.store.tables import PostRow
 from classifiers.stub import StubClassifier

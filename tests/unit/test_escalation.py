@@ -16,7 +16,7 @@ from bot.routing.delivery import DeliverStage, build_channels
 from bot.routing.delivery_settings import AlertSettings, QuietHours, TicketSettings
 from bot.routing.escalation import EscalationStage, acknowledge
 from bot.routing.outbox import Outbox
-from bot.routing.tables import AlertRow, OutboxRow
+from bot.store.delivery_tables import AlertRow, OutboxRow
 from bot.core.actions import AlertMessage, Delivery
 from bot.store import Store
 from tests.conftest import make_post

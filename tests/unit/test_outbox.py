@@ -11,7 +11,7 @@ from bot.routing.delivery import DeliverStage
 from bot.routing.delivery_settings import AlertSettings, TicketSettings
 from bot.routing.outbox import Outbox
 from bot.routing.sinks.stub import Sink as StubSink
-from bot.routing.tables import AlertRow, OutboxRow, TicketEventRow, TicketRow
+from bot.store.delivery_tables import AlertRow, OutboxRow, TicketEventRow, TicketRow
 from bot.core.actions import AlertMessage, Delivery, TicketRequest
 from bot.store import Store
 from tests.conftest import make_post

@@ -1,0 +1,16 @@
+"""One transaction of the store: every operation a stage needs, committed together or not at all.
+
+    with store.transaction() as tx:
+        tx.<operation>(...)
+
+Stages never import table classes or write SQL: they call these operations, and each row has
+one writer (the operation family named after it).
+"""
+
+from __future__ import annotations
+
+from bot.store.ops.base import Ops
+
+
+class Transaction(Ops):
+    """All operation families over one session."""
