@@ -19,7 +19,7 @@ from bot.core.errors import AuthFailed, RateLimited, SourceError
 from bot.core.posts import Post
 from bot.store import Store
 from bot.core.clock import utcnow
-from bot.store.tables import STAGE_INGESTED, STAGE_SKIPPED
+from bot.store.stages import STAGE_INGESTED, STAGE_SKIPPED
 from classifiers.base import Classifier
 from connectors.base import Connector
 from connectors.health import SourceHealth

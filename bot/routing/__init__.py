@@ -15,4 +15,6 @@ def build_stages(config: Config, store: Store) -> list[Stage]:
     from bot.routing.delivery import build_delivery_stages
     from bot.routing.stage import RouteStage
 
-    return [RouteStage(config, store), *build_delivery_stages(config, store)]
+    route = RouteStage(store, config.routing, brand_name=config.brand.name, brand_handles=config.brand.handles,
+                       batch_size=config.pipeline.batch_size, interval_seconds=config.pipeline.route_interval_seconds)
+    return [route, *build_delivery_stages(config, store)]

@@ -31,7 +31,7 @@ def route(
 
     settings = load_or_exit(config)
     try:
-        typer.echo(explain_post(Store.open(settings.database_url), settings, explain))
+        typer.echo(explain_post(Store.open(settings.database_url), settings.routing, settings.brand.handles, explain))
     except UnknownPost as err:
         typer.echo(str(err), err=True)
         raise typer.Exit(1) from err

@@ -21,9 +21,13 @@ from bot.store.transaction import Transaction
 from bot.store.convert import (
     classification_row, labels_from_row, post_from_row, row_from_post, snapshot_row, update_from_post,
 )
+from bot.store.stages import STAGE_CLASSIFIED, STAGE_INGESTED, STAGE_SKIPPED
 from bot.store.tables import (
-    STAGE_CLASSIFIED, STAGE_INGESTED, STAGE_SKIPPED, ClassificationRow, EngagementSnapshotRow, PostRow,
-    SourceCursorRow, SourceStateRow,
+    ClassificationRow,
+    EngagementSnapshotRow,
+    PostRow,
+    SourceCursorRow,
+    SourceStateRow,
 )
 from bot.core.labels import Labels
 

@@ -145,10 +145,10 @@ def test_the_brand_reply_and_the_retweet_open_no_ticket(demo: Demo) -> None:
 def test_a_second_run_adds_nothing(demo: Demo, tmp_path: Path) -> None:
     before = (len(demo.rows(TicketRow)), len(demo.rows(AlertRow)), len(demo.rows(RouteDecisionRow)))
     from bot.config import load_config
-    from bot.routing.stage import RouteStage
+    from tests.unit.routing_support import route_stage
 
     config = load_config(REPO / "config.yaml")
-    assert RouteStage(config, demo.store).run_once() == 0
+    assert route_stage(config, demo.store).run_once() == 0
     assert (len(demo.rows(TicketRow)), len(demo.rows(AlertRow)), len(demo.rows(RouteDecisionRow))) == before
 
 

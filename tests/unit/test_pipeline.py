@@ -8,7 +8,7 @@ import pytest
 from bot.config import load_config
 from bot.core.errors import AuthFailed, RateLimited, TransientSourceError
 from bot.pipeline import Pipeline
-from bot.store.tables import STAGE_CLASSIFIED, STAGE_INGESTED, STAGE_SKIPPED
+from bot.store.stages import STAGE_CLASSIFIED, STAGE_INGESTED, STAGE_SKIPPED
 from classifiers.stub import StubClassifier
 from connectors.base import Batch, Connector, Skipped
 from tests.conftest import REPO, make_post

@@ -139,4 +139,4 @@ def test_tiers_rank_by_the_escalation_chain() -> None:
     from bot.routing.assess import tier_rank
 
     cfg = config()
-    assert [tier_rank(cfg, t) for t in ("support", "on-call", "executive", "leadership")] == [0, 1, 2, 3]
+    assert [tier_rank(cfg.routing, t) for t in ("support", "on-call", "executive", "leadership")] == [0, 1, 2, 3]

@@ -8,7 +8,7 @@ from sqlalchemy import inspect
 from bot.core.errors import StoreError
 from bot.core.posts import Engagement, EngagementUpdate
 from bot.store import Store
-from bot.store.tables import STAGE_CLASSIFIED, STAGE_INGESTED
+from bot.store.stages import STAGE_CLASSIFIED, STAGE_INGESTED
 from classifiers.stub import StubClassifier
 from tests.conftest import NOW, make_post
 
