@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.config import Config
-    from bot.pipeline import Stage
+    from bot.app.config import Config
+    from bot.app.pipeline import Stage
     from bot.store import Store
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from bot.config import Config
+from bot.app.config import Config
 from bot.core.posts import Engagement, Post
 from bot.routing.rules import Facts, Verdict, author_lists, evaluate
 from bot.routing.visibility import Sample, Visibility, measure

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from bot.config import Config
+from bot.app.config import Config
 from bot.core.errors import EarshotError
 from bot.routing.incidents import Incidents
 from bot.routing.messages import label_summary
