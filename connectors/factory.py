@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from connectors.base import Connector
 
 if TYPE_CHECKING:
-    from bot.config import Config
+    from bot.app.config import Config
 
 NOT_SOURCES = {"engagement"}  # sections of `connectors:` that configure no source
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from connectors.settings import ConnectorsSettings
 
 if TYPE_CHECKING:
-    from bot.config import Config
+    from bot.app.config import Config
 
 NOT_SOURCES = {"engagement"}  # sections of `connectors:` that configure no source
 

@@ -13,10 +13,10 @@ from typer.testing import CliRunner
 
 import classifiers
 import connectors.ratelimit
-from bot.cli import app
-from bot.config import load_config
+from bot.cli.main import app
+from bot.app.config import load_config
 from bot.core.errors import RateLimited
-from bot.pipeline import Pipeline
+from bot.app.pipeline import Pipeline
 from bot.store import Store
 from bot.store.tables import PostRow
 from classifiers.stub import StubClassifier
@@ -66,7 +66,8 @@ def reddit_connector(api: FakeAPI, **overrides: object) -> RedditConnector:
 
 def pipeline(store: Store, *sources: object) -> Pipeline:
     config = load_config(REPO / "config.yaml")
-    return Pipeline(config, store, list(sources), classifier=StubClassifier, clock=lambda: 0.0)  # type: ignore[arg-type]
+    return Pipeline(store, list(sources), classifier=StubClassifier, settings=config.pipeline,  # type: ignore[arg-type]
+                    engagement=config.connectors.engagement, classifier_settings=config.classifier, clock=lambda: 0.0)
 
 
 def expected_x(api: FakeAPI) -> set[str]:

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 import classifiers
-from bot.cli import app
+from bot.cli.main import app
 from bot.store import Store
 from classifiers.stub import StubClassifier
 from tests.conftest import REPO
@@ -19,7 +19,7 @@ LAUNCHER = """
 import sys, classifiers
 from classifiers.stub import StubClassifier
 classifiers.load_classifier = lambda settings: StubClassifier()
-from bot.cli import app
+from bot.cli.main import app
 app(sys.argv[1:])
 """
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from bot.config import Config
+from bot.app.config import Config
 from bot.core.posts import Engagement, EngagementUpdate, Post
 from bot.routing.stage import RouteStage
 from bot.store import Store

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.config import load_config
+from bot.cli.main import app
+from bot.app.config import load_config
 from bot.core.errors import ConfigError
 from tests.conftest import REPO
 

@@ -117,7 +117,7 @@ def test_suppress_cannot_be_combined_with_other_actions() -> None:
 
 
 def test_an_unknown_routing_key_names_its_path(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from bot.config import load_config
+    from bot.app.config import load_config
     from bot.core.errors import ConfigError
 
     path = tmp_path / "config.yaml"

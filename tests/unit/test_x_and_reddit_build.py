@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from bot.config import load_config
+from bot.app.config import load_config
 from bot.core.errors import ConfigError
 from connectors import reddit, x
 from connectors.settings import RedditSettings, XSettings
