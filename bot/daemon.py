@@ -14,7 +14,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.config import Config
 from bot.pipeline import Pipeline
 from bot.store import Store
-from connectors.factory import build_connectors
+from connectors.registry import build_connectors
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ import json
 import pytest
 import vcr
 
-from connectors.settings import RedditSettings
-from connectors.reddit import RedditConnector
+from connectors.reddit.connector import RedditConnector
+from connectors.reddit.settings import RedditSettings
 from tests.conftest import make_post
 from tests.fakes.recorded import PRAW, require_recorded
 
