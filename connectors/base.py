@@ -1,15 +1,32 @@
-"""The connector interface: fetch a batch of posts from a cursor, oldest first."""
+"""The connector interface (`fetch(cursor) -> Batch`), what a source is given, and the polled-source loop.
+
+`PolledConnector` owns the loop X and Reddit share: its streams (feeds walked newest first
+from a per-stream cursor, `connectors.streams.walk`), pages per tick, seen ids, a stream
+that is gone or refused while the others go on, a request budget that is spent, and an
+error after a partial batch (the posts are stored first, the error is raised next fetch).
+A polled source supplies only its streams and its parser.
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
+from bot.core.errors import ConfigError, MalformedPayload, SourceError
 from bot.core.posts import EngagementUpdate, Post
+from connectors.ratelimit import BudgetExhausted, Gone
+from connectors.streams import Item, Page, pending_first, walk
 
+log = logging.getLogger(__name__)
 Cursor = dict[str, Any]
+PageFetcher = Callable[[str | None, Any], Page]  # (pagination token, the stream's `since`) -> one page
+Stream = tuple[str, PageFetcher]  # (the stream's key in the cursor, its page fetcher)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -21,6 +38,14 @@ class Skipped:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ParsedPage:
+    """Posts parsed from a page, oldest first, and the records that could not be used."""
+
+    posts: list[Post] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Batch:
     """What one fetch returned: posts oldest first, the cursor after them, and what was skipped."""
 
@@ -28,6 +53,19 @@ class Batch:
     next_cursor: Cursor
     skipped: Sequence[Skipped] = field(default_factory=tuple)
     exhausted: bool = True  # False when more is waiting beyond this batch's page bound
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceContext:
+    """What a source may know beyond its own section: the brand's handles, paths, the environment."""
+
+    brand_handles: tuple[str, ...] = ()
+    resolve: Callable[[str], Path] = Path  # a config path made absolute (against the config file)
+    env: Mapping[str, str] = field(default_factory=dict)  # where credentials come from
+
+    def secret(self, name: str) -> str:
+        """An environment variable, stripped; '' when it is not set."""
+        return self.env.get(name, "").strip()
 
 
 class Connector(ABC):
@@ -43,3 +81,79 @@ class Connector(ABC):
     def refresh(self, posts: Sequence[Post]) -> list[EngagementUpdate]:
         """Fresh metrics for posts already stored; sources that cannot re-poll return []."""
         return []
+
+
+class PolledConnector(Connector):
+    """A source polled as streams of newest-first pages; the cursor is `{"streams": {key: ...}, ...}`."""
+
+    def __init__(self, *, interval_seconds: int, max_pages_per_tick: int,
+                 now: Callable[[], datetime] | None = None) -> None:
+        self.interval_seconds = interval_seconds
+        self.max_pages_per_tick = max_pages_per_tick
+        self._now = now or (lambda: datetime.now(timezone.utc))
+        self._lock = threading.Lock()  # intake and engagement refresh share one client and budget
+        self._deferred: SourceError | None = None  # raised on the next fetch, after a partial batch
+
+    @abstractmethod
+    def streams(self, state: Cursor) -> list[Stream]:
+        """Every stream polled; may record in `state` what it learned (kept in the cursor)."""
+
+    @abstractmethod
+    def parse(self, pages: list[tuple[Page, list[Item]]], fetched_at: datetime) -> ParsedPage:
+        """The new items of each page (with the page they came on) as posts, oldest first."""
+
+    def fetch(self, cursor: Cursor | None) -> Batch:
+        with self._lock:
+            if self._deferred is not None:
+                err, self._deferred = self._deferred, None
+                raise err
+            state = {key: value for key, value in (cursor or {}).items() if key != "streams"}
+            cursors: dict[str, Any] = dict((cursor or {}).get("streams") or {})
+            taken: list[tuple[Page, list[Item]]] = []
+            complete, fetched_at = True, self._now()
+            try:
+                complete = self._walk_all(state, cursors, taken)
+            except BudgetExhausted as err:
+                log.info("%s: %s", self.name, err, extra={"source": self.name})
+            except SourceError as err:
+                if not any(items for _, items in taken):
+                    raise
+                self._deferred, complete = err, False  # store what we have, then report the error
+            parsed = self.parse(_first_of_each(taken), fetched_at)
+            return Batch(posts=parsed.posts, next_cursor={**state, "streams": cursors},
+                         skipped=parsed.skipped, exhausted=complete)
+
+    def _walk_all(self, state: Cursor, cursors: dict[str, Any], taken: list[tuple[Page, list[Item]]]) -> bool:
+        """Walk every stream (resumed walks first); True when none stopped at its page bound."""
+        complete, refused = True, None
+        for key, fetch_page in pending_first(self.streams(state), cursors):
+            try:
+                result = walk(cursors.get(key), fetch_page, self.max_pages_per_tick)
+            except Gone as err:
+                log.warning("%s stream %s skipped: %s", self.name, key, err, extra={"source": self.name})
+                continue
+            except MalformedPayload as err:  # e.g. a query the API refuses: the other streams go on
+                refused = refused or err
+                continue
+            cursors[key], complete = result.cursor, complete and result.complete
+            taken += result.pages
+        if refused is not None:
+            raise refused
+        return complete
+
+
+def _first_of_each(pages: list[tuple[Page, list[Item]]]) -> list[tuple[Page, list[Item]]]:
+    """Each item once, on the first page it came on (a mention that also matched a search)."""
+    names: set[str] = set()
+    unique = []
+    for page, items in pages:
+        fresh = [item for item in items if item.name not in names]
+        names |= {item.name for item in fresh}
+        unique.append((page, fresh))
+    return unique
+
+
+def refuse(problems: Sequence[str]) -> None:
+    """Raise the ConfigError a source's build gives for what its `problems` found (nothing if none)."""
+    if problems:
+        raise ConfigError("; ".join(problems))

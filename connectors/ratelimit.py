@@ -128,10 +128,6 @@ class Retrier:
         self.sleep = sleep
         self.rng = rng or random.Random()
 
-    def backoff(self, attempt: int) -> float:
-        """Jittered exponential backoff from the source's retry settings."""
-        return self.settings.backoff(attempt, self.rng)
-
     def call(self, what: str, fn: Callable[[], T], classify: Callable[[BaseException], Failure | None]) -> T:
         """`fn()`, retried per the settings; raises RateLimited, AuthFailed, TransientSourceError, ..."""
         attempts, reauthed = self.settings.max_attempts, False
@@ -171,7 +167,7 @@ class Retrier:
     def _wait(self, failure: Failure, attempt: int) -> float:
         if failure.kind == "rate" and failure.retry_after is not None:
             return max(failure.retry_after, 0.0) + self.rng.random()  # a little jitter past the reset
-        return self.backoff(attempt)
+        return self.settings.backoff(attempt, self.rng)  # the one policy: bot.core.retry
 
 
 def seconds_until(reset: str | None, now: float | None = None) -> float | None:

@@ -9,13 +9,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from bot.core.errors import ConfigError
+from bot.routing.rule_settings import Conditions
 from bot.core.section import Section
 from bot.routing.settings import RoutingSettings
 from classifiers.settings import ClassifierSettings
-from connectors.settings import ConnectorsSettings
+from connectors.registry import ConnectorsSettings, source_names
 
 DEFAULT_CONFIG = Path("config.yaml")
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -63,6 +65,19 @@ class Config(Section):
     # Directory relative paths in the config are resolved against (the config file's own).
     base_dir: Path = Field(default=Path("."), exclude=True)
 
+    @model_validator(mode="after")
+    def _rule_sources_known(self) -> Config:
+        """Every `routing.rules[i].when.source` entry names a source of connectors.registry."""
+        known = source_names()
+        for index, rule in enumerate(self.routing.rules):
+            for loc, name in _condition_sources(rule.when, ("routing", "rules", index, "when")):
+                if name not in known:
+                    error = PydanticCustomError("unknown_source", f"no source '{name}'; the sources are "
+                                                f"{', '.join(known)}")
+                    raise ValidationError.from_exception_data(
+                        "Config", [InitErrorDetails(type=error, loc=loc, input=name)])
+        return self
+
     def resolve(self, path: str | Path) -> Path:
         """A path from the config, made absolute against the config file's directory."""
         candidate = Path(path)
@@ -76,6 +91,14 @@ class Config(Section):
         if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
             url = prefix + str(self.resolve(url[len(prefix):]))
         return url
+
+
+def _condition_sources(when: Conditions, loc: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], str]]:
+    """(YAML path, name) of every source named in rule conditions, nested `any:` included."""
+    found = [((*loc, "source", i), name) for i, name in enumerate(when.source or [])]
+    for i, nested in enumerate(when.any or []):
+        found += _condition_sources(nested, (*loc, "any", i))
+    return found
 
 
 def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:

@@ -15,8 +15,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.app.config import Config, mask_password
 from bot.app.pipeline import Pipeline, Stage
 from bot.store import Store
-from connectors.factory import build_connectors
-from connectors.registry import enabled_sources
+from connectors.registry import build_connectors, enabled_sources
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
-Source = Literal["x", "reddit"]
 PostKind = Literal["post", "reply", "comment", "repost", "quote"]
 
 # Dates outside this window are rejected as absurd (X launched in 2006; Reddit in 2005).
@@ -48,7 +47,7 @@ class Engagement:
 class Post:
     """One normalised post or comment from X or Reddit."""
 
-    source: Source
+    source: str  # a source name from connectors.registry: "x", "reddit"
     native_id: str
     author_handle: str | None  # None when the author is deleted or unknown
     author_reach: int | None  # followers on X, karma on Reddit; None when unknown
@@ -90,7 +89,7 @@ class Post:
 class EngagementUpdate:
     """Fresh metrics for a post already stored, from an engagement re-poll."""
 
-    source: Source
+    source: str  # a source name from connectors.registry: "x", "reddit"
     native_id: str
     taken_at: datetime
     engagement: Engagement

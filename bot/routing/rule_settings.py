@@ -29,7 +29,7 @@ class Conditions(Section):
     min_velocity: float | None = Field(default=None, ge=0)  # interactions per hour
     min_visibility: float | None = Field(default=None, ge=0)  # log10(1 + projected reach)
     viral: bool | None = None
-    source: list[Literal["x", "reddit"]] | None = None
+    source: list[str] | None = None  # source names; bot.app.config checks them against connectors.registry
     kind: list[Literal["post", "reply", "comment", "quote"]] | None = None
     language: list[str] | None = None
     author: list[AuthorList] | None = None  # on any of these lists

@@ -20,9 +20,11 @@ from bot.app.pipeline import Pipeline
 from bot.store import Store
 from bot.store.tables import PostRow
 from classifiers.stub import StubClassifier
-from connectors.reddit import RedditConnector
-from connectors.settings import BudgetSettings, RedditSettings, XSettings
-from connectors.x import XConnector
+from connectors.reddit.connector import RedditConnector
+from connectors.reddit.settings import RedditSettings
+from connectors.settings import BudgetSettings
+from connectors.x.connector import XConnector
+from connectors.x.settings import XSettings
 from tests.conftest import REPO
 from tests.fakes.fake_api import REDDIT_ID, REDDIT_SECRET, X_TOKEN, FakeAPI, Fault
 from tests.fakes.recorded import fake_data, require_recorded

@@ -7,8 +7,8 @@ import json
 import pytest
 import vcr
 
-from connectors.settings import RedditSettings
-from connectors.reddit import RedditConnector
+from connectors.reddit.connector import RedditConnector
+from connectors.reddit.settings import RedditSettings
 from tests.conftest import make_post
 from tests.fakes.recorded import PRAW, require_recorded
 
@@ -99,7 +99,9 @@ def test_stream_pages_replay_and_the_cursor_moves_to_the_newest():
     with REPLAY.use_cassette(str(PRAW / "TestSubredditStreams.test_submissions.json")):
         batch = reddit.fetch(None)
     newest = max(p.created_at for p in batch.posts).timestamp()
-    assert batch.next_cursor["streams"]["new:all"].get("since", newest) <= newest
+    tied = sorted(p.native_id for p in batch.posts if p.created_at.timestamp() == newest)
+    assert batch.exhausted, "the feed ended within two pages: the walk is complete"
+    assert batch.next_cursor["streams"]["new:all"] == {"since": newest, "seen": tied}
     assert len({p.native_id for p in batch.posts}) == len(batch.posts)
 
 
@@ -113,10 +115,13 @@ def test_a_comment_page_with_an_empty_second_page_ends_the_walk():
 
 def test_karma_is_looked_up_once_per_author():
     reddit = connector(max_karma_lookups_per_tick=10)
-    with REPLAY.use_cassette(str(PRAW / "TestRedditor.test_notes__subreddits.json"), allow_playback_repeats=False):
+    sent = sent_paths(reddit)
+    with REPLAY.use_cassette(str(PRAW / "TestRedditor.test_notes__subreddits.json")):
         reddit._learn_karma(["Watchful1", "Watchful1"], limit=10)
         reddit._learn_karma(["Watchful1"], limit=10)
-    assert reddit.karma.get("Watchful1") and reddit.karma.get("Watchful1") > 0
+    assert [path for path, _ in sent if path.startswith("user/")] == ["user/Watchful1/about"]
+    karma = reddit.karma.get("Watchful1")
+    assert karma is not None and karma > 0
 
 
 def test_refresh_by_fullname_marks_a_deleted_comment():

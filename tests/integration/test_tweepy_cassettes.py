@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import vcr
 
-from connectors.settings import XSettings
-from connectors.x import XConnector
+from connectors.x.connector import XConnector
+from connectors.x.settings import XSettings
 from tests.conftest import make_post
 from tests.fakes.recorded import TWEEPY, require_recorded
 

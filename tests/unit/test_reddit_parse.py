@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from connectors.reddit_parse import parse_karma, parse_listing
+from connectors.reddit.parse import parse_karma, parse_listing
 from tests.fakes.recorded import PRAW, praw_bodies, praw_children
 
 FETCHED = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)

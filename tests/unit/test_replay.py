@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.core.errors import MalformedPayload
-from connectors.replay import ReplayConnector
-from connectors.settings import ReplaySettings
+from connectors.replay.connector import ReplayConnector
+from connectors.replay.settings import ReplaySettings
 from tests.conftest import REPO
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)

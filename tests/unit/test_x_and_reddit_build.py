@@ -5,37 +5,39 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from bot.app.config import load_config
 from bot.core.errors import ConfigError
 from connectors import reddit, x
-from connectors.settings import RedditSettings, XSettings
-from tests.conftest import REPO
+from connectors.base import SourceContext
+from connectors.reddit.settings import RedditSettings
+from connectors.x.settings import XSettings
+
+BRAND = ("AuroraMotors", "AuroraSupport")
+CREDENTIALS = {"X_BEARER_TOKEN": "token", "REDDIT_CLIENT_ID": "id", "REDDIT_CLIENT_SECRET": "secret"}
 
 
-@pytest.fixture
-def config():
-    return load_config(REPO / "config.yaml")
+def context(**env: str) -> SourceContext:
+    return SourceContext(brand_handles=BRAND, env=env)
 
 
-def test_x_without_a_bearer_token_is_a_config_error(config, monkeypatch):
-    monkeypatch.delenv("X_BEARER_TOKEN", raising=False)
-    with pytest.raises(ConfigError, match="X_BEARER_TOKEN"):
-        x.build(XSettings(enabled=True, queries=["@AuroraMotors"]), config)
+def test_x_without_a_bearer_token_is_a_config_error():
+    with pytest.raises(ConfigError, match="connectors.x: .*X_BEARER_TOKEN"):
+        x.build(XSettings(enabled=True, queries=["@AuroraMotors"]), context())
 
 
-def test_reddit_without_credentials_names_the_missing_variables(config, monkeypatch):
-    monkeypatch.setenv("REDDIT_CLIENT_ID", "id")
-    monkeypatch.delenv("REDDIT_CLIENT_SECRET", raising=False)
-    with pytest.raises(ConfigError, match="REDDIT_CLIENT_SECRET"):
-        reddit.build(RedditSettings(enabled=True), config)
+def test_reddit_without_credentials_names_the_missing_variables():
+    with pytest.raises(ConfigError, match="connectors.reddit: .*REDDIT_CLIENT_SECRET"):
+        reddit.build(RedditSettings(enabled=True), context(REDDIT_CLIENT_ID="id"))
 
 
-def test_built_connectors_carry_their_source_names(config, monkeypatch):
-    monkeypatch.setenv("X_BEARER_TOKEN", "token")
-    monkeypatch.setenv("REDDIT_CLIENT_ID", "id")
-    monkeypatch.setenv("REDDIT_CLIENT_SECRET", "secret")
-    built_x = x.build(XSettings(enabled=True, queries=["@AuroraMotors"], mentions_of=["AuroraMotors"]), config)
-    built_reddit = reddit.build(RedditSettings(enabled=True), config)
+def test_a_blank_credential_counts_as_missing():
+    assert x.problems(XSettings(enabled=True, queries=["q"]), context(X_BEARER_TOKEN="  ")) == [
+        "connectors.x: enabled, but the environment variable X_BEARER_TOKEN is not set"]
+
+
+def test_built_connectors_carry_their_source_names():
+    built_x = x.build(XSettings(enabled=True, queries=["@AuroraMotors"], mentions_of=["AuroraMotors"]),
+                      context(**CREDENTIALS))
+    built_reddit = reddit.build(RedditSettings(enabled=True), context(**CREDENTIALS))
     assert (built_x.name, built_reddit.name) == ("x", "reddit")
     assert built_reddit.reddit.read_only
     assert built_x.query("@AuroraMotors") == "@AuroraMotors -is:retweet -from:auroramotors -from:aurorasupport"

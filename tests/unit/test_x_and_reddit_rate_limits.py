@@ -11,10 +11,11 @@ import requests
 import tweepy
 
 from bot.core.errors import AuthFailed, RateLimited, TransientSourceError
-from connectors import reddit_http, x_http
 from connectors.ratelimit import BudgetExhausted, Failure, RequestBudget, Retrier, seconds_until
+from connectors.reddit import transport as reddit_transport
 from connectors.settings import BudgetSettings, SourceRetrySettings
 from connectors.streams import Item, Page, walk
+from connectors.x import transport as x_transport
 
 
 class Clock:
@@ -115,27 +116,27 @@ def test_reset_headers_read_as_epoch_or_delta():
 
 def test_x_errors_are_classified_once():
     limited = tweepy.TooManyRequests(response(429, {"x-rate-limit-reset": "4102444800"}), reset_time=4102444800)
-    assert x_http.classify(limited).kind == "rate" and x_http.classify(limited).retry_after > 1e6
+    assert x_transport.classify(limited).kind == "rate" and x_transport.classify(limited).retry_after > 1e6
     bare = tweepy.TooManyRequests(response(429))
-    assert x_http.classify(bare) == Failure(kind="rate", message="429 Too Many Requests", retry_after=None)
-    assert x_http.classify(tweepy.Unauthorized(response(401))).kind == "auth"
-    assert x_http.classify(tweepy.Forbidden(response(403))).kind == "auth"
-    assert x_http.classify(tweepy.TwitterServerError(response(503))).kind == "transient"
-    assert x_http.classify(requests.ConnectionError("reset")).kind == "transient"
-    assert x_http.classify(json.JSONDecodeError("cut", "{", 1)).kind == "transient"
-    assert x_http.classify(KeyError("bug")) is None
+    assert x_transport.classify(bare) == Failure(kind="rate", message="429 Too Many Requests", retry_after=None)
+    assert x_transport.classify(tweepy.Unauthorized(response(401))).kind == "auth"
+    assert x_transport.classify(tweepy.Forbidden(response(403))).kind == "auth"
+    assert x_transport.classify(tweepy.TwitterServerError(response(503))).kind == "transient"
+    assert x_transport.classify(requests.ConnectionError("reset")).kind == "transient"
+    assert x_transport.classify(json.JSONDecodeError("cut", "{", 1)).kind == "transient"
+    assert x_transport.classify(KeyError("bug")) is None
 
 
 def test_reddit_errors_are_classified_once():
     limited = prawcore.TooManyRequests(response(429, {"x-ratelimit-reset": "42", "x-ratelimit-remaining": "0"}))
-    assert reddit_http.classify(limited) == Failure(kind="rate", message="429 Too Many Requests", retry_after=42)
-    assert reddit_http.classify(prawcore.ServerError(response(503))).kind == "transient"
-    assert reddit_http.classify(prawcore.InvalidToken(response(401))).kind == "reauth"
+    assert reddit_transport.classify(limited) == Failure(kind="rate", message="429 Too Many Requests", retry_after=42)
+    assert reddit_transport.classify(prawcore.ServerError(response(503))).kind == "transient"
+    assert reddit_transport.classify(prawcore.InvalidToken(response(401))).kind == "reauth"
     token = response(401)
     token.url = "https://www.reddit.com/api/v1/access_token"
-    assert reddit_http.classify(prawcore.ResponseException(token)).kind == "auth"
-    assert reddit_http.classify(prawcore.BadJSON(response(200))).kind == "transient"
-    assert reddit_http.classify(prawcore.NotFound(response(404))).kind == "gone"
+    assert reddit_transport.classify(prawcore.ResponseException(token)).kind == "auth"
+    assert reddit_transport.classify(prawcore.BadJSON(response(200))).kind == "transient"
+    assert reddit_transport.classify(prawcore.NotFound(response(404))).kind == "gone"
 
 
 def pages(*batches: list[int], tokens: list[str | None] | None = None):

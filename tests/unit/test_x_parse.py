@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from connectors.x_parse import included_posts, parse_lines, parse_page
+from connectors.x.parse import included_posts, parse_lines, parse_page
 from tests.fakes.recorded import TWARC, TWEEPY, twarc_lines, twarc_pages
 
 FETCHED = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)

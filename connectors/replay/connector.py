@@ -20,9 +20,9 @@ from typing import Any
 from bot.core.errors import MalformedPayload
 from bot.core.posts import Post
 from connectors.base import Batch, Connector, Cursor, Skipped
-from connectors.reddit_parse import parse_karma, parse_listing
-from connectors.settings import ReplaySettings
-from connectors.x_parse import parse_page
+from connectors.reddit.parse import parse_karma, parse_listing
+from connectors.replay.settings import ReplaySettings
+from connectors.x.parse import parse_page
 
 log = logging.getLogger(__name__)
 STREAM_FILE = "stream.jsonl"
@@ -36,7 +36,7 @@ class ReplayConnector(Connector):
     def __init__(self, settings: ReplaySettings, path: Path, clock: Any = None) -> None:
         self.settings = settings
         self.interval_seconds = settings.interval_seconds
-        self.file = path / STREAM_FILE if path.is_dir() else path
+        self.file = stream_file(path)
         if not self.file.exists():
             raise MalformedPayload(f"replay stream {self.file} does not exist")
         self._clock = clock or (lambda: datetime.now(timezone.utc))
@@ -126,6 +126,11 @@ class ReplayConnector(Connector):
         return karma
 
 
+def stream_file(path: Path) -> Path:
+    """The stream at `path`: the file itself, or `stream.jsonl` in that folder."""
+    return path / STREAM_FILE if path.is_dir() else path
+
+
 def _parse_time(value: str) -> datetime:
     parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     if parsed.tzinfo is None:
@@ -136,7 +141,3 @@ def _parse_time(value: str) -> datetime:
 def _shift(post: Post, offset: timedelta) -> Post:
     return replace(post, created_at=post.created_at + offset, fetched_at=post.fetched_at + offset)
 
-
-def build(settings: ReplaySettings, config: Any) -> ReplayConnector:
-    """The factory `connectors.factory` calls for `connectors.replay` in config.yaml."""
-    return ReplayConnector(settings, config.resolve(settings.path))

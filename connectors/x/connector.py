@@ -1,24 +1,22 @@
-"""The X connector: recent search and brand mentions through tweepy (X API v2), raw dicts → x_parse."""
+"""The X connector: recent search and brand mentions through tweepy (X API v2), raw dicts → `x.parse`."""
 
 from __future__ import annotations
 
 import logging
-import os
-import threading
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import tweepy
 
-from bot.core.errors import ConfigError, MalformedPayload, RateLimited, SourceError, TransientSourceError
+from bot.core.errors import MalformedPayload, RateLimited, TransientSourceError
 from bot.core.posts import EngagementUpdate, Post
-from connectors.base import Batch, Connector, Cursor, Skipped
+from connectors.base import Cursor, ParsedPage, PolledConnector, Stream
 from connectors.ratelimit import BudgetExhausted, Gone, RequestBudget, Retrier, ServerWindow, Sleep
-from connectors.settings import XSettings
-from connectors.streams import Item, Page, pending_first, walk
-from connectors.x_http import TWITTER_HOST, XTransport, classify
-from connectors.x_parse import parse_page
+from connectors.streams import Item, Page
+from connectors.x.parse import parse_page
+from connectors.x.settings import XSettings
+from connectors.x.transport import TWITTER_HOST, XTransport, classify
 
 log = logging.getLogger(__name__)
 EXPANSIONS = ["author_id", "referenced_tweets.id"]
@@ -29,78 +27,47 @@ LOOKUP_BATCH = 100
 GONE_REASONS = ("not found", "authorization", "forbidden", "suspended", "deleted")
 
 
-class XConnector(Connector):
+class XConnector(PolledConnector):
     """Polls recent search per query and mentions per brand account, from a since_id cursor."""
 
     name = "x"
 
     def __init__(self, settings: XSettings, bearer_token: str, own_handles: Sequence[str] = (),
                  sleep: Sleep | None = None, now: Callable[[], datetime] | None = None) -> None:
+        super().__init__(interval_seconds=settings.interval_seconds,
+                         max_pages_per_tick=settings.max_pages_per_tick, now=now)
         self.settings = settings
-        self.interval_seconds = settings.interval_seconds
         self.own_handles = {h.lstrip("@").lower() for h in own_handles if h and not h.isdigit()}
         self.budget = RequestBudget(settings.budget)
         self.client = tweepy.Client(bearer_token=bearer_token, wait_on_rate_limit=False, return_type=dict)
         self.client.session.mount(TWITTER_HOST, XTransport(settings.api_base, self.budget, ServerWindow(),
                                                            settings.retry.timeout_seconds))
         self.retrier = Retrier(self.name, settings.retry, sleep=sleep)
-        self._now = now or (lambda: datetime.now(timezone.utc))
-        self._lock = threading.Lock()
-        self._deferred: SourceError | None = None  # raised on the next fetch, after a partial batch
 
     # --- intake -------------------------------------------------------------------------
 
-    def fetch(self, cursor: Cursor | None) -> Batch:
-        with self._lock:
-            if self._deferred is not None:
-                err, self._deferred = self._deferred, None
-                raise err
-            cursor = cursor or {}
-            users: dict[str, str | None] = dict(cursor.get("users") or {})
-            streams: dict[str, Any] = dict(cursor.get("streams") or {})
-            posts: list[Post] = []
-            skipped: list[Skipped] = []
-            complete, fetched_at = True, self._now()
-            refused: MalformedPayload | None = None
-            try:
-                self._resolve(users)
-                for key, fetch_page in pending_first(self._streams(users), streams):
-                    try:
-                        result = walk(streams.get(key), fetch_page, self.settings.max_pages_per_tick)
-                    except Gone as err:
-                        log.warning("x stream %s skipped: %s", key, err, extra={"source": self.name})
-                        continue
-                    except MalformedPayload as err:  # e.g. a query X refuses: the other streams go on
-                        refused = refused or err
-                        continue
-                    streams[key], complete = result.cursor, complete and result.complete
-                    for page, items in result.pages:
-                        if items:
-                            parsed = parse_page({**page.body, "data": [i.raw for i in items]}, fetched_at)
-                            posts += parsed.posts
-                            skipped += parsed.skipped
-                if refused is not None:
-                    raise refused
-            except BudgetExhausted as err:
-                log.info("x: %s", err, extra={"source": self.name})
-                complete = True
-            except SourceError as err:
-                if not posts:
-                    raise
-                self._deferred, complete = err, False  # store what we have, then report the error
-            posts = sorted({p.native_id: p for p in posts}.values(),  # a mention that also matched a query
-                           key=lambda p: (p.created_at, int(p.native_id) if p.native_id.isdigit() else 0))
-            return Batch(posts=posts, next_cursor={"streams": streams, "users": users},
-                         skipped=skipped, exhausted=complete)
-
-    def _streams(self, users: dict[str, str | None]) -> list[tuple[str, Callable[[str | None, Any], Page]]]:
-        """(cursor key, page fetcher) for every search query and every resolved brand account."""
+    def streams(self, state: Cursor) -> list[Stream]:
+        """A search stream per query and a mentions stream per brand account (ids resolved once)."""
+        users: dict[str, str | None] = dict(state.get("users") or {})
+        state["users"] = users
+        self._resolve(users)
         found = [(f"search:{q}", self._search_page(q)) for q in self.settings.queries]
         for account in self.settings.mentions_of:
             user_id = account if account.isdigit() else users.get(account.lstrip("@").lower())
             if user_id:
                 found.append((f"mentions:{user_id}", self._mentions_page(user_id)))
         return found
+
+    def parse(self, pages: list[tuple[Page, list[Item]]], fetched_at: datetime) -> ParsedPage:
+        """Each page's new tweets, with the authors from that page's includes."""
+        parsed = ParsedPage()
+        for page, items in pages:
+            if items:
+                one = parse_page({**page.body, "data": [i.raw for i in items]}, fetched_at)
+                parsed.posts.extend(one.posts)
+                parsed.skipped.extend(one.skipped)
+        parsed.posts.sort(key=lambda p: (p.created_at, int(p.native_id) if p.native_id.isdigit() else 0))
+        return parsed
 
     def query(self, text: str) -> str:
         """The search query with retweets and the brand's own posts excluded (unless configured)."""
@@ -220,13 +187,3 @@ def _users(body: Any) -> dict[str, str]:
     data = [data] if isinstance(data, dict) else data
     return {str(u["username"]).lower(): str(u["id"]) for u in data if isinstance(u, dict) and u.get("username")}
 
-
-def build(settings: XSettings, config: Any) -> XConnector:
-    """The factory `connectors.factory` calls for `connectors.x` in config.yaml."""
-    token = os.environ.get("X_BEARER_TOKEN", "").strip()
-    if not token:
-        raise ConfigError("connectors.x: enabled, but the environment variable X_BEARER_TOKEN is not set")
-    if not (settings.queries or settings.mentions_of):
-        raise ConfigError("connectors.x: set queries or mentions_of (or both)")
-    handles = list(config.brand.handles) + list(settings.mentions_of)
-    return XConnector(settings, token, own_handles=handles)

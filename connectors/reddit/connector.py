@@ -1,71 +1,44 @@
 """The Reddit connector: new submissions and comments per subreddit and site-wide search, through praw.
 
 praw's own objects are not used for reading: raw listings come from `reddit.request` (still
-praw's OAuth, session and our rate limiter) and go through `reddit_parse`, the parser the
+praw's OAuth, session and our rate limiter) and go through `reddit.parse`, the parser the
 replay connector shares. This also avoids praw's lazy re-fetch of attributes a listing lacks.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import praw
 
-from bot.core.errors import AuthFailed, ConfigError, MalformedPayload, SourceError
+from bot.core.errors import AuthFailed, MalformedPayload, SourceError
 from bot.core.posts import EngagementUpdate, Post
-from connectors.base import Batch, Connector, Cursor, Skipped
+from connectors.base import Cursor, ParsedPage, PolledConnector, Skipped, Stream
 from connectors.ratelimit import BudgetExhausted, Gone, RequestBudget, Retrier, ServerWindow, Sleep
-from connectors.reddit_http import classify, install
-from connectors.reddit_parse import DELETED_AUTHORS, parse_karma, parse_listing
-from connectors.settings import RedditSettings
-from connectors.streams import Item, Page, pending_first, walk
+from connectors.reddit.karma import KarmaCache
+from connectors.reddit.parse import DELETED_AUTHORS, parse_karma, parse_listing
+from connectors.reddit.settings import RedditSettings
+from connectors.reddit.transport import classify, install
+from connectors.streams import Item, Page
 
 log = logging.getLogger(__name__)
 INFO_BATCH = 100
 
 
-class KarmaCache:
-    """Author → total karma (None: unknown or suspended), least recently used evicted past `size`."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._data: OrderedDict[str, int | None] = OrderedDict()
-
-    def __contains__(self, name: str) -> bool:
-        return name in self._data
-
-    def get(self, name: str) -> int | None:
-        if name in self._data:
-            self._data.move_to_end(name)
-        return self._data.get(name)
-
-    def put(self, name: str, karma: int | None) -> None:
-        self._data[name] = karma
-        self._data.move_to_end(name)
-        while len(self._data) > self.size:
-            self._data.popitem(last=False)
-
-    def known(self) -> dict[str, int]:
-        """Every cached author with a known karma."""
-        return {name: karma for name, karma in self._data.items() if karma is not None}
-
-
-class RedditConnector(Connector):
+class RedditConnector(PolledConnector):
     """Polls listings newest first from a created-time cursor; looks up each new author's karma once."""
 
     name = "reddit"
 
     def __init__(self, settings: RedditSettings, client_id: str, client_secret: str,
                  sleep: Sleep | None = None, now: Callable[[], datetime] | None = None) -> None:
+        super().__init__(interval_seconds=settings.interval_seconds,
+                         max_pages_per_tick=settings.max_pages_per_tick, now=now)
         self.settings = settings
-        self.interval_seconds = settings.interval_seconds
         self.budget = RequestBudget(settings.budget)
         self.reddit = praw.Reddit(
             client_id=client_id, client_secret=client_secret, user_agent=settings.user_agent,
@@ -76,45 +49,19 @@ class RedditConnector(Connector):
         install(self.reddit, self.budget, ServerWindow())
         self.retrier = Retrier(self.name, settings.retry, sleep=sleep)
         self.karma = KarmaCache(settings.karma_cache_size)
-        self._now = now or (lambda: datetime.now(timezone.utc))
-        self._lock = threading.Lock()
-        self._deferred: SourceError | None = None
 
     # --- intake -------------------------------------------------------------------------
 
-    def fetch(self, cursor: Cursor | None) -> Batch:
-        with self._lock:
-            if self._deferred is not None:
-                err, self._deferred = self._deferred, None
-                raise err
-            streams: dict[str, Any] = dict((cursor or {}).get("streams") or {})
-            taken: list[Item] = []
-            complete, fetched_at = True, self._now()
-            refused: MalformedPayload | None = None
-            try:
-                for key, (path, params) in pending_first([(k, (p, q)) for k, p, q in self.listings()], streams):
-                    try:
-                        result = walk(streams.get(key), self._listing(path, params), self.settings.max_pages_per_tick)
-                    except Gone as err:
-                        log.warning("reddit listing %s skipped: %s", path, err, extra={"source": self.name})
-                        continue
-                    except MalformedPayload as err:  # one listing refused: the others go on
-                        refused = refused or err
-                        continue
-                    streams[key], complete = result.cursor, complete and result.complete
-                    taken += [item for _, items in result.pages for item in items]
-                if refused is not None:
-                    raise refused
-            except BudgetExhausted as err:
-                log.info("reddit: %s", err, extra={"source": self.name})
-            except SourceError as err:
-                if not taken:
-                    raise
-                self._deferred, complete = err, False
-            self._learn_karma(_authors(taken), self.settings.max_karma_lookups_per_tick)
-            unique = {item.name: item.raw for item in taken}  # a search hit also in a subreddit's new
-            posts, skipped = self._parse(list(unique.values()), fetched_at)
-            return Batch(posts=posts, next_cursor={"streams": streams}, skipped=skipped, exhausted=complete)
+    def streams(self, state: Cursor) -> list[Stream]:
+        """A stream per listing (see `listings`)."""
+        return [(key, self._listing(path, params)) for key, path, params in self.listings()]
+
+    def parse(self, pages: list[tuple[Page, list[Item]]], fetched_at: datetime) -> ParsedPage:
+        """The new things of every listing, with the karma of their authors (looked up first)."""
+        taken = [item for _, items in pages for item in items]
+        self._learn_karma(_authors(taken), self.settings.max_karma_lookups_per_tick)
+        posts, skipped = self._parse([item.raw for item in taken], fetched_at)
+        return ParsedPage(posts=posts, skipped=skipped)
 
     def listings(self) -> list[tuple[str, str, dict[str, Any]]]:
         """(cursor key, API path, params) of every listing polled: new, comments, search."""
@@ -228,14 +175,3 @@ def _karma(about: Any, author: str) -> int | None:
         log.info("reddit: unreadable about page for %s", author)
         return None
 
-
-def build(settings: RedditSettings, config: Any) -> RedditConnector:
-    """The factory `connectors.factory` calls for `connectors.reddit` in config.yaml."""
-    client_id = os.environ.get("REDDIT_CLIENT_ID", "").strip()
-    secret = os.environ.get("REDDIT_CLIENT_SECRET", "").strip()
-    missing = [name for name, value in (("REDDIT_CLIENT_ID", client_id), ("REDDIT_CLIENT_SECRET", secret))
-               if not value]
-    if missing:
-        raise ConfigError(f"connectors.reddit: enabled, but the environment variable(s) {', '.join(missing)} "
-                          "are not set")
-    return RedditConnector(settings, client_id, secret)

@@ -7,8 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from bot.core.posts import Engagement, Post
-from connectors.base import Skipped
-from connectors.parsed import ParsedPage
+from connectors.base import ParsedPage, Skipped
 
 REDDIT = "https://www.reddit.com"
 DELETED_AUTHORS = {None, "", "[deleted]"}

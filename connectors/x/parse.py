@@ -14,8 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.posts import Engagement, Post
-from connectors.base import Skipped
-from connectors.parsed import ParsedPage
+from connectors.base import ParsedPage, Skipped
 
 TWEET_URL = "https://x.com/{handle}/status/{id}"
 _REF_TYPES = {"reposted": "retweeted", "replied-to": "replied_to", "quote": "quoted"}  # newer spellings
