@@ -12,7 +12,11 @@ if TYPE_CHECKING:
 
 def build_stages(config: Config, store: Store) -> list[Stage]:
     """The route stage, then the delivery stages, for the pipeline."""
-    from bot.routing.delivery import build_delivery_stages
+    from bot.delivery import build_delivery_stages
     from bot.routing.stage import RouteStage
 
-    return [RouteStage(config, store), *build_delivery_stages(config, store)]
+    routing = config.routing
+    return [RouteStage(config, store),
+            *build_delivery_stages(store, tickets=routing.tickets, alerts=routing.alerts,
+                                   interval_seconds=config.pipeline.deliver_interval_seconds,
+                                   feed_base_url=routing.feed_base_url)]

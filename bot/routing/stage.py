@@ -17,14 +17,14 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.config import Config
+from bot.delivery import Outbox
 from bot.routing import messages
 from bot.routing.assess import Assessment, assess, tier_rank
 from bot.routing.incidents import Incidents, Match
-from bot.routing.outbox import Outbox
 from bot.store.routing_tables import IncidentPostRow, IncidentRow, RouteDecisionRow
 from bot.routing.terms import brand_words
 from bot.core.actions import Decision
-from bot.store import Store
+from bot.store import Store, Transaction
 from bot.store.store import StoredPost
 from bot.core.clock import utcnow
 from bot.store.tables import STAGE_CLASSIFIED, STAGE_ROUTED, EngagementSnapshotRow, PostRow
@@ -49,7 +49,7 @@ class RouteStage:
         self.config = config
         self.store = store
         self.interval_seconds = config.pipeline.route_interval_seconds
-        self.outbox = outbox or Outbox(config.routing, clock=clock)
+        self.outbox = outbox or Outbox(tickets=config.routing.tickets, alerts=config.routing.alerts, clock=clock)
         self.incidents = Incidents(config.routing.incidents, brand_words(config.brand.name, config.brand.handles))
         self.clock = clock
 
@@ -206,7 +206,7 @@ class RouteStage:
         request = messages.ticket_request(post_id=found.post_id, post=found.post, labels=found.labels,
                                           verdict=verdict, visibility=found.visibility, queue=queue,
                                           priority=priority, incident=incident, thread_ref=thread_ref)
-        ticket_id = self.outbox.enqueue_ticket(session, post_id=found.post_id, request=request)
+        ticket_id = self.outbox.enqueue_ticket(Transaction(session), post_id=found.post_id, request=request)
         decision.ticket_id = ticket_id
         if thread_ref is None:
             incident.ticket_id = ticket_id
@@ -230,7 +230,8 @@ class RouteStage:
             key=key or messages.alert_key(found.post_id), tier=tier, post=found.post, labels=found.labels,
             rule=found.verdict.rule or "", reasons=tuple(reasons), visibility=found.visibility, incident=incident,
             feed_base_url=self.config.routing.feed_base_url, now=now)
-        decision.alert_id = self.outbox.enqueue_alert(session, post_id=found.post_id, message=message)
+        decision.alert_id = self.outbox.enqueue_alert(Transaction(session, now=now), post_id=found.post_id,
+                                                      message=message)
         reasons.append(f"alerted tier '{tier}' (alert #{decision.alert_id})")
         if incident is not None:
             incident.alert_tiers = [*incident.alert_tiers, tier]
@@ -249,7 +250,7 @@ class RouteStage:
                 labels=found.labels, rule="incident-escalation", reasons=(why,), visibility=found.visibility,
                 incident=incident, feed_base_url=self.config.routing.feed_base_url, now=now,
                 title=f"Incident #{incident.id} escalated to {tier}: {incident.title}")
-            alert_id = self.outbox.enqueue_alert(session, post_id=found.post_id, message=message)
+            alert_id = self.outbox.enqueue_alert(Transaction(session, now=now), post_id=found.post_id, message=message)
             reasons.append(f"{why}: escalated to tier '{tier}' (alert #{alert_id})")
             incident.alert_tiers = [*incident.alert_tiers, tier]
             session.add(incident)

@@ -9,8 +9,8 @@ one writer (the operation family named after it).
 
 from __future__ import annotations
 
-from bot.store.ops.base import Ops
+from bot.store.ops.delivery import DeliveryOps
 
 
-class Transaction(Ops):
+class Transaction(DeliveryOps):
     """All operation families over one session."""

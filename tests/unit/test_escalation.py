@@ -10,12 +10,12 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from bot.routing.channels import stub
-from bot.routing.channels.redact import redact
-from bot.routing.delivery import DeliverStage, build_channels
-from bot.routing.delivery_settings import AlertSettings, QuietHours, TicketSettings
-from bot.routing.escalation import EscalationStage, acknowledge
-from bot.routing.outbox import Outbox
+from bot.delivery.channels import stub
+from bot.delivery.redact import redact
+from bot.delivery import DeliverStage, build_channels
+from bot.delivery.settings import AlertSettings, QuietHours, TicketSettings
+from bot.delivery import EscalationStage, acknowledge
+from bot.delivery import Outbox
 from bot.store.delivery_tables import AlertRow, OutboxRow
 from bot.core.actions import AlertMessage, Delivery
 from bot.store import Store
@@ -49,8 +49,8 @@ class Desk:
         self.escalate = EscalationStage(store, alerts=alerts, clock=clock)
 
     def raise_alert(self, key: str, tier: str, text: str = "my car is on fire") -> int:
-        with self.store.session() as session:
-            return self.outbox.enqueue_alert(session, post_id=1, message=_message(key, tier, text, self.clock.now))
+        with self.store.transaction() as tx:
+            return self.outbox.enqueue_alert(tx, post_id=1, message=_message(key, tier, text, self.clock.now))
 
     def tick(self) -> None:
         self.escalate.run_once()

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlmodel import select
 
-from bot.routing.delivery import DeliverStage
-from bot.routing.delivery_settings import AlertSettings, TicketSettings
-from bot.routing.outbox import Outbox
-from bot.routing.sinks.stub import Sink as StubSink
+from bot.delivery import DeliverStage
+from bot.delivery.settings import AlertSettings, TicketSettings
+from bot.delivery import Outbox
+from bot.delivery.sinks.stub import Sink as StubSink
 from bot.store.delivery_tables import AlertRow, OutboxRow, TicketEventRow, TicketRow
 from bot.core.actions import AlertMessage, Delivery, TicketRequest
 from bot.store import Store
@@ -44,8 +44,8 @@ def _request(key: str, **extra: object) -> TicketRequest:
 
 
 def _enqueue(store: Store, outbox: Outbox, key: str, post_id: int = 1, **extra: object) -> int:
-    with store.session() as session:
-        return outbox.enqueue_ticket(session, post_id=post_id, request=_request(key, **extra))
+    with store.transaction() as tx:
+        return outbox.enqueue_ticket(tx, post_id=post_id, request=_request(key, **extra))
 
 
 def _stage(store: Store, sink: StubSink, clock: Clock) -> DeliverStage:
@@ -176,9 +176,9 @@ def test_alert_to_a_tier_without_channels_lands_in_the_feed(store: Store) -> Non
                            author_handle="a", author_reach=1, labels={}, velocity_per_hour=0.0,
                            projected_reach=1.0, incident_id=None, incident_size=1, rule="safety", reasons=(),
                            feed_url="f", created_at=NOW)
-    with store.session() as session:
-        alert_id = outbox.enqueue_alert(session, post_id=1, message=message)
-        assert outbox.enqueue_alert(session, post_id=1, message=message) == alert_id
+    with store.transaction() as tx:
+        alert_id = outbox.enqueue_alert(tx, post_id=1, message=message)
+        assert outbox.enqueue_alert(tx, post_id=1, message=message) == alert_id
     with store.session() as session:
         alert = session.get(AlertRow, alert_id)
     assert alert is not None and alert.status == "sent" and alert.next_escalation_at == NOW + timedelta(minutes=15)

@@ -15,8 +15,7 @@ from urllib.parse import urlsplit
 import requests
 
 from bot.core.errors import SinkError
-from bot.routing.delivery_settings import SinkSettings
-from bot.routing.sinks.base import TicketSink, http_failure, secret_from_env, status_delivery
+from bot.delivery.sinks.base import SinkSettings, TicketSink, http_failure, secret_from_env, status_delivery
 from bot.core.actions import Delivery, TicketRequest
 
 _PRIORITIES = {"low": "low", "normal": "normal", "high": "high", "urgent": "urgent"}

@@ -16,9 +16,11 @@ from urllib.parse import quote, urlsplit
 
 import apprise
 
-from bot.routing.channels.base import AlertChannel, Notice
-from bot.core.retry import retryable_status
 from bot.core.actions import Delivery
+from bot.core.retry import retryable_status
+from bot.delivery.channels.base import ANY, AlertChannel, Notice
+
+SCHEMES = ANY  # every scheme no other channel module claims: apprise knows Slack, Teams, mailto, …
 
 _TYPES = {"info": apprise.NotifyType.INFO, "warning": apprise.NotifyType.WARNING,
           "failure": apprise.NotifyType.FAILURE}

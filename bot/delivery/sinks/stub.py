@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from bot.routing.delivery_settings import SinkSettings
-from bot.routing.sinks.base import TicketSink
+from bot.delivery.sinks.base import SinkSettings, TicketSink
 from bot.core.actions import Delivery, TicketRequest
 
 

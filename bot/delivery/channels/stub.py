@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from bot.routing.channels.base import AlertChannel, Notice
 from bot.core.actions import Delivery
+from bot.delivery.channels.base import AlertChannel, Notice
 
+SCHEMES = frozenset({"stub"})
 SENT: dict[str, list[Notice]] = {}  # channel name -> notices, readable by tests
 
 

@@ -13,8 +13,7 @@ from typing import Any
 import requests
 
 from bot.core.errors import SinkError
-from bot.routing.delivery_settings import SinkSettings
-from bot.routing.sinks.base import TicketSink, http_failure, secret_from_env, status_delivery
+from bot.delivery.sinks.base import SinkSettings, TicketSink, http_failure, secret_from_env, status_delivery
 from bot.core.actions import Delivery, TicketRequest
 
 _PRIORITIES = {"low": "Low", "normal": "Medium", "high": "High", "urgent": "Highest"}
