@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -191,3 +192,17 @@ def test_quiet_hours_end_in_the_tiers_own_time_zone(start: str, end: str, zone: 
                                                      expected: datetime) -> None:
     quiet = QuietHours.model_validate({"start": start, "end": end, "timezone": zone})
     assert quiet.end_of_quiet(now) == expected
+
+
+def test_deliver_logs_alerts_per_tier_and_one_line_per_critical_page(desk: Desk,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    desk.clock.now = NOON.replace(hour=9)
+    first = desk.raise_alert("smoke", "support")  # critical urgency: a page even on the support tier
+    second = desk.raise_alert("fire", "on-call")
+    with caplog.at_level(logging.INFO, logger="bot.delivery"):
+        desk.tick()
+    passes = [r for r in caplog.records if r.getMessage() == "delivered"]
+    assert [r.alerts_sent for r in passes] == [{"support": 1, "on-call": 1}]  # type: ignore[attr-defined]
+    pages = [r for r in caplog.records if r.getMessage() == "critical page sent"]
+    assert [(r.alert_id, r.tier, r.post_url) for r in pages] == [  # type: ignore[attr-defined]
+        (first, "support", "https://x.com/a/status/1"), (second, "on-call", "https://x.com/a/status/1")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -183,3 +184,14 @@ def test_alert_to_a_tier_without_channels_lands_in_the_feed(store: Store) -> Non
         alert = session.get(AlertRow, alert_id)
     assert alert is not None and alert.status == "sent" and alert.next_escalation_at == NOW + timedelta(minutes=15)
     assert _rows(store) == []
+
+
+def test_deliver_logs_the_tickets_it_opened_per_sink(store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    sink, clock = StubSink(), Clock()
+    _enqueue(store, Outbox(tickets=TICKETS, clock=clock), "t1", incident_id=7)
+    _enqueue(store, Outbox(tickets=TICKETS, clock=clock), "t2", post_id=2, incident_id=7)
+    _enqueue(store, Outbox(tickets=TICKETS, clock=clock), "t3", post_id=3)
+    with caplog.at_level(logging.INFO, logger="bot.delivery"):
+        _stage(store, sink, clock).run_once()
+    passes = [r for r in caplog.records if r.getMessage() == "delivered"]
+    assert [r.tickets_opened for r in passes] == [{"stub": 2}]  # type: ignore[attr-defined]
