@@ -11,11 +11,10 @@ import pytest
 from sqlmodel import select
 
 from bot.config import Config
-from bot.delivery import build_delivery_stages
-from bot.delivery import Outbox
-from bot.store.delivery_tables import AlertRow, OutboxRow, TicketRow
 from bot.core.actions import AlertMessage, TicketRequest
+from bot.delivery import Outbox, build_delivery_stages
 from bot.store import Store
+from bot.store.delivery_tables import AlertRow, OutboxRow, TicketRow
 from tests.conftest import make_post
 from tests.fakes.sinks import WEBHOOK_SECRET, FakeServices, fake_services
 

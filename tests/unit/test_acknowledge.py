@@ -57,7 +57,7 @@ def test_ack_at_23_of_an_alert_held_by_quiet_hours_sends_nothing_at_8(desk: Desk
 def test_ack_of_an_alert_held_over_the_hourly_cap_keeps_it_out_of_the_summary(sqlite_store: Store) -> None:
     sqlite_store.save_batch("x", [make_post("1")], None)
     desk = Desk(sqlite_store, settings(cap_per_hour=1), Clock(NOON.replace(minute=10)))
-    first, held, other = (desk.raise_alert(f"flood-{n}", "executive") for n in range(3))
+    _, held, other = (desk.raise_alert(f"flood-{n}", "executive") for n in range(3))
     desk.tick()
     assert titles("executive") == ["[executive] Alert flood-0"]
     acknowledge(desk.store, held, "dana", now=desk.clock.now)

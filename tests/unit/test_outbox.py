@@ -8,13 +8,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlmodel import select
 
-from bot.delivery import DeliverStage
-from bot.delivery.settings import AlertSettings, TicketSettings
-from bot.delivery import Outbox
-from bot.delivery.sinks.stub import Sink as StubSink
-from bot.store.delivery_tables import AlertRow, OutboxRow, TicketEventRow, TicketRow
 from bot.core.actions import AlertMessage, Delivery, TicketRequest
+from bot.delivery import DeliverStage, Outbox
+from bot.delivery.settings import AlertSettings, TicketSettings
+from bot.delivery.sinks.stub import Sink as StubSink
 from bot.store import Store
+from bot.store.delivery_tables import AlertRow, OutboxRow, TicketEventRow, TicketRow
 from tests.conftest import make_post
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)

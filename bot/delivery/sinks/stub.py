@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.delivery.sinks.base import SinkSettings, TicketSink
 from bot.core.actions import Delivery, TicketRequest
+from bot.delivery.sinks.base import SinkSettings, TicketSink
 
 
 class Settings(SinkSettings):

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import CursorResult, func, update
 from sqlmodel import col, select
 
 from bot.core.actions import TicketRequest
@@ -42,8 +42,9 @@ class DeliveryOps(Ops):
         if thread_ref:
             found = self.session.exec(select(TicketRow.id).where(TicketRow.thread_key == thread_ref)
                                       .order_by(col(TicketRow.id))).first()
-            if found is None and thread_ref.isdigit() and self.session.get(TicketRow, int(thread_ref)):
-                found = int(thread_ref)
+            if found is None and thread_ref.isdigit():
+                by_id = self.session.get(TicketRow, int(thread_ref))
+                found = by_id.id if by_id is not None else None
             if found is not None:
                 return found
         if incident_id is not None:
@@ -160,11 +161,11 @@ class DeliveryOps(Ops):
 
     def claim_outbox_row(self, row_id: int, *, attempts: int, lease_until: datetime) -> bool:
         """Mark a due row `sending` (attempts + 1) unless another deliverer or an ack moved it first."""
-        claimed = self.session.execute(
+        claimed: CursorResult[Any] = self.session.execute(  # type: ignore[assignment]
             update(OutboxRow).where(col(OutboxRow.id) == row_id, col(OutboxRow.attempts) == attempts,
                                     col(OutboxRow.status).in_(DUE))
             .values(status="sending", attempts=attempts + 1, next_attempt_at=lease_until))
-        return bool(claimed.rowcount == 1)
+        return claimed.rowcount == 1
 
     def record_sent(self, item: OutboxItem, ref: str | None) -> None:
         """The row went out: write the remote ref back to the ticket, or mark its alerts sent."""
