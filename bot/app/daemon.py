@@ -33,12 +33,15 @@ def build_pipeline(config: Config) -> Pipeline:
 
 def build_stages(config: Config, store: Store) -> list[Stage]:
     """The route stage, then the delivery stages, each given the sections it needs."""
-    from bot.routing.delivery import build_delivery_stages
+    from bot.delivery import build_delivery_stages
     from bot.routing.stage import RouteStage
 
     route = RouteStage(store, config.routing, brand_name=config.brand.name, brand_handles=config.brand.handles,
                        batch_size=config.pipeline.batch_size, interval_seconds=config.pipeline.route_interval_seconds)
-    return [route, *build_delivery_stages(config, store)]
+    routing = config.routing
+    return [route, *build_delivery_stages(store, tickets=routing.tickets, alerts=routing.alerts,
+                                          interval_seconds=config.pipeline.deliver_interval_seconds,
+                                          feed_base_url=routing.feed_base_url)]
 
 
 def start_line(config_path: Path, config: Config) -> str:

@@ -38,7 +38,7 @@ def ack(alert_id: Annotated[int, typer.Argument(help="The alert's id, as shown i
         by: Annotated[str, typer.Option("--by", help="Who acknowledges it.")],
         config: ConfigOption = DEFAULT_CONFIG) -> None:
     """Acknowledge an alert: its escalation stops and its unsent messages are cancelled."""
-    from bot.routing.escalation import acknowledge
+    from bot.delivery import acknowledge
 
     alert = acknowledge(open_store(config), alert_id, by)
     if alert is None:

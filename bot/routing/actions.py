@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any, Literal
 
 from bot.core.actions import Decision, Incident, Priority
+from bot.delivery import Outbox
 from bot.routing import messages
 from bot.routing.assess import Assessment, tier_rank
 from bot.routing.incidents import Incidents
-from bot.routing.outbox import Outbox
 from bot.routing.settings import RoutingSettings
 from bot.store import Transaction
 
@@ -62,7 +62,7 @@ class Actions:
         request = messages.ticket_request(post_id=found.post_id, post=found.post, labels=found.labels,
                                           verdict=verdict, visibility=found.visibility, queue=queue,
                                           priority=priority, incident=incident, thread_ref=thread_ref)
-        ticket_id = self.outbox.enqueue_ticket(tx.session, post_id=found.post_id, request=request)
+        ticket_id = self.outbox.enqueue_ticket(tx, post_id=found.post_id, request=request)
         draft.ticket_id = ticket_id
         if thread_ref is None:
             draft.ticket_action = "opened"
@@ -84,7 +84,7 @@ class Actions:
             key=key, tier=tier, post=found.post, labels=found.labels, rule=found.verdict.rule or "",
             reasons=tuple(draft.reasons), visibility=found.visibility, incident=incident,
             feed_base_url=self.routing.feed_base_url, now=tx.now)
-        draft.alert_id = self.outbox.enqueue_alert(tx.session, post_id=found.post_id, message=message)
+        draft.alert_id = self.outbox.enqueue_alert(tx, post_id=found.post_id, message=message)
         draft.reasons.append(f"alerted tier '{tier}' (alert #{draft.alert_id})")
         return tx.note_incident_alerted(incident.id, tier) if incident is not None else None
 
@@ -100,7 +100,7 @@ class Actions:
                 labels=found.labels, rule="incident-escalation", reasons=(why,), visibility=found.visibility,
                 incident=incident, feed_base_url=self.routing.feed_base_url, now=tx.now,
                 title=f"Incident #{incident.id} escalated to {tier}: {incident.title}")
-            alert_id = self.outbox.enqueue_alert(tx.session, post_id=found.post_id, message=message)
+            alert_id = self.outbox.enqueue_alert(tx, post_id=found.post_id, message=message)
             draft.reasons.append(f"{why}: escalated to tier '{tier}' (alert #{alert_id})")
             incident = tx.note_incident_alerted(incident.id, tier)
         return incident

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from bot.routing.delivery_settings import AlertSettings, TicketSettings
+from bot.delivery.settings import AlertSettings, TicketSettings
 from bot.routing.rule_settings import RuleSettings
 from bot.core.section import Section
 from bot.core.labels import Urgency

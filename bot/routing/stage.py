@@ -16,10 +16,10 @@ from datetime import datetime
 from bot.core.actions import Decision, Incident
 from bot.core.clock import utcnow
 from bot.core.posts import Post
+from bot.delivery import Outbox
 from bot.routing.actions import Actions, Draft
 from bot.routing.assess import Assessment, assess, tier_rank
 from bot.routing.incidents import Incidents, Match
-from bot.routing.outbox import Outbox
 from bot.routing.settings import RoutingSettings
 from bot.routing.terms import brand_words
 from bot.store import Store, StoredPost, Transaction

@@ -19,10 +19,10 @@ import pytest
 from sqlmodel import select
 
 from bot.app.config import load_config
-from bot.routing.outbox import Outbox
-from bot.store.delivery_tables import AlertRow, OutboxRow, TicketRow
 from bot.core.actions import AlertMessage, TicketRequest
+from bot.delivery import Outbox
 from bot.store import Store
+from bot.store.delivery_tables import AlertRow, OutboxRow, TicketRow
 from tests.conftest import NOW, REPO, make_post
 from tests.fakes.sinks import WEBHOOK_SECRET, FakeServices, fake_services
 
@@ -31,11 +31,12 @@ ALERTS, TICKETS = 5, 2
 DELIVERER = textwrap.dedent("""
     import os, signal, sys
     from bot.app.config import load_config
-    from bot.routing.delivery import DeliverStage, build_delivery_stages
+    from bot.delivery import DeliverStage, build_delivery_stages
     from bot.store import Store
 
     mode, at, config = sys.argv[1], int(sys.argv[2]), load_config(sys.argv[3])
-    stages = build_delivery_stages(config, Store.open(config.database_url))
+    stages = build_delivery_stages(Store.open(config.database_url), tickets=config.routing.tickets,
+                                   alerts=config.routing.alerts)
     deliver = next(stage for stage in stages if isinstance(stage, DeliverStage))
     calls = [0]
 
@@ -87,15 +88,15 @@ def config_path(tmp_path: Path, server: FakeServices) -> Path:
 
 def _seed(store: Store, outbox: Outbox) -> None:
     store.save_batch("x", [make_post(str(n)) for n in range(1, ALERTS + TICKETS + 1)], None)
-    with store.session() as session:
+    with store.transaction() as tx:
         for n in range(1, ALERTS + 1):
-            outbox.enqueue_alert(session, post_id=n, message=AlertMessage(
+            outbox.enqueue_alert(tx, post_id=n, message=AlertMessage(
                 idempotency_key=f"alert:{n}", tier="on-call", title=f"Alert {n}", text="kids overheating",
                 post_url=f"https://x.com/a/status/{n}", author_handle="a", author_reach=40, labels={},
                 velocity_per_hour=1.0, projected_reach=40.0, incident_id=None, incident_size=1, rule="safety",
                 reasons=("urgency critical",), feed_url=f"http://feed/alerts/{n}", created_at=NOW))
         for n in range(ALERTS + 1, ALERTS + TICKETS + 1):
-            outbox.enqueue_ticket(session, post_id=n, request=TicketRequest(
+            outbox.enqueue_ticket(tx, post_id=n, request=TicketRequest(
                 idempotency_key=f"ticket:{n}", queue="social", priority="high", subject=f"Ticket {n}",
                 body="charged for a recall", post_url=f"https://x.com/a/status/{n}", author_handle="a",
                 requester_reach=40))
@@ -112,7 +113,7 @@ def test_sigkill_mid_delivery_then_restart_delivers_everything_exactly_once(serv
                                                                             config_path: Path) -> None:
     config = load_config(config_path)
     store = Store.open(config.database_url)
-    _seed(store, Outbox(config.routing))
+    _seed(store, Outbox(tickets=config.routing.tickets, alerts=config.routing.alerts))
 
     server.script.append("hang")  # the first alert is recorded, then its reply never comes
     first = _deliverer(config_path, "none", 0)

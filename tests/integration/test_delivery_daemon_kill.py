@@ -17,8 +17,8 @@ import pytest
 import yaml
 from sqlmodel import select
 
-from bot.store.delivery_tables import OutboxRow
 from bot.store import Store
+from bot.store.delivery_tables import OutboxRow
 from tests.conftest import REPO
 from tests.fakes.sinks import FakeServices, fake_services
 

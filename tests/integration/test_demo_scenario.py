@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 import classifiers
 from bot.cli.main import app
-from bot.routing.channels import stub as stub_channel
+from bot.delivery.channels import stub as stub_channel
 from bot.store.routing_tables import IncidentPostRow, IncidentRow, RouteDecisionRow
 from bot.store.delivery_tables import AlertRow, TicketEventRow, TicketRow
 from bot.store import Store
@@ -167,15 +167,16 @@ def test_the_executive_alert_escalates_when_unacked_and_an_acked_one_does_not(de
     from datetime import timedelta
 
     from bot.app.config import load_config
-    from bot.routing.delivery import build_delivery_stages
-    from bot.routing.escalation import EscalationStage, acknowledge
+    from bot.delivery import build_delivery_stages
+    from bot.delivery import EscalationStage, acknowledge
 
     recall = demo.alerts_of("mike_ev_owner")[0]
     kids = demo.alerts_of("dana_drives")[0]
     acknowledge(demo.store, kids.id, "on-call responder")
     later = max(recall.next_escalation_at, kids.next_escalation_at) + timedelta(minutes=1)
     config = load_config(REPO / "config.yaml")
-    stages = build_delivery_stages(config, demo.store, clock=lambda: later)
+    stages = build_delivery_stages(demo.store, tickets=config.routing.tickets, alerts=config.routing.alerts,
+                                   clock=lambda: later)
     escalation = next(stage for stage in stages if isinstance(stage, EscalationStage))
     assert escalation.run_once() >= 1
     by_id = {alert.id: alert for alert in demo.rows(AlertRow)}

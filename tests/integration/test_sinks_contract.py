@@ -17,10 +17,10 @@ import apprise.plugins.pagerduty as pagerduty_plugin
 import apprise.plugins.slack as slack_plugin
 import pytest
 
-from bot.routing.channels.apprise_channel import Channel as AppriseChannel
-from bot.routing.channels.base import Notice
-from bot.routing.sinks import jira, webhook, zendesk
 from bot.core.actions import Delivery, TicketRequest
+from bot.delivery.channels.apprise_channel import Channel as AppriseChannel
+from bot.delivery.channels.base import Notice
+from bot.delivery.sinks import jira, webhook, zendesk
 from tests.fakes.sinks import WEBHOOK_SECRET, FakeServices, fake_services
 from tests.fakes.sinks_smtp import SmtpInbox, smtp_server
 

@@ -2,113 +2,49 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from bot.routing.channels import stub
-from bot.routing.channels.redact import redact
-from bot.routing.delivery import DeliverStage, build_channels
-from bot.routing.delivery_settings import AlertSettings, QuietHours, TicketSettings
-from bot.routing.escalation import EscalationStage, acknowledge
-from bot.routing.outbox import Outbox
-from bot.store.delivery_tables import AlertRow, OutboxRow
-from bot.core.actions import AlertMessage, Delivery
+from bot.core.actions import Delivery
+from bot.delivery import acknowledge
+from bot.delivery.channels import stub
+from bot.delivery.redact import redact
+from bot.delivery.settings import QuietHours
 from bot.store import Store
+from bot.store.delivery_tables import OutboxRow
 from tests.conftest import make_post
-
-NOON = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
-
-
-class Clock:
-    """A clock tests move by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-class Desk:
-    """An alert desk: outbox, deliver and escalate stages over one store and stub channels."""
-
-    def __init__(self, store: Store, alerts: AlertSettings, clock: Clock) -> None:
-        self.store, self.alerts, self.clock = store, alerts, clock
-        self.outbox = Outbox(tickets=TicketSettings(), alerts=alerts, clock=clock)
-        self.deliver = DeliverStage(store, tickets=TicketSettings(), alerts=alerts, sinks={},
-                                    channels=build_channels(alerts), feed_url="http://feed/alerts", clock=clock,
-                                    jitter=lambda: 0.5)
-        self.escalate = EscalationStage(store, alerts=alerts, clock=clock)
-
-    def raise_alert(self, key: str, tier: str, text: str = "my car is on fire") -> int:
-        with self.store.session() as session:
-            return self.outbox.enqueue_alert(session, post_id=1, message=_message(key, tier, text, self.clock.now))
-
-    def tick(self) -> None:
-        self.escalate.run_once()
-        while self.deliver.run_once():
-            pass
-
-    def alert(self, alert_id: int) -> AlertRow:
-        with self.store.session() as session:
-            row = session.get(AlertRow, alert_id)
-            assert row is not None
-            return row
-
-
-def _message(key: str, tier: str, text: str, now: datetime) -> AlertMessage:
-    return AlertMessage(idempotency_key=key, tier=tier, title=f"Alert {key}", text=text,
-                        post_url="https://x.com/a/status/1", author_handle="a", author_reach=40,
-                        labels={"urgency": {"label": "critical", "score": 0.93}}, velocity_per_hour=12.0,
-                        projected_reach=900.0, incident_id=None, incident_size=1, rule="safety-override",
-                        reasons=("urgency critical",), feed_url="http://feed/alerts/1", created_at=now)
-
-
-def _settings(**extra: object) -> AlertSettings:
-    tiers = {
-        "support": {"urls": ["stub://support"], "escalate_after_minutes": 30, "next": "on-call",
-                    "quiet_hours": {"start": "22:00", "end": "07:00", "timezone": "UTC"}},
-        "on-call": {"urls": ["stub://on-call"], "escalate_after_minutes": 15, "next": "executive"},
-        "executive": {"urls": ["stub://executive"]},
-    }
-    return AlertSettings.model_validate({"tiers": tiers, **extra})
+from tests.unit.delivery_support import NOON, Clock, Desk, clear_stub_channels, settings, titles
 
 
 @pytest.fixture(autouse=True)
 def _clear_stub_channels() -> Iterator[None]:
-    stub.SENT.clear()
+    clear_stub_channels()
     yield
-    stub.SENT.clear()
+    clear_stub_channels()
 
 
 @pytest.fixture
 def desk(sqlite_store: Store) -> Desk:
     sqlite_store.save_batch("x", [make_post("1")], None)
-    return Desk(sqlite_store, _settings(), Clock(NOON))
-
-
-def _titles(channel: str) -> list[str]:
-    return [notice.title for notice in stub.SENT.get(channel, [])]
+    return Desk(sqlite_store, settings(), Clock(NOON))
 
 
 def test_unacknowledged_alert_escalates_to_the_next_tier_after_its_minutes(desk: Desk) -> None:
     alert_id = desk.raise_alert("a1", "on-call")
     desk.tick()
-    assert _titles("on-call") == ["[on-call] Alert a1"]
+    assert titles("on-call") == ["[on-call] Alert a1"]
     desk.clock.advance(minutes=14)
     desk.tick()
-    assert _titles("executive") == []
+    assert titles("executive") == []
     desk.clock.advance(minutes=2)
     desk.tick()
-    assert _titles("executive") == ["[executive] Alert a1 (escalated to executive, level 1)"]
+    assert titles("executive") == ["[executive] Alert a1 (escalated to executive, level 1)"]
     row = desk.alert(alert_id)
     assert (row.escalation_level, row.current_tier, row.next_escalation_at) == (1, "executive", None)
 
@@ -119,7 +55,7 @@ def test_escalation_climbs_every_tier_until_they_run_out(desk: Desk) -> None:
     for _ in range(6):
         desk.tick()
         desk.clock.advance(minutes=31)
-    assert [len(_titles(t)) for t in ("support", "on-call", "executive")] == [1, 1, 1]
+    assert [len(titles(t)) for t in ("support", "on-call", "executive")] == [1, 1, 1]
     assert desk.alert(1).escalation_level == 2
 
 
@@ -131,7 +67,7 @@ def test_acknowledged_alert_stops_escalating(desk: Desk) -> None:
     assert acked is not None and acked.acked_by == "dana"
     desk.clock.advance(hours=3)
     desk.tick()
-    assert _titles("executive") == []
+    assert titles("executive") == []
     assert desk.alert(alert_id).status == "acked"
 
 
@@ -147,13 +83,13 @@ def test_quiet_hours_defer_a_low_tier_alert_until_morning_and_never_drop_it(desk
     desk.clock.now = NOON.replace(hour=23)
     alert_id = desk.raise_alert("night", "support")
     desk.tick()
-    assert _titles("support") == []
+    assert titles("support") == []
     desk.clock.now = NOON.replace(hour=6, minute=59) + timedelta(days=1)
     desk.tick()
-    assert _titles("support") == []
+    assert titles("support") == []
     desk.clock.advance(minutes=1)
     desk.tick()
-    assert _titles("support") == ["[support] Alert night"]
+    assert titles("support") == ["[support] Alert night"]
     assert desk.alert(alert_id).next_escalation_at == NOON.replace(hour=7, minute=30) + timedelta(days=1)
 
 
@@ -161,23 +97,23 @@ def test_quiet_hours_do_not_hold_back_the_on_call_tier(desk: Desk) -> None:
     desk.clock.now = NOON.replace(hour=23)
     desk.raise_alert("night", "on-call")
     desk.tick()
-    assert _titles("on-call") == ["[on-call] Alert night"]
+    assert titles("on-call") == ["[on-call] Alert night"]
 
 
 def test_cap_sends_one_summary_instead_of_a_flood(store: Store) -> None:
     store.save_batch("x", [make_post("1")], None)
-    desk = Desk(store, _settings(cap_per_hour=3), Clock(NOON.replace(minute=10)))
+    desk = Desk(store, settings(cap_per_hour=3), Clock(NOON.replace(minute=10)))
     for index in range(10):
         desk.raise_alert(f"flood-{index}", "executive")
     desk.tick()
-    assert len(_titles("executive")) == 3
+    assert len(titles("executive")) == 3
     desk.clock.advance(minutes=49)
     desk.tick()
-    assert len(_titles("executive")) == 3
+    assert len(titles("executive")) == 3
     desk.clock.advance(minutes=2)
     desk.tick()
-    titles = _titles("executive")
-    assert len(titles) == 4 and titles[-1] == "Earshot: 7 more alerts held back"
+    sent = titles("executive")
+    assert len(sent) == 4 and sent[-1] == "Earshot: 7 more alerts held back"
     assert "Alert flood-9" in stub.SENT["executive"][-1].body
     with desk.store.session() as session:
         statuses = [row.status for row in session.exec(select(OutboxRow)).all()]
@@ -196,7 +132,7 @@ def test_alert_text_is_redacted_when_configured(desk: Desk) -> None:
 
 def test_alert_text_is_kept_when_redaction_is_off(sqlite_store: Store) -> None:
     sqlite_store.save_batch("x", [make_post("1")], None)
-    desk = Desk(sqlite_store, _settings(redact=False), Clock(NOON))
+    desk = Desk(sqlite_store, settings(redact=False), Clock(NOON))
     desk.raise_alert("pii", "on-call", text="Mail jo@example.com")
     desk.tick()
     assert "jo@example.com" in stub.SENT["on-call"][0].body
@@ -227,7 +163,7 @@ def test_alert_no_channel_can_deliver_is_marked_failed_but_still_escalates(desk:
     assert desk.alert(alert_id).status == "failed"
     desk.clock.advance(minutes=15)
     desk.tick()
-    assert _titles("executive") == ["[executive] Alert a1 (escalated to executive, level 1)"]
+    assert titles("executive") == ["[executive] Alert a1 (escalated to executive, level 1)"]
     assert desk.alert(alert_id).status == "sent"
 
 
@@ -252,3 +188,17 @@ def test_quiet_hours_end_in_the_tiers_own_time_zone(start: str, end: str, zone: 
                                                      expected: datetime) -> None:
     quiet = QuietHours.model_validate({"start": start, "end": end, "timezone": zone})
     assert quiet.end_of_quiet(now) == expected
+
+
+def test_deliver_logs_alerts_per_tier_and_one_line_per_critical_page(desk: Desk,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    desk.clock.now = NOON.replace(hour=9)
+    first = desk.raise_alert("smoke", "support")  # critical urgency: a page even on the support tier
+    second = desk.raise_alert("fire", "on-call")
+    with caplog.at_level(logging.INFO, logger="bot.delivery"):
+        desk.tick()
+    passes = [r for r in caplog.records if r.getMessage() == "delivered"]
+    assert [r.alerts_sent for r in passes] == [{"support": 1, "on-call": 1}]  # type: ignore[attr-defined]
+    pages = [r for r in caplog.records if r.getMessage() == "critical page sent"]
+    assert [(r.alert_id, r.tier, r.post_url) for r in pages] == [  # type: ignore[attr-defined]
+        (first, "support", "https://x.com/a/status/1"), (second, "on-call", "https://x.com/a/status/1")]

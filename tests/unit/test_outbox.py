@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlmodel import select
 
-from bot.routing.delivery import DeliverStage
-from bot.routing.delivery_settings import AlertSettings, TicketSettings
-from bot.routing.outbox import Outbox
-from bot.routing.sinks.stub import Sink as StubSink
-from bot.store.delivery_tables import AlertRow, OutboxRow, TicketEventRow, TicketRow
 from bot.core.actions import AlertMessage, Delivery, TicketRequest
+from bot.delivery import DeliverStage, Outbox
+from bot.delivery.settings import AlertSettings, TicketSettings
+from bot.delivery.sinks.stub import Sink as StubSink
 from bot.store import Store
+from bot.store.delivery_tables import AlertRow, OutboxRow, TicketEventRow, TicketRow
 from tests.conftest import make_post
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
@@ -44,8 +44,8 @@ def _request(key: str, **extra: object) -> TicketRequest:
 
 
 def _enqueue(store: Store, outbox: Outbox, key: str, post_id: int = 1, **extra: object) -> int:
-    with store.session() as session:
-        return outbox.enqueue_ticket(session, post_id=post_id, request=_request(key, **extra))
+    with store.transaction() as tx:
+        return outbox.enqueue_ticket(tx, post_id=post_id, request=_request(key, **extra))
 
 
 def _stage(store: Store, sink: StubSink, clock: Clock) -> DeliverStage:
@@ -176,10 +176,21 @@ def test_alert_to_a_tier_without_channels_lands_in_the_feed(store: Store) -> Non
                            author_handle="a", author_reach=1, labels={}, velocity_per_hour=0.0,
                            projected_reach=1.0, incident_id=None, incident_size=1, rule="safety", reasons=(),
                            feed_url="f", created_at=NOW)
-    with store.session() as session:
-        alert_id = outbox.enqueue_alert(session, post_id=1, message=message)
-        assert outbox.enqueue_alert(session, post_id=1, message=message) == alert_id
+    with store.transaction() as tx:
+        alert_id = outbox.enqueue_alert(tx, post_id=1, message=message)
+        assert outbox.enqueue_alert(tx, post_id=1, message=message) == alert_id
     with store.session() as session:
         alert = session.get(AlertRow, alert_id)
     assert alert is not None and alert.status == "sent" and alert.next_escalation_at == NOW + timedelta(minutes=15)
     assert _rows(store) == []
+
+
+def test_deliver_logs_the_tickets_it_opened_per_sink(store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    sink, clock = StubSink(), Clock()
+    _enqueue(store, Outbox(tickets=TICKETS, clock=clock), "t1", incident_id=7)
+    _enqueue(store, Outbox(tickets=TICKETS, clock=clock), "t2", post_id=2, incident_id=7)
+    _enqueue(store, Outbox(tickets=TICKETS, clock=clock), "t3", post_id=3)
+    with caplog.at_level(logging.INFO, logger="bot.delivery"):
+        _stage(store, sink, clock).run_once()
+    passes = [r for r in caplog.records if r.getMessage() == "delivered"]
+    assert [r.tickets_opened for r in passes] == [{"stub": 2}]  # type: ignore[attr-defined]

@@ -1,14 +1,14 @@
 """Config for ticket sinks and alert channels (`routing.tickets`, `routing.alerts`).
 
-A ticket sink is one plugin file in `bot/routing/sinks/` whose module defines `Settings` and
+A ticket sink is one plugin file in `bot/delivery/sinks/` whose module defines `Settings` and
 `Sink`; `routing.tickets.sinks.<name>` picks it by `plugin:` (default: the entry's name) and is
-validated against that module's `Settings` here, so a typo names its YAML path at start-up.
-Alert channels are apprise URLs listed per tier (`stub://NAME` is the in-memory stub).
+validated against that module's `Settings` (found by name, see `bot.delivery.sinks.plugin`), so
+a typo names its YAML path at start-up. Alert channels are URLs listed per tier, each handled by
+the channel module that claims its scheme (`stub://NAME` is the in-memory stub, apprise the rest).
 """
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,6 +17,8 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from bot.core.retry import RetrySettings
 from bot.core.section import Section
+from bot.delivery.sinks import plugin_settings
+from bot.delivery.sinks.base import SinkSettings
 
 
 class DueTimes(Section):
@@ -24,13 +26,6 @@ class DueTimes(Section):
 
     first_response_minutes: int = Field(gt=0)
     resolution_hours: int = Field(gt=0)
-
-
-class SinkSettings(Section):
-    """What every ticket sink's settings have; each plugin's `Settings` extends it."""
-
-    plugin: str = ""  # module under bot/routing/sinks; empty means the entry's name
-    enabled: bool = False
 
 
 def _default_due() -> dict[str, DueTimes]:
@@ -70,7 +65,7 @@ class TicketSettings(Section):
                 continue
             entry = dict(entry or {})
             plugin = entry.get("plugin") or name
-            settings_class = sink_settings_class(plugin, f"sinks.{name}")
+            settings_class = plugin_settings(plugin, f"sinks.{name}")
             try:
                 parsed[name] = settings_class.model_validate({**entry, "plugin": plugin})
             except ValidationError as err:
@@ -82,20 +77,6 @@ class TicketSettings(Section):
     def enabled_sinks(self) -> dict[str, SinkSettings]:
         """The external sinks that are switched on, by name."""
         return {name: sink for name, sink in self.sinks.items() if sink.enabled}
-
-
-def sink_settings_class(plugin: str, where: str) -> type[SinkSettings]:
-    """The `Settings` class of sink plugin `plugin`, or a ValueError naming `where`."""
-    if not plugin.isidentifier() or plugin in ("base",):
-        raise ValueError(f"{where}.plugin: '{plugin}' is not a sink plugin")
-    try:
-        module = importlib.import_module(f"bot.routing.sinks.{plugin}")
-    except ModuleNotFoundError:
-        raise ValueError(f"{where}.plugin: no sink plugin '{plugin}' in bot/routing/sinks") from None
-    settings = getattr(module, "Settings", None)
-    if not (isinstance(settings, type) and issubclass(settings, SinkSettings)):
-        raise ValueError(f"{where}.plugin: bot/routing/sinks/{plugin}.py defines no Settings")
-    return settings
 
 
 class QuietHours(Section):
@@ -139,7 +120,7 @@ class QuietHours(Section):
 class TierSettings(Section):
     """`routing.alerts.tiers.<name>:` — who a tier pages, and where it escalates when nobody acks."""
 
-    urls: list[str] = Field(default_factory=list)  # apprise URLs; secrets via ${ENV}
+    urls: list[str] = Field(default_factory=list)  # channel URLs (apprise and others); secrets via ${ENV}
     escalate_after_minutes: int | None = Field(default=None, gt=0)
     next: str | None = None  # the tier to escalate to
     quiet_hours: QuietHours | None = None
@@ -166,7 +147,7 @@ def _default_tiers() -> dict[str, TierSettings]:
 
 
 class AlertSettings(Section):
-    """`routing.alerts:` — responder tiers, their apprise URLs, escalation, quiet hours, caps."""
+    """`routing.alerts:` — responder tiers, their channel URLs, escalation, quiet hours, caps."""
 
     tiers: dict[str, TierSettings] = Field(default_factory=_default_tiers)
     cap_per_hour: int = Field(default=20, gt=0)  # per channel; the rest become one summary

@@ -7,9 +7,9 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from bot.routing.channels.base import Notice, Severity
-from bot.routing.channels.redact import redact
 from bot.core.actions import AlertMessage
+from bot.delivery.channels.base import Notice, Severity
+from bot.delivery.redact import redact
 
 
 def message_to_json(message: AlertMessage) -> dict[str, Any]:

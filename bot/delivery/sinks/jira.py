@@ -8,14 +8,14 @@ Comments carry the same kind of marker and are skipped when already present.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 import requests
 
-from bot.core.errors import SinkError
-from bot.routing.delivery_settings import SinkSettings
-from bot.routing.sinks.base import TicketSink, http_failure, secret_from_env, status_delivery
 from bot.core.actions import Delivery, TicketRequest
+from bot.core.errors import SinkError
+from bot.delivery.sinks.base import SinkSettings, TicketSink, http_failure, secret_from_env, status_delivery
 
 _PRIORITIES = {"low": "Low", "normal": "Medium", "high": "High", "urgent": "Highest"}
 
@@ -94,7 +94,7 @@ class Sink(TicketSink):
                 self._client.deploymentType = "Cloud"
         return self._client
 
-    def _guard(self, call: Any) -> Delivery:
+    def _guard(self, call: Callable[[], Delivery]) -> Delivery:
         """Run a jira call, turning its exceptions into a Delivery."""
         from jira.exceptions import JIRAError
 

@@ -16,9 +16,11 @@ from urllib.parse import quote, urlsplit
 
 import apprise
 
-from bot.routing.channels.base import AlertChannel, Notice
-from bot.core.retry import retryable_status
 from bot.core.actions import Delivery
+from bot.core.retry import retryable_status
+from bot.delivery.channels.base import ANY, AlertChannel, Notice
+
+SCHEMES = ANY  # every scheme no other channel module claims: apprise knows Slack, Teams, mailto, …
 
 _TYPES = {"info": apprise.NotifyType.INFO, "warning": apprise.NotifyType.WARNING,
           "failure": apprise.NotifyType.FAILURE}
@@ -40,7 +42,7 @@ class Channel(AlertChannel):
         if not notifier.add(self._url_for(notice.idempotency_key)):
             return Delivery(ok=False, error=f"apprise cannot use {self!r}", retryable=False)
         try:
-            with apprise.LogCapture(level=logging.WARNING) as captured:
+            with apprise.LogCapture(level=logging.WARNING) as captured:  # type: ignore[no-untyped-call]
                 ok = notifier.notify(body=notice.body, title=notice.title, notify_type=_TYPES[notice.severity])
             log_text = captured.getvalue()
         except Exception as err:  # noqa: BLE001 - a channel reports, it never raises

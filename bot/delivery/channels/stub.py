@@ -6,14 +6,16 @@ import json
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from bot.routing.channels.base import AlertChannel, Notice
 from bot.core.actions import Delivery
+from bot.delivery.channels.base import AlertChannel, Notice
 
+SCHEMES = frozenset({"stub"})
 SENT: dict[str, list[Notice]] = {}  # channel name -> notices, readable by tests
+CALLS: dict[str, int] = {}  # channel name -> every send attempted, repeats and scripted failures included
 
 
 class Channel(AlertChannel):
-    """Records notices by name, once per idempotency key; `fail_next` scripts failures for tests."""
+    """Records notices by name, once per idempotency key, and counts every send; `fail_next` scripts failures."""
 
     dedups = True
 
@@ -29,7 +31,12 @@ class Channel(AlertChannel):
     def sent(self) -> list[Notice]:
         return SENT.setdefault(self.name, [])
 
+    @property
+    def calls(self) -> int:
+        return CALLS.get(self.name, 0)
+
     def send(self, notice: Notice) -> Delivery:
+        CALLS[self.name] = self.calls + 1
         if self.fail_next:
             return self.fail_next.pop(0)
         if all(n.idempotency_key != notice.idempotency_key for n in self.sent):

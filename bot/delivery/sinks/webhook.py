@@ -14,10 +14,16 @@ from typing import Any
 
 import requests
 
-from bot.core.errors import SinkError
-from bot.routing.delivery_settings import SinkSettings
-from bot.routing.sinks.base import TicketSink, http_failure, request_to_json, secret_from_env, status_delivery
 from bot.core.actions import Delivery, TicketRequest
+from bot.core.errors import SinkError
+from bot.delivery.sinks.base import (
+    SinkSettings,
+    TicketSink,
+    http_failure,
+    request_to_json,
+    secret_from_env,
+    status_delivery,
+)
 
 
 class Settings(SinkSettings):

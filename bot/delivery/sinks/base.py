@@ -9,10 +9,17 @@ from typing import Any
 
 import requests
 
-from bot.core.errors import SinkError
-from bot.routing.delivery_settings import SinkSettings
-from bot.core.retry import retryable_status
 from bot.core.actions import Delivery, TicketRequest
+from bot.core.errors import SinkError
+from bot.core.retry import retryable_status
+from bot.core.section import Section
+
+
+class SinkSettings(Section):
+    """What every ticket sink's settings have; each plugin's `Settings` extends it."""
+
+    plugin: str = ""  # module under bot/delivery/sinks; empty means the entry's name
+    enabled: bool = False
 
 
 class TicketSink(ABC):

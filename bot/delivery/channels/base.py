@@ -1,4 +1,7 @@
-"""The alert channel interface: a transport that sends one rendered notice and reports a Delivery."""
+"""The alert channel interface: a transport that sends one rendered notice and reports a Delivery.
+
+A channel module defines `SCHEMES` (the URL schemes it handles, or `ANY`) and `Channel`.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from urllib.parse import urlsplit
 from bot.core.actions import Delivery
 
 Severity = Literal["info", "warning", "failure"]
+ANY: frozenset[str] = frozenset({"*"})  # `SCHEMES = ANY`: the channel takes every scheme no other claims
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from bot.routing.delivery_settings import SinkSettings
-from bot.routing.sinks.base import TicketSink
 from bot.core.actions import Delivery, TicketRequest
+from bot.delivery.sinks.base import SinkSettings, TicketSink
 
 
 class Settings(SinkSettings):

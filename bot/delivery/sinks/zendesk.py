@@ -9,15 +9,15 @@ header, so a retry finds the ticket the first try made instead of opening a seco
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
-from bot.core.errors import SinkError
-from bot.routing.delivery_settings import SinkSettings
-from bot.routing.sinks.base import TicketSink, http_failure, secret_from_env, status_delivery
 from bot.core.actions import Delivery, TicketRequest
+from bot.core.errors import SinkError
+from bot.delivery.sinks.base import SinkSettings, TicketSink, http_failure, secret_from_env, status_delivery
 
 _PRIORITIES = {"low": "low", "normal": "normal", "high": "high", "urgent": "urgent"}
 
@@ -103,7 +103,7 @@ class Sink(TicketSink):
                     api.protocol = self._scheme
         return self._client
 
-    def _guard(self, call: Any) -> Delivery:
+    def _guard(self, call: Callable[[], Delivery]) -> Delivery:
         """Run a zenpy call, turning its exceptions into a Delivery."""
         from zenpy.lib.exception import APIException, ZenpyException
 

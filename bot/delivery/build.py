@@ -1,0 +1,53 @@
+"""Builds the delivery stages from their config sections: sinks by plugin name, channels by URL scheme."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.core.clock import utcnow
+from bot.delivery.channels import channel_for
+from bot.delivery.channels.base import AlertChannel, channel_id
+from bot.delivery.escalation import EscalationStage
+from bot.delivery.settings import AlertSettings, TicketSettings
+from bot.delivery.sinks import plugin
+from bot.delivery.sinks.base import TicketSink
+from bot.delivery.stage import DeliverStage
+
+if TYPE_CHECKING:
+    from bot.store import Store
+
+
+def build_sinks(tickets: TicketSettings) -> dict[str, TicketSink]:
+    """One sink per enabled `routing.tickets.sinks` entry, from its plugin module."""
+    sinks: dict[str, TicketSink] = {}
+    for name, settings in tickets.enabled_sinks().items():
+        module = plugin(settings.plugin or name, f"routing.tickets.sinks.{name}")
+        sinks[name] = module.Sink(name, settings, timeout_seconds=tickets.retry.timeout_seconds)
+    return sinks
+
+
+def build_channels(alerts: AlertSettings) -> dict[str, AlertChannel]:
+    """One channel per distinct URL across the tiers, keyed by its secret-free id."""
+    channels: dict[str, AlertChannel] = {}
+    for tier in alerts.tiers.values():
+        for url in tier.urls:
+            if channel_id(url) not in channels:
+                channels[channel_id(url)] = channel_for(url, timeout_seconds=alerts.retry.timeout_seconds)
+    return channels
+
+
+def build_delivery_stages(store: Store, *, tickets: TicketSettings, alerts: AlertSettings,
+                          interval_seconds: int = 5, feed_base_url: str = "",
+                          clock: Callable[[], datetime] = utcnow, sinks: Mapping[str, TicketSink] | None = None,
+                          channels: Mapping[str, AlertChannel] | None = None,
+                          ) -> list[EscalationStage | DeliverStage]:
+    """The escalate and deliver stages (in that order, so escalations go out in the same pass)."""
+    deliver = DeliverStage(store, tickets=tickets, alerts=alerts,
+                           sinks=build_sinks(tickets) if sinks is None else sinks,
+                           channels=build_channels(alerts) if channels is None else channels,
+                           feed_url=f"{feed_base_url.rstrip('/')}/alerts", clock=clock,
+                           interval_seconds=interval_seconds)
+    escalate = EscalationStage(store, alerts=alerts, clock=clock, interval_seconds=interval_seconds)
+    return [escalate, deliver]

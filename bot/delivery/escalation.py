@@ -1,0 +1,105 @@
+"""Escalation, acknowledgement and the hourly cap: unacked alerts climb the tiers until someone acks.
+
+- An alert not acknowledged by its `next_escalation_at` is re-sent to the tier's `next` tier
+  (new outbox rows, `escalation_level` + 1), again and again until acked or the tiers run out.
+- Quiet hours defer a tier's sends (and its escalation timer) to the end of the window.
+- Each channel sends at most `cap_per_hour` alerts per clock hour (UTC); the rest are `held`
+  and, once that hour is over, replaced by ONE summary message listing them.
+- An acknowledgement stops the escalation and cancels every unsent row of the alert (pending,
+  held by quiet hours or the cap, waiting for a retry), its escalations' rows included.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from bot.core.clock import utcnow
+from bot.delivery.outbox import add_alert_rows
+from bot.delivery.settings import AlertSettings
+from bot.store.delivery_records import SUMMARY_PREFIX, AlertState, OutboxItem
+
+if TYPE_CHECKING:
+    from bot.store import Store, Transaction
+
+log = logging.getLogger(__name__)
+
+
+class EscalationStage:
+    """Escalates overdue unacknowledged alerts and turns held (capped) alerts into summaries."""
+
+    name = "escalate"
+
+    def __init__(self, store: Store, *, alerts: AlertSettings, clock: Callable[[], datetime] = utcnow,
+                 interval_seconds: int = 5) -> None:
+        self.store, self.alerts, self.clock, self.interval_seconds = store, alerts, clock, interval_seconds
+
+    def run_once(self) -> int:
+        """Escalate what is overdue and summarize finished cap windows; returns how many changed."""
+        with self.store.transaction(now=self.clock()) as tx:
+            return escalate_due(tx, self.alerts) + summarize_held(tx)
+
+
+def escalate_due(tx: Transaction, alerts: AlertSettings) -> int:
+    """Move every overdue unacknowledged alert one tier up; returns how many moved."""
+    moved = 0
+    for alert in tx.overdue_alerts():
+        tier = alerts.tiers.get(alert.current_tier)
+        next_name = tier.next if tier else None
+        if next_name is None or next_name not in alerts.tiers:
+            tx.escalate_alert(alert.id, tier=None, next_escalation_at=None)
+            continue
+        level = tx.escalate_alert(alert.id, tier=next_name,
+                                  next_escalation_at=alerts.tiers[next_name].escalation_due(tx.now))
+        add_alert_rows(tx, alert.id, alert.idempotency_key, next_name, level, alerts, tx.now)
+        log.warning("alert not acknowledged: escalated", extra={"alert_id": alert.id, "tier": next_name,
+                                                                "level": level})
+        moved += 1
+    return moved
+
+
+def over_cap(tx: Transaction, target: str, cap: int) -> datetime | None:
+    """The end of this hour if `target` already sent `cap` alerts in it, else None."""
+    start = tx.now.replace(minute=0, second=0, microsecond=0)
+    return start + timedelta(hours=1) if tx.alerts_sent_since(target, start) >= cap else None
+
+
+def summarize_held(tx: Transaction) -> int:
+    """One summary row per channel and finished hour for the alerts the cap held; returns how many.
+
+    A held row whose alert was acknowledged meanwhile is cancelled, not summarized.
+    """
+    groups: dict[tuple[str, datetime], list[tuple[OutboxItem, AlertState | None]]] = defaultdict(list)
+    for item in tx.held_outbox_due():
+        alert = tx.alert_state(item.ref_id)
+        if alert is not None and alert.acked:
+            tx.cancel_outbox_row(item.id, reason=f"acknowledged by {alert.acked_by}")
+            continue
+        groups[(item.target, item.next_attempt_at)].append((item, alert))
+    for (target, window_end), held in groups.items():
+        window_start = window_end - timedelta(hours=1)
+        titles = [str(alert.message.get("title", f"alert {item.ref_id}")) if alert else f"alert {item.ref_id}"
+                  for item, alert in held]
+        key = f"{SUMMARY_PREFIX}{target}:{window_start.isoformat()}"
+        tx.summarize([item for item, _ in held], idempotency_key=key,
+                     payload={"summary": True, "titles": titles, "alert_ids": [item.ref_id for item, _ in held],
+                              "window": f"{window_start:%Y-%m-%d %H:%M}–{window_end:%H:%M} UTC"})
+    return len(groups)
+
+
+def acknowledge(store: Store, alert_id: int, by: str, *, now: datetime | None = None) -> AlertState | None:
+    """Mark an alert acknowledged (first ack wins), stop its escalation, cancel its unsent rows.
+
+    Returns the alert (with who acknowledged it first), or None when there is no such alert.
+    """
+    with store.transaction(now=now or utcnow()) as tx:
+        found = tx.acknowledge_alert(alert_id, by)
+    if found is None:
+        return None
+    alert, first = found
+    if first:
+        log.info("alert acknowledged", extra={"alert_id": alert_id, "by": by})
+    return alert

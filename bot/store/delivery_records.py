@@ -1,0 +1,51 @@
+"""Typed, read-only views of delivery rows, as the store's delivery operations return them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+SUMMARY_PREFIX = "summary:"  # idempotency keys of the rows standing in for capped alerts
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutboxItem:
+    """One outbox row: a send to one sink or channel, and where it stands."""
+
+    id: int
+    kind: str  # ticket | alert
+    ref_id: int  # ticket.id or alert.id
+    target: str  # sink name or channel id
+    payload: dict[str, Any]
+    idempotency_key: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None = None
+    external_ref: str | None = None
+
+    @property
+    def is_summary(self) -> bool:
+        """Whether this row is the one summary of a channel's capped alerts."""
+        return self.idempotency_key.startswith(SUMMARY_PREFIX)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertState:
+    """An alert in the feed: its message, the tier it reached, and who acknowledged it."""
+
+    id: int
+    idempotency_key: str
+    tier: str
+    current_tier: str
+    status: str
+    message: dict[str, Any]
+    escalation_level: int
+    next_escalation_at: datetime | None
+    acked_at: datetime | None
+    acked_by: str | None
+
+    @property
+    def acked(self) -> bool:
+        return self.acked_at is not None

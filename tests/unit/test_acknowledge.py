@@ -1,0 +1,109 @@
+"""An acknowledgement silences an alert: nothing unsent of it, or of its escalations, goes out afterwards."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from bot.core.actions import Delivery
+from bot.delivery import acknowledge
+from bot.delivery.channels import stub
+from bot.store import Store
+from bot.store.delivery_tables import OutboxRow
+from tests.conftest import make_post
+from tests.unit.delivery_support import NOON, Clock, Desk, clear_stub_channels, settings, titles
+
+
+@pytest.fixture(autouse=True)
+def _clear_stub_channels() -> Iterator[None]:
+    clear_stub_channels()
+    yield
+    clear_stub_channels()
+
+
+@pytest.fixture
+def desk(sqlite_store: Store) -> Desk:
+    sqlite_store.save_batch("x", [make_post("1")], None)
+    return Desk(sqlite_store, settings(), Clock(NOON))
+
+
+def _statuses(desk: Desk, alert_id: int) -> list[str]:
+    with desk.store.session() as session:
+        rows = session.exec(select(OutboxRow).where(OutboxRow.ref_id == alert_id, OutboxRow.kind == "alert")
+                            .order_by(OutboxRow.id)).all()  # type: ignore[arg-type]
+        return [row.status for row in rows]
+
+
+def _calls(*channels: str) -> int:
+    return sum(stub.CALLS.get(channel, 0) for channel in channels)
+
+
+def test_ack_at_23_of_an_alert_held_by_quiet_hours_sends_nothing_at_8(desk: Desk) -> None:
+    desk.clock.now = NOON.replace(hour=23)
+    alert_id = desk.raise_alert("night", "support")
+    desk.tick()
+    acknowledge(desk.store, alert_id, "dana", now=desk.clock.now)
+    assert _statuses(desk, alert_id) == ["cancelled"]
+    desk.clock.now = NOON.replace(hour=8) + timedelta(days=1)
+    desk.tick()
+    desk.clock.advance(hours=3)  # past the escalation the morning would have brought
+    desk.tick()
+    assert _calls("support", "on-call", "executive") == 0
+
+
+def test_ack_of_an_alert_held_over_the_hourly_cap_keeps_it_out_of_the_summary(sqlite_store: Store) -> None:
+    sqlite_store.save_batch("x", [make_post("1")], None)
+    desk = Desk(sqlite_store, settings(cap_per_hour=1), Clock(NOON.replace(minute=10)))
+    _, held, other = (desk.raise_alert(f"flood-{n}", "executive") for n in range(3))
+    desk.tick()
+    assert titles("executive") == ["[executive] Alert flood-0"]
+    acknowledge(desk.store, held, "dana", now=desk.clock.now)
+    assert _statuses(desk, held) == ["cancelled"] and _statuses(desk, other) == ["held"]
+    desk.clock.advance(hours=1)
+    desk.tick()
+    summary = stub.SENT["executive"][-1]
+    assert summary.title == "Earshot: 1 more alerts held back"
+    assert "Alert flood-2" in summary.body and "Alert flood-1" not in summary.body
+    assert _calls("executive") == 2
+
+
+def test_ack_while_a_retry_is_pending_sends_nothing_more(desk: Desk) -> None:
+    channel = desk.deliver.channels["stub:on-call"]
+    channel.fail_next = [Delivery(ok=False, error="HTTP 503")]  # type: ignore[attr-defined]
+    alert_id = desk.raise_alert("a1", "on-call")
+    desk.tick()
+    assert _statuses(desk, alert_id) == ["pending"] and _calls("on-call") == 1
+    acknowledge(desk.store, alert_id, "dana", now=desk.clock.now)
+    assert _statuses(desk, alert_id) == ["cancelled"]
+    desk.clock.advance(hours=2)
+    desk.tick()
+    assert _calls("on-call", "executive") == 1 and titles("on-call") == []
+    assert _statuses(desk, alert_id) == ["cancelled"]
+
+
+def test_ack_cancels_the_unsent_rows_of_the_alerts_escalations(desk: Desk) -> None:
+    alert_id = desk.raise_alert("a1", "on-call")
+    desk.tick()
+    desk.clock.advance(minutes=16)
+    desk.escalate.run_once()  # the executive row is added, not sent yet
+    assert _statuses(desk, alert_id) == ["sent", "pending"]
+    acknowledge(desk.store, alert_id, "dana", now=desk.clock.now)
+    assert _statuses(desk, alert_id) == ["sent", "cancelled"]
+    desk.tick()
+    assert _calls("executive") == 0 and _statuses(desk, alert_id) == ["sent", "cancelled"]
+
+
+def test_delivery_rechecks_the_ack_when_it_claims_a_row_a_crash_left_sending(desk: Desk) -> None:
+    alert_id = desk.raise_alert("a1", "on-call")
+    with desk.store.session() as session:  # what a crash between claim and send leaves behind
+        row = session.exec(select(OutboxRow)).one()
+        row.status, row.attempts = "sending", 1
+        session.add(row)
+    acknowledge(desk.store, alert_id, "dana", now=desk.clock.now)
+    restarted = desk.deliverer()
+    while restarted.run_once():
+        pass
+    assert _calls("on-call") == 0 and _statuses(desk, alert_id) == ["cancelled"]
