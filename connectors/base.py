@@ -14,7 +14,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +90,7 @@ class PolledConnector(Connector):
                  now: Callable[[], datetime] | None = None) -> None:
         self.interval_seconds = interval_seconds
         self.max_pages_per_tick = max_pages_per_tick
-        self._now = now or (lambda: datetime.now(timezone.utc))
+        self._now = now or (lambda: datetime.now(UTC))
         self._lock = threading.Lock()  # intake and engagement refresh share one client and budget
         self._deferred: SourceError | None = None  # raised on the next fetch, after a partial batch
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import argparse
 import json
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 SEED = 20261124
-START = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 SAMPLED_TWEETS = 360
 REDDIT_SHARE = 0.25
 PAGE_SIZE = 20

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -81,7 +81,7 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
     opened.engine.dispose()
 
 
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 def make_post(native_id: str = "1", *, source: str = "x", text: str = "my car is broken @AuroraMotors",

@@ -13,8 +13,8 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from bot.core.errors import ConfigError
-from bot.routing.rule_settings import Conditions
 from bot.core.section import Section
+from bot.routing.rule_settings import Conditions
 from bot.routing.settings import RoutingSettings
 from classifiers.settings import ClassifierSettings
 from connectors.registry import ConnectorsSettings, source_names

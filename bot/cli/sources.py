@@ -9,8 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo_json, load
-from bot.store import Store
-from bot.store.ops.feed import SourceView
+from bot.store import SourceView, Store
 from connectors.registry import enabled_sources
 
 

@@ -9,7 +9,7 @@ import typer
 
 from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo_json, open_store, when
 from bot.core.errors import EarshotError
-from bot.store.ops.feed import TICKET_STATUSES
+from bot.store import TICKET_STATUSES
 
 
 def tickets(status: Annotated[str | None, typer.Option("--status", help="Only tickets in this status: "

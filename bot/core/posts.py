@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 PostKind = Literal["post", "reply", "comment", "repost", "quote"]
 
 # Dates outside this window are rejected as absurd (X launched in 2006; Reddit in 2005).
-EARLIEST_PLAUSIBLE = datetime(2005, 1, 1, tzinfo=timezone.utc)
+EARLIEST_PLAUSIBLE = datetime(2005, 1, 1, tzinfo=UTC)
 FUTURE_TOLERANCE = timedelta(days=1)
 
 

@@ -9,7 +9,7 @@ the channel module that claims its scheme (`stub://NAME` is the in-memory stub, 
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -114,7 +114,7 @@ class QuietHours(Section):
         if not inside:
             return now
         end_day = local.date() + timedelta(days=1) if overnight and clock >= self.start else local.date()
-        return datetime.combine(end_day, self.end, tzinfo=zone).astimezone(timezone.utc)
+        return datetime.combine(end_day, self.end, tzinfo=zone).astimezone(UTC)
 
 
 class TierSettings(Section):

@@ -1,12 +1,11 @@
 """Alembic environment: runs migrations on the connection Earshot hands over."""
 
 from alembic import context
-
 from sqlmodel import SQLModel
 
-import bot.store.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 import bot.store.delivery_tables  # noqa: F401
 import bot.store.routing_tables  # noqa: F401
+import bot.store.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 connection = context.config.attributes.get("connection")
 if connection is None:

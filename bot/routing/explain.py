@@ -42,7 +42,7 @@ def explain(store: Store, routing: RoutingSettings, brand_handles: Sequence[str]
         lines.append("labels: " + "; ".join(f"{k} {v}" for k, v in label_summary(found.labels).items()))
         if decision is None:
             verdict = found.verdict
-            lines += [f"not routed yet; the rules would decide now: {_actions(verdict.rule, verdict.ticket and verdict.ticket.queue, verdict.ticket and verdict.ticket.priority, verdict.alert, verdict.digest, verdict.suppressed)}",
+            lines += [f"not routed yet; the rules would decide now: {_actions(verdict.rule, verdict.ticket.queue if verdict.ticket else None, verdict.ticket.priority if verdict.ticket else None, verdict.alert, verdict.digest, verdict.suppressed)}",
                       "visibility: " + found.visibility.describe(), "why:", *[f"  - {r}" for r in verdict.reasons]]
             return "\n".join(lines)
         lines += [

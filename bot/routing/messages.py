@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from bot.core.actions import AlertMessage, Incident, Priority, TicketRequest
+from bot.core.labels import Labels
 from bot.core.posts import Post
 from bot.routing.rules import Verdict
-from bot.core.actions import AlertMessage, Incident, Priority, TicketRequest
 from bot.routing.visibility import Visibility
-from bot.core.labels import Labels
 
 
 def ticket_key(post_id: int) -> str:

@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from bot.core.section import Section
 from bot.core.labels import Sentiment, Urgency
+from bot.core.section import Section
 
 AuthorList = Literal["vip", "press", "verified"]
 Priority = Literal["low", "normal", "high", "urgent"]

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.core.labels import URGENCY_ORDER, Labels, Urgency
 from bot.core.posts import Post
 from bot.routing.rule_settings import Conditions, TicketAction
 from bot.routing.settings import RoutingSettings
 from bot.routing.visibility import Visibility
-from bot.core.labels import URGENCY_ORDER, Labels
 
 GUARD_DELETED = "guard:deleted"
 GUARD_BRAND = "guard:brand-own-post"
@@ -100,8 +100,8 @@ def match(when: Conditions, facts: Facts) -> list[str] | None:
     return reasons
 
 
-def _rank(urgency: str) -> int:
-    return URGENCY_ORDER.index(urgency)  # type: ignore[arg-type]
+def _rank(urgency: Urgency) -> int:
+    return URGENCY_ORDER.index(urgency)
 
 
 def _if(ok: bool, reason: str) -> str | None:
@@ -167,8 +167,8 @@ _CHECKS: list[tuple[str, _Check]] = [
     ("kind", lambda v, f: _if(f.post.kind in v, f"kind {f.post.kind}")),  # type: ignore[operator]
     ("language", lambda v, f: _if((f.labels.language or f.post.language) in v,  # type: ignore[operator]
                                   f"language {f.labels.language or f.post.language}")),
-    ("author", lambda v, f: _if(bool(f.author_lists & set(v)),  # type: ignore[arg-type]
-                                f"author @{f.post.author_handle} is {', '.join(sorted(f.author_lists & set(v)))}")),  # type: ignore[arg-type]
+    ("author", lambda v, f: _if(bool(f.author_lists & set(v)),  # type: ignore[call-overload]
+                                f"author @{f.post.author_handle} is {', '.join(sorted(f.author_lists & set(v)))}")),  # type: ignore[call-overload]
     ("keywords", _keywords),  # type: ignore[list-item]
     ("mentions", _mentions),  # type: ignore[list-item]
     ("needs_review", lambda v, f: _if(f.labels.needs_review == v,

@@ -6,10 +6,10 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from bot.delivery.settings import AlertSettings, TicketSettings
-from bot.routing.rule_settings import RuleSettings
-from bot.core.section import Section
 from bot.core.labels import Urgency
+from bot.core.section import Section
+from bot.delivery import AlertSettings, TicketSettings
+from bot.routing.rule_settings import RuleSettings
 
 
 class VisibilitySettings(Section):

@@ -4,7 +4,9 @@ It owns Earshot's state: stages read and write only through `Store` and its `Tra
 """
 
 from bot.store.engine import check_url
+from bot.store.ops.feed import TICKET_STATUSES, AlertView, SourceView, TicketView
 from bot.store.store import Store, StoredPost
 from bot.store.transaction import Transaction
 
-__all__ = ["Store", "StoredPost", "Transaction", "check_url"]
+__all__ = ["TICKET_STATUSES", "AlertView", "SourceView", "Store", "StoredPost", "TicketView", "Transaction",
+           "check_url"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.core.labels import Labels, TopicScore
 from bot.core.posts import Engagement, EngagementUpdate, Post
 from bot.store.tables import ClassificationRow, EngagementSnapshotRow, PostRow
-from bot.core.labels import Labels, TopicScore
 
 
 def row_from_post(post: Post, stage: str, now: datetime) -> PostRow:

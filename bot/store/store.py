@@ -15,13 +15,18 @@ from sqlmodel import Session, col, select
 
 from bot.core.clock import utcnow
 from bot.core.errors import StoreError
+from bot.core.labels import Labels
 from bot.core.posts import EngagementUpdate, Post
 from bot.store import migrate
-from bot.store.engine import check_url, first_line, make_engine, masked
-from bot.store.transaction import Transaction
 from bot.store.convert import (
-    classification_row, labels_from_row, post_from_row, row_from_post, snapshot_row, update_from_post,
+    classification_row,
+    labels_from_row,
+    post_from_row,
+    row_from_post,
+    snapshot_row,
+    update_from_post,
 )
+from bot.store.engine import check_url, first_line, make_engine, masked
 from bot.store.stages import STAGE_CLASSIFIED, STAGE_INGESTED, STAGE_SKIPPED
 from bot.store.tables import (
     ClassificationRow,
@@ -30,7 +35,7 @@ from bot.store.tables import (
     SourceCursorRow,
     SourceStateRow,
 )
-from bot.core.labels import Labels
+from bot.store.transaction import Transaction
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -196,7 +201,7 @@ class Store:
         """Complaints from `source` created after `since`, newest first: their engagement is re-polled."""
         with self.session() as session:
             rows = session.exec(
-                select(PostRow).join(ClassificationRow, ClassificationRow.post_id == PostRow.id)
+                select(PostRow).join(ClassificationRow, col(ClassificationRow.post_id) == PostRow.id)
                 .where(PostRow.source == source, PostRow.created_at >= since, PostRow.is_deleted == False,  # noqa: E712
                        ClassificationRow.complaint == True)  # noqa: E712
                 .order_by(col(PostRow.created_at).desc()).limit(limit)

@@ -8,9 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.store.types import UTCDateTime
-
 from bot.store.stages import STAGE_INGESTED
+from bot.store.types import UTCDateTime
 
 
 def utc_column(nullable: bool = False, index: bool = False) -> Any:

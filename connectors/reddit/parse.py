@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-from bot.core.posts import Engagement, Post
+from bot.core.posts import Engagement, Post, PostKind
 from connectors.base import ParsedPage, Skipped
 
 REDDIT = "https://www.reddit.com"
@@ -44,6 +44,9 @@ def parse_thing(kind: str, data: dict[str, Any], fetched_at: datetime, karma: Ma
         or bool(data.get("removed_by_category"))
     handle = None if author in DELETED_AUTHORS else str(author)
     name = str(data.get("name") or f"{kind}_{data['id']}")
+    parent: str | None
+    conversation: str | None
+    post_kind: PostKind
     if kind == "t3":
         text = "\n\n".join(part for part in (data.get("title") or "", _live(data.get("selftext"))) if part)
         engagement = Engagement(likes=int(data.get("score") or 0), replies=int(data.get("num_comments") or 0))
@@ -60,7 +63,7 @@ def parse_thing(kind: str, data: dict[str, Any], fetched_at: datetime, karma: Ma
         author_reach=karma.get(handle) if handle else None,
         text=text,
         url=_url(kind, data),
-        created_at=datetime.fromtimestamp(float(data.get("created_utc") or data["created"]), tz=timezone.utc),
+        created_at=datetime.fromtimestamp(float(data.get("created_utc") or data["created"]), tz=UTC),
         fetched_at=fetched_at,
         engagement=engagement,
         kind=post_kind,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ class ReplayConnector(Connector):
         self.file = stream_file(path)
         if not self.file.exists():
             raise MalformedPayload(f"replay stream {self.file} does not exist")
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._clock = clock or (lambda: datetime.now(UTC))
         self._lines = self.file.read_text(encoding="utf-8").splitlines()
 
     def fetch(self, cursor: Cursor | None) -> Batch:

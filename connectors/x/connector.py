@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -123,8 +125,8 @@ class XConnector(PolledConnector):
                 found = {}
             for handle in [h for h in wanted if h.lower() not in found]:  # one at a time, by username
                 try:
-                    found |= _users(self.retrier.call(f"user {handle}", lambda h=handle: self.client.get_user(
-                        username=h, user_fields=["username"]), classify))
+                    found |= _users(self.retrier.call(f"user {handle}", partial(
+                        self.client.get_user, username=handle, user_fields=["username"]), classify))
                 except (Gone, MalformedPayload):
                     continue
         except (RateLimited, TransientSourceError) as err:  # search goes on; mentions wait for the next tick
@@ -146,8 +148,8 @@ class XConnector(PolledConnector):
             for start in range(0, len(ids), LOOKUP_BATCH):
                 chunk = ids[start:start + LOOKUP_BATCH]
                 try:
-                    body = self.retrier.call("tweet lookup", lambda c=chunk: self.client.get_tweets(
-                        ids=c, **_fields()), classify)
+                    body = self.retrier.call("tweet lookup", partial(self.client.get_tweets, ids=chunk, **_fields()),
+                                            classify)
                 except BudgetExhausted:
                     break
                 except Gone:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from bot.core.posts import Engagement, Post
+from bot.core.posts import Engagement, Post, PostKind
 from connectors.base import ParsedPage, Skipped
 
 TWEET_URL = "https://x.com/{handle}/status/{id}"
@@ -66,9 +66,9 @@ def parse_tweet(tweet: dict[str, Any], users: dict[str, dict[str, Any]], fetched
     author_metrics = author.get("public_metrics") or {}
     reach = author_metrics.get("followers_count", author.get("followers_count"))
     refs = tweet.get("referenced_tweets") or tweet.get("referenced_posts") or []
-    referenced = {_REF_TYPES.get(ref.get("type"), ref.get("type")): str(ref.get("id"))
+    referenced = {_REF_TYPES.get(str(ref.get("type")), ref.get("type")): str(ref.get("id"))
                   for ref in refs if isinstance(ref, dict)}
-    kind = "repost" if "retweeted" in referenced else "reply" if "replied_to" in referenced else \
+    kind: PostKind = "repost" if "retweeted" in referenced else "reply" if "replied_to" in referenced else \
         "quote" if "quoted" in referenced else "post"
     return Post(
         source="x",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,10 @@ from typer.testing import CliRunner
 
 import classifiers
 import connectors.ratelimit
-from bot.cli.main import app
 from bot.app.config import load_config
-from bot.core.errors import RateLimited
 from bot.app.pipeline import Pipeline
+from bot.cli.main import app
+from bot.core.errors import RateLimited
 from bot.store import Store
 from bot.store.tables import PostRow
 from classifiers.stub import StubClassifier
@@ -265,14 +266,14 @@ def test_a_server_that_ignores_since_id_costs_one_page_per_stream_and_stores_not
 
 
 def test_run_once_re_polls_fresh_complaints_and_stores_snapshots(api, store):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
-    recent = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    recent = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     for tweet in api.data.search + api.data.mentions:
         tweet["created_at"] = recent
         tweet["text"] = "my car is broken and support is useless " + tweet["text"]
     for child in api.data.reddit_new:
-        child["data"]["created_utc"] = datetime.now(timezone.utc).timestamp() - 3600 - len(child["data"]["id"])
+        child["data"]["created_utc"] = datetime.now(UTC).timestamp() - 3600 - len(child["data"]["id"])
         child["data"]["title"] = "Broken again: " + child["data"]["title"]
     run = pipeline(store, x_connector(api), reddit_connector(api))
     run.run_once()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import apprise.plugins.pagerduty as pagerduty_plugin
 import apprise.plugins.slack as slack_plugin
@@ -18,7 +18,7 @@ from bot.store.delivery_tables import AlertRow, OutboxRow, TicketRow
 from tests.conftest import make_post
 from tests.fakes.sinks import WEBHOOK_SECRET, FakeServices, fake_services
 
-START = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 class Clock:

@@ -19,9 +19,9 @@ from typer.testing import CliRunner
 import classifiers
 from bot.cli.main import app
 from bot.delivery.channels import stub as stub_channel
-from bot.store.routing_tables import IncidentPostRow, IncidentRow, RouteDecisionRow
-from bot.store.delivery_tables import AlertRow, TicketEventRow, TicketRow
 from bot.store import Store
+from bot.store.delivery_tables import AlertRow, TicketEventRow, TicketRow
+from bot.store.routing_tables import IncidentPostRow, IncidentRow, RouteDecisionRow
 from bot.store.tables import PostRow
 from classifiers.stub import StubClassifier
 from tests.conftest import REPO
@@ -167,8 +167,7 @@ def test_the_executive_alert_escalates_when_unacked_and_an_acked_one_does_not(de
     from datetime import timedelta
 
     from bot.app.config import load_config
-    from bot.delivery import build_delivery_stages
-    from bot.delivery import EscalationStage, acknowledge
+    from bot.delivery import EscalationStage, acknowledge, build_delivery_stages
 
     recall = demo.alerts_of("mike_ev_owner")[0]
     kids = demo.alerts_of("dana_drives")[0]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import apprise.plugins.pagerduty as pagerduty_plugin
@@ -135,7 +135,7 @@ def _script(lb: Loopback, case: Case, *faults: Any) -> None:
 
 
 def _key(case: Case, suffix: str) -> str:
-    return f"post:{case.name}:{suffix}:{datetime.now(timezone.utc).timestamp()}"
+    return f"post:{case.name}:{suffix}:{datetime.now(UTC).timestamp()}"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

@@ -1,6 +1,6 @@
 """Typed values check their invariants at construction."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,7 +12,7 @@ def test_post_requires_timezone_aware_times():
         make_post(created_at=datetime(2026, 1, 1))
 
 
-@pytest.mark.parametrize("created_at", [datetime(1970, 1, 1, tzinfo=timezone.utc), NOW + timedelta(days=30)])
+@pytest.mark.parametrize("created_at", [datetime(1970, 1, 1, tzinfo=UTC), NOW + timedelta(days=30)])
 def test_post_with_absurd_date_is_rejected(created_at):
     with pytest.raises(ValueError, match="created_at"):
         make_post(created_at=created_at, fetched_at=NOW)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -16,7 +16,7 @@ from bot.store import Store
 from bot.store.delivery_tables import AlertRow, OutboxRow, TicketEventRow, TicketRow
 from tests.conftest import make_post
 
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 TICKETS = TicketSettings.model_validate({"sinks": {"stub": {"enabled": True}},
                                          "retry": {"max_attempts": 3, "backoff_seconds": 10}})
 

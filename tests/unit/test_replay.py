@@ -1,7 +1,7 @@
 """The replay connector feeds the demo stream in the raw shapes the real APIs send."""
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,7 +10,7 @@ from connectors.replay.connector import ReplayConnector
 from connectors.replay.settings import ReplaySettings
 from tests.conftest import REPO
 
-T0 = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
 def x_page(*tweets, fetched=T0):
@@ -63,7 +63,7 @@ def test_resumes_from_cursor_after_restart(tmp_path):
 def test_recorded_pace_releases_pages_when_due(tmp_path):
     path = stream(tmp_path, x_page(("1", "a", "2026-11-20T07:59:00Z")),
                   x_page(("2", "b", "2026-11-20T08:09:00Z"), fetched=T0 + timedelta(minutes=10)))
-    now = [datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)]
+    now = [datetime(2026, 11, 24, 12, 0, tzinfo=UTC)]
     connector = ReplayConnector(ReplaySettings(speed=1), path, clock=lambda: now[0])
     first = connector.fetch(None)
     assert [p.native_id for p in first.posts] == ["1"]
@@ -80,7 +80,7 @@ def test_missing_stream_is_a_clear_error(tmp_path):
 def test_accelerated_pace_releases_pages_sooner(tmp_path):
     path = stream(tmp_path, x_page(("1", "a", "2026-11-20T07:59:00Z")),
                   x_page(("2", "b", "2026-11-20T08:09:00Z"), fetched=T0 + timedelta(minutes=10)))
-    now = [datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)]
+    now = [datetime(2026, 11, 24, 12, 0, tzinfo=UTC)]
     connector = ReplayConnector(ReplaySettings(speed=60), path, clock=lambda: now[0])
     first = connector.fetch(None)
     now[0] += timedelta(seconds=11)  # ten recorded minutes at 60x

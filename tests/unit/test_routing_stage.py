@@ -6,9 +6,9 @@ import pytest
 from sqlmodel import select
 
 from bot.routing.explain import explain
-from bot.store.routing_tables import IncidentPostRow, IncidentRow, RouteDecisionRow
-from bot.store.delivery_tables import AlertRow, OutboxRow, TicketEventRow, TicketRow
 from bot.store import Store
+from bot.store.delivery_tables import AlertRow, OutboxRow, TicketEventRow, TicketRow
+from bot.store.routing_tables import IncidentPostRow, IncidentRow, RouteDecisionRow
 from bot.store.tables import PostRow
 from tests.unit.routing_support import add, config, growth, labels, post, route_stage
 

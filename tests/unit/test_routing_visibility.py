@@ -6,9 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.core.posts import Engagement
+from bot.core.posts import Engagement, Snapshot
 from bot.routing.settings import VisibilitySettings
-from bot.core.posts import Snapshot
 from bot.routing.visibility import measure
 from tests.unit.routing_support import post
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import gzip
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ import yaml
 from connectors.x.parse import included_posts, parse_lines, parse_page
 from tests.fakes.recorded import TWARC, TWEEPY, twarc_lines, twarc_pages
 
-FETCHED = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+FETCHED = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 def _files(folder: Path, pattern: str) -> list[object]:

@@ -42,7 +42,7 @@ class Channel(AlertChannel):
         if not notifier.add(self._url_for(notice.idempotency_key)):
             return Delivery(ok=False, error=f"apprise cannot use {self!r}", retryable=False)
         try:
-            with apprise.LogCapture(level=logging.WARNING) as captured:  # type: ignore[no-untyped-call]
+            with apprise.LogCapture(level=logging.WARNING) as captured:
                 ok = notifier.notify(body=notice.body, title=notice.title, notify_type=_TYPES[notice.severity])
             log_text = captured.getvalue()
         except Exception as err:  # noqa: BLE001 - a channel reports, it never raises

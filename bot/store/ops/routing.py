@@ -14,8 +14,8 @@ from bot.core.actions import Decision, Incident, IncidentMember
 from bot.core.labels import Labels
 from bot.core.posts import Engagement, Post, Snapshot
 from bot.store.convert import labels_from_row
-from bot.store.ops.base import Ops
 from bot.store.delivery_tables import AlertRow, TicketRow
+from bot.store.ops.base import Ops
 from bot.store.routing_tables import INCIDENT_OPEN, IncidentPostRow, IncidentRow, RouteDecisionRow
 from bot.store.tables import ClassificationRow, EngagementSnapshotRow, PostRow
 
