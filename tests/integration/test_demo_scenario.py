@@ -167,8 +167,7 @@ def test_the_executive_alert_escalates_when_unacked_and_an_acked_one_does_not(de
     from datetime import timedelta
 
     from bot.config import load_config
-    from bot.delivery import build_delivery_stages
-    from bot.delivery import EscalationStage, acknowledge
+    from bot.delivery import EscalationStage, acknowledge, build_delivery_stages
 
     recall = demo.alerts_of("mike_ev_owner")[0]
     kids = demo.alerts_of("dana_drives")[0]
