@@ -2,8 +2,9 @@
 VENV   ?= .venv
 PYTHON ?= python3
 BIN     = $(VENV)/bin
+COVERAGE_FLOOR ?= 80
 
-.PHONY: install run once test bench demo-stream clean
+.PHONY: install run once test lint bench demo-stream clean
 
 install: $(VENV)/.installed
 
@@ -21,8 +22,17 @@ run: install          ## install, then run the daemon on the embedded default (C
 once: install         ## every job once, then exit
 	$(BIN)/earshot run --once
 
-test: install         ## the whole test suite
-	$(BIN)/python -m pytest -q
+test: install         ## the whole test suite, with coverage (subprocesses included)
+	rm -f .coverage .coverage.*
+	$(BIN)/python -m coverage run -m pytest -q
+	$(BIN)/python -m coverage combine -q
+	$(BIN)/python -m coverage report --fail-under=$(COVERAGE_FLOOR) | tail -n 1
+
+lint: install         ## lint, format, types and the layers contract
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: install        ## classifier speed and memory (run by hand)
 	$(BIN)/python benchmarks/classify.py

@@ -36,7 +36,7 @@ def _runner(system: str, threads: int):
     torch.set_num_threads(threads)
     state = {"batch": 32}
     if system.startswith("earshot"):
-        from bot.config import load_config
+        from bot.app.config import load_config
         from classifiers.evaluate import post_from_text
         from classifiers.transformer import TransformerClassifier
 

@@ -6,9 +6,9 @@ import logging
 import time
 from collections.abc import Callable
 
+from bot.core.clock import utcnow
 from bot.core.errors import AuthFailed, RateLimited, SourceError
 from bot.store import Store
-from bot.core.clock import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -25,6 +25,12 @@ class Decision:
     digest: bool = False
     suppressed: bool = False
     incident_id: int | None = None
+    ticket_id: int | None = None  # the ticket opened, or followed up, for this post
+    ticket_action: Literal["opened", "follow-up"] | None = None
+    alert_id: int | None = None
+    visibility: dict[str, Any] = field(default_factory=dict)  # the figures the rules saw
+    decided_at: datetime | None = None
+    reviewed_at: datetime | None = None  # last re-check against newer engagement
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,3 +83,33 @@ class Delivery:
     ref: str | None = None  # the remote id (ticket number, message id)
     error: str | None = None
     retryable: bool = True  # False for 4xx that a retry cannot fix
+
+
+@dataclass(frozen=True, kw_only=True)
+class Incident:
+    """Posts about the same problem, across sources: what routing and alerts know of the group."""
+
+    id: int
+    status: str
+    title: str
+    topics: tuple[str, ...]
+    sources: tuple[str, ...]
+    post_count: int
+    total_reach: int  # summed projected reach of the members
+    alert_tiers: tuple[str, ...]  # tiers alerted so far
+    ticket_id: int | None  # the incident's one ticket, once opened
+    opened_at: datetime
+    last_post_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentMember:
+    """One post of an incident's timeline, and how it joined."""
+
+    post_id: int
+    source: str
+    author_handle: str | None
+    post_created_at: datetime
+    reach: int
+    how: str  # opened | similar | thread | repost
+    similarity: float | None = None

@@ -98,3 +98,15 @@ class EngagementUpdate:
 
     def __post_init__(self) -> None:
         require_aware("taken_at", self.taken_at)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Snapshot:
+    """A post's engagement at one moment: a stored snapshot, or the post as fetched."""
+
+    taken_at: datetime
+    engagement: Engagement
+    author_reach: int | None = None
+
+    def __post_init__(self) -> None:
+        require_aware("taken_at", self.taken_at)

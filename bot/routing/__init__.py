@@ -1,18 +1,1 @@
-"""Routing: rules, incidents, tickets, alerts and their outbox."""
-
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from bot.config import Config
-    from bot.pipeline import Stage
-    from bot.store import Store
-
-
-def build_stages(config: Config, store: Store) -> list[Stage]:
-    """The route stage, then the delivery stages, for the pipeline."""
-    from bot.routing.delivery import build_delivery_stages
-    from bot.routing.stage import RouteStage
-
-    return [RouteStage(config, store), *build_delivery_stages(config, store)]
+"""Routing, the decide side: rules, visibility, incidents and the route stage that enqueues tickets and alerts."""

@@ -31,8 +31,8 @@ from bot.core.actions import Delivery
 from bot.core.clock import utcnow
 
 if TYPE_CHECKING:
-    from bot.config import Config
-    from bot.pipeline import Stage
+    from bot.app.config import Config
+    from bot.app.pipeline import Stage
     from bot.store import Store
 
 log = logging.getLogger(__name__)

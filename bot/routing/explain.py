@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from collections.abc import Sequence
 
-from bot.config import Config
+from bot.core.actions import Decision
 from bot.core.errors import EarshotError
-from bot.routing.incidents import Incidents
+from bot.routing.assess import assess
 from bot.routing.messages import label_summary
-from bot.store.routing_tables import IncidentRow, RouteDecisionRow
-from bot.routing.stage import assess
-from bot.store.delivery_tables import AlertRow, TicketRow
+from bot.routing.settings import RoutingSettings
 from bot.routing.visibility import Visibility
-from bot.store import Store
-from bot.store.store import StoredPost
-from bot.store.tables import PostRow
+from bot.store import Store, StoredPost, Transaction
 
 
 class UnknownPost(EarshotError):
@@ -31,17 +27,16 @@ def find(store: Store, ref: str) -> StoredPost:
     return found
 
 
-def explain(store: Store, config: Config, ref: str) -> str:
+def explain(store: Store, routing: RoutingSettings, brand_handles: Sequence[str], ref: str) -> str:
     """The explanation of one post's route decision, as printable lines."""
     stored = find(store, ref)
     post = stored.post
-    with store.session() as session:
-        row = session.get(PostRow, stored.id)
-        decision = session.get(RouteDecisionRow, stored.id)
+    with store.transaction() as tx:
+        decision = tx.decision(stored.id)
         lines = [f"post {stored.id} ({post.source}:{post.native_id}, {post.kind}) by @{post.author_handle or '?'} "
-                 f"({post.author_reach or 0:,} reach) — stage {row.stage if row else '?'}",  # type: ignore[union-attr]
+                 f"({post.author_reach or 0:,} reach) — stage {tx.stage_of(stored.id) or '?'}",
                  f"  {post.url}", "  " + " ".join(post.text.split())]
-        found = assess(session, config, stored.id, post)
+        found = assess(tx, routing, brand_handles, stored.id, post)
         if found is None:
             return "\n".join([*lines, "not classified yet: no decision"])
         lines.append("labels: " + "; ".join(f"{k} {v}" for k, v in label_summary(found.labels).items()))
@@ -54,8 +49,8 @@ def explain(store: Store, config: Config, ref: str) -> str:
             "visibility: " + Visibility(**decision.visibility).describe() if decision.visibility else "visibility: -",
             "decision: " + _actions(decision.rule, decision.ticket_queue, decision.ticket_priority, decision.alert_tier,
                                     decision.digest, decision.suppressed),
-            f"decided at {decision.decided_at.isoformat()}", "why:", *[f"  - {r}" for r in decision.reasons],
-            *_records(session, decision), *_incident(session, config, decision.incident_id)]
+            f"decided at {decision.decided_at.isoformat() if decision.decided_at else '?'}", "why:",
+            *[f"  - {r}" for r in decision.reasons], *_records(tx, decision), *_incident(tx, decision.incident_id)]
         return "\n".join(lines)
 
 
@@ -68,31 +63,25 @@ def _actions(rule: str | None, queue: str | None, priority: str | None, tier: st
     return f"rule '{rule}' → " + (", ".join(acts) or "nothing") if rule else "no rule matched → nothing"
 
 
-def _records(session: Session, decision: RouteDecisionRow) -> list[str]:
+def _records(tx: Transaction, decision: Decision) -> list[str]:
     lines = []
     if decision.ticket_id is not None:
-        ticket = session.get(TicketRow, decision.ticket_id)
-        state = f"{ticket.status}, {ticket.queue}/{ticket.priority}" if ticket else "missing"
+        state = tx.ticket_brief(decision.ticket_id) or "missing"
         lines.append(f"ticket #{decision.ticket_id} ({decision.ticket_action}; {state})")
-    alerts = session.exec(select(AlertRow).where(AlertRow.post_id == decision.post_id)).all()
-    for alert in alerts:
-        lines.append(f"alert #{alert.id} to {alert.tier} (now {alert.current_tier}, {alert.status}"
-                     f"{', acked by ' + alert.acked_by if alert.acked_by else ''})")
-    return lines
+    return lines + tx.alert_briefs(decision.post_id)
 
 
-def _incident(session: Session, config: Config, incident_id: int | None) -> list[str]:
-    incident = session.get(IncidentRow, incident_id) if incident_id is not None else None
+def _incident(tx: Transaction, incident_id: int | None) -> list[str]:
+    incident = tx.incident(incident_id) if incident_id is not None else None
     if incident is None:
         return ["incident: none"]
     lines = [f"incident #{incident.id} ({incident.status}): {incident.post_count} posts on "
              f"{', '.join(incident.sources)}, total reach {incident.total_reach:,}, topics "
              f"{', '.join(incident.topics) or '-'}, tiers alerted {', '.join(incident.alert_tiers) or '-'}, "
              f"ticket {('#' + str(incident.ticket_id)) if incident.ticket_id else '-'}", "timeline:"]
-    for member in Incidents(config.routing.incidents).timeline(session, incident.id):  # type: ignore[arg-type]
-        post = session.get(PostRow, member.post_id)
+    for member in tx.timeline(incident.id):
         sim = f", cosine {member.similarity:.2f}" if member.similarity is not None else ""
-        lines.append(f"  {member.post_created_at:%Y-%m-%d %H:%M} {post.source if post else '?'} "
-                     f"@{post.author_handle if post else '?'} post {member.post_id} ({member.how}{sim}, "
+        lines.append(f"  {member.post_created_at:%Y-%m-%d %H:%M} {member.source} "
+                     f"@{member.author_handle or '?'} post {member.post_id} ({member.how}{sim}, "
                      f"reach {member.reach:,})")
     return lines

@@ -15,17 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import numpy as np
-from sqlmodel import Session, col, select
 
+from bot.core.actions import Incident
+from bot.core.labels import Labels
 from bot.core.posts import Post
-from bot.store.routing_tables import INCIDENT_OPEN, IncidentPostRow, IncidentRow
 from bot.routing.settings import IncidentSettings
 from bot.routing.terms import terms
-from bot.store.tables import ClassificationRow, PostRow
-from bot.core.labels import Labels
+from bot.store import Transaction
 
 TITLE_LENGTH = 120
 
@@ -34,7 +33,7 @@ TITLE_LENGTH = 120
 class Match:
     """An existing incident a post belongs to, and how it was found."""
 
-    incident: IncidentRow
+    incident: Incident
     how: str  # repost | thread | similar
     similarity: float | None = None
     reason: str = ""
@@ -53,44 +52,31 @@ def cosine(a: Sequence[float], b: np.ndarray) -> np.ndarray:
 
 
 class Incidents:
-    """Finds, opens and grows incidents inside the caller's session (the caller commits)."""
+    """Finds, opens and grows incidents inside the caller's transaction (the caller commits)."""
 
     def __init__(self, settings: IncidentSettings, ignore: frozenset[str] = frozenset()) -> None:
         self.settings = settings
         self.ignore = ignore  # words every post shares (the brand's name), never evidence
 
-    def find(self, session: Session, post: Post, labels: Labels) -> Match | None:
+    def find(self, tx: Transaction, post: Post, labels: Labels) -> Match | None:
         """The incident `post` belongs to, if any."""
-        return (self._by_repost(session, post) or self._by_thread(session, post)
-                or self._by_similarity(session, post, labels))
+        return self._by_repost(tx, post) or self._by_thread(tx, post) or self._by_similarity(tx, post, labels)
 
-    def open(self, session: Session, post_id: int, post: Post, labels: Labels, reach: int,
-             now: datetime) -> IncidentRow:
+    def open(self, tx: Transaction, post_id: int, post: Post, labels: Labels, reach: int) -> Incident:
         """A new incident with `post` as its first member."""
-        incident = IncidentRow(topics=topic_names(labels, self.settings), title=_title(post.text), opened_at=now,
-                               last_post_at=post.created_at)
-        session.add(incident)
-        session.flush()
-        self.add(session, incident, post_id, post, labels, reach, how="opened", similarity=None, now=now)
-        return incident
+        incident = tx.open_incident(topics=topic_names(labels, self.settings), title=_title(post.text),
+                                    last_post_at=post.created_at)
+        return self.add(tx, incident, post_id, post, labels, reach, how="opened", similarity=None)
 
-    def add(self, session: Session, incident: IncidentRow, post_id: int, post: Post, labels: Labels, reach: int,
-            *, how: str, similarity: float | None, now: datetime) -> None:
-        """Record `post` in `incident` and update its counts, reach and sources."""
-        if session.get(IncidentPostRow, post_id) is not None:
-            return
-        session.add(IncidentPostRow(post_id=post_id, incident_id=incident.id, joined_at=now,  # type: ignore[arg-type]
-                                    post_created_at=post.created_at, reach=reach, how=how, similarity=similarity))
-        incident.post_count += 1
-        incident.total_reach += reach
-        incident.sources = sorted({*incident.sources, post.source})
-        incident.topics = list(dict.fromkeys([*incident.topics, *topic_names(labels, self.settings)]))
-        incident.last_post_at = max(incident.last_post_at, post.created_at)
-        session.add(incident)
+    def add(self, tx: Transaction, incident: Incident, post_id: int, post: Post, labels: Labels, reach: int,
+            *, how: str, similarity: float | None) -> Incident:
+        """Record `post` in `incident`; returns the incident as it now stands."""
+        return tx.add_member(incident.id, post_id=post_id, post=post, topics=topic_names(labels, self.settings),
+                             reach=reach, how=how, similarity=similarity)
 
-    def due_tiers(self, incident: IncidentRow) -> list[str]:
+    def due_tiers(self, incident: Incident) -> list[str]:
         """Escalation tiers this incident has grown into and not yet alerted, in config order."""
-        due = []
+        due: list[str] = []
         for step in self.settings.escalation:
             if step.tier in incident.alert_tiers or step.tier in due:
                 continue
@@ -100,58 +86,40 @@ class Incidents:
                 due.append(step.tier)
         return due
 
-    def timeline(self, session: Session, incident_id: int) -> list[IncidentPostRow]:
-        """The incident's posts in the order they were written."""
-        return list(session.exec(select(IncidentPostRow).where(IncidentPostRow.incident_id == incident_id)
-                                 .order_by(col(IncidentPostRow.post_created_at))).all())
-
     # --- the three ways to join ----------------------------------------------------------
 
-    def _by_repost(self, session: Session, post: Post) -> Match | None:
+    def _by_repost(self, tx: Transaction, post: Post) -> Match | None:
         if post.kind != "repost" or not post.parent_id:
             return None
-        row = session.exec(select(IncidentRow).join(IncidentPostRow, col(IncidentPostRow.incident_id) == IncidentRow.id)
-                           .join(PostRow, col(PostRow.id) == IncidentPostRow.post_id)
-                           .where(PostRow.source == post.source, PostRow.native_id == post.parent_id)).first()
-        return Match(incident=row, how="repost", reason=f"reposts {post.parent_id}") if row else None
+        found = tx.incident_of_post(post.source, post.parent_id)
+        return Match(incident=found, how="repost", reason=f"reposts {post.parent_id}") if found else None
 
-    def _by_thread(self, session: Session, post: Post) -> Match | None:
+    def _by_thread(self, tx: Transaction, post: Post) -> Match | None:
         if not post.conversation_id or not post.author_handle:
             return None
-        row = session.exec(select(IncidentRow).join(IncidentPostRow, col(IncidentPostRow.incident_id) == IncidentRow.id)
-                           .join(PostRow, col(PostRow.id) == IncidentPostRow.post_id)
-                           .where(PostRow.source == post.source, PostRow.author_handle == post.author_handle,
-                                  PostRow.native_id != post.native_id,
-                                  (PostRow.conversation_id == post.conversation_id)
-                                  | (PostRow.native_id == post.conversation_id))
-                           .order_by(col(IncidentPostRow.joined_at).desc())).first()
-        return Match(incident=row, how="thread",
-                     reason=f"follow-up by @{post.author_handle} in conversation {post.conversation_id}") if row else None
+        found = tx.incident_of_thread(post)
+        return Match(incident=found, how="thread",
+                     reason=f"follow-up by @{post.author_handle} in conversation {post.conversation_id}") if found else None
 
-    def _by_similarity(self, session: Session, post: Post, labels: Labels) -> Match | None:
+    def _by_similarity(self, tx: Transaction, post: Post, labels: Labels) -> Match | None:
         if not labels.embedding:
             return None
         since = post.created_at - timedelta(hours=self.settings.window_hours)
-        candidates = {row.id: row for row in session.exec(select(IncidentRow).where(
-            IncidentRow.status == INCIDENT_OPEN, IncidentRow.last_post_at >= since)).all()}
+        candidates = {incident.id: incident for incident in tx.open_incidents_since(since)}
         if not candidates:
             return None
         topics = topic_names(labels, self.settings)
         threshold = {i: self.settings.similarity if _shares_topic(row.topics, topics)
                      else self.settings.cross_topic_similarity for i, row in candidates.items()}
-        members = session.exec(
-            select(IncidentPostRow.incident_id, IncidentPostRow.post_id, ClassificationRow.embedding, PostRow.text)
-            .join(ClassificationRow, col(ClassificationRow.post_id) == IncidentPostRow.post_id)
-            .join(PostRow, col(PostRow.id) == IncidentPostRow.post_id)
-            .where(col(IncidentPostRow.incident_id).in_(list(candidates)))).all()
-        members = [m for m in members if len(m[2]) == len(labels.embedding)]
+        members = [m for m in tx.member_vectors(list(candidates)) if len(m.embedding) == len(labels.embedding)]
         if not members:
             return None
-        scores = cosine(labels.embedding, np.asarray([m[2] for m in members], dtype=np.float64))
+        scores = cosine(labels.embedding, np.asarray([m.embedding for m in members], dtype=np.float64))
         mine, floor = terms(post.text, self.ignore), min(threshold.values())
         best: tuple[float, int, frozenset[str]] | None = None
         for index in np.argsort(-scores):
-            incident_id, _, _, text = members[int(index)]
+            member = members[int(index)]
+            incident_id, text = member.incident_id, member.text
             if scores[index] < floor:
                 break  # sorted: nothing further can qualify
             if scores[index] < threshold[incident_id]:
@@ -163,7 +131,7 @@ class Incidents:
         if best is None:
             return None
         score, index, shared = best
-        incident_id, member_post = members[index][0], members[index][1]
+        incident_id, member_post = members[index].incident_id, members[index].post_id
         return Match(incident=candidates[incident_id], how="similar", similarity=round(score, 3),
                      reason=f"similar to post {member_post} (cosine {score:.2f} ≥ {threshold[incident_id]}; "
                             f"{len(shared)} words in common: {', '.join(sorted(shared)[:8])})")

@@ -7,9 +7,8 @@ from typing import Any
 from urllib.parse import quote
 
 from bot.core.posts import Post
-from bot.store.routing_tables import IncidentRow
 from bot.routing.rules import Verdict
-from bot.core.actions import AlertMessage, Priority, TicketRequest
+from bot.core.actions import AlertMessage, Incident, Priority, TicketRequest
 from bot.routing.visibility import Visibility
 from bot.core.labels import Labels
 
@@ -41,7 +40,7 @@ def label_summary(labels: Labels) -> dict[str, Any]:
 
 
 def ticket_request(*, post_id: int, post: Post, labels: Labels, verdict: Verdict, visibility: Visibility,
-                   queue: str, priority: Priority, incident: IncidentRow | None,
+                   queue: str, priority: Priority, incident: Incident | None,
                    thread_ref: str | None) -> TicketRequest:
     """The ticket (or, with `thread_ref`, the follow-up comment) for one post."""
     who = f"@{post.author_handle}" if post.author_handle else "a deleted author"
@@ -61,7 +60,7 @@ def ticket_request(*, post_id: int, post: Post, labels: Labels, verdict: Verdict
 
 
 def alert_message(*, key: str, tier: str, post: Post, labels: Labels, rule: str, reasons: tuple[str, ...],
-                  visibility: Visibility, incident: IncidentRow | None, feed_base_url: str, now: datetime,
+                  visibility: Visibility, incident: Incident | None, feed_base_url: str, now: datetime,
                   title: str | None = None) -> AlertMessage:
     """An alert with everything a responder needs: text, link, reach, labels, velocity, incident, why."""
     who = f"@{post.author_handle}" if post.author_handle else "a deleted author"

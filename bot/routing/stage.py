@@ -9,34 +9,24 @@ the commit add nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import asdict
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, replace
 from datetime import datetime
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
-
-from bot.config import Config
-from bot.routing import messages
+from bot.core.actions import Decision, Incident
+from bot.core.clock import utcnow
+from bot.core.posts import Post
+from bot.routing.actions import Actions, Draft
 from bot.routing.assess import Assessment, assess, tier_rank
 from bot.routing.incidents import Incidents, Match
 from bot.routing.outbox import Outbox
-from bot.store.routing_tables import IncidentPostRow, IncidentRow, RouteDecisionRow
+from bot.routing.settings import RoutingSettings
 from bot.routing.terms import brand_words
-from bot.core.actions import Decision
-from bot.store import Store
-from bot.store.store import StoredPost
-from bot.core.clock import utcnow
-from bot.store.tables import STAGE_CLASSIFIED, STAGE_ROUTED, EngagementSnapshotRow, PostRow
+from bot.store import Store, StoredPost, Transaction
+from bot.store.stages import STAGE_CLASSIFIED, STAGE_ROUTED
 
 log = logging.getLogger(__name__)
-
-
-def as_decision(row: RouteDecisionRow) -> Decision:
-    """The typed value of a stored route decision."""
-    return Decision(post_id=row.post_id, rule=row.rule, reasons=tuple(row.reasons), ticket_queue=row.ticket_queue,
-                    ticket_priority=row.ticket_priority, alert_tier=row.alert_tier,  # type: ignore[arg-type]
-                    digest=row.digest, suppressed=row.suppressed, incident_id=row.incident_id)
+NO_INCIDENT_RULES = ("guard:deleted", "guard:brand-own-post")
 
 
 class RouteStage:
@@ -44,22 +34,23 @@ class RouteStage:
 
     name = "route"
 
-    def __init__(self, config: Config, store: Store, *, outbox: Outbox | None = None,
+    def __init__(self, store: Store, routing: RoutingSettings, *, brand_name: str, brand_handles: Sequence[str],
+                 batch_size: int, interval_seconds: int, outbox: Outbox | None = None,
                  clock: Callable[[], datetime] = utcnow) -> None:
-        self.config = config
-        self.store = store
-        self.interval_seconds = config.pipeline.route_interval_seconds
-        self.outbox = outbox or Outbox(config.routing, clock=clock)
-        self.incidents = Incidents(config.routing.incidents, brand_words(config.brand.name, config.brand.handles))
-        self.clock = clock
+        self.store, self.routing, self.clock = store, routing, clock
+        self.brand_handles = tuple(brand_handles)
+        self.batch_size, self.interval_seconds = batch_size, interval_seconds
+        self.incidents = Incidents(routing.incidents, brand_words(brand_name, brand_handles))
+        self.actions = Actions(routing, outbox or Outbox(tickets=routing.tickets, alerts=routing.alerts, clock=clock),
+                               self.incidents)
 
     def run_once(self) -> int:
         """Route a batch of classified posts, then review routed posts whose engagement grew; returns how many."""
         routed = 0
-        for stored in self.store.pending(STAGE_CLASSIFIED, self.config.pipeline.batch_size):
+        for stored in self.store.pending(STAGE_CLASSIFIED, self.batch_size):
             try:
-                with self.store.session() as session:
-                    self.route(session, stored)
+                with self.store.transaction(now=self.clock()) as tx:
+                    self.route(tx, stored)
                 routed += 1
             except Exception:  # rolled back: the post stays `classified` and is retried next tick
                 log.exception("could not route post %s", stored.id, extra={"post_id": stored.id})
@@ -67,189 +58,126 @@ class RouteStage:
 
     def review_once(self) -> int:
         """Re-check routed posts that have newer engagement snapshots; a post that grew can escalate."""
-        with self.store.session() as session:
-            ids = session.exec(
-                select(RouteDecisionRow.post_id).join(EngagementSnapshotRow,
-                                                      col(EngagementSnapshotRow.post_id) == RouteDecisionRow.post_id)
-                .where(EngagementSnapshotRow.taken_at > func.coalesce(RouteDecisionRow.reviewed_at,
-                                                                      RouteDecisionRow.decided_at))
-                .distinct().limit(self.config.pipeline.batch_size)).all()
+        with self.store.transaction() as tx:
+            ids = tx.posts_to_review(self.batch_size)
         for post_id in ids:
             stored = self.store.post(post_id)
             try:
-                with self.store.session() as session:
-                    self.review(session, stored)  # type: ignore[arg-type]
+                with self.store.transaction(now=self.clock()) as tx:
+                    if stored is not None:
+                        self.review(tx, stored)
             except Exception:  # keep the decision as it was; look again only after newer engagement
                 log.exception("could not review post %s", post_id, extra={"post_id": post_id})
-                with self.store.session() as session:
-                    decision = session.get(RouteDecisionRow, post_id)
-                    if decision is not None:
-                        decision.reviewed_at = self.clock()
-                        session.add(decision)
+                with self.store.transaction() as tx:
+                    tx.mark_reviewed(post_id, self.clock())
         return len(ids)
 
-    def review(self, session: Session, stored: StoredPost) -> None:
+    def route(self, tx: Transaction, stored: StoredPost) -> Decision | None:
+        """Decide one post and write everything it causes into `tx` (the caller commits)."""
+        if tx.stage_of(stored.id) != STAGE_CLASSIFIED:
+            return None  # routed by an earlier run: nothing to redo
+        existing = tx.decision(stored.id)
+        if existing is not None:  # decided before (a stage reset by hand): keep it, enqueue nothing
+            tx.set_stage(stored.id, STAGE_ROUTED)
+            return existing
+        found = self._assess(tx, stored.id, stored.post)
+        if found is None:
+            return None
+        verdict, now = found.verdict, tx.now
+        draft = Draft(post_id=stored.id, rule=verdict.rule, reasons=list(verdict.reasons),
+                      ticket_queue=verdict.ticket.queue if verdict.ticket else None,
+                      ticket_priority=verdict.ticket.priority if verdict.ticket else None,
+                      alert_tier=verdict.alert, digest=verdict.digest, suppressed=verdict.suppressed,
+                      visibility=asdict(found.visibility), decided_at=now)
+        incident, match = self._incident(tx, found)
+        if match is not None:
+            draft.reasons.append(f"joined incident #{match.incident.id}: {match.reason}")
+        elif incident is not None:
+            draft.reasons.append(f"opened incident #{incident.id}")
+        draft.incident_id = incident.id if incident else None
+        if incident is not None and not verdict.guarded:
+            incident = self.actions.ticket(tx, found, incident, draft)
+        if verdict.alert and not verdict.guarded:
+            incident = self.actions.alert(tx, found, incident, draft, verdict.alert)
+        if incident is not None:
+            self.actions.escalate(tx, found, incident, draft)
+        decision = draft.freeze()
+        tx.save_decision(decision)
+        tx.set_stage(stored.id, STAGE_ROUTED)
+        _log_decision(stored, decision, critical=found.labels.urgency == "critical")
+        return decision
+
+    def review(self, tx: Transaction, stored: StoredPost) -> None:
         """Re-assess a routed post on its newest engagement; enqueue only what it newly calls for."""
-        decision = session.get(RouteDecisionRow, stored.id)
-        found = assess(session, self.config, stored.id, stored.post)
+        decision = tx.decision(stored.id)
+        found = self._assess(tx, stored.id, stored.post)
         if decision is None or found is None:
             return
-        now, verdict = self.clock(), found.verdict
-        latest = session.exec(select(func.max(EngagementSnapshotRow.taken_at))
-                              .where(EngagementSnapshotRow.post_id == stored.id)).one()
-        decision.reviewed_at = max(now, latest) if latest else now
-        decision.visibility = asdict(found.visibility)
-        session.add(decision)
-        incident = session.get(IncidentRow, decision.incident_id) if decision.incident_id else None
+        now, verdict = tx.now, found.verdict
+        latest = tx.newest_snapshot_at(stored.id)
+        draft = Draft.thaw(replace(decision, reviewed_at=max(now, latest) if latest else now,
+                                   visibility=asdict(found.visibility)))
+        before = len(draft.reasons)
+        incident = tx.incident(decision.incident_id) if decision.incident_id else None
         if incident is not None:
-            self._grow(session, incident, stored.id, found.visibility.projected_reach)
+            incident = tx.grow_member(incident.id, stored.id, found.visibility.projected_reach)
         upgrade = (not verdict.guarded and verdict.rule != decision.rule
                    and (bool(verdict.ticket and decision.ticket_id is None)
                         or (verdict.alert is not None and (decision.alert_tier is None or tier_rank(
-                            self.config, verdict.alert) > tier_rank(self.config, decision.alert_tier)))))
-        reasons: list[str] = []
+                            self.routing, verdict.alert) > tier_rank(self.routing, decision.alert_tier)))))
         if upgrade:
-            reasons += [f"review at {now:%Y-%m-%d %H:%M}: rule '{verdict.rule}' now holds", *verdict.reasons]
+            draft.reasons += [f"review at {now:%Y-%m-%d %H:%M}: rule '{verdict.rule}' now holds", *verdict.reasons]
             if incident is None:
-                incident, match = self._incident(session, found, now)
+                incident, match = self._incident(tx, found)
                 if incident is not None:
-                    reasons.append(f"joined incident #{incident.id}: {match.reason}" if match
-                                   else f"opened incident #{incident.id}")
-                    decision.incident_id = incident.id
+                    draft.reasons.append(f"joined incident #{incident.id}: {match.reason}" if match
+                                         else f"opened incident #{incident.id}")
+                    draft.incident_id = incident.id
             if incident is not None and decision.ticket_id is None:
-                self._ticket(session, found, incident, decision, reasons)
+                incident = self.actions.ticket(tx, found, incident, draft)
             if verdict.alert:
-                self._alert(session, found, incident, decision, reasons, now,
-                            key=f"{messages.alert_key(stored.id)}:{verdict.alert}")
-            decision.rule = verdict.rule
-            decision.alert_tier = verdict.alert or decision.alert_tier
+                incident = self.actions.alert(tx, found, incident, draft, verdict.alert, review=True)
+            draft.rule = verdict.rule
+            draft.alert_tier = verdict.alert or decision.alert_tier
         if incident is not None:
-            self._escalate(session, found, incident, reasons, now)
-        if reasons:
-            decision.reasons = [*decision.reasons, *reasons]
-
-    def _grow(self, session: Session, incident: IncidentRow, post_id: int, reach: int) -> None:
-        """Raise a member's reach (and so its incident's) to its newest projection."""
-        member = session.get(IncidentPostRow, post_id)
-        if member is not None and reach > member.reach:
-            incident.total_reach += reach - member.reach
-            member.reach = reach
-            session.add(member)
-            session.add(incident)
-
-    def route(self, session: Session, stored: StoredPost) -> Decision | None:
-        """Decide one post and write everything it causes into `session` (the caller commits)."""
-        row = session.get(PostRow, stored.id)
-        if row is None or row.stage != STAGE_CLASSIFIED:
-            return None  # routed by an earlier run: nothing to redo
-        now = self.clock()
-        existing = session.get(RouteDecisionRow, stored.id)
-        if existing is not None:  # decided before (a stage reset by hand): keep it, enqueue nothing
-            row.stage, row.stage_at = STAGE_ROUTED, now
-            session.add(row)
-            return as_decision(existing)
-        found = assess(session, self.config, stored.id, stored.post)
-        if found is None:
-            return None
-        verdict = found.verdict
-        reasons = list(verdict.reasons)
-        incident, match = self._incident(session, found, now)
-        if match is not None:
-            reasons.append(f"joined incident #{incident.id}: {match.reason}")  # type: ignore[union-attr]
-        elif incident is not None:
-            reasons.append(f"opened incident #{incident.id}")
-        decision = RouteDecisionRow(
-            post_id=stored.id, rule=verdict.rule, ticket_queue=verdict.ticket.queue if verdict.ticket else None,
-            ticket_priority=verdict.ticket.priority if verdict.ticket else None, alert_tier=verdict.alert,
-            digest=verdict.digest, suppressed=verdict.suppressed, incident_id=incident.id if incident else None,
-            visibility=asdict(found.visibility), decided_at=now)
-        if incident is not None and not verdict.guarded:
-            self._ticket(session, found, incident, decision, reasons)
-        if verdict.alert and not verdict.guarded:
-            self._alert(session, found, incident, decision, reasons, now)
-        if incident is not None:
-            self._escalate(session, found, incident, reasons, now)
-        decision.reasons = reasons
-        session.add(decision)
-        row.stage, row.stage_at = STAGE_ROUTED, now
-        session.add(row)
-        return as_decision(decision)
+            self.actions.escalate(tx, found, incident, draft)
+        tx.save_decision(draft.freeze())
+        if len(draft.reasons) > before:
+            log.info("review of post %s: %s", stored.id, "; ".join(draft.reasons[before:]),
+                     extra={"post_id": stored.id})
 
     # --- steps ------------------------------------------------------------------------
 
-    def _incident(self, session: Session, found: Assessment, now: datetime) -> tuple[IncidentRow | None, Match | None]:
+    def _assess(self, tx: Transaction, post_id: int, post: Post) -> Assessment | None:
+        return assess(tx, self.routing, self.brand_handles, post_id, post)
+
+    def _incident(self, tx: Transaction, found: Assessment) -> tuple[Incident | None, Match | None]:
         """The incident the post joins or opens, if it is one worth grouping."""
         verdict, labels = found.verdict, found.labels
-        if verdict.rule in ("guard:deleted", "guard:brand-own-post"):
+        if verdict.rule in NO_INCIDENT_RULES:
             return None, None
-        match = self.incidents.find(session, found.post, labels)
+        match = self.incidents.find(tx, found.post, labels)
         acts = bool(verdict.ticket or verdict.alert)
         grievance = (labels.complaint or labels.sentiment == "negative") and not verdict.suppressed
+        reach = found.visibility.projected_reach
         if match is not None and (acts or grievance or match.how in ("repost", "thread")):
-            self.incidents.add(session, match.incident, found.post_id, found.post, labels,
-                               found.visibility.projected_reach, how=match.how, similarity=match.similarity, now=now)
-            return match.incident, match
+            incident = self.incidents.add(tx, match.incident, found.post_id, found.post, labels, reach,
+                                          how=match.how, similarity=match.similarity)
+            return incident, replace(match, incident=incident)
         if acts and not verdict.guarded:
-            return self.incidents.open(session, found.post_id, found.post, labels,
-                                       found.visibility.projected_reach, now), None
+            return self.incidents.open(tx, found.post_id, found.post, labels, reach), None
         return None, None
 
-    def _ticket(self, session: Session, found: Assessment, incident: IncidentRow, decision: RouteDecisionRow,
-                reasons: list[str]) -> None:
-        """Open the incident's one ticket, or add this post to it as a follow-up."""
-        verdict = found.verdict
-        if verdict.suppressed or (incident.ticket_id is None and verdict.ticket is None):
-            return
-        queue = verdict.ticket.queue if verdict.ticket else "social"
-        priority = verdict.ticket.priority if verdict.ticket else "normal"
-        thread_ref = str(incident.ticket_id) if incident.ticket_id is not None else None
-        request = messages.ticket_request(post_id=found.post_id, post=found.post, labels=found.labels,
-                                          verdict=verdict, visibility=found.visibility, queue=queue,
-                                          priority=priority, incident=incident, thread_ref=thread_ref)
-        ticket_id = self.outbox.enqueue_ticket(session, post_id=found.post_id, request=request)
-        decision.ticket_id = ticket_id
-        if thread_ref is None:
-            incident.ticket_id = ticket_id
-            session.add(incident)
-            decision.ticket_action = "opened"
-            reasons.append(f"opened ticket #{ticket_id} ({queue}, {priority})")
-        else:
-            decision.ticket_action = "follow-up"
-            reasons.append(f"added to ticket #{ticket_id} of incident #{incident.id} instead of a new ticket")
 
-    def _alert(self, session: Session, found: Assessment, incident: IncidentRow | None, decision: RouteDecisionRow,
-               reasons: list[str], now: datetime, key: str | None = None) -> None:
-        """Alert the rule's tier, unless the incident already alerted that tier or a higher one."""
-        tier = found.verdict.alert
-        assert tier is not None
-        if incident is not None and any(tier_rank(self.config, t) >= tier_rank(self.config, tier)
-                                        for t in incident.alert_tiers):
-            reasons.append(f"no new alert: incident #{incident.id} already alerted {', '.join(incident.alert_tiers)}")
-            return
-        message = messages.alert_message(
-            key=key or messages.alert_key(found.post_id), tier=tier, post=found.post, labels=found.labels,
-            rule=found.verdict.rule or "", reasons=tuple(reasons), visibility=found.visibility, incident=incident,
-            feed_base_url=self.config.routing.feed_base_url, now=now)
-        decision.alert_id = self.outbox.enqueue_alert(session, post_id=found.post_id, message=message)
-        reasons.append(f"alerted tier '{tier}' (alert #{decision.alert_id})")
-        if incident is not None:
-            incident.alert_tiers = [*incident.alert_tiers, tier]
-            session.add(incident)
+def _log_decision(stored: StoredPost, decision: Decision, *, critical: bool) -> None:
+    """Say what routing did: tickets opened, alerts raised (per tier), and every critical page."""
+    if decision.ticket_action == "opened":
+        log.info("opened ticket #%s (%s/%s) for post %s", decision.ticket_id, decision.ticket_queue,
+                 decision.ticket_priority, stored.id, extra={"post_id": stored.id, "ticket_id": decision.ticket_id})
+    if decision.alert_id is not None:
+        log.log(logging.WARNING if critical else logging.INFO, "%salert #%s to tier %s for post %s: %s",
+                "CRITICAL " if critical else "",
+                decision.alert_id, decision.alert_tier, stored.id, stored.post.url,
+                extra={"post_id": stored.id, "alert_id": decision.alert_id, "tier": decision.alert_tier,
+                       "rule": decision.rule})
 
-    def _escalate(self, session: Session, found: Assessment, incident: IncidentRow, reasons: list[str],
-                  now: datetime) -> None:
-        """Alert the tiers the incident has grown into, once each, skipping tiers already outranked."""
-        for tier in self.incidents.due_tiers(incident):
-            if any(tier_rank(self.config, t) >= tier_rank(self.config, tier) for t in incident.alert_tiers):
-                continue
-            why = (f"incident #{incident.id} grew to {incident.post_count} posts on {', '.join(incident.sources)}, "
-                   f"reach {incident.total_reach:,}")
-            message = messages.alert_message(
-                key=messages.incident_alert_key(incident.id, tier), tier=tier, post=found.post,  # type: ignore[arg-type]
-                labels=found.labels, rule="incident-escalation", reasons=(why,), visibility=found.visibility,
-                incident=incident, feed_base_url=self.config.routing.feed_base_url, now=now,
-                title=f"Incident #{incident.id} escalated to {tier}: {incident.title}")
-            alert_id = self.outbox.enqueue_alert(session, post_id=found.post_id, message=message)
-            reasons.append(f"{why}: escalated to tier '{tier}' (alert #{alert_id})")
-            incident.alert_tiers = [*incident.alert_tiers, tier]
-            session.add(incident)

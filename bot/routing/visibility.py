@@ -19,21 +19,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
-from bot.core.posts import Engagement, Post
+from bot.core.posts import Engagement, Post, Snapshot
 from bot.routing.settings import VisibilitySettings
 
 MIN_SPAN_HOURS = 0.25
-
-
-@dataclass(frozen=True, kw_only=True)
-class Sample:
-    """A post's engagement at one moment (a stored snapshot, or the post as fetched)."""
-
-    taken_at: datetime
-    engagement: Engagement
-    author_reach: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,7 +46,7 @@ class Visibility:
                 f"→ score {self.score:.2f}{', VIRAL' if self.viral else ''}")
 
 
-def audience(sample: Sample, author_reach: int | None, settings: VisibilitySettings) -> float:
+def audience(sample: Snapshot, author_reach: int | None, settings: VisibilitySettings) -> float:
     """Estimated people who saw the post at `sample`."""
     e = sample.engagement
     reach = max(sample.author_reach if sample.author_reach is not None else author_reach or 0, 0)
@@ -65,15 +55,15 @@ def audience(sample: Sample, author_reach: int | None, settings: VisibilitySetti
     return max(estimate, float(e.views or 0))
 
 
-def measure(post: Post, samples: Sequence[Sample], settings: VisibilitySettings) -> Visibility:
+def measure(post: Post, samples: Sequence[Snapshot], settings: VisibilitySettings) -> Visibility:
     """The visibility of `post` from its engagement samples (any order; the post itself if none)."""
     ordered = sorted(samples, key=lambda s: s.taken_at) or [
-        Sample(taken_at=post.fetched_at, engagement=post.engagement, author_reach=post.author_reach)]
+        Snapshot(taken_at=post.fetched_at, engagement=post.engagement, author_reach=post.author_reach)]
     newest = ordered[-1]
     recent = [s for s in ordered if (newest.taken_at - s.taken_at).total_seconds() <= settings.velocity_window_hours * 3600]
     oldest = recent[0]
     if oldest is newest:  # one sample: measure growth since the post was created
-        oldest = Sample(taken_at=min(post.created_at, newest.taken_at), engagement=Engagement(),
+        oldest = Snapshot(taken_at=min(post.created_at, newest.taken_at), engagement=Engagement(),
                         author_reach=newest.author_reach)
     hours = max((newest.taken_at - oldest.taken_at).total_seconds() / 3600, MIN_SPAN_HOURS)
     now = audience(newest, post.author_reach, settings)

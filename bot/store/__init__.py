@@ -3,7 +3,8 @@
 It owns Earshot's state: stages read and write only through `Store` and its `Transaction`.
 """
 
+from bot.store.engine import check_url
 from bot.store.store import Store, StoredPost
 from bot.store.transaction import Transaction
 
-__all__ = ["Store", "StoredPost", "Transaction"]
+__all__ = ["Store", "StoredPost", "Transaction", "check_url"]

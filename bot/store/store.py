@@ -8,22 +8,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, func
+from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from sqlmodel import Session, col, create_engine, select
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlmodel import Session, col, select
 
 from bot.core.clock import utcnow
 from bot.core.errors import StoreError
 from bot.core.posts import EngagementUpdate, Post
 from bot.store import migrate
+from bot.store.engine import check_url, first_line, make_engine, masked
 from bot.store.transaction import Transaction
 from bot.store.convert import (
     classification_row, labels_from_row, post_from_row, row_from_post, snapshot_row, update_from_post,
 )
+from bot.store.stages import STAGE_CLASSIFIED, STAGE_INGESTED, STAGE_SKIPPED
 from bot.store.tables import (
-    STAGE_CLASSIFIED, STAGE_INGESTED, STAGE_SKIPPED, ClassificationRow, EngagementSnapshotRow, PostRow,
-    SourceCursorRow, SourceStateRow,
+    ClassificationRow,
+    EngagementSnapshotRow,
+    PostRow,
+    SourceCursorRow,
+    SourceStateRow,
 )
 from bot.core.labels import Labels
 
@@ -54,7 +59,11 @@ class Store:
     @classmethod
     def open(cls, url: str, *, migrate_schema: bool = True) -> Store:
         """Connect, and bring the schema up to date; StoreError if the database is unreachable."""
-        engine = _make_engine(url)
+        check_url(url)
+        try:
+            engine = make_engine(url)
+        except (SQLAlchemyError, ImportError, OSError) as err:
+            raise StoreError(f"cannot open the database at {masked(url)!r}: {first_line(err)}") from err
         try:
             if migrate_schema:
                 migrate.upgrade(engine)
@@ -62,9 +71,9 @@ class Store:
                 with engine.connect():
                     pass
         except OperationalError as err:
-            raise StoreError(f"cannot reach the database at {engine.url!r}: {_first_line(err)}") from err
+            raise StoreError(f"cannot reach the database at {engine.url!r}: {first_line(err)}") from err
         except SQLAlchemyError as err:
-            raise StoreError(f"cannot prepare the database at {engine.url!r}: {_first_line(err)}") from err
+            raise StoreError(f"cannot prepare the database at {engine.url!r}: {first_line(err)}") from err
         return cls(engine)
 
     @contextmanager
@@ -75,14 +84,17 @@ class Store:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session committed on success and rolled back on error."""
-        with Session(self.engine, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        """A session committed on success and rolled back on error; a database failure is a StoreError."""
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+        except DBAPIError as err:
+            raise StoreError(f"the database failed: {first_line(err)}") from err
 
     # --- intake -------------------------------------------------------------------------
 
@@ -258,31 +270,3 @@ class Store:
         state.posts_total += new
         state.skipped_total += skipped
         session.add(state)
-
-
-def _make_engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
-        if url.startswith("sqlite:///") and ":memory:" not in url:
-            from pathlib import Path
-
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
-
-        return engine
-    return create_engine(url, pool_pre_ping=True, connect_args=_pg_connect_args(url))
-
-
-def _pg_connect_args(url: str) -> dict[str, Any]:
-    return {"connect_timeout": 5} if url.startswith("postgresql") else {}
-
-
-def _first_line(err: Exception) -> str:
-    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__

@@ -10,11 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from bot.store.types import UTCDateTime
 
-# A post moves through these stages; each stage's job picks up posts at the stage before.
-STAGE_INGESTED = "ingested"
-STAGE_CLASSIFIED = "classified"
-STAGE_ROUTED = "routed"
-STAGE_SKIPPED = "skipped"  # stored but never routed (deleted, language skipped, ...)
+from bot.store.stages import STAGE_INGESTED
 
 
 def utc_column(nullable: bool = False, index: bool = False) -> Any:

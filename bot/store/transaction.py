@@ -9,8 +9,9 @@ one writer (the operation family named after it).
 
 from __future__ import annotations
 
-from bot.store.ops.base import Ops
+from bot.store.ops.feed import FeedOps
+from bot.store.ops.routing import RoutingOps
 
 
-class Transaction(Ops):
+class Transaction(FeedOps, RoutingOps):
     """All operation families over one session."""

@@ -10,18 +10,30 @@ import pytest
 from typer.testing import CliRunner
 
 import classifiers
-from bot.cli import app
+from bot.cli.main import app
 from bot.store import Store
 from classifiers.stub import StubClassifier
 from tests.conftest import REPO
 
 LAUNCHER = """
-import sys, classifiers
+import sys, time, classifiers
 from classifiers.stub import StubClassifier
-classifiers.load_classifier = lambda settings: StubClassifier()
-from bot.cli import app
+
+
+class SlowClassifier(StubClassifier):
+    \"\"\"Says when it starts a batch, then takes a second: long enough to be stopped mid-batch.\"\"\"
+
+    def classify(self, posts):
+        print("classifying a batch", flush=True)
+        time.sleep(1)
+        return super().classify(posts)
+
+
+classifiers.load_classifier = lambda settings: SlowClassifier()
+from bot.cli.main import app
 app(sys.argv[1:])
 """
+STREAM_LINES = len((REPO / "data" / "demo" / "stream.jsonl").read_text(encoding="utf-8").splitlines())
 
 
 @pytest.fixture
@@ -54,7 +66,8 @@ def test_run_with_an_unreachable_database_says_so(monkeypatch):
 
 
 def test_sigterm_finishes_the_batch_and_exits_zero(tmp_path):
-    env = {**os.environ, "EARSHOT_DATABASE_URL": f"sqlite:///{tmp_path / 'earshot.db'}", "PYTHONUNBUFFERED": "1"}
+    database = tmp_path / "earshot.db"
+    env = {**os.environ, "EARSHOT_DATABASE_URL": f"sqlite:///{database}", "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen([sys.executable, "-c", LAUNCHER, "run", "--config", str(REPO / "config.yaml")],
                                cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -63,12 +76,19 @@ def test_sigterm_finishes_the_batch_and_exits_zero(tmp_path):
         while time.monotonic() < deadline:
             line = process.stdout.readline()
             lines.append(line)
-            if "ingested from replay" in line or not line:
+            if "classifying a batch" in line or not line:  # the classify job is mid-batch: stop it now
                 break
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=60)
     finally:
         process.kill()
-    assert process.returncode == 0, "".join(lines) + output
+    said = "".join(lines) + output
+    assert process.returncode == 0, said
+    assert "classifying a batch" in "".join(lines), said
+    assert (f"earshot running: config {REPO / 'config.yaml'}, database sqlite:///{database}, sources replay; "
+            "see `earshot sources` and `earshot alerts`") in said
     assert "stopped cleanly" in output
-    assert Store.open(env["EARSHOT_DATABASE_URL"]).count_posts() > 300
+    store = Store.open(env["EARSHOT_DATABASE_URL"])
+    assert store.count_posts() > 300
+    assert store.count_posts("ingested") == 0, "the classify batch running at SIGTERM did not finish"
+    assert store.load_cursor("replay")["line"] == STREAM_LINES  # the ingest batch's cursor was saved

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.config import load_config
+from bot.app.config import load_config
 from bot.routing.outbox import Outbox
 from bot.store.delivery_tables import AlertRow, OutboxRow, TicketRow
 from bot.core.actions import AlertMessage, TicketRequest
@@ -30,7 +30,7 @@ ALERTS, TICKETS = 5, 2
 
 DELIVERER = textwrap.dedent("""
     import os, signal, sys
-    from bot.config import load_config
+    from bot.app.config import load_config
     from bot.routing.delivery import DeliverStage, build_delivery_stages
     from bot.store import Store
 

@@ -10,7 +10,7 @@ import apprise.plugins.slack as slack_plugin
 import pytest
 from sqlmodel import select
 
-from bot.config import Config
+from bot.app.config import Config
 from bot.routing.delivery import build_delivery_stages
 from bot.routing.outbox import Outbox
 from bot.store.delivery_tables import AlertRow, OutboxRow, TicketRow

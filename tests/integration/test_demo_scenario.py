@@ -17,7 +17,7 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 import classifiers
-from bot.cli import app
+from bot.cli.main import app
 from bot.routing.channels import stub as stub_channel
 from bot.store.routing_tables import IncidentPostRow, IncidentRow, RouteDecisionRow
 from bot.store.delivery_tables import AlertRow, TicketEventRow, TicketRow
@@ -144,11 +144,11 @@ def test_the_brand_reply_and_the_retweet_open_no_ticket(demo: Demo) -> None:
 
 def test_a_second_run_adds_nothing(demo: Demo, tmp_path: Path) -> None:
     before = (len(demo.rows(TicketRow)), len(demo.rows(AlertRow)), len(demo.rows(RouteDecisionRow)))
-    from bot.config import load_config
-    from bot.routing.stage import RouteStage
+    from bot.app.config import load_config
+    from tests.unit.routing_support import route_stage
 
     config = load_config(REPO / "config.yaml")
-    assert RouteStage(config, demo.store).run_once() == 0
+    assert route_stage(config, demo.store).run_once() == 0
     assert (len(demo.rows(TicketRow)), len(demo.rows(AlertRow)), len(demo.rows(RouteDecisionRow))) == before
 
 
@@ -166,7 +166,7 @@ def test_the_executive_alert_escalates_when_unacked_and_an_acked_one_does_not(de
     """Runs last: it moves the demo's clock past the escalation deadlines."""
     from datetime import timedelta
 
-    from bot.config import load_config
+    from bot.app.config import load_config
     from bot.routing.delivery import build_delivery_stages
     from bot.routing.escalation import EscalationStage, acknowledge
 

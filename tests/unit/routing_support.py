@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from bot.config import Config
+from bot.app.config import Config
 from bot.core.posts import Engagement, EngagementUpdate, Post
+from bot.routing.stage import RouteStage
 from bot.store import Store
 from bot.core.labels import Labels, TopicScore
 from tests.conftest import NOW
@@ -50,6 +51,13 @@ def config(**routing: Any) -> Config:
                     "incidents": {"similarity": 0.8, "escalation": [{"tier": "executive", "min_posts": 4}]},
                     **routing},
     })
+
+
+def route_stage(cfg: Config, store: Store, **kwargs: Any) -> RouteStage:
+    """The route stage for a config, wired as the daemon wires it."""
+    return RouteStage(store, cfg.routing, brand_name=cfg.brand.name, brand_handles=cfg.brand.handles,
+                      batch_size=cfg.pipeline.batch_size, interval_seconds=cfg.pipeline.route_interval_seconds,
+                      **kwargs)
 
 
 def add(store: Store, items: list[tuple[Post, Labels]], *, snapshots: list[EngagementUpdate] = ()) -> list[int]:

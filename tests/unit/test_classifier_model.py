@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_config
+from bot.app.config import load_config
 from bot.core.errors import ModelError
 from classifiers import load_classifier
 from classifiers.artifacts import DEFAULT_DIR, MANIFEST, WEIGHTS

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.config import load_config
+from bot.cli.main import app
+from bot.app.config import load_config
 from bot.core.errors import ConfigError
 from tests.conftest import REPO
 
@@ -83,3 +83,37 @@ def test_check_config_prints_a_summary(tmp_path):
     result = CliRunner().invoke(app, ["check-config", str(REPO / "config.yaml")])
     assert result.exit_code == 0, result.output
     assert '"brand": "Aurora Motors"' in result.output
+
+
+def test_check_config_creates_nothing(tmp_path, monkeypatch):
+    monkeypatch.delenv("EARSHOT_DATABASE_URL", raising=False)
+    path = write(tmp_path, MINIMAL + "connectors:\n  replay: {enabled: false}\n")
+    result = CliRunner().invoke(app, ["check-config", str(path)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml"]  # no database, no data folder
+
+
+def test_check_config_catches_a_database_url_run_would_reject(tmp_path, monkeypatch):
+    monkeypatch.setenv("EARSHOT_DATABASE_URL", "notaurl")
+    result = CliRunner().invoke(app, ["check-config", str(REPO / "config.yaml")])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"config error: {REPO / 'config.yaml'}: database.url: not a database URL: 'notaurl' "
+        "(expected e.g. sqlite:///data/earshot.db or postgresql+psycopg://user@host/earshot)"]
+
+
+def test_check_config_summary_masks_the_database_password(monkeypatch):
+    monkeypatch.setenv("EARSHOT_DATABASE_URL", "postgresql+psycopg://earshot:s3cret@db/earshot")
+    result = CliRunner().invoke(app, ["check-config", str(REPO / "config.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "s3cret" not in result.output
+    assert '"database": "postgresql+psycopg://earshot:***@db/earshot"' in result.output
+
+
+def test_the_daemon_start_line_names_config_database_sources_and_where_to_look(monkeypatch):
+    from bot.app.daemon import start_line
+
+    monkeypatch.setenv("EARSHOT_DATABASE_URL", "postgresql+psycopg://earshot:s3cret@db/earshot")
+    line = start_line(REPO / "config.yaml", load_config(REPO / "config.yaml"))
+    assert line == (f"earshot running: config {REPO / 'config.yaml'}, database postgresql+psycopg://earshot:***@db/"
+                    "earshot, sources replay; see `earshot sources` and `earshot alerts`")

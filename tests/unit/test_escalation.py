@@ -207,15 +207,11 @@ def test_redaction_leaves_prices_and_years_alone() -> None:
 
 
 def test_ack_command_acknowledges_from_the_cli(desk: Desk, tmp_path: Path) -> None:
-    import typer
-
-    from bot.routing import delivery_commands
+    from bot.cli.main import app
 
     alert_id = desk.raise_alert("a1", "on-call")
     config = tmp_path / "config.yaml"
     config.write_text(f"brand: {{name: Aurora}}\ndatabase: {{url: '{desk.store.engine.url}'}}\n")
-    app = typer.Typer()
-    delivery_commands.register(app)
     result = CliRunner().invoke(app, ["ack", str(alert_id), "--by", "dana", "--config", str(config)])
     assert result.exit_code == 0, result.output
     assert desk.alert(alert_id).acked_by == "dana"

@@ -3,7 +3,7 @@
 import json
 import logging
 
-from bot.logs import HumanFormatter, JsonFormatter
+from bot.app.logs import HumanFormatter, JsonFormatter
 
 
 def record(**extra):

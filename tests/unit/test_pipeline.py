@@ -5,10 +5,10 @@ from collections.abc import Sequence
 
 import pytest
 
-from bot.config import load_config
+from bot.app.config import load_config
 from bot.core.errors import AuthFailed, RateLimited, TransientSourceError
-from bot.pipeline import Pipeline
-from bot.store.tables import STAGE_CLASSIFIED, STAGE_INGESTED, STAGE_SKIPPED
+from bot.app.pipeline import Pipeline
+from bot.store.stages import STAGE_CLASSIFIED, STAGE_INGESTED, STAGE_SKIPPED
 from classifiers.stub import StubClassifier
 from connectors.base import Batch, Connector, Skipped
 from tests.conftest import REPO, make_post
@@ -50,8 +50,10 @@ def config():
     return settings.model_copy(update={"pipeline": settings.pipeline.model_copy(update={"batch_size": 4})})
 
 
-def pipeline(config, store, connectors, classifier=StubClassifier):
-    return Pipeline(config, store, connectors, classifier=classifier, clock=lambda: 0.0)
+def pipeline(config, store, connectors, classifier=StubClassifier, clock=lambda: 0.0):
+    """The pipeline composed from a Config's sections, as the daemon composes it."""
+    return Pipeline(store, connectors, classifier=classifier, settings=config.pipeline,
+                    engagement=config.connectors.engagement, classifier_settings=config.classifier, clock=clock)
 
 
 def test_ingest_pages_until_exhausted_and_counts_skips(config, store):
@@ -113,7 +115,7 @@ def test_auth_failure_stops_that_source_only(config, store):
 def test_rate_limited_source_resumes_from_saved_cursor(config, store):
     now = [0.0]
     connector = ListConnector("x", 6, errors=[])
-    run = Pipeline(config, store, [connector], classifier=StubClassifier, clock=lambda: now[0])
+    run = pipeline(config, store, [connector], clock=lambda: now[0])
     store.save_batch("x", [make_post("x-0")], {"next": 3})
     connector.errors.append(RateLimited("429", retry_after=900))
     run.ingest(connector)

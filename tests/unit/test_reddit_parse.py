@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from connectors.reddit.parse import parse_karma, parse_listing
 from tests.fakes.recorded import PRAW, praw_bodies, praw_children
 
-FETCHED = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+FETCHED = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 NAMES = sorted(p.name for p in PRAW.glob("*.json")) if PRAW.is_dir() else []
 FILES = NAMES or [pytest.param(None, marks=pytest.mark.skip(reason=f"no recorded cassettes in {PRAW}"))]
 

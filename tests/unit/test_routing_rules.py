@@ -117,7 +117,7 @@ def test_suppress_cannot_be_combined_with_other_actions() -> None:
 
 
 def test_an_unknown_routing_key_names_its_path(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from bot.config import load_config
+    from bot.app.config import load_config
     from bot.core.errors import ConfigError
 
     path = tmp_path / "config.yaml"
@@ -139,4 +139,4 @@ def test_tiers_rank_by_the_escalation_chain() -> None:
     from bot.routing.assess import tier_rank
 
     cfg = config()
-    assert [tier_rank(cfg, t) for t in ("support", "on-call", "executive", "leadership")] == [0, 1, 2, 3]
+    assert [tier_rank(cfg.routing, t) for t in ("support", "on-call", "executive", "leadership")] == [0, 1, 2, 3]

@@ -7,11 +7,10 @@ from sqlmodel import select
 
 from bot.routing.explain import explain
 from bot.store.routing_tables import IncidentPostRow, IncidentRow, RouteDecisionRow
-from bot.routing.stage import RouteStage
 from bot.store.delivery_tables import AlertRow, OutboxRow, TicketEventRow, TicketRow
 from bot.store import Store
 from bot.store.tables import PostRow
-from tests.unit.routing_support import add, config, growth, labels, post
+from tests.unit.routing_support import add, config, growth, labels, post, route_stage
 
 SAME = (1.0, 0.0, 0.0)
 NEAR = (0.9, 0.3, 0.0)  # cosine 0.95 with SAME
@@ -35,7 +34,7 @@ def decision(store: Store, post_id: int) -> RouteDecisionRow:
 
 
 def run(store: Store, **routing: object) -> int:
-    stage, total = RouteStage(config(**routing), store), 0
+    stage, total = route_stage(config(**routing), store), 0
     while done := stage.run_once():
         total += done
     return total
@@ -144,10 +143,10 @@ def test_rerunning_the_stage_enqueues_nothing_twice(store: Store) -> None:
         for row in session.exec(select(PostRow)).all():
             row.stage = "classified"
             session.add(row)
-    with store.session() as session:
-        stage = RouteStage(config(), store)
-        for stored in store.pending("classified", 10):
-            stage.route(session, stored)
+    stage = route_stage(config(), store)
+    for stored in store.pending("classified", 10):
+        with store.transaction() as tx:
+            stage.route(tx, stored)
     assert (len(rows(store, TicketRow)), len(rows(store, AlertRow)), len(rows(store, OutboxRow))) == before
     with store.session() as session:  # even with the decision gone, the idempotency keys hold
         for table in (RouteDecisionRow, IncidentPostRow, IncidentRow):
@@ -163,12 +162,12 @@ def test_rerunning_the_stage_enqueues_nothing_twice(store: Store) -> None:
 def test_a_failure_while_enqueueing_leaves_the_post_classified(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     tweet = post("50", reach=2300)
     [post_id] = add(store, [(tweet, labels(embedding=SAME))], snapshots=growth(tweet, reposts_per_half_hour=900))
-    stage = RouteStage(config(), store)
+    stage = route_stage(config(), store)
 
     def broken(*_args: object, **_kwargs: object) -> int:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(stage.outbox, "enqueue_alert", broken)
+    monkeypatch.setattr(stage.actions.outbox, "enqueue_alert", broken)
     assert stage.run_once() == 0
     assert store.post(post_id) is not None and rows(store, TicketRow) == [] and rows(store, RouteDecisionRow) == []
     assert store.count_posts("classified") == 1
@@ -180,18 +179,18 @@ def test_explain_shows_the_rule_every_reason_the_figures_and_the_incident(store:
     ids = add(store, [(tweet, labels(embedding=SAME)), (reddit, labels(embedding=NEAR))],
               snapshots=growth(tweet, reposts_per_half_hour=900))
     cfg = config()
-    assert "not routed yet; the rules would decide now: rule 'viral-complaint'" in explain(store, cfg, "x:60")
+    assert "not routed yet; the rules would decide now: rule 'viral-complaint'" in explain(store, cfg.routing, cfg.brand.handles, "x:60")
     run(store)
-    text = explain(store, cfg, str(ids[0]))
+    text = explain(store, cfg.routing, cfg.brand.handles, str(ids[0]))
     for expected in ("rule 'viral-complaint' → ticket social/high, alert executive", "viral: projected reach",
                      "1,800 reposts/h", "opened incident #1", "incident #1 (open): 2 posts on reddit, x",
                      "alert #1 to executive", "reddit @owner2 post 2 (similar, cosine 0.95"):
         assert expected in text, expected
-    assert "added to ticket #1 of incident #1" in explain(store, cfg, "reddit:t1_b")
+    assert "added to ticket #1 of incident #1" in explain(store, cfg.routing, cfg.brand.handles, "reddit:t1_b")
 
 
 def test_explain_of_an_unknown_post_says_how_to_name_one(store: Store) -> None:
     from bot.routing.explain import UnknownPost
 
     with pytest.raises(UnknownPost, match="give a post id, x:<tweet id> or reddit:<fullname>"):
-        explain(store, config(), "x:404")
+        explain(store, config().routing, config().brand.handles, "x:404")

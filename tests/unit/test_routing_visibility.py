@@ -8,15 +8,16 @@ import pytest
 
 from bot.core.posts import Engagement
 from bot.routing.settings import VisibilitySettings
-from bot.routing.visibility import Sample, measure
+from bot.core.posts import Snapshot
+from bot.routing.visibility import measure
 from tests.unit.routing_support import post
 
 SETTINGS = VisibilitySettings(repost_audience=100, like_audience=5, reply_audience=10, velocity_window_hours=2,
                               horizon_hours=3, viral_reach=250_000)
 
 
-def sample(p, minutes: int, **metrics: int) -> Sample:  # type: ignore[no-untyped-def]
-    return Sample(taken_at=p.created_at + timedelta(minutes=minutes), engagement=Engagement(**metrics))
+def sample(p, minutes: int, **metrics: int) -> Snapshot:  # type: ignore[no-untyped-def]
+    return Snapshot(taken_at=p.created_at + timedelta(minutes=minutes), engagement=Engagement(**metrics))
 
 
 def test_reach_counts_author_and_every_kind_of_engagement() -> None:

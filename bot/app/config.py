@@ -13,9 +13,9 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from bot.core.errors import ConfigError
+from bot.core.section import Section
 from bot.routing.rule_settings import Conditions
 from bot.routing.settings import RoutingSettings
-from bot.core.section import Section
 from classifiers.settings import ClassifierSettings
 from connectors.registry import ConnectorsSettings, source_names
 
@@ -72,10 +72,9 @@ class Config(Section):
         for index, rule in enumerate(self.routing.rules):
             for loc, name in _condition_sources(rule.when, ("routing", "rules", index, "when")):
                 if name not in known:
-                    error = PydanticCustomError("unknown_source", f"no source '{name}'; the sources are "
-                                                f"{', '.join(known)}")
-                    raise ValidationError.from_exception_data(
-                        "Config", [InitErrorDetails(type=error, loc=loc, input=name)])
+                    message = f"no source '{name}'; the sources are {', '.join(known)}"
+                    error = InitErrorDetails(type=PydanticCustomError("unknown_source", message), loc=loc, input=name)
+                    raise ValidationError.from_exception_data("Config", [error])
         return self
 
     def resolve(self, path: str | Path) -> Path:
@@ -108,6 +107,10 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError as err:
         raise ConfigError(f"{path}: no such config file") from err
+    except IsADirectoryError as err:
+        raise ConfigError(f"{path}: is a directory, not a config file") from err
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: cannot be read: {_one_line(str(err))}") from err
     except yaml.YAMLError as err:
         raise ConfigError(f"{path}: not valid YAML: {_one_line(str(err))}") from err
     if not isinstance(document, dict):
@@ -118,6 +121,16 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
     except ValidationError as err:
         raise ConfigError(f"{path}: {_describe(err)}") from err
     return config.model_copy(update={"base_dir": path.resolve().parent})
+
+
+def mask_password(url: str) -> str:
+    """A database URL fit to print: the password, if any, replaced by ***."""
+    if "://" in url and "@" in url:
+        scheme, rest = url.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        user = credentials.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
+    return url
 
 
 def _expand_env(value: Any, where: tuple[str | int, ...]) -> Any:

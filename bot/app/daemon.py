@@ -6,50 +6,72 @@ import logging
 import signal
 import threading
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.config import Config
-from bot.pipeline import Pipeline
+from bot.app.config import Config, mask_password
+from bot.app.pipeline import Pipeline, Stage
 from bot.store import Store
-from connectors.registry import build_connectors
+from connectors.registry import build_connectors, enabled_sources
 
 log = logging.getLogger(__name__)
 
 
 def build_pipeline(config: Config) -> Pipeline:
     """The real pipeline for a config: store, enabled connectors, classifier, routing stages."""
-    from bot.routing import build_stages
     from classifiers import load_classifier
 
     store = Store.open(config.database_url)
-    return Pipeline(config, store, build_connectors(config),
+    return Pipeline(store, build_connectors(config),
                     classifier=lambda: load_classifier(config.classifier),
-                    stages=build_stages(config, store))
+                    settings=config.pipeline, engagement=config.connectors.engagement,
+                    classifier_settings=config.classifier, stages=build_stages(config, store))
+
+
+def build_stages(config: Config, store: Store) -> list[Stage]:
+    """The route stage, then the delivery stages, each given the sections it needs."""
+    from bot.routing.delivery import build_delivery_stages
+    from bot.routing.stage import RouteStage
+
+    route = RouteStage(store, config.routing, brand_name=config.brand.name, brand_handles=config.brand.handles,
+                       batch_size=config.pipeline.batch_size, interval_seconds=config.pipeline.route_interval_seconds)
+    return [route, *build_delivery_stages(config, store)]
+
+
+def start_line(config_path: Path, config: Config) -> str:
+    """What the daemon says when it starts: config, database, sources, and where to look next."""
+    sources = ", ".join(enabled_sources(config.connectors)) or "none"
+    return (f"earshot running: config {config_path}, database {mask_password(config.database_url)}, "
+            f"sources {sources}; see `earshot sources` and `earshot alerts`")
 
 
 def schedule(pipeline: Pipeline, scheduler: Any) -> None:
     """Add one job per connector, per engagement re-poll, and per stage."""
-    config, now = pipeline.config, datetime.now(timezone.utc)
+    now = datetime.now(timezone.utc)
     common = {"max_instances": 1, "coalesce": True, "next_run_time": now, "misfire_grace_time": 30}
     for connector in pipeline.connectors:
         scheduler.add_job(pipeline.ingest, "interval", args=[connector], id=f"ingest:{connector.name}",
                           seconds=connector.interval_seconds, **common)
-        if config.connectors.engagement.enabled:
+        if pipeline.engagement.enabled:
             scheduler.add_job(pipeline.refresh_engagement, "interval", args=[connector],
                               id=f"engagement:{connector.name}",
-                              seconds=config.connectors.engagement.interval_seconds, **common)
+                              seconds=pipeline.engagement.interval_seconds, **common)
     scheduler.add_job(pipeline.classify_pending, "interval", id="classify",
-                      seconds=config.pipeline.classify_interval_seconds, **common)
+                      seconds=pipeline.settings.classify_interval_seconds, **common)
     for stage in pipeline.stages:
         scheduler.add_job(pipeline.run_stage, "interval", args=[stage], id=stage.name,
                           seconds=stage.interval_seconds, **common)
 
 
-def run_forever(pipeline: Pipeline, stop: threading.Event | None = None) -> None:
-    """Run the jobs until SIGTERM/SIGINT (or `stop`), then let running jobs finish and exit."""
+def run_forever(pipeline: Pipeline, stop: threading.Event | None = None, *,
+                started: str = "earshot running") -> None:
+    """Run the jobs until SIGTERM/SIGINT (or `stop`), then let running jobs finish and exit.
+
+    `started` is the start line logged once the jobs are scheduled (see `start_line`).
+    """
     stop = stop or threading.Event()
     scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(max_workers=4)}, timezone=timezone.utc)
     schedule(pipeline, scheduler)
@@ -62,7 +84,7 @@ def run_forever(pipeline: Pipeline, stop: threading.Event | None = None) -> None
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
     scheduler.start()
-    log.info("earshot running", extra={"jobs": [job.id for job in scheduler.get_jobs()]})
+    log.info(started, extra={"jobs": [job.id for job in scheduler.get_jobs()]})
     stop.wait()
     scheduler.shutdown(wait=True)
     pipeline.store.engine.dispose()

@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.config import Config
+from bot.app.config import PipelineSettings
+from bot.core.clock import utcnow
 from bot.core.errors import AuthFailed, RateLimited, SourceError
 from bot.core.posts import Post
 from bot.store import Store
-from bot.core.clock import utcnow
-from bot.store.tables import STAGE_INGESTED, STAGE_SKIPPED
+from bot.store.stages import STAGE_INGESTED, STAGE_SKIPPED
 from classifiers.base import Classifier
+from classifiers.settings import ClassifierSettings
 from connectors.base import Connector
 from connectors.health import SourceHealth
+from connectors.settings import EngagementSettings
 
 log = logging.getLogger(__name__)
 MAX_FETCHES_PER_TICK = 50  # a connector that never says `exhausted` still yields the worker
@@ -48,12 +50,17 @@ class IngestResult:
 
 
 class Pipeline:
-    """Runs each stage over the store; the daemon schedules these methods."""
+    """Runs each stage over the store; the daemon schedules these methods.
 
-    def __init__(self, config: Config, store: Store, connectors: Sequence[Connector],
-                 classifier: Callable[[], Classifier], stages: Sequence[Stage] = (),
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.config = config
+    It gets the sections it needs (`pipeline:`, `connectors.engagement:`, `classifier:`), not the Config.
+    """
+
+    def __init__(self, store: Store, connectors: Sequence[Connector], *, classifier: Callable[[], Classifier],
+                 settings: PipelineSettings, engagement: EngagementSettings, classifier_settings: ClassifierSettings,
+                 stages: Sequence[Stage] = (), clock: Callable[[], float] = time.monotonic) -> None:
+        self.settings = settings
+        self.engagement = engagement
+        self.classifier_settings = classifier_settings
         self.store = store
         self.connectors = list(connectors)
         self.stages = list(stages)
@@ -98,7 +105,7 @@ class Pipeline:
 
     def refresh_engagement(self, connector: Connector) -> int:
         """Re-poll metrics of complaints still worth watching; returns snapshots added."""
-        settings = self.config.connectors.engagement
+        settings = self.engagement
         if not settings.enabled or not self.health.may_poll(connector.name):
             return 0
         since = utcnow() - timedelta(hours=settings.max_age_hours)
@@ -117,8 +124,8 @@ class Pipeline:
     def classify_pending(self) -> int:
         """Label every post waiting at `ingested`, one batch per transaction."""
         done = 0
-        settings = self.config.classifier
-        while pending := self.store.pending(STAGE_INGESTED, self.config.pipeline.batch_size):
+        settings = self.classifier_settings
+        while pending := self.store.pending(STAGE_INGESTED, self.settings.batch_size):
             labels = self.classifier.classify([item.post for item in pending])
             skip = [item.id for item, label in zip(pending, labels, strict=True)
                     if settings.other_languages == "skip" and label.language not in settings.languages]

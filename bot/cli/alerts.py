@@ -1,0 +1,46 @@
+"""`earshot alerts` (the alert feed, with each alert's post) and `earshot ack ALERT_ID --by NAME`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+
+from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo_json, open_store, when
+from bot.core.errors import EarshotError
+
+
+def alerts(unacked: Annotated[bool, typer.Option("--unacked", help="Only alerts nobody acknowledged.")] = False,
+           limit: Annotated[int, typer.Option("--limit", help="How many, newest first.")] = 20,
+           as_json: Annotated[bool, typer.Option("--json/--table",
+                                                 help="One JSON object per line (default), or a table.")] = True,
+           config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Print the alert feed, newest first: tier, status, rule, title, the post id and its link."""
+    store = open_store(config)
+    with store.transaction() as tx:
+        feed = tx.alert_feed(unacked=unacked, limit=limit)
+    store.engine.dispose()
+    if as_json:
+        for alert in feed:
+            echo_json(asdict(alert))
+        return
+    if not feed:
+        typer.echo("no alerts")
+    for alert in feed:
+        acked = f"acked by {alert.acked_by}" if alert.acked_by else "not acked"
+        typer.echo(f"#{alert.id:<5} {when(alert.created_at)}  {alert.current_tier:<10} {alert.status:<8} "
+                   f"{acked}  rule {alert.rule or '-'}  {alert.title or ''}")
+        typer.echo(f"{'':<7}post {alert.post_id if alert.post_id is not None else '-'}  {alert.post_url or ''}")
+
+
+def ack(alert_id: Annotated[int, typer.Argument(help="The alert's id, as shown in the alert and the feed.")],
+        by: Annotated[str, typer.Option("--by", help="Who acknowledges it.")],
+        config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Acknowledge an alert: its escalation stops and its unsent messages are cancelled."""
+    from bot.routing.escalation import acknowledge
+
+    alert = acknowledge(open_store(config), alert_id, by)
+    if alert is None:
+        raise EarshotError(f"no alert {alert_id}")
+    typer.echo(f"alert {alert_id} acknowledged by {alert.acked_by} at {alert.acked_at:%Y-%m-%d %H:%M:%S} UTC")

@@ -1,0 +1,50 @@
+"""The `earshot` command line: every command registered here, behind one error boundary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from bot.cli import alerts, classify, route, run, sources, tickets
+from bot.core.errors import ConfigError, EarshotError, StoreError
+
+
+class Shell(TyperGroup):
+    """The error boundary: an Earshot error is one line on stderr and an exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EarshotError as err:
+            typer.echo(f"{_kind(err)}: {_one_line(err)}", err=True)
+            raise typer.Exit(2 if isinstance(err, ConfigError) else 1) from err
+
+
+def _kind(err: EarshotError) -> str:
+    if isinstance(err, ConfigError):
+        return "config error"
+    return "database error" if isinstance(err, StoreError) else "error"
+
+
+def _one_line(err: Exception) -> str:
+    return " ".join(str(err).split()) or type(err).__name__
+
+
+app = typer.Typer(
+    cls=Shell,
+    help="Earshot hears complaints about your brand on X and Reddit and gets them to the right human.",
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+)
+app.command("run")(run.run)
+app.command("check-config")(run.check_config)
+app.command("sources")(sources.sources)
+app.command("classify")(classify.classify)
+app.command("evaluate")(classify.evaluate)
+app.command("train")(classify.train)
+app.command("route")(route.route)
+app.command("alerts")(alerts.alerts)
+app.command("ack")(alerts.ack)
+app.command("tickets")(tickets.tickets)

@@ -1,0 +1,58 @@
+"""`earshot run` (the daemon) and `earshot check-config` (what `run` would reject, found without running)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.app.config import mask_password
+from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, load
+from bot.core.errors import StoreError
+from bot.store import check_url
+from connectors.registry import enabled_sources, problems
+
+
+def run(
+    config: ConfigOption = DEFAULT_CONFIG,
+    once: Annotated[bool, typer.Option("--once", help="Run every job once and exit (for cron and tests).")] = False,
+) -> None:
+    """Start the daemon: poll every enabled source, classify, route and deliver, until SIGTERM/SIGINT."""
+    from bot.app.daemon import build_pipeline, run_forever, start_line
+    from bot.app.logs import setup_logging
+
+    settings = load(config)
+    setup_logging(settings.logging.format, settings.logging.level)
+    pipeline = build_pipeline(settings)
+    if once:
+        pipeline.run_once()
+    else:
+        run_forever(pipeline, started=start_line(config, settings))
+
+
+def check_config(path: Annotated[Path, typer.Argument(help="Config file to check.")] = DEFAULT_CONFIG) -> None:
+    """Validate a config and what `run` needs (credentials, paths, the database URL); create nothing.
+
+    Prints a summary; exits 2 with one line per problem if anything would stop `run`.
+    """
+    settings = load(path)
+    found = list(problems(settings))
+    try:
+        check_url(settings.database_url)
+    except StoreError as err:
+        found.append(f"database.url: {err}")
+    for problem in found:
+        typer.echo(f"config error: {path}: {problem}", err=True)
+    if found:
+        raise typer.Exit(2)
+    summary = {
+        "config": str(path),
+        "brand": settings.brand.name,
+        "database": mask_password(settings.database_url),
+        "sources": enabled_sources(settings.connectors),
+        "topics": [topic.name for topic in settings.classifier.topics],
+        "logging": settings.logging.format,
+    }
+    typer.echo(json.dumps(summary, indent=2))

@@ -1,0 +1,54 @@
+"""`earshot sources`: each source's state (status, last success, cursor, posts today, last error)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Annotated, Any
+
+import typer
+
+from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo_json, load
+from bot.store import Store
+from bot.store.ops.feed import SourceView
+from connectors.registry import enabled_sources
+
+
+def sources(
+    config: ConfigOption = DEFAULT_CONFIG,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per source.")] = False,
+) -> None:
+    """Show each source's state: status, last success, cursor, posts today, last error."""
+    settings = load(config)
+    store = Store.open(settings.database_url)
+    with store.transaction() as tx:
+        states = {view.source: view for view in tx.source_overview()}
+    store.engine.dispose()
+    enabled = enabled_sources(settings.connectors)
+    rows = [_row(name, states.get(name), enabled=name in enabled) for name in sorted(set(states) | set(enabled))]
+    if as_json:
+        for row in rows:
+            echo_json(row)
+        return
+    if not rows:
+        typer.echo("no source has run yet")
+    for row in rows:
+        typer.echo(f"{row['source']:<10} {row['status']:<9} last success {row['last_success'] or '-'}  "
+                   f"posts today {row['posts_today']}  skipped {row['skipped_total']}")
+        typer.echo(f"{'':<10} cursor {json.dumps(row['cursor'])}")
+        if row["last_error"]:
+            since = f" (failing since {row['failing_since']})" if row["failing_since"] else ""
+            typer.echo(f"{'':<10} last error: {row['last_error']}{since}")
+
+
+def _row(name: str, view: SourceView | None, *, enabled: bool) -> dict[str, Any]:
+    """One source as printed; an enabled source no run has reached yet is `never run`."""
+    if view is None:
+        return {"source": name, "status": "never run", "last_success": None, "cursor": None, "posts_today": 0,
+                "posts_total": 0, "skipped_total": 0, "last_error": None, "failing_since": None, "enabled": True}
+    row = asdict(view)
+    last_success, failing_since = row.pop("last_success_at"), row["failing_since"]
+    row["last_success"] = last_success.isoformat() if last_success else None
+    row["failing_since"] = failing_since.isoformat() if failing_since else None
+    return {key: row[key] for key in ("source", "status", "last_success", "cursor", "posts_today", "posts_total",
+                                      "skipped_total", "last_error", "failing_since")} | {"enabled": enabled}

@@ -1,0 +1,110 @@
+"""What a decision causes: the incident's one ticket, the rule's alert, and the incident's escalations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any, Literal
+
+from bot.core.actions import Decision, Incident, Priority
+from bot.routing import messages
+from bot.routing.assess import Assessment, tier_rank
+from bot.routing.incidents import Incidents
+from bot.routing.outbox import Outbox
+from bot.routing.settings import RoutingSettings
+from bot.store import Transaction
+
+
+@dataclass(kw_only=True)
+class Draft:
+    """A decision while the route stage builds it; frozen into a `Decision` when complete."""
+
+    post_id: int
+    rule: str | None
+    reasons: list[str] = field(default_factory=list)
+    ticket_queue: str | None = None
+    ticket_priority: Priority | None = None
+    alert_tier: str | None = None
+    digest: bool = False
+    suppressed: bool = False
+    incident_id: int | None = None
+    ticket_id: int | None = None
+    ticket_action: Literal["opened", "follow-up"] | None = None
+    alert_id: int | None = None
+    visibility: dict[str, Any] = field(default_factory=dict)
+    decided_at: datetime | None = None
+    reviewed_at: datetime | None = None
+
+    @classmethod
+    def thaw(cls, decision: Decision) -> Draft:
+        values = {f.name: getattr(decision, f.name) for f in fields(decision)}
+        return cls(**{**values, "reasons": list(decision.reasons)})
+
+    def freeze(self) -> Decision:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return Decision(**{**values, "reasons": tuple(self.reasons)})
+
+
+class Actions:
+    """Enqueues through the outbox what a decision calls for, and notes it on the incident."""
+
+    def __init__(self, routing: RoutingSettings, outbox: Outbox, incidents: Incidents) -> None:
+        self.routing, self.outbox, self.incidents = routing, outbox, incidents
+
+    def ticket(self, tx: Transaction, found: Assessment, incident: Incident, draft: Draft) -> Incident:
+        """Open the incident's one ticket, or add this post to it as a follow-up."""
+        verdict = found.verdict
+        if verdict.suppressed or (incident.ticket_id is None and verdict.ticket is None):
+            return incident
+        queue = verdict.ticket.queue if verdict.ticket else "social"
+        priority = verdict.ticket.priority if verdict.ticket else "normal"
+        thread_ref = str(incident.ticket_id) if incident.ticket_id is not None else None
+        request = messages.ticket_request(post_id=found.post_id, post=found.post, labels=found.labels,
+                                          verdict=verdict, visibility=found.visibility, queue=queue,
+                                          priority=priority, incident=incident, thread_ref=thread_ref)
+        ticket_id = self.outbox.enqueue_ticket(tx.session, post_id=found.post_id, request=request)
+        draft.ticket_id = ticket_id
+        if thread_ref is None:
+            draft.ticket_action = "opened"
+            draft.reasons.append(f"opened ticket #{ticket_id} ({queue}, {priority})")
+            return tx.set_incident_ticket(incident.id, ticket_id)
+        draft.ticket_action = "follow-up"
+        draft.reasons.append(f"added to ticket #{ticket_id} of incident #{incident.id} instead of a new ticket")
+        return incident
+
+    def alert(self, tx: Transaction, found: Assessment, incident: Incident | None, draft: Draft, tier: str,
+              *, review: bool = False) -> Incident | None:
+        """Alert `tier`, unless the incident already alerted that tier or a higher one."""
+        if incident is not None and self._outranked(incident, tier):
+            draft.reasons.append(f"no new alert: incident #{incident.id} already alerted "
+                                 f"{', '.join(incident.alert_tiers)}")
+            return incident
+        key = messages.alert_key(found.post_id) + (f":{tier}" if review else "")
+        message = messages.alert_message(
+            key=key, tier=tier, post=found.post, labels=found.labels, rule=found.verdict.rule or "",
+            reasons=tuple(draft.reasons), visibility=found.visibility, incident=incident,
+            feed_base_url=self.routing.feed_base_url, now=tx.now)
+        draft.alert_id = self.outbox.enqueue_alert(tx.session, post_id=found.post_id, message=message)
+        draft.reasons.append(f"alerted tier '{tier}' (alert #{draft.alert_id})")
+        return tx.note_incident_alerted(incident.id, tier) if incident is not None else None
+
+    def escalate(self, tx: Transaction, found: Assessment, incident: Incident, draft: Draft) -> Incident:
+        """Alert the tiers the incident has grown into, once each, skipping tiers already outranked."""
+        for tier in self.incidents.due_tiers(incident):
+            if self._outranked(incident, tier):
+                continue
+            why = (f"incident #{incident.id} grew to {incident.post_count} posts on {', '.join(incident.sources)}, "
+                   f"reach {incident.total_reach:,}")
+            message = messages.alert_message(
+                key=messages.incident_alert_key(incident.id, tier), tier=tier, post=found.post,
+                labels=found.labels, rule="incident-escalation", reasons=(why,), visibility=found.visibility,
+                incident=incident, feed_base_url=self.routing.feed_base_url, now=tx.now,
+                title=f"Incident #{incident.id} escalated to {tier}: {incident.title}")
+            alert_id = self.outbox.enqueue_alert(tx.session, post_id=found.post_id, message=message)
+            draft.reasons.append(f"{why}: escalated to tier '{tier}' (alert #{alert_id})")
+            incident = tx.note_incident_alerted(incident.id, tier)
+        return incident
+
+    def _outranked(self, incident: Incident, tier: str) -> bool:
+        rank = tier_rank(self.routing, tier)
+        return any(tier_rank(self.routing, t) >= rank for t in incident.alert_tiers)

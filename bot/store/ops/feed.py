@@ -1,0 +1,102 @@
+"""What the command line shows: the alert feed, the ticket list and each source's state, as typed rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, select
+
+from bot.store.delivery_tables import TICKET_STATUSES, AlertRow, TicketRow
+from bot.store.ops.base import Ops
+
+__all__ = ["TICKET_STATUSES", "AlertView", "FeedOps", "SourceView", "TicketView"]
+from bot.store.tables import PostRow, SourceCursorRow, SourceStateRow
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertView:
+    """One alert of the feed, with the post it is about."""
+
+    id: int
+    tier: str
+    current_tier: str
+    status: str
+    level: int
+    rule: str
+    title: str | None
+    created_at: datetime
+    acked_by: str | None
+    acked_at: datetime | None
+    next_escalation_at: datetime | None
+    post_id: int | None
+    post_url: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketView:
+    """One ticket of the built-in queue, with the post it is about."""
+
+    id: int
+    queue: str
+    priority: str
+    status: str
+    subject: str
+    first_response_due: datetime
+    created_at: datetime
+    post_id: int | None
+    post_url: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceView:
+    """A source's health and where it resumes."""
+
+    source: str
+    status: str
+    last_success_at: datetime | None
+    cursor: dict[str, Any] | None
+    posts_today: int
+    posts_total: int
+    skipped_total: int
+    last_error: str | None
+    failing_since: datetime | None
+
+
+class FeedOps(Ops):
+    """Reads for `earshot alerts`, `earshot tickets` and `earshot sources`; they write nothing."""
+
+    def alert_feed(self, *, unacked: bool = False, limit: int = 20) -> list[AlertView]:
+        """Alerts, newest first; only those nobody acknowledged when `unacked`."""
+        query = (select(AlertRow, PostRow.url).join(PostRow, col(PostRow.id) == AlertRow.post_id, isouter=True)
+                 .order_by(col(AlertRow.id).desc()).limit(limit))
+        if unacked:
+            query = query.where(col(AlertRow.acked_at).is_(None))
+        return [AlertView(id=row.id, tier=row.tier, current_tier=row.current_tier, status=row.status,  # type: ignore[arg-type]
+                          level=row.escalation_level, rule=row.rule, title=row.message.get("title"),
+                          created_at=row.created_at, acked_by=row.acked_by, acked_at=row.acked_at,
+                          next_escalation_at=row.next_escalation_at, post_id=row.post_id, post_url=url)
+                for row, url in self.session.exec(query).all()]
+
+    def ticket_list(self, *, status: str | None = None, limit: int = 50) -> list[TicketView]:
+        """Tickets of the built-in queue, newest first; only those in `status` when given."""
+        if status is not None and status not in TICKET_STATUSES:
+            raise ValueError(f"unknown ticket status {status!r}")
+        query = (select(TicketRow, PostRow.url).join(PostRow, col(PostRow.id) == TicketRow.post_id, isouter=True)
+                 .order_by(col(TicketRow.id).desc()).limit(limit))
+        if status is not None:
+            query = query.where(TicketRow.status == status)
+        return [TicketView(id=row.id, queue=row.queue, priority=row.priority, status=row.status,  # type: ignore[arg-type]
+                           subject=row.subject, first_response_due=row.first_response_due,
+                           created_at=row.created_at, post_id=row.post_id, post_url=row.post_url or url)
+                for row, url in self.session.exec(query).all()]
+
+    def source_overview(self) -> list[SourceView]:
+        """Every source that has run, by name, with its saved cursor."""
+        cursors = {row.source: dict(row.cursor) for row in self.session.exec(select(SourceCursorRow)).all()}
+        return [SourceView(source=row.source, status=row.status, last_success_at=row.last_success_at,
+                           cursor=cursors.get(row.source), posts_today=row.posts_today, posts_total=row.posts_total,
+                           skipped_total=row.skipped_total, last_error=row.last_error,
+                           failing_since=row.failing_since)
+                for row in self.session.exec(select(SourceStateRow).order_by(col(SourceStateRow.source))).all()]

@@ -1,0 +1,6 @@
+"""The stages a post moves through; each stage's job picks up posts at the stage before."""
+
+STAGE_INGESTED = "ingested"
+STAGE_CLASSIFIED = "classified"
+STAGE_ROUTED = "routed"
+STAGE_SKIPPED = "skipped"  # stored but never routed (deleted, language skipped, ...)
