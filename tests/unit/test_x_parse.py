@@ -1,4 +1,4 @@
-"""x_parse over every recorded X page: both naming generations, errors[], suspended authors, edits, cut lines."""
+"""The X parser (`connectors.x.parse`) over every recorded page: both naming generations, errors[], edits, cut lines."""
 
 from __future__ import annotations
 
