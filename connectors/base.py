@@ -86,8 +86,9 @@ class Connector(ABC):
 class PolledConnector(Connector):
     """A source polled as streams of newest-first pages; the cursor is `{"streams": {key: ...}, ...}`."""
 
-    def __init__(self, *, interval_seconds: int, max_pages_per_tick: int,
-                 now: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self, *, interval_seconds: int, max_pages_per_tick: int, now: Callable[[], datetime] | None = None
+    ) -> None:
         self.interval_seconds = interval_seconds
         self.max_pages_per_tick = max_pages_per_tick
         self._now = now or (lambda: datetime.now(UTC))
@@ -120,8 +121,12 @@ class PolledConnector(Connector):
                     raise
                 self._deferred, complete = err, False  # store what we have, then report the error
             parsed = self.parse(_first_of_each(taken), fetched_at)
-            return Batch(posts=parsed.posts, next_cursor={**state, "streams": cursors},
-                         skipped=parsed.skipped, exhausted=complete)
+            return Batch(
+                posts=parsed.posts,
+                next_cursor={**state, "streams": cursors},
+                skipped=parsed.skipped,
+                exhausted=complete,
+            )
 
     def _walk_all(self, state: Cursor, cursors: dict[str, Any], taken: list[tuple[Page, list[Item]]]) -> bool:
         """Walk every stream (resumed walks first); True when none stopped at its page bound."""

@@ -121,8 +121,9 @@ class ServerWindow:
 class Retrier:
     """Runs one API call with bounded retries; translates failures to bot.core.errors at this edge."""
 
-    def __init__(self, source: str, settings: SourceRetrySettings, sleep: Sleep | None = None,
-                 rng: random.Random | None = None) -> None:
+    def __init__(
+        self, source: str, settings: SourceRetrySettings, sleep: Sleep | None = None, rng: random.Random | None = None
+    ) -> None:
         self.source = source
         self.settings = settings
         self.sleep = sleep
@@ -139,8 +140,14 @@ class Retrier:
             except Exception as err:  # noqa: BLE001 - classified below, re-raised when unknown
                 failure = classify(err)
                 if failure is None:  # a library surprise must not take the other sources down
-                    log.error("%s %s: unexpected %s", self.source, what, type(err).__name__, exc_info=True,
-                              extra={"source": self.source})
+                    log.error(
+                        "%s %s: unexpected %s",
+                        self.source,
+                        what,
+                        type(err).__name__,
+                        exc_info=True,
+                        extra={"source": self.source},
+                    )
                     raise SourceError(f"{self.source} {what}: unexpected {type(err).__name__}: {err}") from err
                 if failure.kind == "gone":
                     raise Gone(failure.message) from err
@@ -154,13 +161,21 @@ class Retrier:
                 wait = self._wait(failure, attempt)
                 last = attempt == attempts - 1
                 if failure.kind == "rate" and (last or wait > self.settings.max_rate_limit_wait_seconds):
-                    raise RateLimited(f"{self.source} {what}: {failure.message}; retry in {wait:.0f}s",
-                                      retry_after=wait) from err
+                    raise RateLimited(
+                        f"{self.source} {what}: {failure.message}; retry in {wait:.0f}s", retry_after=wait
+                    ) from err
                 if last:
                     raise TransientSourceError(
-                        f"{self.source} {what}: {failure.message} (after {attempts} attempts)") from err
-                log.info("%s %s: %s; retrying in %.1fs", self.source, what, failure.message, wait,
-                         extra={"source": self.source})
+                        f"{self.source} {what}: {failure.message} (after {attempts} attempts)"
+                    ) from err
+                log.info(
+                    "%s %s: %s; retrying in %.1fs",
+                    self.source,
+                    what,
+                    failure.message,
+                    wait,
+                    extra={"source": self.source},
+                )
                 (self.sleep or SLEEP)(wait)
         raise SourceError(f"{self.source} {what}: no attempt made")  # attempts >= 1: unreachable
 

@@ -41,8 +41,9 @@ def _discover() -> dict[str, Source]:
     for module in sorted(pkgutil.iter_modules(connectors.__path__), key=lambda m: m.name):
         if module.ispkg:
             package = importlib.import_module(f"{connectors.__name__}.{module.name}")
-            found[module.name] = Source(name=module.name, settings=package.Settings,
-                                        problems=package.problems, build=package.build)
+            found[module.name] = Source(
+                name=module.name, settings=package.Settings, problems=package.problems, build=package.build
+            )
     return found
 
 
@@ -64,8 +65,12 @@ if TYPE_CHECKING:
     ConnectorsSettings = SourceSections
 else:
     ConnectorsSettings = create_model(
-        "ConnectorsSettings", __base__=SourceSections, __module__=__name__, __doc__=SourceSections.__doc__,
-        **{name: (source.settings, source.settings()) for name, source in SOURCES.items()})
+        "ConnectorsSettings",
+        __base__=SourceSections,
+        __module__=__name__,
+        __doc__=SourceSections.__doc__,
+        **{name: (source.settings, source.settings()) for name, source in SOURCES.items()},
+    )
 
 
 class _Brand(Protocol):
@@ -103,12 +108,14 @@ def source_context(config: AppConfig) -> SourceContext:
 def problems(config: AppConfig) -> list[str]:
     """What would stop an enabled source from starting, one line each naming its YAML path; creates nothing."""
     context = source_context(config)
-    return [line for name in enabled_sources(config.connectors)
-            for line in SOURCES[name].problems(config.connectors.source(name), context)]
+    return [
+        line
+        for name in enabled_sources(config.connectors)
+        for line in SOURCES[name].problems(config.connectors.source(name), context)
+    ]
 
 
 def build_connectors(config: AppConfig) -> list[Connector]:
     """One connector per enabled source; ConfigError for the first source that cannot start."""
     context = source_context(config)
-    return [SOURCES[name].build(config.connectors.source(name), context)
-            for name in enabled_sources(config.connectors)]
+    return [SOURCES[name].build(config.connectors.source(name), context) for name in enabled_sources(config.connectors)]

@@ -1,4 +1,4 @@
-"""Config pieces every source shares; each source's own section lives in its folder (`connectors/<name>/settings.py`)."""
+"""Config pieces every source shares; a source's own section is in its folder (`connectors/<name>/settings.py`)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ class SourceRetrySettings(RetrySettings):
     max_attempts: int = Field(default=5, gt=0, le=20, validation_alias=AliasChoices("max_attempts", "attempts"))
     backoff_seconds: float = Field(default=1.0, ge=0)  # first backoff; doubles, with jitter
     backoff_max_seconds: float = Field(
-        default=30.0, ge=0, validation_alias=AliasChoices("backoff_max_seconds", "max_backoff_seconds"))
+        default=30.0, ge=0, validation_alias=AliasChoices("backoff_max_seconds", "max_backoff_seconds")
+    )
     max_rate_limit_wait_seconds: float = Field(default=60.0, ge=0)  # longer waits pause the source
     timeout_seconds: float = Field(default=20.0, gt=0)  # per HTTP request
 

@@ -66,8 +66,9 @@ def walk(cursor: dict[str, Any] | None, fetch: Callable[[str | None, Any], Page]
         page = fetch(token, since)
         fresh, old = [], 0
         for item in page.items:
-            if (since is not None and (item.order < since or (item.order == since and item.name in seen))) \
-                    or item.name in best_seen:
+            if (
+                since is not None and (item.order < since or (item.order == since and item.name in seen))
+            ) or item.name in best_seen:
                 old += 1
                 continue
             if item.name in names:
@@ -86,8 +87,11 @@ def walk(cursor: dict[str, Any] | None, fetch: Callable[[str | None, Any], Page]
             break
     if token:  # page bound reached: resume here next time, keep the old `since` meanwhile
         result.complete = False
-        result.cursor = {**_base(since, seen), "next": token,
-                         "pending": {"since": best, "seen": sorted(best_seen)[:MAX_SEEN]}}
+        result.cursor = {
+            **_base(since, seen),
+            "next": token,
+            "pending": {"since": best, "seen": sorted(best_seen)[:MAX_SEEN]},
+        }
         return result
     if best is not None and (since is None or best > since):
         result.cursor = _base(best, best_seen)

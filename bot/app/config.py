@@ -72,10 +72,9 @@ class Config(Section):
         for index, rule in enumerate(self.routing.rules):
             for loc, name in _condition_sources(rule.when, ("routing", "rules", index, "when")):
                 if name not in known:
-                    error = PydanticCustomError("unknown_source", f"no source '{name}'; the sources are "
-                                                f"{', '.join(known)}")
-                    raise ValidationError.from_exception_data(
-                        "Config", [InitErrorDetails(type=error, loc=loc, input=name)])
+                    message = f"no source '{name}'; the sources are {', '.join(known)}"
+                    error = InitErrorDetails(type=PydanticCustomError("unknown_source", message), loc=loc, input=name)
+                    raise ValidationError.from_exception_data("Config", [error])
         return self
 
     def resolve(self, path: str | Path) -> Path:

@@ -34,16 +34,27 @@ class RedditConnector(PolledConnector):
 
     name = "reddit"
 
-    def __init__(self, settings: RedditSettings, client_id: str, client_secret: str,
-                 sleep: Sleep | None = None, now: Callable[[], datetime] | None = None) -> None:
-        super().__init__(interval_seconds=settings.interval_seconds,
-                         max_pages_per_tick=settings.max_pages_per_tick, now=now)
+    def __init__(
+        self,
+        settings: RedditSettings,
+        client_id: str,
+        client_secret: str,
+        sleep: Sleep | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        super().__init__(
+            interval_seconds=settings.interval_seconds, max_pages_per_tick=settings.max_pages_per_tick, now=now
+        )
         self.settings = settings
         self.budget = RequestBudget(settings.budget)
         self.reddit = praw.Reddit(
-            client_id=client_id, client_secret=client_secret, user_agent=settings.user_agent,
-            oauth_url=settings.api_base + "/", reddit_url=settings.token_base,
-            check_for_updates=False, check_for_async=False,
+            client_id=client_id,
+            client_secret=client_secret,
+            user_agent=settings.user_agent,
+            oauth_url=settings.api_base + "/",
+            reddit_url=settings.token_base,
+            check_for_updates=False,
+            check_for_async=False,
             requestor_kwargs={"timeout": settings.retry.timeout_seconds},
         )
         install(self.reddit, self.budget, ServerWindow())
@@ -80,6 +91,7 @@ class RedditConnector(PolledConnector):
                 query["after"] = token
             body = self._get(f"GET /{path}", path, query)
             return to_page(body)
+
         return fetch
 
     def _get(self, what: str, path: str, params: dict[str, Any]) -> Any:
@@ -116,7 +128,7 @@ class RedditConnector(PolledConnector):
         with self._lock, self.budget.keeping(len(self.listings())):
             for start in range(0, len(names), INFO_BATCH):
                 try:
-                    body = self._get("GET /api/info", "api/info", {"id": ",".join(names[start:start + INFO_BATCH])})
+                    body = self._get("GET /api/info", "api/info", {"id": ",".join(names[start : start + INFO_BATCH])})
                 except BudgetExhausted:
                     break
                 except Gone:
@@ -124,16 +136,29 @@ class RedditConnector(PolledConnector):
                 children = ((body or {}).get("data") or {}).get("children") or []
                 taken_at = self._now()
                 parsed, _ = self._parse(children, taken_at)
-                updates += [EngagementUpdate(source="reddit", native_id=p.native_id, taken_at=taken_at,
-                                             engagement=p.engagement, author_reach=p.author_reach,
-                                             is_deleted=p.is_deleted) for p in parsed if p.native_id in known]
+                updates += [
+                    EngagementUpdate(
+                        source="reddit",
+                        native_id=p.native_id,
+                        taken_at=taken_at,
+                        engagement=p.engagement,
+                        author_reach=p.author_reach,
+                        is_deleted=p.is_deleted,
+                    )
+                    for p in parsed
+                    if p.native_id in known
+                ]
             missing = [p.author_handle for p in known.values() if p.author_reach is None and p.author_handle]
             try:
                 self._learn_karma(missing, self.settings.max_karma_lookups_per_tick)
             except SourceError:
                 pass
-        return [u if u.author_reach is not None else replace(u, author_reach=self.karma.get(
-            known[u.native_id].author_handle or "")) for u in updates]
+        return [
+            u
+            if u.author_reach is not None
+            else replace(u, author_reach=self.karma.get(known[u.native_id].author_handle or ""))
+            for u in updates
+        ]
 
 
 def to_page(body: Any) -> Page:
@@ -143,7 +168,11 @@ def to_page(body: Any) -> Page:
     data = body.get("data") or {}
     items = []
     for child in data.get("children") or []:
-        if not isinstance(child, dict) or child.get("kind") not in ("t1", "t3") or not isinstance(child.get("data"), dict):
+        if (
+            not isinstance(child, dict)
+            or child.get("kind") not in ("t1", "t3")
+            or not isinstance(child.get("data"), dict)
+        ):
             continue
         thing = child["data"]
         name = thing.get("name") or (f"{child['kind']}_{thing['id']}" if thing.get("id") else None)
@@ -174,4 +203,3 @@ def _karma(about: Any, author: str) -> int | None:
     except (KeyError, TypeError, ValueError):
         log.info("reddit: unreadable about page for %s", author)
         return None
-

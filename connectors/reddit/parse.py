@@ -14,8 +14,9 @@ DELETED_AUTHORS = {None, "", "[deleted]"}
 DELETED_BODIES = {"[deleted]", "[removed]"}
 
 
-def parse_listing(body: dict[str, Any] | list[Any], fetched_at: datetime,
-                  karma: Mapping[str, int] | None = None) -> ParsedPage:
+def parse_listing(
+    body: dict[str, Any] | list[Any], fetched_at: datetime, karma: Mapping[str, int] | None = None
+) -> ParsedPage:
     """Every `t1`/`t3` child of a Listing (or a list of them, as a comments page), oldest first."""
     if isinstance(body, list) and body and all(isinstance(b, dict) and b.get("kind") == "Listing" for b in body):
         children = [c for b in body for c in (b.get("data") or {}).get("children") or []]
@@ -40,8 +41,11 @@ def parse_listing(body: dict[str, Any] | list[Any], fetched_at: datetime,
 def parse_thing(kind: str, data: dict[str, Any], fetched_at: datetime, karma: Mapping[str, int]) -> Post:
     """One submission (t3) or comment (t1); the native id is the fullname (t3_abc)."""
     author = data.get("author")
-    deleted = author in DELETED_AUTHORS or data.get("selftext" if kind == "t3" else "body") in DELETED_BODIES \
+    deleted = (
+        author in DELETED_AUTHORS
+        or data.get("selftext" if kind == "t3" else "body") in DELETED_BODIES
         or bool(data.get("removed_by_category"))
+    )
     handle = None if author in DELETED_AUTHORS else str(author)
     name = str(data.get("name") or f"{kind}_{data['id']}")
     parent: str | None

@@ -24,8 +24,9 @@ class RedditLimiter:
         self.budget = budget
         self.window = window
 
-    def call(self, *, method: str, request_function: Any, set_header_callback: Any, url: str,
-             **kwargs: Any) -> requests.Response:
+    def call(
+        self, *, method: str, request_function: Any, set_header_callback: Any, url: str, **kwargs: Any
+    ) -> requests.Response:
         self.window.check(KEY)
         kwargs["headers"] = set_header_callback()  # may fetch a token first
         self.budget.spend()
@@ -64,8 +65,11 @@ class NoRetry(prawcore.sessions.RetryStrategy):
 
 def install(reddit: praw.Reddit, budget: RequestBudget, window: ServerWindow) -> None:
     """Put our limiter and retry strategy into every prawcore session praw holds."""
-    for core in {id(c): c for c in (reddit._core, getattr(reddit, "_read_only_core", None),
-                                     getattr(reddit, "_authorized_core", None)) if c is not None}.values():
+    for core in {
+        id(c): c
+        for c in (reddit._core, getattr(reddit, "_read_only_core", None), getattr(reddit, "_authorized_core", None))
+        if c is not None
+    }.values():
         core._rate_limiter = RedditLimiter(budget, window)
         core._retry_strategy_class = NoRetry
 
@@ -108,9 +112,12 @@ def _by_status(response: requests.Response) -> Failure:
     if status in (401, 403):
         return Failure(kind="auth", message=f"{status} from {response.url.split('?')[0]}")
     if status == 429:
-        return Failure(kind="rate", message="429 Too Many Requests",
-                       retry_after=seconds_until(response.headers.get("retry-after"))
-                       or seconds_until(response.headers.get("x-ratelimit-reset")))
+        return Failure(
+            kind="rate",
+            message="429 Too Many Requests",
+            retry_after=seconds_until(response.headers.get("retry-after"))
+            or seconds_until(response.headers.get("x-ratelimit-reset")),
+        )
     if retryable_status(status):
         return Failure(kind="transient", message=f"{status} server error")
     return Failure(kind="malformed", message=f"{status} from {response.url.split('?')[0]}")

@@ -64,18 +64,27 @@ class ReplayConnector(Connector):
             skipped += page_skipped
             line_no, pages = line_no + 1, pages + 1
         next_cursor = {**cursor, "line": line_no}
-        return Batch(posts=posts, next_cursor=next_cursor, skipped=skipped,
-                     exhausted=line_no >= len(self._lines) or pages < self.settings.max_pages_per_tick)
+        return Batch(
+            posts=posts,
+            next_cursor=next_cursor,
+            skipped=skipped,
+            exhausted=line_no >= len(self._lines) or pages < self.settings.max_pages_per_tick,
+        )
 
     def _start_cursor(self) -> Cursor:
-        times = [_parse_time(r["fetched_at"]) for i in range(len(self._lines))
-                 if isinstance(r := self._record(i), dict)]
+        times = [
+            _parse_time(r["fetched_at"]) for i in range(len(self._lines)) if isinstance(r := self._record(i), dict)
+        ]
         if not times:
             raise MalformedPayload(f"replay stream {self.file} has no readable page")
         now = self._clock()
         anchor = max(times) if self.settings.speed == 0 else min(times)
-        return {"line": 0, "offset_seconds": (now - anchor).total_seconds(),
-                "stream_start": min(times).isoformat(), "replay_start": now.isoformat()}
+        return {
+            "line": 0,
+            "offset_seconds": (now - anchor).total_seconds(),
+            "stream_start": min(times).isoformat(),
+            "replay_start": now.isoformat(),
+        }
 
     def _due_at(self, cursor: Cursor, recorded_at: datetime) -> datetime:
         """When a page recorded at `recorded_at` is due at `speed` times recorded pace."""
@@ -94,8 +103,9 @@ class ReplayConnector(Connector):
             return Skipped(reason=f"{self.file.name} line {line_no + 1}: unreadable ({err})")
         return record
 
-    def _parse(self, record: dict[str, Any], fetched_at: datetime,
-               karma: dict[str, int]) -> tuple[list[Post], list[Skipped]]:
+    def _parse(
+        self, record: dict[str, Any], fetched_at: datetime, karma: dict[str, int]
+    ) -> tuple[list[Post], list[Skipped]]:
         kind, body = record["kind"], record["body"]
         try:
             if kind == "x_page":
@@ -140,4 +150,3 @@ def _parse_time(value: str) -> datetime:
 
 def _shift(post: Post, offset: timedelta) -> Post:
     return replace(post, created_at=post.created_at + offset, fetched_at=post.fetched_at + offset)
-

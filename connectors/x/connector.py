@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import tweepy
@@ -22,8 +21,17 @@ from connectors.x.transport import TWITTER_HOST, XTransport, classify
 
 log = logging.getLogger(__name__)
 EXPANSIONS = ["author_id", "referenced_tweets.id"]
-TWEET_FIELDS = ["author_id", "created_at", "public_metrics", "lang", "conversation_id", "referenced_tweets",
-                "in_reply_to_user_id", "edit_history_tweet_ids", "note_tweet"]
+TWEET_FIELDS = [
+    "author_id",
+    "created_at",
+    "public_metrics",
+    "lang",
+    "conversation_id",
+    "referenced_tweets",
+    "in_reply_to_user_id",
+    "edit_history_tweet_ids",
+    "note_tweet",
+]
 USER_FIELDS = ["username", "public_metrics", "verified", "verified_type"]
 LOOKUP_BATCH = 100
 GONE_REASONS = ("not found", "authorization", "forbidden", "suspended", "deleted")
@@ -34,16 +42,24 @@ class XConnector(PolledConnector):
 
     name = "x"
 
-    def __init__(self, settings: XSettings, bearer_token: str, own_handles: Sequence[str] = (),
-                 sleep: Sleep | None = None, now: Callable[[], datetime] | None = None) -> None:
-        super().__init__(interval_seconds=settings.interval_seconds,
-                         max_pages_per_tick=settings.max_pages_per_tick, now=now)
+    def __init__(
+        self,
+        settings: XSettings,
+        bearer_token: str,
+        own_handles: Sequence[str] = (),
+        sleep: Sleep | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        super().__init__(
+            interval_seconds=settings.interval_seconds, max_pages_per_tick=settings.max_pages_per_tick, now=now
+        )
         self.settings = settings
         self.own_handles = {h.lstrip("@").lower() for h in own_handles if h and not h.isdigit()}
         self.budget = RequestBudget(settings.budget)
         self.client = tweepy.Client(bearer_token=bearer_token, wait_on_rate_limit=False, return_type=dict)
-        self.client.session.mount(TWITTER_HOST, XTransport(settings.api_base, self.budget, ServerWindow(),
-                                                           settings.retry.timeout_seconds))
+        self.client.session.mount(
+            TWITTER_HOST, XTransport(settings.api_base, self.budget, ServerWindow(), settings.retry.timeout_seconds)
+        )
         self.retrier = Retrier(self.name, settings.retry, sleep=sleep)
 
     # --- intake -------------------------------------------------------------------------
@@ -82,11 +98,15 @@ class XConnector(PolledConnector):
 
     def _search_page(self, text: str) -> Callable[[str | None, Any], Page]:
         def fetch(token: str | None, since: Any) -> Page:
-            params: dict[str, Any] = {"query": self.query(text), "max_results": max(self.settings.max_results, 10),
-                                      **_fields()}
+            params: dict[str, Any] = {
+                "query": self.query(text),
+                "max_results": max(self.settings.max_results, 10),
+                **_fields(),
+            }
             if token:
                 params["next_token"] = token
             return self._page(f"search {text!r}", self.client.search_recent_tweets, params, since)
+
         return fetch
 
     def _mentions_page(self, user_id: str) -> Callable[[str | None, Any], Page]:
@@ -95,6 +115,7 @@ class XConnector(PolledConnector):
             if token:
                 params["pagination_token"] = token
             return self._page(f"mentions of {user_id}", self.client.get_users_mentions, params, since)
+
         return fetch
 
     def _page(self, what: str, method: Callable[..., Any], params: dict[str, Any], since: Any) -> Page:
@@ -113,20 +134,31 @@ class XConnector(PolledConnector):
 
     def _resolve(self, users: dict[str, str | None]) -> None:
         """Look up the ids of brand accounts named by handle, once (kept in the cursor)."""
-        wanted = [a.lstrip("@") for a in self.settings.mentions_of
-                  if not a.isdigit() and a.lstrip("@").lower() not in users]
+        wanted = [
+            a.lstrip("@") for a in self.settings.mentions_of if not a.isdigit() and a.lstrip("@").lower() not in users
+        ]
         if not wanted:
             return
         try:
             try:
-                found = _users(self.retrier.call("user lookup", lambda: self.client.get_users(
-                    usernames=wanted, user_fields=["username"]), classify))
+                found = _users(
+                    self.retrier.call(
+                        "user lookup",
+                        lambda: self.client.get_users(usernames=wanted, user_fields=["username"]),
+                        classify,
+                    )
+                )
             except (Gone, MalformedPayload):
                 found = {}
             for handle in [h for h in wanted if h.lower() not in found]:  # one at a time, by username
                 try:
-                    found |= _users(self.retrier.call(f"user {handle}", partial(
-                        self.client.get_user, username=handle, user_fields=["username"]), classify))
+                    found |= _users(
+                        self.retrier.call(
+                            f"user {handle}",
+                            partial(self.client.get_user, username=handle, user_fields=["username"]),
+                            classify,
+                        )
+                    )
                 except (Gone, MalformedPayload):
                     continue
         except (RateLimited, TransientSourceError) as err:  # search goes on; mentions wait for the next tick
@@ -146,24 +178,40 @@ class XConnector(PolledConnector):
         reserve = len(self.settings.queries) + len(self.settings.mentions_of)
         with self._lock, self.budget.keeping(reserve):
             for start in range(0, len(ids), LOOKUP_BATCH):
-                chunk = ids[start:start + LOOKUP_BATCH]
+                chunk = ids[start : start + LOOKUP_BATCH]
                 try:
-                    body = self.retrier.call("tweet lookup", partial(self.client.get_tweets, ids=chunk, **_fields()),
-                                            classify)
+                    body = self.retrier.call(
+                        "tweet lookup", partial(self.client.get_tweets, ids=chunk, **_fields()), classify
+                    )
                 except BudgetExhausted:
                     break
                 except Gone:
                     continue
                 taken_at = self._now()
                 parsed = parse_page(body, taken_at)
-                updates += [EngagementUpdate(source="x", native_id=p.native_id, taken_at=taken_at,
-                                             engagement=p.engagement, author_reach=p.author_reach)
-                            for p in parsed.posts if p.native_id in known]
+                updates += [
+                    EngagementUpdate(
+                        source="x",
+                        native_id=p.native_id,
+                        taken_at=taken_at,
+                        engagement=p.engagement,
+                        author_reach=p.author_reach,
+                    )
+                    for p in parsed.posts
+                    if p.native_id in known
+                ]
                 for item in parsed.skipped:
                     post = known.get(item.native_id or "")
                     if post is not None and any(word in item.reason.lower() for word in GONE_REASONS):
-                        updates.append(EngagementUpdate(source="x", native_id=post.native_id, taken_at=taken_at,
-                                                        engagement=post.engagement, is_deleted=True))
+                        updates.append(
+                            EngagementUpdate(
+                                source="x",
+                                native_id=post.native_id,
+                                taken_at=taken_at,
+                                engagement=post.engagement,
+                                is_deleted=True,
+                            )
+                        )
         return updates
 
 
@@ -173,8 +221,11 @@ def to_page(body: Any) -> Page:
         raise MalformedPayload(f"x: expected a JSON object, got {type(body).__name__}")
     data = body.get("data") or []
     data = [data] if isinstance(data, dict) else data
-    items = [Item(order=int(t["id"]) if str(t["id"]).isdigit() else 0, name=str(t["id"]), raw=t)
-             for t in data if isinstance(t, dict) and t.get("id") is not None]
+    items = [
+        Item(order=int(t["id"]) if str(t["id"]).isdigit() else 0, name=str(t["id"]), raw=t)
+        for t in data
+        if isinstance(t, dict) and t.get("id") is not None
+    ]
     meta = body.get("meta") or {}
     token = meta.get("next_token") or meta.get("pagination_token")
     return Page(items=items, next_token=str(token) if token else None, body=body)
@@ -188,4 +239,3 @@ def _users(body: Any) -> dict[str, str]:
     data = (body.get("data") if isinstance(body, dict) else None) or []
     data = [data] if isinstance(data, dict) else data
     return {str(u["username"]).lower(): str(u["id"]) for u in data if isinstance(u, dict) and u.get("username")}
-

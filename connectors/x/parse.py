@@ -38,10 +38,17 @@ def parse_page(body: dict[str, Any], fetched_at: datetime) -> ParsedPage:
     for error in body.get("errors") or []:
         # Only posts asked for by id are records; errors about expansions (a deleted quoted post,
         # a pinned post) concern includes, not the page's own posts.
-        if isinstance(error, dict) and error.get("resource_type") in ("tweet", "post") \
-                and error.get("parameter") in (None, "ids", "id"):
-            page.skipped.append(Skipped(reason=str(error.get("title") or error.get("detail") or "error"),
-                                        native_id=str(error.get("resource_id") or error.get("value") or "") or None))
+        if (
+            isinstance(error, dict)
+            and error.get("resource_type") in ("tweet", "post")
+            and error.get("parameter") in (None, "ids", "id")
+        ):
+            page.skipped.append(
+                Skipped(
+                    reason=str(error.get("title") or error.get("detail") or "error"),
+                    native_id=str(error.get("resource_id") or error.get("value") or "") or None,
+                )
+            )
     superseded = _superseded(data)
     for tweet in data:
         if isinstance(tweet, dict) and ("text" not in tweet and "username" in tweet):
@@ -66,17 +73,28 @@ def parse_tweet(tweet: dict[str, Any], users: dict[str, dict[str, Any]], fetched
     author_metrics = author.get("public_metrics") or {}
     reach = author_metrics.get("followers_count", author.get("followers_count"))
     refs = tweet.get("referenced_tweets") or tweet.get("referenced_posts") or []
-    referenced = {_REF_TYPES.get(str(ref.get("type")), ref.get("type")): str(ref.get("id"))
-                  for ref in refs if isinstance(ref, dict)}
-    kind: PostKind = "repost" if "retweeted" in referenced else "reply" if "replied_to" in referenced else \
-        "quote" if "quoted" in referenced else "post"
+    referenced = {
+        _REF_TYPES.get(str(ref.get("type")), ref.get("type")): str(ref.get("id"))
+        for ref in refs
+        if isinstance(ref, dict)
+    }
+    kind: PostKind = (
+        "repost"
+        if "retweeted" in referenced
+        else "reply"
+        if "replied_to" in referenced
+        else "quote"
+        if "quoted" in referenced
+        else "post"
+    )
     return Post(
         source="x",
         native_id=native_id,
         author_handle=handle,
         author_id=author_id,
         author_reach=int(reach) if reach is not None else None,
-        author_verified=bool(author.get("verified")) or author.get("verified_type") in ("blue", "business", "government"),
+        author_verified=bool(author.get("verified"))
+        or author.get("verified_type") in ("blue", "business", "government"),
         text=_full_text(tweet),
         url=TWEET_URL.format(handle=handle or "i/web", id=native_id),
         created_at=parse_time(tweet["created_at"]) if tweet.get("created_at") else fetched_at,
@@ -131,8 +149,11 @@ def _superseded(data: list[Any]) -> set[str]:
     ids = {str(t.get("id")) for t in data if isinstance(t, dict)}
     older: set[str] = set()
     for tweet in data:
-        history = (tweet.get("edit_history_tweet_ids") or tweet.get("edit_history_post_ids")) \
-            if isinstance(tweet, dict) else None
+        history = (
+            (tweet.get("edit_history_tweet_ids") or tweet.get("edit_history_post_ids"))
+            if isinstance(tweet, dict)
+            else None
+        )
         if isinstance(history, list) and len(history) > 1:
             older |= {str(i) for i in history[:-1]} & (ids - {str(tweet.get("id"))})
     return older

@@ -37,7 +37,7 @@ class XTransport(HTTPAdapter):
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         url = request.url or ""
         if url.startswith(TWITTER_HOST):
-            request.url = self.api_base + url[len(TWITTER_HOST):]
+            request.url = self.api_base + url[len(TWITTER_HOST) :]
         key = endpoint_key(url)
         self.window.check(key)
         self.budget.spend()
@@ -78,8 +78,11 @@ def _tidy_error_body(response: requests.Response) -> None:
     except ValueError:
         return  # tweepy copes with a body that is not JSON
     errors = body.get("errors") if isinstance(body, dict) else None
-    tidy = isinstance(body, dict) and isinstance(body.get("error", ""), str) and (
-        errors is None or (isinstance(errors, list) and all(isinstance(e, (dict, str)) for e in errors)))
+    tidy = (
+        isinstance(body, dict)
+        and isinstance(body.get("error", ""), str)
+        and (errors is None or (isinstance(errors, list) and all(isinstance(e, (dict, str)) for e in errors)))
+    )
     if not tidy:
         text = json.dumps(body)[:300]
         response._content = json.dumps({"errors": [{"message": text}]}).encode()
@@ -91,8 +94,9 @@ def classify(err: BaseException) -> Failure | None:
         return Failure(kind="rate", message=str(err), retry_after=err.retry_after)
     if isinstance(err, tweepy.TooManyRequests):
         headers = err.response.headers if err.response is not None else {}
-        wait = (seconds_until(str(err.reset_time)) if err.reset_time is not None else None) \
-            or seconds_until(headers.get("retry-after"))
+        wait = (seconds_until(str(err.reset_time)) if err.reset_time is not None else None) or seconds_until(
+            headers.get("retry-after")
+        )
         return Failure(kind="rate", message="429 Too Many Requests", retry_after=wait)
     if isinstance(err, (tweepy.Unauthorized, tweepy.Forbidden)):
         return Failure(kind="auth", message=f"{err.response.status_code} {_detail(err)}")
@@ -104,8 +108,9 @@ def classify(err: BaseException) -> Failure | None:
         return Failure(kind="malformed", message=f"400 {_detail(err)}")
     if isinstance(err, tweepy.HTTPException):
         status = err.response.status_code if err.response is not None else 0
-        return Failure(kind="transient" if retryable_status(status) else "malformed",
-                       message=f"{status} {_detail(err)}")
+        return Failure(
+            kind="transient" if retryable_status(status) else "malformed", message=f"{status} {_detail(err)}"
+        )
     if isinstance(err, (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)):
         return Failure(kind="transient", message=f"network: {type(err).__name__}")
     if isinstance(err, ValueError):  # requests' JSONDecodeError: a truncated or garbled body

@@ -56,27 +56,36 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 def x_connector(api: FakeAPI, **overrides: object) -> XConnector:
-    settings = XSettings(enabled=True, api_base=api.url, queries=[SEARCH], mentions_of=["AuroraMotors"],
-                         **overrides)  # type: ignore[arg-type]
+    settings = XSettings(enabled=True, api_base=api.url, queries=[SEARCH], mentions_of=["AuroraMotors"], **overrides)  # type: ignore[arg-type]
     return XConnector(settings, X_TOKEN, own_handles=["AuroraMotors"])
 
 
 def reddit_connector(api: FakeAPI, **overrides: object) -> RedditConnector:
-    settings = RedditSettings(enabled=True, api_base=api.url, subreddits=["askreddit"],
-                              queries=["praw oauth search"], **overrides)  # type: ignore[arg-type]
+    settings = RedditSettings(
+        enabled=True, api_base=api.url, subreddits=["askreddit"], queries=["praw oauth search"], **overrides
+    )  # type: ignore[arg-type]
     return RedditConnector(settings, REDDIT_ID, REDDIT_SECRET)
 
 
 def pipeline(store: Store, *sources: object) -> Pipeline:
     config = load_config(REPO / "config.yaml")
-    return Pipeline(store, list(sources), classifier=StubClassifier, settings=config.pipeline,  # type: ignore[arg-type]
-                    engagement=config.connectors.engagement, classifier_settings=config.classifier, clock=lambda: 0.0)
+    return Pipeline(
+        store,
+        list(sources),
+        classifier=StubClassifier,
+        settings=config.pipeline,  # type: ignore[arg-type]
+        engagement=config.connectors.engagement,
+        classifier_settings=config.classifier,
+        clock=lambda: 0.0,
+    )
 
 
 def expected_x(api: FakeAPI) -> set[str]:
     """What X serves: search excludes retweets by query; mentions cannot, and what is served is kept."""
+
     def original(t: dict) -> bool:
         return not any(r.get("type") == "retweeted" for r in t.get("referenced_tweets") or [])
+
     return {t["id"] for t in api.data.search if original(t)} | {t["id"] for t in api.data.mentions}
 
 
@@ -137,8 +146,10 @@ def test_cursors_resume_after_a_restart_and_fetch_only_new_posts(api, store):
     results = [restarted.ingest(c) for c in restarted.connectors]
 
     assert [r.new for r in results] == [1, 1]
-    assert {"x": len(stored(store, "x")), "reddit": len(stored(store, "reddit"))} == \
-        {"x": before["x"] + 1, "reddit": before["reddit"] + 1}
+    assert {"x": len(stored(store, "x")), "reddit": len(stored(store, "reddit"))} == {
+        "x": before["x"] + 1,
+        "reddit": before["reddit"] + 1,
+    }
     since = [q.get("since_id") for m, p, q in api.requests[served:] if p == "/2/tweets/search/recent"]
     assert since and all(s == [str(int(newest["id"]))] for s in since)
     new_pages = [p for _, p, _ in api.requests[served:] if p in ("/r/askreddit/new", "/r/askreddit/comments")]
@@ -210,8 +221,9 @@ def test_run_once_twice_from_the_cli_then_sources_reports_both(api, tmp_path, mo
     config["database"] = {"url": f"sqlite:///{db}"}
     config["connectors"]["replay"]["enabled"] = False
     config["connectors"]["x"].update(enabled=True, api_base=api.url, queries=[SEARCH], mentions_of=["AuroraMotors"])
-    config["connectors"]["reddit"].update(enabled=True, api_base=api.url, subreddits=["askreddit"],
-                                          queries=["praw oauth search"])
+    config["connectors"]["reddit"].update(
+        enabled=True, api_base=api.url, subreddits=["askreddit"], queries=["praw oauth search"]
+    )
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config))
     monkeypatch.delenv("EARSHOT_DATABASE_URL", raising=False)
@@ -246,8 +258,7 @@ def test_brand_accounts_resolve_one_by_one_when_the_batch_lookup_is_missing(api,
 
 
 def test_an_unknown_brand_account_is_skipped_and_search_goes_on(api):
-    x = XConnector(XSettings(enabled=True, api_base=api.url, queries=[SEARCH], mentions_of=["NoSuchBrand"]),
-                   X_TOKEN)
+    x = XConnector(XSettings(enabled=True, api_base=api.url, queries=[SEARCH], mentions_of=["NoSuchBrand"]), X_TOKEN)
     batch = x.fetch(None)
     assert batch.next_cursor["users"] == {"nosuchbrand": None}
     assert batch.posts and api.count("/2/users/by/username/NoSuchBrand") == 1
@@ -296,7 +307,10 @@ def test_a_refused_query_fails_loudly_but_mentions_still_arrive(api, store):
 def test_an_api_base_behind_a_gateway_path_prefix_reaches_both_apis(api):
     api.prefix = "/gateway"
     x = XConnector(XSettings(enabled=True, api_base=api.url + "/gateway/", queries=[SEARCH]), X_TOKEN)
-    reddit = RedditConnector(RedditSettings(enabled=True, api_base=api.url + "/gateway", subreddits=["askreddit"],
-                                            include_comments=False), REDDIT_ID, REDDIT_SECRET)
+    reddit = RedditConnector(
+        RedditSettings(enabled=True, api_base=api.url + "/gateway", subreddits=["askreddit"], include_comments=False),
+        REDDIT_ID,
+        REDDIT_SECRET,
+    )
     assert x.fetch(None).posts and reddit.fetch(None).posts
     assert api.count("/not-found") == 0

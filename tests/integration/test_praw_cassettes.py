@@ -27,8 +27,10 @@ class JsonSerializer:
 
 def same_resource(r1: vcr.request.Request, r2: vcr.request.Request) -> None:
     """Paths equal up to a trailing slash; /r/all/search is Reddit's site-wide /search."""
+
     def norm(path: str) -> str:
         return path.rstrip("/").replace("/r/all/search", "/search")
+
     assert norm(r1.path) == norm(r2.path)
 
 
@@ -43,11 +45,20 @@ def recorded() -> None:
 
 
 def connector(**settings: object) -> RedditConnector:
-    defaults: dict[str, object] = {"enabled": True, "subreddits": ["askreddit"], "queries": [],
-                                   "include_comments": False, "max_pages_per_tick": 1,
-                                   "max_karma_lookups_per_tick": 0}
-    return RedditConnector(RedditSettings(**{**defaults, **settings}), "recorded-id", "recorded-secret",  # type: ignore[arg-type]
-                           sleep=lambda s: None)
+    defaults: dict[str, object] = {
+        "enabled": True,
+        "subreddits": ["askreddit"],
+        "queries": [],
+        "include_comments": False,
+        "max_pages_per_tick": 1,
+        "max_karma_lookups_per_tick": 0,
+    }
+    return RedditConnector(
+        RedditSettings(**{**defaults, **settings}),
+        "recorded-id",
+        "recorded-secret",  # type: ignore[arg-type]
+        sleep=lambda s: None,
+    )
 
 
 def sent_paths(reddit: RedditConnector) -> list[tuple[str, dict]]:
@@ -60,6 +71,7 @@ def sent_paths(reddit: RedditConnector) -> list[tuple[str, dict]]:
         url = str(kwargs.get("url") or args[1])
         sent.append((url.split("://", 1)[1].split("/", 1)[1], dict(kwargs.get("params") or {})))  # type: ignore[call-overload]
         return send(*args, **kwargs)
+
     requestor.request = request  # type: ignore[method-assign]
     return sent
 

@@ -10,8 +10,9 @@ from connectors.x.settings import XSettings
 from tests.conftest import make_post
 from tests.fakes.recorded import TWEEPY, require_recorded
 
-REPLAY = vcr.VCR(record_mode="none", decode_compressed_response=True,
-                 match_on=("method", "scheme", "host", "port", "path"))
+REPLAY = vcr.VCR(
+    record_mode="none", decode_compressed_response=True, match_on=("method", "scheme", "host", "port", "path")
+)
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +32,7 @@ def spy(x: XConnector) -> list[tuple[str, dict]]:
     def request(method: str, url: str, **kwargs: object) -> object:
         sent.append((url.removeprefix("https://api.twitter.com"), dict(kwargs.get("params") or {})))  # type: ignore[call-overload]
         return send(method, url, **kwargs)
+
     x.client.session.request = request  # type: ignore[method-assign]
     return sent
 
@@ -40,8 +42,9 @@ def connector(**settings: object) -> XConnector:
     return XConnector(XSettings(**{**defaults, **settings}), "recorded-token", sleep=lambda s: None)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("cassette", ["test_client_search_recent_tweets.yaml",
-                                      "test_asyncclient_search_recent_tweets.yaml"])
+@pytest.mark.parametrize(
+    "cassette", ["test_client_search_recent_tweets.yaml", "test_asyncclient_search_recent_tweets.yaml"]
+)
 def test_recent_search_replays_into_posts_and_a_resumable_cursor(cassette):
     x = connector(queries=["Tweepy"])
     sent = spy(x)
@@ -57,8 +60,9 @@ def test_recent_search_replays_into_posts_and_a_resumable_cursor(cassette):
     assert not batch.exhausted
 
 
-@pytest.mark.parametrize("cassette", ["test_client_get_users_mentions.yaml",
-                                      "test_asyncclient_get_users_mentions.yaml"])
+@pytest.mark.parametrize(
+    "cassette", ["test_client_get_users_mentions.yaml", "test_asyncclient_get_users_mentions.yaml"]
+)
 def test_mentions_of_a_brand_account_replay(cassette):
     x = connector(mentions_of=["783214"])
     sent = spy(x)

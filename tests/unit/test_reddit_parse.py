@@ -1,4 +1,4 @@
-"""reddit_parse over every recorded praw cassette body: listings, comment pages, karma, deleted items."""
+"""The Reddit parser (`connectors.reddit.parse`) over every recorded praw body: listings, comments, karma, deleted."""
 
 from __future__ import annotations
 

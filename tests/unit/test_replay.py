@@ -14,10 +14,19 @@ T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
 def x_page(*tweets, fetched=T0):
-    body = {"data": [{"id": tid, "text": text, "author_id": "u1", "created_at": created,
-                      "public_metrics": {"retweet_count": 1, "like_count": 2, "reply_count": 0, "quote_count": 0}}
-                     for tid, text, created in tweets],
-            "includes": {"users": [{"id": "u1", "username": "dana", "public_metrics": {"followers_count": 40}}]}}
+    body = {
+        "data": [
+            {
+                "id": tid,
+                "text": text,
+                "author_id": "u1",
+                "created_at": created,
+                "public_metrics": {"retweet_count": 1, "like_count": 2, "reply_count": 0, "quote_count": 0},
+            }
+            for tid, text, created in tweets
+        ],
+        "includes": {"users": [{"id": "u1", "username": "dana", "public_metrics": {"followers_count": 40}}]},
+    }
     return json.dumps({"fetched_at": fetched.isoformat(), "source": "x", "kind": "x_page", "body": body})
 
 
@@ -36,24 +45,37 @@ def test_demo_stream_replays_with_authors_and_metrics():
 
 
 def test_corrupt_line_is_skipped_and_the_rest_kept(tmp_path):
-    path = stream(tmp_path, x_page(("1", "first", "2026-11-20T07:00:00Z")), '{"fetched_at": "2026-11-2',
-                  x_page(("2", "second", "2026-11-20T07:30:00Z")))
+    path = stream(
+        tmp_path,
+        x_page(("1", "first", "2026-11-20T07:00:00Z")),
+        '{"fetched_at": "2026-11-2',
+        x_page(("2", "second", "2026-11-20T07:30:00Z")),
+    )
     batch = ReplayConnector(ReplaySettings(), path).fetch(None)
     assert [p.native_id for p in batch.posts] == ["1", "2"]
     assert len(batch.skipped) == 1
 
 
 def test_tweet_with_absurd_date_or_no_text_is_skipped(tmp_path):
-    path = stream(tmp_path, x_page(("1", "fine", "2026-11-20T07:00:00Z"), ("2", "old", "1999-01-01T00:00:00Z"),
-                                   ("3", "", "2026-11-20T07:00:00Z")))
+    path = stream(
+        tmp_path,
+        x_page(
+            ("1", "fine", "2026-11-20T07:00:00Z"),
+            ("2", "old", "1999-01-01T00:00:00Z"),
+            ("3", "", "2026-11-20T07:00:00Z"),
+        ),
+    )
     batch = ReplayConnector(ReplaySettings(), path).fetch(None)
     assert [p.native_id for p in batch.posts] == ["1"]
     assert {s.native_id for s in batch.skipped} == {"2", "3"}
 
 
 def test_resumes_from_cursor_after_restart(tmp_path):
-    path = stream(tmp_path, x_page(("1", "a", "2026-11-20T07:00:00Z")),
-                  x_page(("2", "b", "2026-11-20T07:10:00Z"), fetched=T0 + timedelta(minutes=5)))
+    path = stream(
+        tmp_path,
+        x_page(("1", "a", "2026-11-20T07:00:00Z")),
+        x_page(("2", "b", "2026-11-20T07:10:00Z"), fetched=T0 + timedelta(minutes=5)),
+    )
     first = ReplayConnector(ReplaySettings(max_pages_per_tick=1), path).fetch(None)
     assert [p.native_id for p in first.posts] == ["1"] and not first.exhausted
     second = ReplayConnector(ReplaySettings(max_pages_per_tick=1), path).fetch(first.next_cursor)
@@ -61,8 +83,11 @@ def test_resumes_from_cursor_after_restart(tmp_path):
 
 
 def test_recorded_pace_releases_pages_when_due(tmp_path):
-    path = stream(tmp_path, x_page(("1", "a", "2026-11-20T07:59:00Z")),
-                  x_page(("2", "b", "2026-11-20T08:09:00Z"), fetched=T0 + timedelta(minutes=10)))
+    path = stream(
+        tmp_path,
+        x_page(("1", "a", "2026-11-20T07:59:00Z")),
+        x_page(("2", "b", "2026-11-20T08:09:00Z"), fetched=T0 + timedelta(minutes=10)),
+    )
     now = [datetime(2026, 11, 24, 12, 0, tzinfo=UTC)]
     connector = ReplayConnector(ReplaySettings(speed=1), path, clock=lambda: now[0])
     first = connector.fetch(None)
@@ -78,8 +103,11 @@ def test_missing_stream_is_a_clear_error(tmp_path):
 
 
 def test_accelerated_pace_releases_pages_sooner(tmp_path):
-    path = stream(tmp_path, x_page(("1", "a", "2026-11-20T07:59:00Z")),
-                  x_page(("2", "b", "2026-11-20T08:09:00Z"), fetched=T0 + timedelta(minutes=10)))
+    path = stream(
+        tmp_path,
+        x_page(("1", "a", "2026-11-20T07:59:00Z")),
+        x_page(("2", "b", "2026-11-20T08:09:00Z"), fetched=T0 + timedelta(minutes=10)),
+    )
     now = [datetime(2026, 11, 24, 12, 0, tzinfo=UTC)]
     connector = ReplayConnector(ReplaySettings(speed=60), path, clock=lambda: now[0])
     first = connector.fetch(None)

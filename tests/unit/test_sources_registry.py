@@ -24,16 +24,20 @@ def no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def config_at(tmp_path: Path, connectors: str = "", rules: str = ""):
     path = tmp_path / "config.yaml"
-    path.write_text(MINIMAL + (f"connectors:\n{connectors}" if connectors else "")
-                    + (f"routing:\n  rules:\n{rules}" if rules else ""))
+    path.write_text(
+        MINIMAL
+        + (f"connectors:\n{connectors}" if connectors else "")
+        + (f"routing:\n  rules:\n{rules}" if rules else "")
+    )
     return load_config(path)
 
 
 def test_every_source_folder_is_a_source_with_its_config_section():
     assert source_names() == ("reddit", "replay", "x")
     config = load_config(REPO / "config.yaml")
-    assert {name: type(config.connectors.source(name)) for name in source_names()} == \
-        {name: source.settings for name, source in SOURCES.items()}
+    assert {name: type(config.connectors.source(name)) for name in source_names()} == {
+        name: source.settings for name, source in SOURCES.items()
+    }
     assert enabled_sources(config.connectors) == ["replay"]
 
 
@@ -52,11 +56,13 @@ def test_an_enabled_x_without_its_token_is_a_problem_and_refused_at_build(tmp_pa
 
 def test_an_enabled_reddit_names_each_missing_credential(tmp_path, monkeypatch):
     config = config_at(tmp_path, "  replay: {enabled: false}\n  reddit: {enabled: true}\n")
-    assert problems(config) == ["connectors.reddit: enabled, but the environment variable(s) "
-                                "REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET are not set"]
+    assert problems(config) == [
+        "connectors.reddit: enabled, but the environment variable(s) REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET are not set"
+    ]
     monkeypatch.setenv("REDDIT_CLIENT_ID", "id")
-    assert problems(config) == ["connectors.reddit: enabled, but the environment variable(s) "
-                                "REDDIT_CLIENT_SECRET are not set"]
+    assert problems(config) == [
+        "connectors.reddit: enabled, but the environment variable(s) REDDIT_CLIENT_SECRET are not set"
+    ]
     monkeypatch.setenv("REDDIT_CLIENT_SECRET", "secret")
     assert problems(config) == []
 
@@ -75,17 +81,26 @@ def test_a_disabled_source_is_no_problem(tmp_path):
 
 
 def test_every_problem_of_every_enabled_source_is_listed(tmp_path):
-    config = config_at(tmp_path, "  replay: {path: nowhere}\n  x: {enabled: true, queries: [a]}\n"
-                                 "  reddit: {enabled: true}\n")
-    assert [line.split(":")[0] for line in problems(config)] == \
-        ["connectors.reddit", "connectors.replay.path", "connectors.x"]
+    config = config_at(
+        tmp_path, "  replay: {path: nowhere}\n  x: {enabled: true, queries: [a]}\n  reddit: {enabled: true}\n"
+    )
+    assert [line.split(":")[0] for line in problems(config)] == [
+        "connectors.reddit",
+        "connectors.replay.path",
+        "connectors.x",
+    ]
 
 
 def test_a_rule_naming_an_unknown_source_names_its_yaml_path(tmp_path):
-    rules = ("    - {name: ok, when: {source: [x, reddit]}, then: {digest: true}}\n"
-             "    - {name: bad, when: {any: [{source: [reddit]}, {source: [tiktok]}]}, then: {digest: true}}\n")
-    with pytest.raises(ConfigError, match=r"routing\.rules\[1\]\.when\.any\[1\]\.source\[0\]: no source 'tiktok'; "
-                                          r"the sources are reddit, replay, x"):
+    rules = (
+        "    - {name: ok, when: {source: [x, reddit]}, then: {digest: true}}\n"
+        "    - {name: bad, when: {any: [{source: [reddit]}, {source: [tiktok]}]}, then: {digest: true}}\n"
+    )
+    with pytest.raises(
+        ConfigError,
+        match=r"routing\.rules\[1\]\.when\.any\[1\]\.source\[0\]: no source 'tiktok'; "
+        r"the sources are reddit, replay, x",
+    ):
         config_at(tmp_path, rules=rules)
 
 

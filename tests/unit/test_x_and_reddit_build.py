@@ -31,12 +31,14 @@ def test_reddit_without_credentials_names_the_missing_variables():
 
 def test_a_blank_credential_counts_as_missing():
     assert x.problems(XSettings(enabled=True, queries=["q"]), context(X_BEARER_TOKEN="  ")) == [
-        "connectors.x: enabled, but the environment variable X_BEARER_TOKEN is not set"]
+        "connectors.x: enabled, but the environment variable X_BEARER_TOKEN is not set"
+    ]
 
 
 def test_built_connectors_carry_their_source_names():
-    built_x = x.build(XSettings(enabled=True, queries=["@AuroraMotors"], mentions_of=["AuroraMotors"]),
-                      context(**CREDENTIALS))
+    built_x = x.build(
+        XSettings(enabled=True, queries=["@AuroraMotors"], mentions_of=["AuroraMotors"]), context(**CREDENTIALS)
+    )
     built_reddit = reddit.build(RedditSettings(enabled=True), context(**CREDENTIALS))
     assert (built_x.name, built_reddit.name) == ("x", "reddit")
     assert built_reddit.reddit.read_only

@@ -70,6 +70,7 @@ def test_a_short_rate_limit_is_waited_out_and_retried():
         if failure:
             raise RuntimeError("429")
         return "ok"
+
     assert retrier(slept).call("search", call, lambda err: Failure(kind="rate", message="429", retry_after=2.0)) == "ok"
     assert len(slept) == 1 and 2.0 <= slept[0] < 3.0
 
@@ -79,7 +80,8 @@ def test_a_long_rate_limit_raises_rate_limited_from_the_library_error():
     err = RuntimeError("429")
     with pytest.raises(RateLimited) as caught:
         retrier(slept, max_rate_limit_wait_seconds=30).call(
-            "search", lambda: (_ for _ in ()).throw(err), lambda e: Failure(kind="rate", message="429", retry_after=900))
+            "search", lambda: (_ for _ in ()).throw(err), lambda e: Failure(kind="rate", message="429", retry_after=900)
+        )
     assert caught.value.retry_after >= 900 and caught.value.__cause__ is err and slept == []
 
 
@@ -87,7 +89,8 @@ def test_transient_failures_back_off_exponentially_then_give_up():
     slept: list[float] = []
     with pytest.raises(TransientSourceError) as caught:
         retrier(slept, attempts=4, backoff_seconds=1, max_backoff_seconds=3).call(
-            "search", lambda: (_ for _ in ()).throw(OSError("503")), lambda e: Failure(kind="transient", message="503"))
+            "search", lambda: (_ for _ in ()).throw(OSError("503")), lambda e: Failure(kind="transient", message="503")
+        )
     assert len(slept) == 3 and isinstance(caught.value.__cause__, OSError)
     assert 0.5 <= slept[0] <= 1 and 1 <= slept[1] <= 2 and 1.5 <= slept[2] <= 3
 
@@ -99,6 +102,7 @@ def test_auth_failure_is_not_retried_and_reauth_is_tried_once():
     def call() -> None:
         tries.append(1)
         raise OSError("401")
+
     with pytest.raises(AuthFailed):
         retrier(slept).call("search", call, lambda e: Failure(kind="auth", message="401"))
     assert len(tries) == 1
@@ -147,6 +151,7 @@ def pages(*batches: list[int], tokens: list[str | None] | None = None):
         index = 0 if token is None else int(token[1:])
         served.append((token, since))
         return Page(items=[Item(order=n, name=str(n), raw=n) for n in batches[index]], next_token=tokens[index])
+
     return fetch, served
 
 

@@ -1,4 +1,4 @@
-"""x_parse over every recorded X page: both naming generations, errors[], suspended authors, edits, cut lines."""
+"""The X parser (`connectors.x.parse`) over every recorded page: both naming generations, errors[], edits, cut lines."""
 
 from __future__ import annotations
 
@@ -33,8 +33,13 @@ def _tweepy_bodies(name: str) -> list[tuple[str, dict]]:
 
 
 EXPECTED = {  # file: (posts, skipped)
-    "brexit.jsonl": (100, 0), "cashtags.jsonl": (1, 0), "edited.jsonl": (1, 0), "mentions_tweet.jsonl": (1, 0),
-    "verified_type.jsonl": (1, 0), "users.jsonl": (0, 0), "streaming_output_with_error.jsonl": (7, 1),
+    "brexit.jsonl": (100, 0),
+    "cashtags.jsonl": (1, 0),
+    "edited.jsonl": (1, 0),
+    "mentions_tweet.jsonl": (1, 0),
+    "verified_type.jsonl": (1, 0),
+    "users.jsonl": (0, 0),
+    "streaming_output_with_error.jsonl": (7, 1),
 }
 
 
@@ -106,8 +111,10 @@ def test_note_tweet_text_wins_over_the_truncated_text():
 
 
 def test_lookup_errors_become_skipped_records_but_expansion_errors_do_not():
-    page = parse_page({"errors": [{"resource_type": "tweet", "resource_id": "42", "title": "Not Found Error",
-                                   "parameter": "ids"}]}, FETCHED)
+    page = parse_page(
+        {"errors": [{"resource_type": "tweet", "resource_id": "42", "title": "Not Found Error", "parameter": "ids"}]},
+        FETCHED,
+    )
     assert page.posts == [] and page.skipped[0].native_id == "42"
     users = twarc_pages("users.jsonl")[0]
     assert {e["parameter"] for e in users["errors"] if e["resource_type"] == "tweet"} == {"pinned_tweet_id"}
@@ -120,7 +127,12 @@ def test_a_tweet_without_text_is_skipped_not_fatal():
 
 
 def test_newer_reference_names_still_mark_reposts():
-    tweet = {"id": "5", "text": "RT @someone: it broke", "created_at": "2023-01-01T00:00:00.000Z",
-             "referenced_posts": [{"type": "reposted", "id": "4"}], "edit_history_post_ids": ["5"]}
+    tweet = {
+        "id": "5",
+        "text": "RT @someone: it broke",
+        "created_at": "2023-01-01T00:00:00.000Z",
+        "referenced_posts": [{"type": "reposted", "id": "4"}],
+        "edit_history_post_ids": ["5"],
+    }
     post = parse_page({"data": [tweet]}, FETCHED).posts[0]
     assert post.kind == "repost" and post.parent_id == "4"
