@@ -109,10 +109,9 @@ def test_evaluate_reports_each_head_beside_the_baseline(classifier, tmp_path):
             {"text": "going to the beach today", "complaint": False, "sentiment": "neutral"}]
     data = tmp_path / "tiny.jsonl"
     data.write_text("\n".join(json.dumps(r) for r in rows))
-    examples = [Example(text=r["text"], complaint=r["complaint"], sentiment=r["sentiment"], severity=0)
+    examples = [Example(text=r["text"], labels={"complaint": r["complaint"], "sentiment": r["sentiment"], "severity": 0})
                 for r in rows] * 3
-    baseline = Baseline.train(Splits(complaints_train=examples, complaints_test=[], sentiment_train=examples,
-                                     sentiment_test=[]))
+    baseline = Baseline.train(Splits(train={"complaints": examples}, test={"complaints": []}))
     report = evaluate(classifier, data, baseline=baseline)
     assert set(report["complaint"]) == {"n", "accuracy", "macro_f1"}
     assert set(report["sentiment"]) == {"n", "accuracy", "macro_f1", "macro_recall"}
