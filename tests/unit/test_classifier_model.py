@@ -63,10 +63,16 @@ def test_topics_follow_the_taxonomy(classifier):
 
 
 def test_labels_invariants_and_order(classifier):
-    texts = ["ok", "a much longer post about how the delivery of my car was delayed for weeks again", "thanks!"]
+    # mixed lengths, so the encoder's shortest-first batching must put each label back in place
+    texts = ["ok", "a much longer post about how the delivery of my car was delayed for weeks again", "thanks!",
+             "My supercharger session stopped at 30% and the charge port is stuck",
+             "Why was I charged $300 extra on my invoice? I want a refund"]
+    expected = [("other", False), ("delivery", True), ("other", False), ("charging", True),
+                ("billing and charges", True)]
     labels = classifier.classify([post_from_text(t, i) for i, t in enumerate(texts)])
-    assert len(labels) == 3
-    assert labels[1].topic_names  # the long one is about delivery
+    assert [(item.topic_names[0], item.complaint) for item in labels] == expected
+    backwards = classifier.classify([post_from_text(t, i) for i, t in enumerate(reversed(texts))])
+    assert [(item.topic_names[0], item.complaint) for item in backwards] == expected[::-1]
     for item in labels:
         assert item.model_version == classifier.version
         assert len(item.embedding) == 384
