@@ -44,11 +44,12 @@ class Example:
 def _as_example(row: dict, where: str) -> Example:
     if not isinstance(row.get("text"), str):
         raise ModelError(f"{where}: every line needs a 'text' string")
-    labels = {}
+    labels: dict[str, object] = {}
     for head in labelled_heads():
-        value = head.parse(row.get(head.label), where)
+        key = str(head.label)
+        value = head.parse(row.get(key), where)
         if value is not None:
-            labels[head.label] = value
+            labels[key] = value
     return Example(text=row["text"], labels=labels)
 
 

@@ -19,7 +19,7 @@ from classifiers.base import Classifier
 from classifiers.calibration import softmax
 from classifiers.data import normalise_text
 from classifiers.encoder import load_tokenizer
-from classifiers.heads import head_classes
+from classifiers.heads import head_classes, trained_heads
 from classifiers.heads.base import Batch, unit
 from classifiers.settings import ClassifierSettings
 
@@ -55,15 +55,18 @@ class TransformerClassifier(Classifier):
         self.temperatures = manifest.temperatures
         self.version = manifest.version + ("-int8" if settings.quantize else "")
         self.tokenizer = load_tokenizer()
-        embed = lambda texts: self.infer(texts).embeddings  # noqa: E731
-        self.heads = [head(settings, embed) for head in head_classes()]
+        self.heads = [head(settings, self.embed) for head in head_classes()]
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Normalised embeddings of `texts` (topic prototypes are built with it)."""
+        return self.infer(texts).embeddings
 
     @torch.inference_mode()
     def infer(self, texts: Sequence[str]) -> Inference:
         """Run the encoder once per batch, shortest texts together, and restore the order."""
         cleaned = [normalise_text(t) or "." for t in texts]
         order = sorted(range(len(cleaned)), key=lambda i: len(cleaned[i]))
-        heads = {name: [] for name in self.model.heads}
+        logit_parts: dict[str, list[np.ndarray]] = {name: [] for name in self.model.heads}
         pooled_parts = []
         size = self.settings.batch_size
         for start in range(0, len(order), size):
@@ -73,15 +76,15 @@ class TransformerClassifier(Classifier):
             pooled, logits = self.model(encoded["input_ids"], encoded["attention_mask"])
             pooled_parts.append(pooled.numpy())
             for name, values in logits.items():
-                heads[name].append(values.numpy())
+                logit_parts[name].append(values.numpy())
         inverse = np.argsort(np.array(order, dtype=np.int64))
         if not order:
-            return Inference(probs={n: np.zeros((0, h.out_features)) for n, h in self.model.heads.items()},
+            return Inference(probs={h.name: np.zeros((0, len(h.classes))) for h in trained_heads()},
                              embeddings=np.zeros((0, 384)))
         pooled = np.concatenate(pooled_parts)[inverse]
         embeddings = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-9)
         probs = {name: softmax(np.concatenate(parts)[inverse], self.temperatures[name])
-                 for name, parts in heads.items()}
+                 for name, parts in logit_parts.items()}
         return Inference(probs=probs, embeddings=embeddings)
 
     def classify(self, posts: Sequence[Post]) -> list[Labels]:
