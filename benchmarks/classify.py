@@ -146,23 +146,23 @@ def compare_encoders(threads: int, sentiment_train: int = 8000) -> None:
 
     torch.set_num_threads(threads)
     splits = load_splits(REPO / "data/labelled")
-    s_train = random.Random(7).sample(splits.sentiment_train, sentiment_train)
+    complaints_train, complaints_test = splits.train["complaints"], splits.test["complaints"]
+    s_train = random.Random(7).sample(splits.train["sentiment"], sentiment_train)
     for name, encode in _frozen_encoders().items():
         def embed(examples):
             texts = [e.text for e in examples]
             return np.concatenate([encode(texts[i:i + 64]) for i in range(0, len(texts), 64)])
         started = time.perf_counter()
-        c_train, c_test = embed(splits.complaints_train), embed(splits.complaints_test)
+        c_train, c_test = embed(complaints_train), embed(complaints_test)
         speed = (len(c_train) + len(c_test)) / (time.perf_counter() - started)
-        s_x, s_test = embed(s_train), embed(splits.sentiment_test)
+        s_x, s_test = embed(s_train), embed(splits.test["sentiment"])
         complaint = LogisticRegression(max_iter=3000, class_weight="balanced").fit(
-            c_train, [e.complaint for e in splits.complaints_train])
+            c_train, [e.label("complaint") for e in complaints_train])
         sentiment = LogisticRegression(max_iter=3000, class_weight="balanced").fit(
-            s_x, [e.sentiment for e in s_train])
-        c_figures = head_metrics("complaint", [e.complaint for e in splits.complaints_test],
-                                 list(complaint.predict(c_test)))
-        s_figures = head_metrics("sentiment", [e.sentiment for e in splits.sentiment_test],
-                                 list(sentiment.predict(s_test)))
+            s_x, [e.label("sentiment") for e in s_train])
+        c_figures = head_metrics([e.label("complaint") for e in complaints_test], list(complaint.predict(c_test)))
+        s_figures = head_metrics([e.label("sentiment") for e in splits.test["sentiment"]],
+                                 list(sentiment.predict(s_test)), recall=True)
         print(json.dumps({"encoder": name, "frozen_complaint_macro_f1": c_figures["macro_f1"],
                           "frozen_sentiment_macro_recall": s_figures["macro_recall"],
                           "encode_posts_per_s_batch64": round(speed, 1)}))

@@ -12,8 +12,9 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from bot.core.errors import ModelError
-from classifiers.encoder import HEADS, MultiTaskModel, load_base_encoder
 from classifiers.delta import apply_delta
+from classifiers.encoder import MultiTaskModel, load_base_encoder
+from classifiers.heads import trained_heads
 from classifiers.lora import merge_adapters
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "artifacts"
@@ -56,7 +57,7 @@ def read_manifest(art_dir: Path) -> Manifest:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
         return Manifest(version=str(raw["version"]), max_length=int(raw["max_length"]),
-                        temperatures={h: float(raw["temperatures"][h]) for h in HEADS})
+                        temperatures={h.name: float(raw["temperatures"][h.name]) for h in trained_heads()})
     except FileNotFoundError as err:
         raise ModelError(f"classifier artifact missing: {path} (run `earshot train`)") from err
     except (OSError, ValueError, KeyError, TypeError) as err:

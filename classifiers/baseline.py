@@ -9,6 +9,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 
 from classifiers.data import Example, Splits, normalise_text
+from classifiers.heads import trained_heads
 
 BASELINE_VERSION = "tfidf-logreg-1"
 
@@ -20,11 +21,11 @@ def _pipeline() -> Pipeline:
     )
 
 
-def _fit(examples: list[Example], head: str) -> Pipeline | None:
-    rows = [e for e in examples if getattr(e, head) is not None]
-    if len({getattr(e, head) for e in rows}) < 2:
+def _fit(examples: list[Example], key: str) -> Pipeline | None:
+    rows = [e for e in examples if e.label(key) is not None]
+    if len({e.label(key) for e in rows}) < 2:
         return None  # nothing to learn: the head is left out
-    return _pipeline().fit([e.text for e in rows], [getattr(e, head) for e in rows])
+    return _pipeline().fit([e.text for e in rows], [e.label(key) for e in rows])
 
 
 @dataclass(frozen=True)
@@ -35,12 +36,9 @@ class Baseline:
 
     @classmethod
     def train(cls, splits: Splits) -> "Baseline":
-        """Complaint and severity on complaints' training split; sentiment on both training splits."""
-        models = {
-            "complaint": _fit(splits.complaints_train, "complaint"),
-            "severity": _fit(splits.complaints_train, "severity"),
-            "sentiment": _fit(splits.complaints_train + splits.sentiment_train, "sentiment"),
-        }
+        """One model per trained head, on every training example that carries its label."""
+        examples = splits.all_train()
+        models = {head.name: _fit(examples, head.name) for head in trained_heads()}
         return cls({head: model for head, model in models.items() if model is not None})
 
     def predict(self, head: str, texts: list[str]) -> list:

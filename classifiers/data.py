@@ -6,12 +6,14 @@ import json
 import random
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.core.errors import ModelError
+from classifiers.heads import labelled_heads, trained_heads
+from classifiers.heads.base import LabelledFile
 
-SENTIMENTS: tuple[str, ...] = ("negative", "neutral", "positive")
 DEFAULT_DATA_DIR = Path("data/labelled")
 SHIPPED_DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "labelled"
 SPLIT_SEED = 13
@@ -29,33 +31,26 @@ def normalise_text(text: str) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class Example:
-    """One labelled post; a label absent from the file is None."""
+    """One labelled post: its labels by key (a head's `label`); a label absent from the line is left out."""
 
     text: str
-    complaint: bool | None = None
-    sentiment: str | None = None
-    severity: int | None = None
-    topic: str | None = None
+    labels: Mapping[str, object] = field(default_factory=dict)
+
+    def label(self, key: str) -> object | None:
+        """The value of one label, or None."""
+        return self.labels.get(key)
 
 
 def _as_example(row: dict, where: str) -> Example:
     if not isinstance(row.get("text"), str):
         raise ModelError(f"{where}: every line needs a 'text' string")
-    complaint = row.get("complaint")
-    if isinstance(complaint, str):
-        complaint = complaint.strip().lower() in ("true", "1", "yes")
-    sentiment = row.get("sentiment")
-    sentiment = sentiment.strip().lower() if isinstance(sentiment, str) else sentiment
-    if sentiment is not None and sentiment not in SENTIMENTS:
-        raise ModelError(f"{where}: sentiment must be one of {SENTIMENTS}, got {sentiment!r}")
-    severity = row.get("severity")
-    return Example(
-        text=row["text"],
-        complaint=None if complaint is None else bool(complaint),
-        sentiment=sentiment,
-        severity=None if severity is None else int(severity),
-        topic=row.get("topic"),
-    )
+    labels: dict[str, object] = {}
+    for head in labelled_heads():
+        key = str(head.label)
+        value = head.parse(row.get(key), where)
+        if value is not None:
+            labels[key] = value
+    return Example(text=row["text"], labels=labels)
 
 
 def read_jsonl(path: Path) -> list[Example]:
@@ -80,7 +75,7 @@ def stratified_split(examples: list[Example], key: str, fraction: float,
     """Split into (rest, held_out) with `fraction` of each class of `key` held out."""
     groups: dict[object, list[Example]] = defaultdict(list)
     for example in examples:
-        groups[getattr(example, key)].append(example)
+        groups[example.label(key)].append(example)
     rng = random.Random(seed)
     rest, held = [], []
     for label in sorted(groups, key=str):
@@ -92,34 +87,47 @@ def stratified_split(examples: list[Example], key: str, fraction: float,
     return rest, held
 
 
+def labelled_files() -> tuple[LabelledFile, ...]:
+    """The files the trained heads learn from, each once, in the order of the heads."""
+    files: dict[str, LabelledFile] = {}
+    for head in trained_heads():
+        known = files.setdefault(head.data.name, head.data)
+        if known != head.data:
+            raise ModelError(f"heads disagree on how to split {head.data.name}.jsonl: {known} / {head.data}")
+    return tuple(files.values())
+
+
 @dataclass(frozen=True, kw_only=True)
 class Splits:
-    """The fixed train/held-out splits every command agrees on."""
+    """The fixed train/held-out splits every command agrees on, by labelled file name."""
 
-    complaints_train: list[Example]
-    complaints_test: list[Example]
-    sentiment_train: list[Example]
-    sentiment_test: list[Example]
+    train: dict[str, list[Example]]
+    test: dict[str, list[Example]]
 
-
-def load_splits(data_dir: Path = DEFAULT_DATA_DIR, sentiment_test: int = 2500) -> Splits:
-    """Stratified 20% of complaints.jsonl and a stratified 2,500 of sentiment.jsonl held out."""
-    complaints = read_jsonl(Path(data_dir) / "complaints.jsonl")
-    sentiment = read_jsonl(Path(data_dir) / "sentiment.jsonl")
-    c_train, c_test = stratified_split(complaints, "complaint", 0.2)
-    s_train, s_test = stratified_split(sentiment, "sentiment", sentiment_test / len(sentiment))
-    return Splits(complaints_train=c_train, complaints_test=c_test,
-                  sentiment_train=s_train, sentiment_test=s_test)
+    def all_train(self) -> list[Example]:
+        """Every training example, file after file."""
+        return [e for examples in self.train.values() for e in examples]
 
 
-def write_heldout(out_dir: Path, data_dir: Path = DEFAULT_DATA_DIR) -> tuple[Path, Path]:
-    """Write the held-out splits as JSON Lines for `earshot evaluate`; return their paths."""
+def load_splits(data_dir: Path = DEFAULT_DATA_DIR) -> Splits:
+    """Each labelled file less its stratified held-out part (20% of complaints, 2,500 sentiment tweets)."""
+    train, test = {}, {}
+    for spec in labelled_files():
+        examples = read_jsonl(Path(data_dir) / f"{spec.name}.jsonl")
+        train[spec.name], test[spec.name] = stratified_split(
+            examples, spec.stratify, spec.held_out_fraction(len(examples)))
+    return Splits(train=train, test=test)
+
+
+def write_heldout(out_dir: Path, data_dir: Path = DEFAULT_DATA_DIR) -> tuple[Path, ...]:
+    """Write each held-out split as heldout_<file>.jsonl for `earshot evaluate`; return their paths."""
     splits = load_splits(data_dir)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = (out_dir / "heldout_complaints.jsonl", out_dir / "heldout_sentiment.jsonl")
-    for path, examples, fields in ((paths[0], splits.complaints_test, ("complaint", "sentiment", "severity")),
-                                   (paths[1], splits.sentiment_test, ("sentiment",))):
-        rows = [{"text": e.text, **{f: getattr(e, f) for f in fields}} for e in examples]
-        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return paths
+    paths = []
+    for name, examples in splits.test.items():
+        path = out_dir / f"heldout_{name}.jsonl"
+        path.write_text("".join(json.dumps({"text": e.text, **e.labels}) + "\n" for e in examples),
+                        encoding="utf-8")
+        paths.append(path)
+    return tuple(paths)

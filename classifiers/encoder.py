@@ -13,8 +13,8 @@ import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
 from bot.core.errors import ModelError  # noqa: E402
+from classifiers.heads import trained_heads  # noqa: E402
 
-HEADS: dict[str, int] = {"complaint": 2, "sentiment": 3, "severity": 5}
 HIDDEN = 384
 
 
@@ -58,13 +58,13 @@ def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 
 class MultiTaskModel(nn.Module):
-    """Encoder plus one linear head per task, all from the same pooled vector."""
+    """Encoder plus one linear layer per trained head, all from the same pooled vector."""
 
     def __init__(self, encoder: nn.Module, dropout: float = 0.1) -> None:
         super().__init__()
         self.encoder = encoder
         self.dropout = nn.Dropout(dropout)
-        self.heads = nn.ModuleDict({name: nn.Linear(HIDDEN, n) for name, n in HEADS.items()})
+        self.heads = nn.ModuleDict({h.name: nn.Linear(HIDDEN, len(h.classes)) for h in trained_heads()})
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor
                 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:

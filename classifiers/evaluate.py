@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
+from bot.core.labels import Labels
 from bot.core.posts import Post
 from classifiers.base import Classifier
-from bot.core.labels import Labels
 from classifiers.baseline import BASELINE_VERSION, Baseline
-from classifiers.data import DEFAULT_DATA_DIR, Example, load_splits, read_jsonl
+from classifiers.data import DEFAULT_DATA_DIR, load_splits, read_jsonl
+from classifiers.heads import labelled_heads
+from classifiers.heads.base import TrainedHead
 from classifiers.metrics import head_metrics
 
-HEAD_OF_LABELS: dict[str, Callable[[Labels], object]] = {
-    "complaint": lambda labels: labels.complaint,
-    "sentiment": lambda labels: labels.sentiment,
-    "severity": lambda labels: labels.severity,
-    "topic": lambda labels: labels.topics[0].name if labels.topics else None,
-}
 _EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
 
@@ -26,10 +22,6 @@ def post_from_text(text: str, index: int = 0) -> Post:
     """A minimal Post carrying `text`, for the CLI and evaluation."""
     return Post(source="x", native_id=f"cli-{index}", author_handle=None, author_reach=None, text=text,
                 url="", created_at=_EPOCH, fetched_at=_EPOCH)
-
-
-def _truth(example: Example, head: str) -> object:
-    return getattr(example, head)
 
 
 def evaluate(classifier: Classifier, data: Path, data_dir: Path = DEFAULT_DATA_DIR,
@@ -40,14 +32,17 @@ def evaluate(classifier: Classifier, data: Path, data_dir: Path = DEFAULT_DATA_D
     baseline = baseline or Baseline.train(load_splits(data_dir))
     report: dict = {"model_version": classifier.version, "data": str(data)}
     base_report: dict = {"model_version": BASELINE_VERSION}
-    for head, read in HEAD_OF_LABELS.items():
-        rows = [i for i, e in enumerate(examples) if _truth(e, head) is not None]
+    for head in labelled_heads():
+        key = str(head.label)
+        rows = [i for i, e in enumerate(examples) if e.label(key) is not None]
         if not rows:
             continue
-        truth = [_truth(examples[i], head) for i in rows]
-        report[head] = head_metrics(head, truth, [read(labels[i]) for i in rows])
-        if head in baseline.models:
-            base_report[head] = head_metrics(head, truth, baseline.predict(head, [examples[i].text for i in rows]))
+        truth = [examples[i].label(key) for i in rows]
+        recall = issubclass(head, TrainedHead) and head.recall
+        report[key] = head_metrics(truth, [head.predicted(labels[i]) for i in rows], recall=recall)
+        if key in baseline.models:
+            base_report[key] = head_metrics(truth, baseline.predict(key, [examples[i].text for i in rows]),
+                                            recall=recall)
     report["baseline"] = base_report
     return report
 

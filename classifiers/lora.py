@@ -39,7 +39,9 @@ def _set(model: nn.Module, name: str, module: nn.Module) -> None:
 def add_adapters(model: nn.Module, rank: int, alpha: float) -> None:
     """Wrap every targeted Linear of `model` in a LoRALinear (in place)."""
     for name in _targets(model):
-        _set(model, name, LoRALinear(model.get_submodule(name), rank, alpha))
+        linear = model.get_submodule(name)
+        assert isinstance(linear, nn.Linear)
+        _set(model, name, LoRALinear(linear, rank, alpha))
 
 
 def adapter_state(model: nn.Module) -> dict[str, torch.Tensor]:
@@ -61,6 +63,7 @@ def merge_adapters(model: nn.Module, state: dict[str, torch.Tensor]) -> int:
                 continue
             name = key[: -len(".lora_a")]
             linear = model.get_submodule(name)
+            assert isinstance(linear, nn.Linear)
             linear.weight += state[f"{name}.lora_b"] @ a
             merged += 1
     return merged

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sklearn.metrics import accuracy_score, f1_score, recall_score
 
 
-def head_metrics(head: str, truth: list, predicted: list) -> dict[str, float | int]:
-    """n, accuracy and macro-F1 (plus macro-recall for sentiment), rounded to 4 places."""
+def head_metrics(truth: list, predicted: list, *, recall: bool = False) -> dict[str, float | int]:
+    """n, accuracy and macro-F1 (plus macro-recall if asked: sentiment), rounded to 4 places."""
     labels = sorted(set(truth) | set(predicted), key=str)
     figures: dict[str, float | int] = {
         "n": len(truth),
@@ -14,7 +14,7 @@ def head_metrics(head: str, truth: list, predicted: list) -> dict[str, float | i
         "macro_f1": round(float(f1_score(truth, predicted, labels=labels, average="macro", zero_division=0)), 4)
         if truth else 0.0,
     }
-    if head == "sentiment":
+    if recall:
         figures["macro_recall"] = round(float(recall_score(
             truth, predicted, labels=sorted(set(truth), key=str), average="macro", zero_division=0)), 4) if truth else 0.0
     return figures

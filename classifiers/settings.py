@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from bot.core.section import Section
 
@@ -53,8 +53,8 @@ class ClassifierSettings(Section):
 
     batch_size: int = Field(default=32, gt=0)  # posts per encoder pass, grouped by length (less padding)
     review_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
-    review_heads: list[Literal["complaint", "sentiment", "severity"]] = Field(
-        default_factory=lambda: ["complaint"])  # heads whose low confidence flags needs_review
+    review_heads: list[str] = Field(
+        default_factory=lambda: ["complaint"])  # trained heads whose low confidence flags needs_review
     languages: list[str] = Field(default_factory=lambda: ["en"])
     other_languages: str = Field(default="tag", pattern="^(tag|skip)$")
     language_min_confidence: float = Field(default=0.6, ge=0.0, le=1.0)  # below it: the first of `languages`
@@ -66,3 +66,14 @@ class ClassifierSettings(Section):
     quantize: bool = True  # dynamic int8 Linear layers: faster on CPU, same accuracy
     threads: int = Field(default=2, gt=0)
     embedding_decimals: int = Field(default=4, ge=1, le=8)
+
+    @field_validator("review_heads")
+    @classmethod
+    def _trained_heads_only(cls, names: list[str]) -> list[str]:
+        from classifiers.heads import trained_heads  # the heads import this module
+
+        known = [h.name for h in trained_heads()]
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ValueError(f"unknown head {unknown[0]!r}; trained heads: {', '.join(known)}")
+        return names

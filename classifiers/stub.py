@@ -6,9 +6,9 @@ import re
 import zlib
 from collections.abc import Sequence
 
+from bot.core.labels import Labels, Sentiment, TopicScore, Urgency
 from bot.core.posts import Post
 from classifiers.base import Classifier
-from bot.core.labels import Labels, TopicScore
 
 _NEGATIVE = re.compile(r"\b(worst|terrible|awful|broken|never|refund|charged|angry|disappointed|dangerous|"
                        r"still waiting|no one|useless|ridiculous|scam|fail\w*|problem|issue)\b", re.I)
@@ -29,7 +29,7 @@ class StubClassifier(Classifier):
         negative = bool(_NEGATIVE.search(text))
         safety = bool(_SAFETY.search(text))
         complaint = negative or safety
-        sentiment = "negative" if negative else "positive" if _POSITIVE.search(text) else "neutral"
+        sentiment: Sentiment = "negative" if negative else "positive" if _POSITIVE.search(text) else "neutral"
         topics = []
         if safety:
             topics.append(TopicScore(name="safety", score=0.9))
@@ -37,7 +37,7 @@ class StubClassifier(Classifier):
             topics.append(TopicScore(name="billing", score=0.8))
         if not topics:
             topics.append(TopicScore(name="other", score=0.5))
-        urgency = "critical" if safety and complaint else "medium" if complaint else "low"
+        urgency: Urgency = "critical" if safety and complaint else "medium" if complaint else "low"
         buckets = {zlib.crc32(w.encode()) % 64 for w in re.findall(r"[a-z0-9$]+", text.lower())}
         embedding = tuple(1.0 if i in buckets else 0.0 for i in range(64))
         return Labels(

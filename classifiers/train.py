@@ -15,10 +15,12 @@ from torch import nn
 
 from classifiers import artifacts
 from classifiers.calibration import expected_calibration_error, fit_temperature, softmax
-from classifiers.data import SENTIMENTS, Example, Splits, load_splits, normalise_text
-from classifiers.encoder import MultiTaskModel, load_base_encoder, load_tokenizer
+from classifiers.data import Example, Splits, labelled_files, load_splits, normalise_text
 from classifiers.delta import int8_delta
-from classifiers.lora import add_adapters, adapter_state
+from classifiers.encoder import MultiTaskModel, load_base_encoder, load_tokenizer
+from classifiers.heads import trained_heads
+from classifiers.heads.base import TrainedHead
+from classifiers.lora import adapter_state, add_adapters
 from classifiers.metrics import head_metrics
 
 log = logging.getLogger(__name__)
@@ -30,15 +32,13 @@ class TrainOptions:
 
     seed: int = 42
     method: str = "full"  # "full": every encoder layer, shipped as an int8 delta; "lora": adapters only
-    epochs: int = 3
-    complaint_passes: int = 2  # passes over the complaint data per epoch (it is small and matters most)
+    epochs: int = 3  # how often each labelled file is used per epoch is the file's (heads/<name>.py)
     batch_size: int = 32
     max_length: int = 64
     lora_rank: int = 16
     lora_alpha: float = 32.0
     lr_encoder: float = 5e-5  # 8e-4 suits "lora"
     lr_heads: float = 1e-3
-    sentiment_per_epoch: int = 6000
     threads: int = 2
 
 
@@ -64,6 +64,25 @@ def _class_weights(labels: list[int], n: int) -> torch.Tensor:
     counts = np.bincount(labels, minlength=n).astype(np.float64)
     weights = counts.sum() / (n * np.maximum(counts, 1))
     return torch.tensor(weights, dtype=torch.float32)
+
+
+def _heads_by_file() -> list[type[TrainedHead]]:
+    """The trained heads grouped by the labelled file they learn from (the order losses are summed in)."""
+    files = [spec.name for spec in labelled_files()]
+    return sorted(trained_heads(), key=lambda head: files.index(head.data.name))
+
+
+def _targets(head: type[TrainedHead], examples: list[Example]) -> tuple[list[int], list[int]]:
+    """(rows that carry the head's label, their logit indices)."""
+    rows = [i for i, e in enumerate(examples) if e.label(head.name) is not None]
+    return rows, [head.target(examples[i].label(head.name)) for i in rows]
+
+
+def _loss(head: type[TrainedHead], splits: Splits) -> nn.CrossEntropyLoss:
+    if not head.balanced:
+        return nn.CrossEntropyLoss()
+    _, labels = _targets(head, splits.train[head.data.name])
+    return nn.CrossEntropyLoss(weight=_class_weights(labels, len(head.classes)))
 
 
 class Trainer:
@@ -99,18 +118,19 @@ class Trainer:
         return {"input_ids": encoded["input_ids"], "attention_mask": encoded["attention_mask"]}
 
     def fit(self, splits: Splits) -> None:
-        """Train every head on interleaved complaint and sentiment batches."""
+        """Train every head on interleaved batches, each batch from one labelled file."""
         o, rng = self.options, random.Random(self.options.seed)
-        sentiment_weights = _class_weights(
-            [SENTIMENTS.index(e.sentiment) for e in splits.sentiment_train], 3)
-        losses = {"complaint": nn.CrossEntropyLoss(), "severity": nn.CrossEntropyLoss(),
-                  "sentiment": nn.CrossEntropyLoss(weight=sentiment_weights)}
+        heads = _heads_by_file()
+        losses = {head.name: _loss(head, splits) for head in heads}
+        files = sorted(labelled_files(), key=lambda spec: spec.sample is None)  # sampled files draw first
         plan = []
         for _ in range(o.epochs):
-            sentiment = rng.sample(splits.sentiment_train, o.sentiment_per_epoch)
-            epoch = _batches(sentiment, o.batch_size, rng)
-            for _ in range(o.complaint_passes):
-                epoch += _batches(splits.complaints_train, o.batch_size, rng)
+            epoch: list[list[Example]] = []
+            for spec in files:
+                examples = splits.train[spec.name]
+                for _ in range(spec.passes):
+                    chosen = examples if spec.sample is None else rng.sample(examples, min(spec.sample, len(examples)))
+                    epoch += _batches(chosen, o.batch_size, rng)
             rng.shuffle(epoch)
             plan.append(epoch)
         steps = sum(len(e) for e in plan)
@@ -127,11 +147,11 @@ class Trainer:
             for batch in epoch:
                 _, logits = self.model(**self.tokens([e.text for e in batch]))
                 loss = torch.zeros(())
-                for head, weight in (("complaint", 1.0), ("severity", 0.5), ("sentiment", 1.0)):
-                    keep = [i for i, e in enumerate(batch) if getattr(e, head) is not None]
+                for head in heads:
+                    keep, targets = _targets(head, batch)
                     if keep:
-                        target = torch.tensor([_target(head, batch[i]) for i in keep])
-                        loss = loss + weight * losses[head](logits[head][keep], target)
+                        target = torch.tensor(targets)
+                        loss = loss + head.loss_weight * losses[head.name](logits[head.name][keep], target)
                 loss.backward()
                 nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
                 optimiser.step()
@@ -151,11 +171,6 @@ class Trainer:
             for name, values in logits.items():
                 out[name].append(values.numpy())
         return {name: np.concatenate(values) for name, values in out.items()}
-
-
-def _target(head: str, example: Example) -> int:
-    value = getattr(example, head)
-    return SENTIMENTS.index(value) if head == "sentiment" else int(value)
 
 
 def _calibrate(logits: np.ndarray, labels: np.ndarray) -> tuple[float, dict[str, float]]:
@@ -178,19 +193,19 @@ def train(data_dir: Path, out_dir: Path, options: TrainOptions = TrainOptions())
     started = time.monotonic()
     trainer.fit(splits)
     minutes = (time.monotonic() - started) / 60
-    c_texts = [e.text for e in splits.complaints_test]
-    s_texts = [e.text for e in splits.sentiment_test]
-    c_logits, s_logits = trainer.logits(c_texts), trainer.logits(s_texts)
+    logits = {name: trainer.logits([e.text for e in examples]) for name, examples in splits.test.items()}
     temperatures, report = {}, {"train_minutes": round(minutes, 1), "options": options.__dict__}
-    for head, logits, examples in (("complaint", c_logits["complaint"], splits.complaints_test),
-                                   ("severity", c_logits["severity"], splits.complaints_test),
-                                   ("sentiment", s_logits["sentiment"], splits.sentiment_test)):
-        labels = np.array([_target(head, e) for e in examples])
-        temperatures[head], report[f"{head}_calibration"] = _calibrate(logits, labels)
-        report[f"{head}_heldout"] = head_metrics(head, labels.tolist(), logits.argmax(1).tolist())
-    c_sent = np.array([_target("sentiment", e) for e in splits.complaints_test])
-    report["sentiment_on_complaints_heldout"] = head_metrics(
-        "sentiment", c_sent.tolist(), c_logits["sentiment"].argmax(1).tolist())
+    for head in _heads_by_file():
+        rows, labels = _targets(head, splits.test[head.data.name])
+        own = logits[head.data.name][head.name][rows]
+        temperatures[head.name], report[f"{head.name}_calibration"] = _calibrate(own, np.array(labels))
+        report[f"{head.name}_heldout"] = head_metrics(labels, own.argmax(1).tolist(), recall=head.recall)
+    for head in _heads_by_file():  # a head on the held-out part of the other files that carry its label
+        for name, examples in splits.test.items():
+            rows, labels = _targets(head, examples)
+            if name != head.data.name and rows:
+                report[f"{head.name}_on_{name}_heldout"] = head_metrics(
+                    labels, logits[name][head.name][rows].argmax(1).tolist(), recall=head.recall)
     artifacts.save(out_dir, trainer.model, trainer.encoder_tensors(), temperatures, options, report)
     log.info("report %s", json.dumps(report))
     return report

@@ -1,7 +1,7 @@
 """`earshot run --once` over the demo stream: the right human hears about each scripted scenario.
 
-Uses the shipped classifier when its artifacts are in classifiers/artifacts (as the outside
-evaluator does), else the stub; EARSHOT_TEST_CLASSIFIER=stub|real forces one.
+Uses the shipped classifier (as the outside evaluator does) and fails if its artifacts are missing
+from classifiers/artifacts; EARSHOT_TEST_CLASSIFIER=stub runs the stub instead, on purpose only.
 """
 
 from __future__ import annotations
@@ -31,8 +31,11 @@ TIERS = ("support", "on-call", "executive", "leadership")
 
 
 def _use_real_model() -> bool:
-    choice = os.environ.get("EARSHOT_TEST_CLASSIFIER", "auto")
-    return choice == "real" or (choice == "auto" and ARTIFACTS.exists())
+    if os.environ.get("EARSHOT_TEST_CLASSIFIER") == "stub":
+        return False
+    if not ARTIFACTS.exists():
+        pytest.fail(f"the shipped classifier is missing ({ARTIFACTS}): the demo would test the stub")
+    return True
 
 
 @dataclass

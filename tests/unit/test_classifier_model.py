@@ -63,10 +63,16 @@ def test_topics_follow_the_taxonomy(classifier):
 
 
 def test_labels_invariants_and_order(classifier):
-    texts = ["ok", "a much longer post about how the delivery of my car was delayed for weeks again", "thanks!"]
+    # mixed lengths, so the encoder's shortest-first batching must put each label back in place
+    texts = ["ok", "a much longer post about how the delivery of my car was delayed for weeks again", "thanks!",
+             "My supercharger session stopped at 30% and the charge port is stuck",
+             "Why was I charged $300 extra on my invoice? I want a refund"]
+    expected = [("other", False), ("delivery", True), ("other", False), ("charging", True),
+                ("billing and charges", True)]
     labels = classifier.classify([post_from_text(t, i) for i, t in enumerate(texts)])
-    assert len(labels) == 3
-    assert labels[1].topic_names  # the long one is about delivery
+    assert [(item.topic_names[0], item.complaint) for item in labels] == expected
+    backwards = classifier.classify([post_from_text(t, i) for i, t in enumerate(reversed(texts))])
+    assert [(item.topic_names[0], item.complaint) for item in backwards] == expected[::-1]
     for item in labels:
         assert item.model_version == classifier.version
         assert len(item.embedding) == 384
@@ -109,10 +115,9 @@ def test_evaluate_reports_each_head_beside_the_baseline(classifier, tmp_path):
             {"text": "going to the beach today", "complaint": False, "sentiment": "neutral"}]
     data = tmp_path / "tiny.jsonl"
     data.write_text("\n".join(json.dumps(r) for r in rows))
-    examples = [Example(text=r["text"], complaint=r["complaint"], sentiment=r["sentiment"], severity=0)
+    examples = [Example(text=r["text"], labels={"complaint": r["complaint"], "sentiment": r["sentiment"], "severity": 0})
                 for r in rows] * 3
-    baseline = Baseline.train(Splits(complaints_train=examples, complaints_test=[], sentiment_train=examples,
-                                     sentiment_test=[]))
+    baseline = Baseline.train(Splits(train={"complaints": examples}, test={"complaints": []}))
     report = evaluate(classifier, data, baseline=baseline)
     assert set(report["complaint"]) == {"n", "accuracy", "macro_f1"}
     assert set(report["sentiment"]) == {"n", "accuracy", "macro_f1", "macro_recall"}

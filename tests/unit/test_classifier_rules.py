@@ -7,11 +7,11 @@ import pytest
 
 from bot.core.labels import Labels, TopicScore
 from classifiers.calibration import expected_calibration_error, fit_temperature, softmax
-from classifiers.data import normalise_text, stratified_split, Example
-from classifiers.language import LanguageDetector
+from classifiers.data import Example, normalise_text, stratified_split
+from classifiers.heads.language import LanguageDetector
+from classifiers.heads.topics import TopicIndex
+from classifiers.heads.urgency import RiskSignal, decide_urgency
 from classifiers.settings import ClassifierSettings, TopicSettings
-from classifiers.topics import TopicIndex
-from classifiers.urgency import RiskSignal, decide_urgency
 
 KIDS = ("Put the kids in the rear of my in-laws' car & went for a 20 min drive. Air was set as cold as "
         "possible, but the kids were dehydrated & drenched in sweat after the drive. No air circulation "
@@ -130,9 +130,9 @@ def test_normalise_text_undoes_escapes_and_links():
 
 
 def test_stratified_split_keeps_class_shares():
-    examples = [Example(text=str(i), complaint=i % 4 == 0) for i in range(100)]
+    examples = [Example(text=str(i), labels={"complaint": i % 4 == 0}) for i in range(100)]
     rest, held = stratified_split(examples, "complaint", 0.2)
-    assert len(held) == 20 and sum(e.complaint for e in held) == 5
+    assert len(held) == 20 and sum(bool(e.label("complaint")) for e in held) == 5
     assert not {e.text for e in rest} & {e.text for e in held}
 
 
@@ -150,8 +150,8 @@ def test_labelled_lines_accept_string_booleans_and_capitalised_sentiment(tmp_pat
     path = tmp_path / "x.jsonl"
     path.write_text('{"text": "a", "complaint": "true", "sentiment": "Negative"}\n\n{"text": "b"}\n')
     first, second = read_jsonl(path)
-    assert first.complaint is True and first.sentiment == "negative"
-    assert second.complaint is None
+    assert first.label("complaint") is True and first.label("sentiment") == "negative"
+    assert second.labels == {}
 
 
 def test_praise_that_mentions_an_accident_is_not_critical():
@@ -159,3 +159,19 @@ def test_praise_that_mentions_an_accident_is_not_critical():
                        sentiment="positive", sentiment_score=0.77)
     assert verdict.level == "low"
     assert "ignored: clearly positive" in verdict.reasons[0]
+
+
+def test_heads_are_found_in_their_folder_each_after_what_it_reads():
+    from classifiers.heads import head_classes, labelled_heads, trained_heads
+
+    names = [head.name for head in head_classes()]
+    assert set(names) == {"complaint", "sentiment", "severity", "urgency", "topics", "language"}
+    for position, head in enumerate(head_classes()):
+        assert set(head.after) <= set(names[:position]), head.name
+    assert [head.name for head in trained_heads()] == ["complaint", "sentiment", "severity"]
+    assert [head.label for head in labelled_heads()] == ["complaint", "sentiment", "severity", "topic"]
+
+
+def test_review_heads_must_be_trained_heads():
+    with pytest.raises(ValueError, match="unknown head 'urgency'; trained heads: complaint, sentiment, severity"):
+        ClassifierSettings(review_heads=["urgency"])

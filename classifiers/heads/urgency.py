@@ -1,4 +1,4 @@
-"""Urgency from severity, sentiment and configurable risk signals (the rule is in docs/classifier.md)."""
+"""urgency: from severity, sentiment and configurable risk signals (the rule is in docs/classifier.md)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import re
 from dataclasses import dataclass
 
 from bot.core.labels import URGENCY_ORDER, Urgency
-from classifiers.settings import RiskSignalSettings
+from classifiers.heads.base import Batch, Embed, Head
+from classifiers.heads.severity import SEVERITY_NAMES
+from classifiers.settings import ClassifierSettings, RiskSignalSettings
 
 # A non-complaint this positive is praise, not a risk report ("props, they handled my accident!").
 CHEERFUL_SCORE = 0.7
-SEVERITY_NAMES = ("not a complaint", "no explicit reproach", "disapproval", "accusation", "blame")
 
 
 def _pattern(words: list[str]) -> re.Pattern[str]:
@@ -82,3 +83,24 @@ def decide_urgency(*, text: str, complaint: bool, severity: int, sentiment: str,
         if signal.topic and signal.topic not in topics:
             topics.append(signal.topic)
     return UrgencyVerdict(level=level, reasons=tuple(reasons), signal_topics=tuple(topics))
+
+
+class UrgencyHead(Head):
+    """The urgency rule over the complaint, severity and sentiment already read; notes the signals' topics."""
+
+    name = "urgency"
+    after = ("complaint", "sentiment", "severity")
+
+    def __init__(self, settings: ClassifierSettings, embed: Embed) -> None:
+        self.signals = tuple(RiskSignal.from_settings(s) for s in settings.risk_signals)
+
+    def read(self, batch: Batch) -> None:
+        for text, fields, notes in zip(batch.texts, batch.fields, batch.notes):
+            verdict = decide_urgency(text=text, complaint=fields["complaint"], severity=fields["severity"],
+                                     sentiment=fields["sentiment"], sentiment_score=fields["sentiment_score"],
+                                     signals=self.signals)
+            fields["urgency"], fields["urgency_reasons"] = verdict.level, verdict.reasons
+            notes["signal_topics"] = verdict.signal_topics
+
+
+HEAD = UrgencyHead

@@ -1,8 +1,11 @@
-"""Language detection that treats short or uncertain posts as the default language."""
+"""language: py3langid, treating short or uncertain posts as the default language."""
 
 from __future__ import annotations
 
 import re
+
+from classifiers.heads.base import Batch, Embed, Head
+from classifiers.settings import ClassifierSettings
 
 _NOISE = re.compile(r"https?://\S+|[@#]\w+|\d+")
 _LETTER = re.compile(r"[^\W\d_]", re.U)
@@ -26,3 +29,20 @@ class LanguageDetector:
             return self.default
         language, confidence = self._identifier.classify(cleaned)
         return language if confidence >= self.min_confidence else self.default
+
+
+class LanguageHead(Head):
+    """The post's language; the first of `classifier.languages` when unsure."""
+
+    name = "language"
+
+    def __init__(self, settings: ClassifierSettings, embed: Embed) -> None:
+        self.detector = LanguageDetector(settings.languages[0] if settings.languages else "en",
+                                         settings.language_min_confidence)
+
+    def read(self, batch: Batch) -> None:
+        for text, fields in zip(batch.texts, batch.fields):
+            fields["language"] = self.detector.detect(text)
+
+
+HEAD = LanguageHead

@@ -1,15 +1,15 @@
-"""Topics by similarity to prototypes built from config: a new topic needs no retraining."""
+"""topics: similarity to prototypes built from config, so a new topic needs no retraining."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from bot.core.labels import TopicScore
-from classifiers.settings import TopicSettings
+from bot.core.labels import Labels, TopicScore
+from classifiers.heads.base import Batch, Embed, Head
+from classifiers.settings import ClassifierSettings, TopicSettings
 
-Embed = Callable[[list[str]], np.ndarray]  # texts -> L2-normalised rows
 SOFTMAX_TEMPERATURE = 0.05
 
 
@@ -56,3 +56,30 @@ class TopicIndex:
             chosen[name] = max(chosen.get(name, 0.0), forced_score)
         ordered = sorted(chosen.items(), key=lambda item: -item[1])[:max(limit, len(forced))]
         return tuple(TopicScore(name=n, score=round(min(max(s, 0.0), 1.0), 4)) for n, s in ordered)
+
+
+class TopicsHead(Head):
+    """The best topics of the config's taxonomy, plus any a risk signal named."""
+
+    name = "topics"
+    after = ("urgency",)
+    label = "topic"  # a labelled line names the post's main topic
+
+    def __init__(self, settings: ClassifierSettings, embed: Embed) -> None:
+        self.settings = settings
+        self.index = TopicIndex(settings.topics, embed)
+
+    def read(self, batch: Batch) -> None:
+        names = self.index.names
+        scores = self.index.score(batch.embeddings)
+        for i, (fields, notes) in enumerate(zip(batch.fields, batch.notes)):
+            forced = [t for t in notes.get("signal_topics", ()) if t in names]
+            fields["topics"] = (self.index.pick(scores[i], self.settings.topic_threshold, self.settings.max_topics,
+                                                forced=forced) if names else ())
+
+    @classmethod
+    def predicted(cls, labels: Labels) -> object:
+        return labels.topics[0].name if labels.topics else None
+
+
+HEAD = TopicsHead

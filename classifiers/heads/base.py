@@ -1,0 +1,93 @@
+"""What a head is: one label of a post, read from the encoder's pass, trained or ruled."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from bot.core.labels import Labels
+    from classifiers.settings import ClassifierSettings
+
+Embed = Callable[[list[str]], np.ndarray]  # texts -> L2-normalised rows of the same encoder
+
+
+@dataclass(frozen=True, kw_only=True)
+class LabelledFile:
+    """A file of data/labelled/ and how much of it is held out (stratified by one head's label)."""
+
+    name: str  # data/labelled/<name>.jsonl
+    stratify: str  # the label whose classes the held-out part keeps in proportion
+    held_out: float | int  # a fraction of the file, or a count of lines (at most half the file)
+    passes: int = 1  # times the training split is seen per epoch
+    sample: int | None = None  # else: a fresh sample of this many training lines per epoch
+
+    def held_out_fraction(self, lines: int) -> float:
+        """The share of `lines` to hold out."""
+        if isinstance(self.held_out, float):
+            return self.held_out
+        return min(self.held_out / max(lines, 1), 0.5)
+
+
+@dataclass
+class Batch:
+    """One classify call as the heads see it: inputs, and the Labels fields found so far per post."""
+
+    texts: list[str]
+    probs: dict[str, np.ndarray]  # trained head -> calibrated probabilities, one row per post
+    embeddings: np.ndarray  # L2-normalised, one row per post
+    fields: list[dict[str, Any]] = field(default_factory=list)  # Labels keyword arguments (scores unrounded)
+    confidence: list[dict[str, float]] = field(default_factory=list)  # trained head -> confidence, for review
+    notes: list[dict[str, Any]] = field(default_factory=list)  # what a head leaves for a later head
+
+    def __post_init__(self) -> None:
+        for rows in (self.fields, self.confidence, self.notes):
+            rows.extend({} for _ in range(len(self.texts) - len(rows)))
+
+
+class Head:
+    """One label of a post. A module of classifiers/heads/ defines one and names it HEAD."""
+
+    name: ClassVar[str]
+    after: ClassVar[tuple[str, ...]] = ()  # heads whose fields or notes this one reads
+    label: ClassVar[str | None] = None  # its key in labelled JSON lines, if evaluate can check it
+
+    def __init__(self, settings: "ClassifierSettings", embed: Embed) -> None:
+        """Build what the head needs from its section (compiled rules, prototypes)."""
+
+    def read(self, batch: Batch) -> None:
+        """Add this head's fields to every post of the batch."""
+        raise NotImplementedError
+
+    @classmethod
+    def parse(cls, value: object, where: str) -> object:
+        """The label of a labelled line, checked; `where` names the line for errors."""
+        return value
+
+    @classmethod
+    def predicted(cls, labels: "Labels") -> object:
+        """The value of `labels` that compares with this head's labelled value."""
+        raise NotImplementedError
+
+
+class TrainedHead(Head):
+    """A linear layer on the pooled vector, trained on `data` and calibrated on its held-out part."""
+
+    classes: ClassVar[tuple[Any, ...]]  # label values in logit order
+    data: ClassVar[LabelledFile]  # the file that trains and calibrates it
+    loss_weight: ClassVar[float] = 1.0
+    balanced: ClassVar[bool] = False  # class-weighted loss (weights from `data`'s training split)
+    recall: ClassVar[bool] = False  # also report macro-recall
+
+    @classmethod
+    def target(cls, value: object) -> int:
+        """The logit index of a label."""
+        return cls.classes.index(value)
+
+
+def unit(value: float) -> float:
+    """A score as Labels stores it: clipped to [0, 1], six decimals."""
+    return round(min(max(value, 0.0), 1.0), 6)

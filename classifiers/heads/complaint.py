@@ -1,0 +1,38 @@
+"""complaint: is the post a complaint? Trained on data/labelled/complaints.jsonl."""
+
+from __future__ import annotations
+
+from bot.core.labels import Labels
+from classifiers.heads.base import Batch, LabelledFile, TrainedHead
+
+COMPLAINTS = LabelledFile(name="complaints", stratify="complaint", held_out=0.2, passes=2)
+
+
+class ComplaintHead(TrainedHead):
+    """P(complaint): the mean of this head and 1 - P(severity 0); a complaint when >= 0.5."""
+
+    name = "complaint"
+    label = "complaint"
+    classes = (False, True)
+    data = COMPLAINTS
+
+    def read(self, batch: Batch) -> None:
+        for i, fields in enumerate(batch.fields):
+            # Two heads learnt the same yes/no (severity 0 means not a complaint): average them.
+            p_complaint = (float(batch.probs["complaint"][i, 1]) + 1.0 - float(batch.probs["severity"][i, 0])) / 2
+            fields["complaint"] = p_complaint >= 0.5
+            fields["complaint_score"] = p_complaint
+            batch.confidence[i]["complaint"] = max(p_complaint, 1 - p_complaint)
+
+    @classmethod
+    def parse(cls, value: object, where: str) -> object:
+        if isinstance(value, str):
+            value = value.strip().lower() in ("true", "1", "yes")
+        return None if value is None else bool(value)
+
+    @classmethod
+    def predicted(cls, labels: Labels) -> object:
+        return labels.complaint
+
+
+HEAD = ComplaintHead

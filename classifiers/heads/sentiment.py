@@ -1,0 +1,43 @@
+"""sentiment: negative, neutral or positive. Trained on data/labelled/sentiment.jsonl and the complaints."""
+
+from __future__ import annotations
+
+from bot.core.errors import ModelError
+from bot.core.labels import Labels
+from classifiers.heads.base import Batch, LabelledFile, TrainedHead
+
+SENTIMENTS: tuple[str, ...] = ("negative", "neutral", "positive")
+# SemEval tweets; a fresh 6,000 of the training split each epoch.
+SENTIMENT_TWEETS = LabelledFile(name="sentiment", stratify="sentiment", held_out=2500, sample=6000)
+
+
+class SentimentHead(TrainedHead):
+    """The most probable of SENTIMENTS and its probability; class-weighted so no class is sacrificed."""
+
+    name = "sentiment"
+    label = "sentiment"
+    classes = SENTIMENTS
+    data = SENTIMENT_TWEETS
+    balanced = True
+    recall = True
+
+    def read(self, batch: Batch) -> None:
+        for i, fields in enumerate(batch.fields):
+            probs = batch.probs["sentiment"][i]
+            fields["sentiment"] = SENTIMENTS[int(probs.argmax())]
+            fields["sentiment_score"] = float(probs.max())
+            batch.confidence[i]["sentiment"] = fields["sentiment_score"]
+
+    @classmethod
+    def parse(cls, value: object, where: str) -> object:
+        value = value.strip().lower() if isinstance(value, str) else value
+        if value is not None and value not in SENTIMENTS:
+            raise ModelError(f"{where}: sentiment must be one of {SENTIMENTS}, got {value!r}")
+        return value
+
+    @classmethod
+    def predicted(cls, labels: Labels) -> object:
+        return labels.sentiment
+
+
+HEAD = SentimentHead

@@ -1,0 +1,41 @@
+"""severity: 0 (not a complaint) to 4 (blame), Jin and Aletras. Trained on data/labelled/complaints.jsonl."""
+
+from __future__ import annotations
+
+from bot.core.labels import Labels
+from classifiers.heads.base import Batch, TrainedHead
+from classifiers.heads.complaint import COMPLAINTS
+
+SEVERITY_NAMES = ("not a complaint", "no explicit reproach", "disapproval", "accusation", "blame")
+
+
+class SeverityHead(TrainedHead):
+    """Consistent with complaint: 0 for a non-complaint, else the best of 1-4 renormalised."""
+
+    name = "severity"
+    after = ("complaint",)
+    label = "severity"
+    classes = (0, 1, 2, 3, 4)
+    data = COMPLAINTS
+    loss_weight = 0.5
+
+    def read(self, batch: Batch) -> None:
+        for i, fields in enumerate(batch.fields):
+            probs = batch.probs["severity"][i]
+            if fields["complaint"]:
+                graded = probs[1:] / max(float(probs[1:].sum()), 1e-9)
+                fields["severity"], fields["severity_score"] = int(graded.argmax()) + 1, float(graded.max())
+            else:
+                fields["severity"], fields["severity_score"] = 0, 1.0 - fields["complaint_score"]
+            batch.confidence[i]["severity"] = fields["severity_score"]
+
+    @classmethod
+    def parse(cls, value: object, where: str) -> object:
+        return None if value is None else int(value)  # type: ignore[call-overload]
+
+    @classmethod
+    def predicted(cls, labels: Labels) -> object:
+        return labels.severity
+
+
+HEAD = SeverityHead
