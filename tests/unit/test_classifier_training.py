@@ -11,8 +11,8 @@ import torch
 from torch import nn
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.config import load_config
+from bot.cli.main import app
+from bot.app.config import load_config
 from classifiers.artifacts import MANIFEST, WEIGHTS, read_manifest
 from classifiers.evaluate import post_from_text
 from classifiers.heads import trained_heads
