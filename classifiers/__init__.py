@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from classifiers.settings import ClassifierSettings
 
 
-def load_classifier(settings: "ClassifierSettings") -> "Classifier":
+def load_classifier(settings: ClassifierSettings) -> Classifier:
     """Load Earshot's transformer classifier once; raises ModelError if its artifacts are unusable."""
     from classifiers.transformer import TransformerClassifier
 

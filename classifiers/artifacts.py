@@ -22,8 +22,14 @@ WEIGHTS = "weights.safetensors"
 MANIFEST = "model.json"
 
 
-def save(out_dir: Path, model: MultiTaskModel, encoder_tensors: dict[str, torch.Tensor],
-         temperatures: dict[str, float], options: object, report: dict) -> None:
+def save(
+    out_dir: Path,
+    model: MultiTaskModel,
+    encoder_tensors: dict[str, torch.Tensor],
+    temperatures: dict[str, float],
+    options: object,
+    report: dict,
+) -> None:
     """Write the weights that differ from the base encoder and a manifest beside them."""
     out_dir.mkdir(parents=True, exist_ok=True)
     tensors = {k: v.contiguous() for k, v in encoder_tensors.items()}
@@ -32,14 +38,19 @@ def save(out_dir: Path, model: MultiTaskModel, encoder_tensors: dict[str, torch.
     save_file(tensors, str(out_dir / WEIGHTS))
     digest = hashlib.sha256((out_dir / WEIGHTS).read_bytes()).hexdigest()[:10]
     method = getattr(options, "method", "lora")
-    manifest = {"version": f"minilm-l6-{method}-{digest}", "sha256_prefix": digest,
-                "max_length": getattr(options, "max_length", 64),
-                "temperatures": temperatures, "options": getattr(options, "__dict__", {}), "report": report}
+    manifest = {
+        "version": f"minilm-l6-{method}-{digest}",
+        "sha256_prefix": digest,
+        "max_length": getattr(options, "max_length", 64),
+        "temperatures": temperatures,
+        "options": getattr(options, "__dict__", {}),
+        "report": report,
+    }
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
 
 def _strip(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
-    return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+    return {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,8 +67,11 @@ def read_manifest(art_dir: Path) -> Manifest:
     path = art_dir / MANIFEST
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return Manifest(version=str(raw["version"]), max_length=int(raw["max_length"]),
-                        temperatures={h.name: float(raw["temperatures"][h.name]) for h in trained_heads()})
+        return Manifest(
+            version=str(raw["version"]),
+            max_length=int(raw["max_length"]),
+            temperatures={h.name: float(raw["temperatures"][h.name]) for h in trained_heads()},
+        )
     except FileNotFoundError as err:
         raise ModelError(f"classifier artifact missing: {path} (run `earshot train`)") from err
     except (OSError, ValueError, KeyError, TypeError) as err:

@@ -16,7 +16,9 @@ BASELINE_VERSION = "tfidf-logreg-1"
 
 def _pipeline() -> Pipeline:
     return make_pipeline(
-        TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, preprocessor=lambda t: normalise_text(t).lower()),
+        TfidfVectorizer(
+            ngram_range=(1, 2), min_df=2, sublinear_tf=True, preprocessor=lambda t: normalise_text(t).lower()
+        ),
         LogisticRegression(max_iter=2000, C=4.0, class_weight="balanced"),
     )
 
@@ -35,7 +37,7 @@ class Baseline:
     models: dict[str, Pipeline]
 
     @classmethod
-    def train(cls, splits: Splits) -> "Baseline":
+    def train(cls, splits: Splits) -> Baseline:
         """One model per trained head, on every training example that carries its label."""
         examples = splits.all_train()
         models = {head.name: _fit(examples, head.name) for head in trained_heads()}

@@ -70,8 +70,9 @@ def read_jsonl(path: Path) -> list[Example]:
     return examples
 
 
-def stratified_split(examples: list[Example], key: str, fraction: float,
-                     seed: int = SPLIT_SEED) -> tuple[list[Example], list[Example]]:
+def stratified_split(
+    examples: list[Example], key: str, fraction: float, seed: int = SPLIT_SEED
+) -> tuple[list[Example], list[Example]]:
     """Split into (rest, held_out) with `fraction` of each class of `key` held out."""
     groups: dict[object, list[Example]] = defaultdict(list)
     for example in examples:
@@ -115,7 +116,8 @@ def load_splits(data_dir: Path = DEFAULT_DATA_DIR) -> Splits:
     for spec in labelled_files():
         examples = read_jsonl(Path(data_dir) / f"{spec.name}.jsonl")
         train[spec.name], test[spec.name] = stratified_split(
-            examples, spec.stratify, spec.held_out_fraction(len(examples)))
+            examples, spec.stratify, spec.held_out_fraction(len(examples))
+        )
     return Splits(train=train, test=test)
 
 
@@ -127,7 +129,6 @@ def write_heldout(out_dir: Path, data_dir: Path = DEFAULT_DATA_DIR) -> tuple[Pat
     paths = []
     for name, examples in splits.test.items():
         path = out_dir / f"heldout_{name}.jsonl"
-        path.write_text("".join(json.dumps({"text": e.text, **e.labels}) + "\n" for e in examples),
-                        encoding="utf-8")
+        path.write_text("".join(json.dumps({"text": e.text, **e.labels}) + "\n" for e in examples), encoding="utf-8")
         paths.append(path)
     return tuple(paths)

@@ -33,6 +33,7 @@ def base_model_dir() -> Path:
 def load_tokenizer():
     """The encoder's fast tokenizer, from the package, offline."""
     from transformers import AutoTokenizer
+
     try:
         return AutoTokenizer.from_pretrained(str(base_model_dir()), local_files_only=True)
     except (OSError, ValueError) as err:
@@ -66,8 +67,9 @@ class MultiTaskModel(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.heads = nn.ModuleDict({h.name: nn.Linear(HIDDEN, len(h.classes)) for h in trained_heads()})
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor
-                ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """Return (pooled vectors, logits per head)."""
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         pooled = mean_pool(hidden, attention_mask)

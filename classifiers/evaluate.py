@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.core.labels import Labels
@@ -15,17 +15,26 @@ from classifiers.heads import labelled_heads
 from classifiers.heads.base import TrainedHead
 from classifiers.metrics import head_metrics
 
-_EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def post_from_text(text: str, index: int = 0) -> Post:
     """A minimal Post carrying `text`, for the CLI and evaluation."""
-    return Post(source="x", native_id=f"cli-{index}", author_handle=None, author_reach=None, text=text,
-                url="", created_at=_EPOCH, fetched_at=_EPOCH)
+    return Post(
+        source="x",
+        native_id=f"cli-{index}",
+        author_handle=None,
+        author_reach=None,
+        text=text,
+        url="",
+        created_at=_EPOCH,
+        fetched_at=_EPOCH,
+    )
 
 
-def evaluate(classifier: Classifier, data: Path, data_dir: Path = DEFAULT_DATA_DIR,
-             baseline: Baseline | None = None) -> dict:
+def evaluate(
+    classifier: Classifier, data: Path, data_dir: Path = DEFAULT_DATA_DIR, baseline: Baseline | None = None
+) -> dict:
     """Per head present in `data`: n, accuracy, macro-F1 (+ macro-recall for sentiment), and the baseline's."""
     examples = [e for e in read_jsonl(data) if e.text.strip()]
     labels = classifier.classify([post_from_text(e.text, i) for i, e in enumerate(examples)])
@@ -41,8 +50,9 @@ def evaluate(classifier: Classifier, data: Path, data_dir: Path = DEFAULT_DATA_D
         recall = issubclass(head, TrainedHead) and head.recall
         report[key] = head_metrics(truth, [head.predicted(labels[i]) for i in rows], recall=recall)
         if key in baseline.models:
-            base_report[key] = head_metrics(truth, baseline.predict(key, [examples[i].text for i in rows]),
-                                            recall=recall)
+            base_report[key] = head_metrics(
+                truth, baseline.predict(key, [examples[i].text for i in rows]), recall=recall
+            )
     report["baseline"] = base_report
     return report
 
@@ -51,12 +61,17 @@ def labels_as_json(labels: Labels, text: str) -> dict:
     """Everything `earshot classify` prints for one post (no embedding)."""
     return {
         "text": text,
-        "complaint": labels.complaint, "complaint_score": round(labels.complaint_score, 4),
-        "sentiment": labels.sentiment, "sentiment_score": round(labels.sentiment_score, 4),
-        "severity": labels.severity, "severity_score": round(labels.severity_score, 4),
-        "urgency": labels.urgency, "urgency_reasons": list(labels.urgency_reasons),
+        "complaint": labels.complaint,
+        "complaint_score": round(labels.complaint_score, 4),
+        "sentiment": labels.sentiment,
+        "sentiment_score": round(labels.sentiment_score, 4),
+        "severity": labels.severity,
+        "severity_score": round(labels.severity_score, 4),
+        "urgency": labels.urgency,
+        "urgency_reasons": list(labels.urgency_reasons),
         "topics": [{"name": t.name, "score": round(t.score, 4)} for t in labels.topics],
-        "language": labels.language, "needs_review": labels.needs_review,
+        "language": labels.language,
+        "needs_review": labels.needs_review,
         "model_version": labels.model_version,
     }
 
@@ -64,4 +79,4 @@ def labels_as_json(labels: Labels, text: str) -> dict:
 def classify_texts(classifier: Classifier, texts: Sequence[str]) -> list[dict]:
     """Classify raw texts and return the JSON-ready objects."""
     posts = [post_from_text(t, i) for i, t in enumerate(texts)]
-    return [labels_as_json(l, t) for l, t in zip(classifier.classify(posts), texts)]
+    return [labels_as_json(labels, text) for labels, text in zip(classifier.classify(posts), texts, strict=True)]

@@ -7,8 +7,7 @@ import math
 import torch
 from torch import nn
 
-TARGETS: tuple[str, ...] = ("query", "key", "value", "attention.output.dense",
-                            "intermediate.dense", "output.dense")
+TARGETS: tuple[str, ...] = ("query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense")
 
 
 class LoRALinear(nn.Module):
@@ -27,8 +26,7 @@ class LoRALinear(nn.Module):
 
 
 def _targets(model: nn.Module) -> list[str]:
-    return [name for name, module in model.named_modules()
-            if isinstance(module, nn.Linear) and name.endswith(TARGETS)]
+    return [name for name, module in model.named_modules() if isinstance(module, nn.Linear) and name.endswith(TARGETS)]
 
 
 def _set(model: nn.Module, name: str, module: nn.Module) -> None:

@@ -12,9 +12,18 @@ def head_metrics(truth: list, predicted: list, *, recall: bool = False) -> dict[
         "n": len(truth),
         "accuracy": round(float(accuracy_score(truth, predicted)), 4) if truth else 0.0,
         "macro_f1": round(float(f1_score(truth, predicted, labels=labels, average="macro", zero_division=0)), 4)
-        if truth else 0.0,
+        if truth
+        else 0.0,
     }
     if recall:
-        figures["macro_recall"] = round(float(recall_score(
-            truth, predicted, labels=sorted(set(truth), key=str), average="macro", zero_division=0)), 4) if truth else 0.0
+        figures["macro_recall"] = (
+            round(
+                float(
+                    recall_score(truth, predicted, labels=sorted(set(truth), key=str), average="macro", zero_division=0)
+                ),
+                4,
+            )
+            if truth
+            else 0.0
+        )
     return figures

@@ -29,22 +29,93 @@ class RiskSignalSettings(Section):
 
 def _default_risk_signals() -> list[RiskSignalSettings]:
     return [
-        RiskSignalSettings(name="safety", keywords=[
-            "fire", "caught fire", "smoke", "flames", "explod*", "car crash", "crashed into", "accident",
-            "collision", "injur*", "burn*", "overheat*", "heatstroke", "heat stroke", "dehydrat*", "fainted", "dangerous",
-            "unsafe", "hazard*", "brakes failed", "brake failure", "lost steering", "airbag*", "safety recall"],
-            topic="safety"),
-        RiskSignalSettings(name="children", keywords=[
-            "kid", "kids", "child", "children", "baby", "babies", "toddler*", "infant*", "son", "daughter"],
-            with_any=["hot", "heat", "overheat*", "sweat*", "dehydrat*", "stuck", "locked", "trapped", "danger*",
-                      "unsafe", "hurt", "injur*", "burn*", "fumes", "suffocat*", "can't breathe"],
-            topic="safety"),
-        RiskSignalSettings(name="legal", level="high", keywords=[
-            "lawyer*", "attorney*", "lawsuit*", "sue", "suing", "class action", "small claims", "legal action",
-            "lemon law", "regulator*", "nhtsa", "ombudsman", "trading standards"]),
-        RiskSignalSettings(name="data breach", keywords=[
-            "data breach", "breach", "hacked", "leaked", "data leak", "personal data",
-            "personal information", "identity theft", "stolen card", "privacy violation"]),
+        RiskSignalSettings(
+            name="safety",
+            keywords=[
+                "fire",
+                "caught fire",
+                "smoke",
+                "flames",
+                "explod*",
+                "car crash",
+                "crashed into",
+                "accident",
+                "collision",
+                "injur*",
+                "burn*",
+                "overheat*",
+                "heatstroke",
+                "heat stroke",
+                "dehydrat*",
+                "fainted",
+                "dangerous",
+                "unsafe",
+                "hazard*",
+                "brakes failed",
+                "brake failure",
+                "lost steering",
+                "airbag*",
+                "safety recall",
+            ],
+            topic="safety",
+        ),
+        RiskSignalSettings(
+            name="children",
+            keywords=["kid", "kids", "child", "children", "baby", "babies", "toddler*", "infant*", "son", "daughter"],
+            with_any=[
+                "hot",
+                "heat",
+                "overheat*",
+                "sweat*",
+                "dehydrat*",
+                "stuck",
+                "locked",
+                "trapped",
+                "danger*",
+                "unsafe",
+                "hurt",
+                "injur*",
+                "burn*",
+                "fumes",
+                "suffocat*",
+                "can't breathe",
+            ],
+            topic="safety",
+        ),
+        RiskSignalSettings(
+            name="legal",
+            level="high",
+            keywords=[
+                "lawyer*",
+                "attorney*",
+                "lawsuit*",
+                "sue",
+                "suing",
+                "class action",
+                "small claims",
+                "legal action",
+                "lemon law",
+                "regulator*",
+                "nhtsa",
+                "ombudsman",
+                "trading standards",
+            ],
+        ),
+        RiskSignalSettings(
+            name="data breach",
+            keywords=[
+                "data breach",
+                "breach",
+                "hacked",
+                "leaked",
+                "data leak",
+                "personal data",
+                "personal information",
+                "identity theft",
+                "stolen card",
+                "privacy violation",
+            ],
+        ),
     ]
 
 
@@ -54,7 +125,8 @@ class ClassifierSettings(Section):
     batch_size: int = Field(default=32, gt=0)  # posts per encoder pass, grouped by length (less padding)
     review_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
     review_heads: list[str] = Field(
-        default_factory=lambda: ["complaint"])  # trained heads whose low confidence flags needs_review
+        default_factory=lambda: ["complaint"]
+    )  # trained heads whose low confidence flags needs_review
     languages: list[str] = Field(default_factory=lambda: ["en"])
     other_languages: str = Field(default="tag", pattern="^(tag|skip)$")
     language_min_confidence: float = Field(default=0.6, ge=0.0, le=1.0)  # below it: the first of `languages`

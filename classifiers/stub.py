@@ -10,8 +10,11 @@ from bot.core.labels import Labels, Sentiment, TopicScore, Urgency
 from bot.core.posts import Post
 from classifiers.base import Classifier
 
-_NEGATIVE = re.compile(r"\b(worst|terrible|awful|broken|never|refund|charged|angry|disappointed|dangerous|"
-                       r"still waiting|no one|useless|ridiculous|scam|fail\w*|problem|issue)\b", re.I)
+_NEGATIVE = re.compile(
+    r"\b(worst|terrible|awful|broken|never|refund|charged|angry|disappointed|dangerous|"
+    r"still waiting|no one|useless|ridiculous|scam|fail\w*|problem|issue)\b",
+    re.I,
+)
 _POSITIVE = re.compile(r"\b(love|great|thanks|thank you|awesome|amazing|best|happy)\b", re.I)
 _SAFETY = re.compile(r"\b(fire|crash|injur\w*|kids?|children|overheat\w*|dangerous|brakes?)\b", re.I)
 _BILLING = re.compile(r"(\$\d|charge|bill|refund|invoice|quote)", re.I)
@@ -41,8 +44,16 @@ class StubClassifier(Classifier):
         buckets = {zlib.crc32(w.encode()) % 64 for w in re.findall(r"[a-z0-9$]+", text.lower())}
         embedding = tuple(1.0 if i in buckets else 0.0 for i in range(64))
         return Labels(
-            complaint=complaint, complaint_score=0.9 if complaint else 0.1,
-            sentiment=sentiment, sentiment_score=0.8, severity=3 if complaint else 0, severity_score=0.7,
-            urgency=urgency, urgency_reasons=("safety keyword",) if safety else (),
-            topics=tuple(topics), language="en", model_version=self.version, embedding=embedding,
+            complaint=complaint,
+            complaint_score=0.9 if complaint else 0.1,
+            sentiment=sentiment,
+            sentiment_score=0.8,
+            severity=3 if complaint else 0,
+            severity_score=0.7,
+            urgency=urgency,
+            urgency_reasons=("safety keyword",) if safety else (),
+            topics=tuple(topics),
+            language="en",
+            model_version=self.version,
+            embedding=embedding,
         )

@@ -55,8 +55,8 @@ def _batches(examples: list[Example], size: int, rng: random.Random) -> list[lis
     window = size * 8
     batches = []
     for start in range(0, len(items), window):
-        chunk = sorted(items[start:start + window], key=lambda e: len(e.text))
-        batches += [chunk[i:i + size] for i in range(0, len(chunk), size)]
+        chunk = sorted(items[start : start + window], key=lambda e: len(e.text))
+        batches += [chunk[i : i + size] for i in range(0, len(chunk), size)]
     return batches
 
 
@@ -113,8 +113,13 @@ class Trainer:
 
     def tokens(self, texts: list[str]) -> dict[str, torch.Tensor]:
         """Tokenise with dynamic padding."""
-        encoded = self.tokenizer([normalise_text(t) for t in texts], padding=True, truncation=True,
-                                 max_length=self.options.max_length, return_tensors="pt")
+        encoded = self.tokenizer(
+            [normalise_text(t) for t in texts],
+            padding=True,
+            truncation=True,
+            max_length=self.options.max_length,
+            return_tensors="pt",
+        )
         return {"input_ids": encoded["input_ids"], "attention_mask": encoded["attention_mask"]}
 
     def fit(self, splits: Splits) -> None:
@@ -135,12 +140,14 @@ class Trainer:
             plan.append(epoch)
         steps = sum(len(e) for e in plan)
         adapters = [p for n, p in self.model.named_parameters() if p.requires_grad and not n.startswith("heads")]
-        optimiser = torch.optim.AdamW([
-            {"params": adapters, "lr": o.lr_encoder},
-            {"params": self.model.heads.parameters(), "lr": o.lr_heads}], weight_decay=0.01)
+        optimiser = torch.optim.AdamW(
+            [{"params": adapters, "lr": o.lr_encoder}, {"params": self.model.heads.parameters(), "lr": o.lr_heads}],
+            weight_decay=0.01,
+        )
         warmup = max(1, steps // 16)
         schedule = torch.optim.lr_scheduler.LambdaLR(
-            optimiser, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / (steps - warmup))))
+            optimiser, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / (steps - warmup)))
+        )
         self.model.train()
         step, started = 0, time.monotonic()
         for epoch in plan:
@@ -167,7 +174,7 @@ class Trainer:
         self.model.eval()
         out: dict[str, list[np.ndarray]] = {name: [] for name in self.model.heads}
         for start in range(0, len(texts), 128):
-            _, logits = self.model(**self.tokens(texts[start:start + 128]))
+            _, logits = self.model(**self.tokens(texts[start : start + 128]))
             for name, values in logits.items():
                 out[name].append(values.numpy())
         return {name: np.concatenate(values) for name, values in out.items()}
@@ -205,7 +212,8 @@ def train(data_dir: Path, out_dir: Path, options: TrainOptions = TrainOptions())
             rows, labels = _targets(head, examples)
             if name != head.data.name and rows:
                 report[f"{head.name}_on_{name}_heldout"] = head_metrics(
-                    labels, logits[name][head.name][rows].argmax(1).tolist(), recall=head.recall)
+                    labels, logits[name][head.name][rows].argmax(1).tolist(), recall=head.recall
+                )
     artifacts.save(out_dir, trainer.model, trainer.encoder_tensors(), temperatures, options, report)
     log.info("report %s", json.dumps(report))
     return report

@@ -35,6 +35,7 @@ class Inference:
 def quantize(module: nn.Module) -> nn.Module:
     """Dynamic int8 quantisation of every Linear: per-channel int8 weights, activations quantised on the fly."""
     from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
     with warnings.catch_warnings():  # torch.ao eager quantisation warns that it is moving to torchao
         warnings.simplefilter("ignore", category=UserWarning)
         warnings.simplefilter("ignore", category=DeprecationWarning)
@@ -70,21 +71,25 @@ class TransformerClassifier(Classifier):
         pooled_parts = []
         size = self.settings.batch_size
         for start in range(0, len(order), size):
-            batch = [cleaned[i] for i in order[start:start + size]]
-            encoded = self.tokenizer(batch, padding=True, truncation=True, max_length=self.max_length,
-                                     return_tensors="pt")
+            batch = [cleaned[i] for i in order[start : start + size]]
+            encoded = self.tokenizer(
+                batch, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
+            )
             pooled, logits = self.model(encoded["input_ids"], encoded["attention_mask"])
             pooled_parts.append(pooled.numpy())
             for name, values in logits.items():
                 logit_parts[name].append(values.numpy())
         inverse = np.argsort(np.array(order, dtype=np.int64))
         if not order:
-            return Inference(probs={h.name: np.zeros((0, len(h.classes))) for h in trained_heads()},
-                             embeddings=np.zeros((0, 384)))
+            return Inference(
+                probs={h.name: np.zeros((0, len(h.classes))) for h in trained_heads()}, embeddings=np.zeros((0, 384))
+            )
         pooled = np.concatenate(pooled_parts)[inverse]
         embeddings = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-9)
-        probs = {name: softmax(np.concatenate(parts)[inverse], self.temperatures[name])
-                 for name, parts in logit_parts.items()}
+        probs = {
+            name: softmax(np.concatenate(parts)[inverse], self.temperatures[name])
+            for name, parts in logit_parts.items()
+        }
         return Inference(probs=probs, embeddings=embeddings)
 
     def classify(self, posts: Sequence[Post]) -> list[Labels]:
@@ -98,8 +103,10 @@ class TransformerClassifier(Classifier):
         for head in self.heads:
             head.read(batch)
         rounded = np.round(result.embeddings, self.settings.embedding_decimals).tolist()
-        return [self._labels(fields, confidence, tuple(rounded[i]))
-                for i, (fields, confidence) in enumerate(zip(batch.fields, batch.confidence))]
+        return [
+            self._labels(fields, confidence, tuple(rounded[i]))
+            for i, (fields, confidence) in enumerate(zip(batch.fields, batch.confidence, strict=True))
+        ]
 
     def _labels(self, fields: dict, confidence: dict[str, float], embedding: tuple[float, ...]) -> Labels:
         scores = {name: unit(value) for name, value in fields.items() if name.endswith("_score")}

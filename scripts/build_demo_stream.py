@@ -24,34 +24,97 @@ LOOKUP_ROUNDS = 4  # engagement re-polls, 30 minutes apart
 
 # Scripted scenario posts. (key, source, minute, author, reach, text, growth per round)
 SCENARIOS: list[dict[str, Any]] = [
-    dict(key="kids_heat", source="x", minute=12, author="dana_drives", reach=40, growth=(0, 0),
-         text="Put the kids in the rear of my in-laws' car & went for a 20 min drive. Air was set as cold "
-              "as possible, but the kids were dehydrated & drenched in sweat after the drive. No air "
-              "circulation back there. Love the car, but that's dangerous @AuroraMotors"),
-    dict(key="recall_charge", source="x", minute=20, author="mike_ev_owner", reach=2300, growth=(260, 900),
-         text="@AuroraMotors quoted me $30,000 to repair the battery cooling fault that is literally under "
-              "a RECALL. Three weeks without my car and now this bill. Absolutely unacceptable."),
-    dict(key="recall_charge_repost", source="x", minute=35, author="ev_news_fan", reach=5100, growth=(0, 0),
-         repost_of="recall_charge",
-         text="RT @mike_ev_owner: @AuroraMotors quoted me $30,000 to repair the battery cooling fault that "
-              "is literally under a RECALL. Three weeks without my car and now this bill. Absolutely unacceptable."),
-    dict(key="recall_reddit_1", source="reddit", minute=50, author="throwaway_aurora", reach=812, growth=(40, 12),
-         text="Aurora service wants $30,000 for the battery cooling recall repair?\n\nSame thing happened to "
-              "me. The service center says the recall does not cover my VIN and quoted a $30k charge for the "
-              "battery cooling fix. Anyone else being charged for this recall?"),
-    dict(key="recall_reddit_2", source="reddit", minute=75, author="cold_pack_owner", reach=15400, growth=(25, 0),
-         reply_to="recall_reddit_1",
-         text="Got the same $30,000 quote for the recall repair on the battery cooling system last week. "
-              "They are charging owners for a recall fix, this is ridiculous."),
-    dict(key="order_question", source="x", minute=40, author="priya_k", reach=310, growth=(0, 0),
-         text="Hi @AuroraSupport, could you tell me when my order will be delivered? It said mid November. Thanks!"),
-    dict(key="praise", source="x", minute=55, author="happy_miles", reach=1200, growth=(3, 1),
-         text="Six months with my Aurora and I love it. Best car I have ever owned, thanks @AuroraMotors!"),
-    dict(key="neutral", source="x", minute=65, author="city_news_bot", reach=8800, growth=(0, 0),
-         text="Aurora Motors opens a new showroom on Harbour Street this Saturday."),
-    dict(key="brand_reply", source="x", minute=80, author="AuroraSupport", reach=45000, growth=(0, 0),
-         reply_to="recall_charge",
-         text="@mike_ev_owner We're sorry to hear this. Please DM us your VIN so we can look into the recall."),
+    dict(
+        key="kids_heat",
+        source="x",
+        minute=12,
+        author="dana_drives",
+        reach=40,
+        growth=(0, 0),
+        text="Put the kids in the rear of my in-laws' car & went for a 20 min drive. Air was set as cold "
+        "as possible, but the kids were dehydrated & drenched in sweat after the drive. No air "
+        "circulation back there. Love the car, but that's dangerous @AuroraMotors",
+    ),
+    dict(
+        key="recall_charge",
+        source="x",
+        minute=20,
+        author="mike_ev_owner",
+        reach=2300,
+        growth=(260, 900),
+        text="@AuroraMotors quoted me $30,000 to repair the battery cooling fault that is literally under "
+        "a RECALL. Three weeks without my car and now this bill. Absolutely unacceptable.",
+    ),
+    dict(
+        key="recall_charge_repost",
+        source="x",
+        minute=35,
+        author="ev_news_fan",
+        reach=5100,
+        growth=(0, 0),
+        repost_of="recall_charge",
+        text="RT @mike_ev_owner: @AuroraMotors quoted me $30,000 to repair the battery cooling fault that "
+        "is literally under a RECALL. Three weeks without my car and now this bill. Absolutely unacceptable.",
+    ),
+    dict(
+        key="recall_reddit_1",
+        source="reddit",
+        minute=50,
+        author="throwaway_aurora",
+        reach=812,
+        growth=(40, 12),
+        text="Aurora service wants $30,000 for the battery cooling recall repair?\n\nSame thing happened to "
+        "me. The service center says the recall does not cover my VIN and quoted a $30k charge for the "
+        "battery cooling fix. Anyone else being charged for this recall?",
+    ),
+    dict(
+        key="recall_reddit_2",
+        source="reddit",
+        minute=75,
+        author="cold_pack_owner",
+        reach=15400,
+        growth=(25, 0),
+        reply_to="recall_reddit_1",
+        text="Got the same $30,000 quote for the recall repair on the battery cooling system last week. "
+        "They are charging owners for a recall fix, this is ridiculous.",
+    ),
+    dict(
+        key="order_question",
+        source="x",
+        minute=40,
+        author="priya_k",
+        reach=310,
+        growth=(0, 0),
+        text="Hi @AuroraSupport, could you tell me when my order will be delivered? It said mid November. Thanks!",
+    ),
+    dict(
+        key="praise",
+        source="x",
+        minute=55,
+        author="happy_miles",
+        reach=1200,
+        growth=(3, 1),
+        text="Six months with my Aurora and I love it. Best car I have ever owned, thanks @AuroraMotors!",
+    ),
+    dict(
+        key="neutral",
+        source="x",
+        minute=65,
+        author="city_news_bot",
+        reach=8800,
+        growth=(0, 0),
+        text="Aurora Motors opens a new showroom on Harbour Street this Saturday.",
+    ),
+    dict(
+        key="brand_reply",
+        source="x",
+        minute=80,
+        author="AuroraSupport",
+        reach=45000,
+        growth=(0, 0),
+        reply_to="recall_charge",
+        text="@mike_ev_owner We're sorry to hear this. Please DM us your VIN so we can look into the recall.",
+    ),
 ]
 
 
@@ -113,9 +176,15 @@ def _sampled(rng: random.Random, text: str, index: int) -> dict[str, Any]:
     reach = int(rng.lognormvariate(5.5, 1.8))
     viral = rng.random() < 0.06
     growth = (rng.randint(20, 300), rng.randint(5, 120)) if viral else (0, 0)
-    return dict(key=f"sample{index}", source=source, author=f"{rng.choice(_NAMES)}{rng.randint(1, 9999)}",
-                reach=reach, text=text, growth=growth,
-                created_at=START + timedelta(seconds=rng.randint(0, 3 * 3600)))
+    return dict(
+        key=f"sample{index}",
+        source=source,
+        author=f"{rng.choice(_NAMES)}{rng.randint(1, 9999)}",
+        reach=reach,
+        text=text,
+        growth=growth,
+        created_at=START + timedelta(seconds=rng.randint(0, 3 * 3600)),
+    )
 
 
 def _scenario(rng: random.Random, scenario: dict[str, Any]) -> dict[str, Any]:
@@ -124,8 +193,11 @@ def _scenario(rng: random.Random, scenario: dict[str, Any]) -> dict[str, Any]:
 
 def _metrics(item: dict[str, Any], round_no: int) -> tuple[int, int, int]:
     likes_per_round, reposts_per_round = item["growth"]
-    return likes_per_round * round_no + (1 if likes_per_round else 0), reposts_per_round * round_no, \
-        (likes_per_round // 10) * round_no
+    return (
+        likes_per_round * round_no + (1 if likes_per_round else 0),
+        reposts_per_round * round_no,
+        (likes_per_round // 10) * round_no,
+    )
 
 
 def _x_page(chunk: list[dict[str, Any]], round_no: int) -> dict[str, Any]:
@@ -133,24 +205,46 @@ def _x_page(chunk: list[dict[str, Any]], round_no: int) -> dict[str, Any]:
     for item in chunk:
         likes, reposts, replies = _metrics(item, round_no)
         tweet: dict[str, Any] = {
-            "id": item["id"], "text": item["text"], "author_id": _user_id(item["author"]),
-            "created_at": item["created_at"].strftime("%Y-%m-%dT%H:%M:%S.000Z"), "lang": "en",
-            "conversation_id": item["id"], "edit_history_tweet_ids": [item["id"]],
-            "public_metrics": {"retweet_count": reposts, "reply_count": replies, "like_count": likes,
-                               "quote_count": reposts // 20},
+            "id": item["id"],
+            "text": item["text"],
+            "author_id": _user_id(item["author"]),
+            "created_at": item["created_at"].strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "lang": "en",
+            "conversation_id": item["id"],
+            "edit_history_tweet_ids": [item["id"]],
+            "public_metrics": {
+                "retweet_count": reposts,
+                "reply_count": replies,
+                "like_count": likes,
+                "quote_count": reposts // 20,
+            },
         }
         for link, ref_type in (("repost_of", "retweeted"), ("reply_to", "replied_to")):
             if item.get(link):
                 tweet["referenced_tweets"] = [{"type": ref_type, "id": item[link]["id"]}]
                 tweet["conversation_id"] = item[link]["id"]
         tweets.append(tweet)
-        users[item["author"]] = {"id": _user_id(item["author"]), "username": item["author"],
-                                 "name": item["author"].replace("_", " ").title(), "verified": False,
-                                 "public_metrics": {"followers_count": item["reach"], "following_count": 180,
-                                                    "tweet_count": 2400, "listed_count": 3}}
-    return {"data": tweets, "includes": {"users": list(users.values())},
-            "meta": {"result_count": len(tweets), "newest_id": max(t["id"] for t in tweets),
-                     "oldest_id": min(t["id"] for t in tweets)}}
+        users[item["author"]] = {
+            "id": _user_id(item["author"]),
+            "username": item["author"],
+            "name": item["author"].replace("_", " ").title(),
+            "verified": False,
+            "public_metrics": {
+                "followers_count": item["reach"],
+                "following_count": 180,
+                "tweet_count": 2400,
+                "listed_count": 3,
+            },
+        }
+    return {
+        "data": tweets,
+        "includes": {"users": list(users.values())},
+        "meta": {
+            "result_count": len(tweets),
+            "newest_id": max(t["id"] for t in tweets),
+            "oldest_id": min(t["id"] for t in tweets),
+        },
+    }
 
 
 def _listing(chunk: list[dict[str, Any]], round_no: int) -> dict[str, Any]:
@@ -158,33 +252,63 @@ def _listing(chunk: list[dict[str, Any]], round_no: int) -> dict[str, Any]:
     for item in chunk:
         score, comments, _ = _metrics(item, round_no)
         created = item["created_at"].timestamp()
-        common = {"id": item["id"], "name": None, "author": item["author"], "score": score, "ups": score,
-                  "created_utc": created, "created": created, "subreddit": "AuroraMotors",
-                  "subreddit_name_prefixed": "r/AuroraMotors", "author_fullname": _user_id(item["author"])}
+        common = {
+            "id": item["id"],
+            "name": None,
+            "author": item["author"],
+            "score": score,
+            "ups": score,
+            "created_utc": created,
+            "created": created,
+            "subreddit": "AuroraMotors",
+            "subreddit_name_prefixed": "r/AuroraMotors",
+            "author_fullname": _user_id(item["author"]),
+        }
         if item.get("reply_to"):
             parent = item["reply_to"]
-            data = {**common, "name": f"t1_{item['id']}", "body": item["text"], "link_id": f"t3_{parent['id']}",
-                    "parent_id": f"t3_{parent['id']}",
-                    "permalink": f"/r/AuroraMotors/comments/{parent['id']}/_/{item['id']}/"}
+            data = {
+                **common,
+                "name": f"t1_{item['id']}",
+                "body": item["text"],
+                "link_id": f"t3_{parent['id']}",
+                "parent_id": f"t3_{parent['id']}",
+                "permalink": f"/r/AuroraMotors/comments/{parent['id']}/_/{item['id']}/",
+            }
             children.append({"kind": "t1", "data": data})
         else:
             title, _, body = item["text"].partition("\n\n")
-            data = {**common, "name": f"t3_{item['id']}", "title": title[:300], "selftext": body,
-                    "num_comments": comments, "upvote_ratio": 0.93,
-                    "permalink": f"/r/AuroraMotors/comments/{item['id']}/"}
+            data = {
+                **common,
+                "name": f"t3_{item['id']}",
+                "title": title[:300],
+                "selftext": body,
+                "num_comments": comments,
+                "upvote_ratio": 0.93,
+                "permalink": f"/r/AuroraMotors/comments/{item['id']}/",
+            }
             children.append({"kind": "t3", "data": data})
-    return {"kind": "Listing", "data": {"after": None, "before": None, "dist": len(children),
-                                        "children": children}}
+    return {"kind": "Listing", "data": {"after": None, "before": None, "dist": len(children), "children": children}}
 
 
 def _about(author: str, karma: int) -> dict[str, Any]:
-    return {"kind": "t2", "data": {"name": author, "id": _user_id(author)[3:], "total_karma": karma,
-                                   "link_karma": karma // 3, "comment_karma": karma - karma // 3}}
+    return {
+        "kind": "t2",
+        "data": {
+            "name": author,
+            "id": _user_id(author)[3:],
+            "total_karma": karma,
+            "link_karma": karma // 3,
+            "comment_karma": karma - karma // 3,
+        },
+    }
 
 
 def _line(fetched: datetime, source: str, kind: str, body: dict[str, Any]) -> str:
-    return json.dumps({"fetched_at": fetched.isoformat(), "source": source, "kind": kind, "body": body},
-                      ensure_ascii=False, sort_keys=True)
+    return json.dumps(
+        {"fetched_at": fetched.isoformat(), "source": source, "kind": kind, "body": body},
+        ensure_ascii=False,
+        sort_keys=True,
+    )
 
 
 def _id(rng: random.Random, item: dict[str, Any]) -> str:
@@ -209,7 +333,7 @@ def hash_text(text: str) -> int:
 
 
 def _chunks(items: list[dict[str, Any]], size: int) -> list[list[dict[str, Any]]]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 _NAMES = ["alex", "sam", "jordan", "taylor", "casey", "riley", "morgan", "jamie", "drew", "quinn", "avery", "kai"]

@@ -84,11 +84,29 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
-def make_post(native_id: str = "1", *, source: str = "x", text: str = "my car is broken @AuroraMotors",
-              created_at: datetime = NOW, fetched_at: datetime | None = None, likes: int = 0,
-              reposts: int = 0, reach: int | None = 100, **extra: object) -> Post:
+def make_post(
+    native_id: str = "1",
+    *,
+    source: str = "x",
+    text: str = "my car is broken @AuroraMotors",
+    created_at: datetime = NOW,
+    fetched_at: datetime | None = None,
+    likes: int = 0,
+    reposts: int = 0,
+    reach: int | None = 100,
+    **extra: object,
+) -> Post:
     """A valid Post with sensible defaults, for tests."""
-    return Post(source=source, native_id=native_id, author_handle="someone", author_reach=reach,  # type: ignore[arg-type]
-                text=text, url=f"https://x.com/someone/status/{native_id}", created_at=created_at,
-                fetched_at=fetched_at or created_at + timedelta(minutes=1),
-                engagement=Engagement(likes=likes, reposts=reposts), raw={"id": native_id}, **extra)  # type: ignore[arg-type]
+    return Post(
+        source=source,
+        native_id=native_id,
+        author_handle="someone",
+        author_reach=reach,  # type: ignore[arg-type]
+        text=text,
+        url=f"https://x.com/someone/status/{native_id}",
+        created_at=created_at,
+        fetched_at=fetched_at or created_at + timedelta(minutes=1),
+        engagement=Engagement(likes=likes, reposts=reposts),
+        raw={"id": native_id},
+        **extra,
+    )  # type: ignore[arg-type]

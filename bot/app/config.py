@@ -88,7 +88,7 @@ class Config(Section):
         url = os.environ.get("EARSHOT_DATABASE_URL") or self.database.url
         prefix = "sqlite:///"
         if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
-            url = prefix + str(self.resolve(url[len(prefix):]))
+            url = prefix + str(self.resolve(url[len(prefix) :]))
         return url
 
 

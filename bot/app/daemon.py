@@ -25,10 +25,15 @@ def build_pipeline(config: Config) -> Pipeline:
     from classifiers import load_classifier
 
     store = Store.open(config.database_url)
-    return Pipeline(store, build_connectors(config),
-                    classifier=lambda: load_classifier(config.classifier),
-                    settings=config.pipeline, engagement=config.connectors.engagement,
-                    classifier_settings=config.classifier, stages=build_stages(config, store))
+    return Pipeline(
+        store,
+        build_connectors(config),
+        classifier=lambda: load_classifier(config.classifier),
+        settings=config.pipeline,
+        engagement=config.connectors.engagement,
+        classifier_settings=config.classifier,
+        stages=build_stages(config, store),
+    )
 
 
 def build_stages(config: Config, store: Store) -> list[Stage]:
@@ -36,19 +41,34 @@ def build_stages(config: Config, store: Store) -> list[Stage]:
     from bot.delivery import build_delivery_stages
     from bot.routing.stage import RouteStage
 
-    route = RouteStage(store, config.routing, brand_name=config.brand.name, brand_handles=config.brand.handles,
-                       batch_size=config.pipeline.batch_size, interval_seconds=config.pipeline.route_interval_seconds)
+    route = RouteStage(
+        store,
+        config.routing,
+        brand_name=config.brand.name,
+        brand_handles=config.brand.handles,
+        batch_size=config.pipeline.batch_size,
+        interval_seconds=config.pipeline.route_interval_seconds,
+    )
     routing = config.routing
-    return [route, *build_delivery_stages(store, tickets=routing.tickets, alerts=routing.alerts,
-                                          interval_seconds=config.pipeline.deliver_interval_seconds,
-                                          feed_base_url=routing.feed_base_url)]
+    return [
+        route,
+        *build_delivery_stages(
+            store,
+            tickets=routing.tickets,
+            alerts=routing.alerts,
+            interval_seconds=config.pipeline.deliver_interval_seconds,
+            feed_base_url=routing.feed_base_url,
+        ),
+    ]
 
 
 def start_line(config_path: Path, config: Config) -> str:
     """What the daemon says when it starts: config, database, sources, and where to look next."""
     sources = ", ".join(enabled_sources(config.connectors)) or "none"
-    return (f"earshot running: config {config_path}, database {mask_password(config.database_url)}, "
-            f"sources {sources}; see `earshot sources` and `earshot alerts`")
+    return (
+        f"earshot running: config {config_path}, database {mask_password(config.database_url)}, "
+        f"sources {sources}; see `earshot sources` and `earshot alerts`"
+    )
 
 
 def schedule(pipeline: Pipeline, scheduler: Any) -> None:
@@ -56,21 +76,37 @@ def schedule(pipeline: Pipeline, scheduler: Any) -> None:
     now = datetime.now(UTC)
     common = {"max_instances": 1, "coalesce": True, "next_run_time": now, "misfire_grace_time": 30}
     for connector in pipeline.connectors:
-        scheduler.add_job(pipeline.ingest, "interval", args=[connector], id=f"ingest:{connector.name}",
-                          seconds=connector.interval_seconds, **common)
+        scheduler.add_job(
+            pipeline.ingest,
+            "interval",
+            args=[connector],
+            id=f"ingest:{connector.name}",
+            seconds=connector.interval_seconds,
+            **common,
+        )
         if pipeline.engagement.enabled:
-            scheduler.add_job(pipeline.refresh_engagement, "interval", args=[connector],
-                              id=f"engagement:{connector.name}",
-                              seconds=pipeline.engagement.interval_seconds, **common)
-    scheduler.add_job(pipeline.classify_pending, "interval", id="classify",
-                      seconds=pipeline.settings.classify_interval_seconds, **common)
+            scheduler.add_job(
+                pipeline.refresh_engagement,
+                "interval",
+                args=[connector],
+                id=f"engagement:{connector.name}",
+                seconds=pipeline.engagement.interval_seconds,
+                **common,
+            )
+    scheduler.add_job(
+        pipeline.classify_pending,
+        "interval",
+        id="classify",
+        seconds=pipeline.settings.classify_interval_seconds,
+        **common,
+    )
     for stage in pipeline.stages:
-        scheduler.add_job(pipeline.run_stage, "interval", args=[stage], id=stage.name,
-                          seconds=stage.interval_seconds, **common)
+        scheduler.add_job(
+            pipeline.run_stage, "interval", args=[stage], id=stage.name, seconds=stage.interval_seconds, **common
+        )
 
 
-def run_forever(pipeline: Pipeline, stop: threading.Event | None = None, *,
-                started: str = "earshot running") -> None:
+def run_forever(pipeline: Pipeline, stop: threading.Event | None = None, *, started: str = "earshot running") -> None:
     """Run the jobs until SIGTERM/SIGINT (or `stop`), then let running jobs finish and exit.
 
     `started` is the start line logged once the jobs are scheduled (see `start_line`).

@@ -18,9 +18,13 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message and every extra field."""
 
     def format(self, record: logging.LogRecord) -> str:
-        entry = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(),
-                 "level": record.levelname, "logger": record.name, "message": record.getMessage(),
-                 **_extras(record)}
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            **_extras(record),
+        }
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
@@ -31,8 +35,10 @@ class HumanFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         fields = " ".join(f"{k}={v}" for k, v in _extras(record).items())
-        line = f"{datetime.fromtimestamp(record.created).strftime('%H:%M:%S')} {record.levelname:<7} " \
-               f"{record.name}: {record.getMessage()}" + (f"  {fields}" if fields else "")
+        line = (
+            f"{datetime.fromtimestamp(record.created).strftime('%H:%M:%S')} {record.levelname:<7} "
+            f"{record.name}: {record.getMessage()}" + (f"  {fields}" if fields else "")
+        )
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return line

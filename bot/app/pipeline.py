@@ -55,9 +55,18 @@ class Pipeline:
     It gets the sections it needs (`pipeline:`, `connectors.engagement:`, `classifier:`), not the Config.
     """
 
-    def __init__(self, store: Store, connectors: Sequence[Connector], *, classifier: Callable[[], Classifier],
-                 settings: PipelineSettings, engagement: EngagementSettings, classifier_settings: ClassifierSettings,
-                 stages: Sequence[Stage] = (), clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        store: Store,
+        connectors: Sequence[Connector],
+        *,
+        classifier: Callable[[], Classifier],
+        settings: PipelineSettings,
+        engagement: EngagementSettings,
+        classifier_settings: ClassifierSettings,
+        stages: Sequence[Stage] = (),
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.settings = settings
         self.engagement = engagement
         self.classifier_settings = classifier_settings
@@ -87,10 +96,15 @@ class Pipeline:
             for _ in range(MAX_FETCHES_PER_TICK):
                 batch = connector.fetch(self.store.load_cursor(name))
                 for item in batch.skipped:
-                    log.warning("skipped a record from %s: %s", name, item.reason,
-                                extra={"source": name, "native_id": item.native_id})
-                saved = self.store.save_batch(name, batch.posts, batch.next_cursor,
-                                              skipped=len(batch.skipped), stage_for=_first_stage)
+                    log.warning(
+                        "skipped a record from %s: %s",
+                        name,
+                        item.reason,
+                        extra={"source": name, "native_id": item.native_id},
+                    )
+                saved = self.store.save_batch(
+                    name, batch.posts, batch.next_cursor, skipped=len(batch.skipped), stage_for=_first_stage
+                )
                 new, seen, skipped = new + saved.new, seen + saved.seen_again, skipped + len(batch.skipped)
                 if batch.exhausted:
                     break
@@ -99,8 +113,9 @@ class Pipeline:
             return IngestResult(source=name, new=new, seen_again=seen, skipped=skipped, error=str(err))
         self.health.succeeded(name)
         if new or skipped:
-            log.info("ingested from %s", name, extra={"source": name, "new": new, "seen_again": seen,
-                                                      "skipped": skipped})
+            log.info(
+                "ingested from %s", name, extra={"source": name, "new": new, "seen_again": seen, "skipped": skipped}
+            )
         return IngestResult(source=name, new=new, seen_again=seen, skipped=skipped)
 
     def refresh_engagement(self, connector: Connector) -> int:
@@ -127,10 +142,12 @@ class Pipeline:
         settings = self.classifier_settings
         while pending := self.store.pending(STAGE_INGESTED, self.settings.batch_size):
             labels = self.classifier.classify([item.post for item in pending])
-            skip = [item.id for item, label in zip(pending, labels, strict=True)
-                    if settings.other_languages == "skip" and label.language not in settings.languages]
-            self.store.save_labels([(item.id, label) for item, label in zip(pending, labels, strict=True)],
-                                   skip=skip)
+            skip = [
+                item.id
+                for item, label in zip(pending, labels, strict=True)
+                if settings.other_languages == "skip" and label.language not in settings.languages
+            ]
+            self.store.save_labels([(item.id, label) for item, label in zip(pending, labels, strict=True)], skip=skip)
             done += len(pending)
         if done:
             log.info("classified posts", extra={"count": done, "model_version": self.classifier.version})

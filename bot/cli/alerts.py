@@ -11,11 +11,14 @@ from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo_json, open_store, 
 from bot.core.errors import EarshotError
 
 
-def alerts(unacked: Annotated[bool, typer.Option("--unacked", help="Only alerts nobody acknowledged.")] = False,
-           limit: Annotated[int, typer.Option("--limit", help="How many, newest first.")] = 20,
-           as_json: Annotated[bool, typer.Option("--json/--table",
-                                                 help="One JSON object per line (default), or a table.")] = True,
-           config: ConfigOption = DEFAULT_CONFIG) -> None:
+def alerts(
+    unacked: Annotated[bool, typer.Option("--unacked", help="Only alerts nobody acknowledged.")] = False,
+    limit: Annotated[int, typer.Option("--limit", help="How many, newest first.")] = 20,
+    as_json: Annotated[
+        bool, typer.Option("--json/--table", help="One JSON object per line (default), or a table.")
+    ] = True,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
     """Print the alert feed, newest first: tier, status, rule, title, the post id and its link."""
     store = open_store(config)
     with store.transaction() as tx:
@@ -29,14 +32,18 @@ def alerts(unacked: Annotated[bool, typer.Option("--unacked", help="Only alerts 
         typer.echo("no alerts")
     for alert in feed:
         acked = f"acked by {alert.acked_by}" if alert.acked_by else "not acked"
-        typer.echo(f"#{alert.id:<5} {when(alert.created_at)}  {alert.current_tier:<10} {alert.status:<8} "
-                   f"{acked}  rule {alert.rule or '-'}  {alert.title or ''}")
+        typer.echo(
+            f"#{alert.id:<5} {when(alert.created_at)}  {alert.current_tier:<10} {alert.status:<8} "
+            f"{acked}  rule {alert.rule or '-'}  {alert.title or ''}"
+        )
         typer.echo(f"{'':<7}post {alert.post_id if alert.post_id is not None else '-'}  {alert.post_url or ''}")
 
 
-def ack(alert_id: Annotated[int, typer.Argument(help="The alert's id, as shown in the alert and the feed.")],
-        by: Annotated[str, typer.Option("--by", help="Who acknowledges it.")],
-        config: ConfigOption = DEFAULT_CONFIG) -> None:
+def ack(
+    alert_id: Annotated[int, typer.Argument(help="The alert's id, as shown in the alert and the feed.")],
+    by: Annotated[str, typer.Option("--by", help="Who acknowledges it.")],
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
     """Acknowledge an alert: its escalation stops and its unsent messages are cancelled."""
     from bot.delivery import acknowledge
 

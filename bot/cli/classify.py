@@ -24,8 +24,9 @@ def _data_dir(settings: Config) -> Path:
     return beside_config if (beside_config / "complaints.jsonl").is_file() else SHIPPED_DATA_DIR
 
 
-def classify(texts: Annotated[list[str], typer.Argument(help="Posts to classify.")],
-             config: ConfigOption = DEFAULT_CONFIG) -> None:
+def classify(
+    texts: Annotated[list[str], typer.Argument(help="Posts to classify.")], config: ConfigOption = DEFAULT_CONFIG
+) -> None:
     """Print one JSON object per text: every head's label and score, topics, urgency, language."""
     empty = [str(number) for number, text in enumerate(texts, 1) if not text.strip()]
     if empty:  # checked before the model loads (seconds)
@@ -38,8 +39,10 @@ def classify(texts: Annotated[list[str], typer.Argument(help="Posts to classify.
         typer.echo(json.dumps(row, ensure_ascii=False))
 
 
-def evaluate(data: Annotated[Path, typer.Option("--data", help="JSON Lines with text and labels.")],
-             config: ConfigOption = DEFAULT_CONFIG) -> None:
+def evaluate(
+    data: Annotated[Path, typer.Option("--data", help="JSON Lines with text and labels.")],
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
     """Print one JSON object: per head accuracy and macro-F1 for the model and the TF-IDF baseline."""
     from classifiers import load_classifier
     from classifiers.evaluate import evaluate as run_evaluation
@@ -48,9 +51,11 @@ def evaluate(data: Annotated[Path, typer.Option("--data", help="JSON Lines with 
     typer.echo(json.dumps(run_evaluation(load_classifier(settings.classifier), data, _data_dir(settings))))
 
 
-def train(config: ConfigOption = DEFAULT_CONFIG,
-          out: Annotated[Path | None, typer.Option(help="Where to write the artifacts.")] = None,
-          epochs: Annotated[int, typer.Option(help="Passes over the training data.")] = 3) -> None:
+def train(
+    config: ConfigOption = DEFAULT_CONFIG,
+    out: Annotated[Path | None, typer.Option(help="Where to write the artifacts.")] = None,
+    epochs: Annotated[int, typer.Option(help="Passes over the training data.")] = 3,
+) -> None:
     """Fine-tune the encoder and its heads on data/labelled (fixed seed), calibrate, save the artifacts."""
     from classifiers.artifacts import DEFAULT_DIR
     from classifiers.train import TrainOptions

@@ -35,7 +35,9 @@ def _one_line(err: Exception) -> str:
 app = typer.Typer(
     cls=Shell,
     help="Earshot hears complaints about your brand on X and Reddit and gets them to the right human.",
-    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
 )
 app.command("run")(run.run)
 app.command("check-config")(run.check_config)

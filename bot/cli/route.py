@@ -11,8 +11,9 @@ from bot.store import Store
 
 
 def route(
-    explain: Annotated[str, typer.Option("--explain", metavar="POST",
-                                         help="Post id, x:<tweet id> or reddit:<fullname>.")],
+    explain: Annotated[
+        str, typer.Option("--explain", metavar="POST", help="Post id, x:<tweet id> or reddit:<fullname>.")
+    ],
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """Explain a post's route decision: the rule that fired, every reason, visibility and incident."""

@@ -28,8 +28,13 @@ def open_store(path: Path) -> Store:
 
 def echo_json(row: dict[str, Any]) -> None:
     """One JSON object on one line; times as ISO 8601."""
-    typer.echo(json.dumps(row, default=lambda value: value.isoformat() if isinstance(value, datetime) else str(value),
-                          ensure_ascii=False))
+    typer.echo(
+        json.dumps(
+            row,
+            default=lambda value: value.isoformat() if isinstance(value, datetime) else str(value),
+            ensure_ascii=False,
+        )
+    )
 
 
 def when(moment: datetime | None) -> str:

@@ -32,8 +32,10 @@ def sources(
     if not rows:
         typer.echo("no source has run yet")
     for row in rows:
-        typer.echo(f"{row['source']:<10} {row['status']:<9} last success {row['last_success'] or '-'}  "
-                   f"posts today {row['posts_today']}  skipped {row['skipped_total']}")
+        typer.echo(
+            f"{row['source']:<10} {row['status']:<9} last success {row['last_success'] or '-'}  "
+            f"posts today {row['posts_today']}  skipped {row['skipped_total']}"
+        )
         typer.echo(f"{'':<10} cursor {json.dumps(row['cursor'])}")
         if row["last_error"]:
             since = f" (failing since {row['failing_since']})" if row["failing_since"] else ""
@@ -43,11 +45,33 @@ def sources(
 def _row(name: str, view: SourceView | None, *, enabled: bool) -> dict[str, Any]:
     """One source as printed; an enabled source no run has reached yet is `never run`."""
     if view is None:
-        return {"source": name, "status": "never run", "last_success": None, "cursor": None, "posts_today": 0,
-                "posts_total": 0, "skipped_total": 0, "last_error": None, "failing_since": None, "enabled": True}
+        return {
+            "source": name,
+            "status": "never run",
+            "last_success": None,
+            "cursor": None,
+            "posts_today": 0,
+            "posts_total": 0,
+            "skipped_total": 0,
+            "last_error": None,
+            "failing_since": None,
+            "enabled": True,
+        }
     row = asdict(view)
     last_success, failing_since = row.pop("last_success_at"), row["failing_since"]
     row["last_success"] = last_success.isoformat() if last_success else None
     row["failing_since"] = failing_since.isoformat() if failing_since else None
-    return {key: row[key] for key in ("source", "status", "last_success", "cursor", "posts_today", "posts_total",
-                                      "skipped_total", "last_error", "failing_since")} | {"enabled": enabled}
+    return {
+        key: row[key]
+        for key in (
+            "source",
+            "status",
+            "last_success",
+            "cursor",
+            "posts_today",
+            "posts_total",
+            "skipped_total",
+            "last_error",
+            "failing_since",
+        )
+    } | {"enabled": enabled}

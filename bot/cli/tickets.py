@@ -12,11 +12,14 @@ from bot.core.errors import EarshotError
 from bot.store import TICKET_STATUSES
 
 
-def tickets(status: Annotated[str | None, typer.Option("--status", help="Only tickets in this status: "
-                                                       + ", ".join(TICKET_STATUSES) + ".")] = None,
-            limit: Annotated[int, typer.Option("--limit", help="How many, newest first.")] = 50,
-            as_json: Annotated[bool, typer.Option("--json", help="One JSON object per ticket.")] = False,
-            config: ConfigOption = DEFAULT_CONFIG) -> None:
+def tickets(
+    status: Annotated[
+        str | None, typer.Option("--status", help="Only tickets in this status: " + ", ".join(TICKET_STATUSES) + ".")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="How many, newest first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per ticket.")] = False,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
     """List tickets, newest first: id, queue, priority, status, first response due, the post id and its link."""
     if status is not None and status not in TICKET_STATUSES:
         raise EarshotError(f"--status {status!r}: must be one of {', '.join(TICKET_STATUSES)}")
@@ -34,5 +37,7 @@ def tickets(status: Annotated[str | None, typer.Option("--status", help="Only ti
     typer.echo(f"{'id':<6} {'queue':<12} {'priority':<8} {'status':<8} {'first response due':<20} {'post':<6} link")
     for ticket in rows:
         post = str(ticket.post_id) if ticket.post_id is not None else "-"
-        typer.echo(f"{ticket.id:<6} {ticket.queue:<12} {ticket.priority:<8} {ticket.status:<8} "
-                   f"{when(ticket.first_response_due):<20} {post:<6} {ticket.post_url or '-'}")
+        typer.echo(
+            f"{ticket.id:<6} {ticket.queue:<12} {ticket.priority:<8} {ticket.status:<8} "
+            f"{when(ticket.first_response_due):<20} {post:<6} {ticket.post_url or '-'}"
+        )

@@ -1,15 +1,15 @@
 """Earshot's one error tree.
 
-    EarshotError
-    ├── ConfigError              config.yaml or the environment is wrong (exit 2)
-    ├── StoreError               the database cannot be reached or migrated
-    ├── SourceError              a connector failed; raised at the connector's edge
-    │   ├── RateLimited          retry after `retry_after` seconds
-    │   ├── AuthFailed           credentials refused: stop this source, loudly
-    │   ├── TransientSourceError 5xx, network, truncated body: retried
-    │   └── MalformedPayload     the API sent something we cannot parse
-    ├── SinkError                a ticket or alert sink is misconfigured
-    └── ModelError               the classifier cannot load or run
+EarshotError
+├── ConfigError              config.yaml or the environment is wrong (exit 2)
+├── StoreError               the database cannot be reached or migrated
+├── SourceError              a connector failed; raised at the connector's edge
+│   ├── RateLimited          retry after `retry_after` seconds
+│   ├── AuthFailed           credentials refused: stop this source, loudly
+│   ├── TransientSourceError 5xx, network, truncated body: retried
+│   └── MalformedPayload     the API sent something we cannot parse
+├── SinkError                a ticket or alert sink is misconfigured
+└── ModelError               the classifier cannot load or run
 """
 
 from __future__ import annotations

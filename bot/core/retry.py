@@ -31,7 +31,8 @@ class RetrySettings(Section):
     max_attempts: int = Field(default=8, gt=0, le=100, validation_alias=AliasChoices("max_attempts", "attempts"))
     backoff_seconds: float = Field(default=30.0, ge=0)  # the first wait; doubles each try
     backoff_max_seconds: float = Field(
-        default=3600.0, ge=0, validation_alias=AliasChoices("backoff_max_seconds", "max_backoff_seconds"))
+        default=3600.0, ge=0, validation_alias=AliasChoices("backoff_max_seconds", "max_backoff_seconds")
+    )
     timeout_seconds: float = Field(default=10.0, gt=0)  # per remote call
 
     def backoff(self, attempt: int, rng: random.Random | None = None) -> float:

@@ -1,10 +1,10 @@
 """Delivery: the outbox, the deliver and escalate stages, ticket sinks and alert channels.
 
-    outbox = Outbox(tickets=routing.tickets, alerts=routing.alerts)
-    with store.transaction() as tx:
-        outbox.enqueue_ticket(tx, post_id=..., request=...)
-    stages = build_delivery_stages(store, tickets=..., alerts=..., interval_seconds=...)
-    acknowledge(store, alert_id, "dana")
+outbox = Outbox(tickets=routing.tickets, alerts=routing.alerts)
+with store.transaction() as tx:
+    outbox.enqueue_ticket(tx, post_id=..., request=...)
+stages = build_delivery_stages(store, tickets=..., alerts=..., interval_seconds=...)
+acknowledge(store, alert_id, "dana")
 """
 
 from bot.delivery.build import build_channels, build_delivery_stages, build_sinks
@@ -13,5 +13,14 @@ from bot.delivery.outbox import Outbox
 from bot.delivery.settings import AlertSettings, TicketSettings
 from bot.delivery.stage import DeliverStage
 
-__all__ = ["AlertSettings", "DeliverStage", "EscalationStage", "Outbox", "TicketSettings", "acknowledge",
-           "build_channels", "build_delivery_stages", "build_sinks"]
+__all__ = [
+    "AlertSettings",
+    "DeliverStage",
+    "EscalationStage",
+    "Outbox",
+    "TicketSettings",
+    "acknowledge",
+    "build_channels",
+    "build_delivery_stages",
+    "build_sinks",
+]

@@ -38,16 +38,27 @@ def build_channels(alerts: AlertSettings) -> dict[str, AlertChannel]:
     return channels
 
 
-def build_delivery_stages(store: Store, *, tickets: TicketSettings, alerts: AlertSettings,
-                          interval_seconds: int = 5, feed_base_url: str = "",
-                          clock: Callable[[], datetime] = utcnow, sinks: Mapping[str, TicketSink] | None = None,
-                          channels: Mapping[str, AlertChannel] | None = None,
-                          ) -> list[EscalationStage | DeliverStage]:
+def build_delivery_stages(
+    store: Store,
+    *,
+    tickets: TicketSettings,
+    alerts: AlertSettings,
+    interval_seconds: int = 5,
+    feed_base_url: str = "",
+    clock: Callable[[], datetime] = utcnow,
+    sinks: Mapping[str, TicketSink] | None = None,
+    channels: Mapping[str, AlertChannel] | None = None,
+) -> list[EscalationStage | DeliverStage]:
     """The escalate and deliver stages (in that order, so escalations go out in the same pass)."""
-    deliver = DeliverStage(store, tickets=tickets, alerts=alerts,
-                           sinks=build_sinks(tickets) if sinks is None else sinks,
-                           channels=build_channels(alerts) if channels is None else channels,
-                           feed_url=f"{feed_base_url.rstrip('/')}/alerts", clock=clock,
-                           interval_seconds=interval_seconds)
+    deliver = DeliverStage(
+        store,
+        tickets=tickets,
+        alerts=alerts,
+        sinks=build_sinks(tickets) if sinks is None else sinks,
+        channels=build_channels(alerts) if channels is None else channels,
+        feed_url=f"{feed_base_url.rstrip('/')}/alerts",
+        clock=clock,
+        interval_seconds=interval_seconds,
+    )
     escalate = EscalationStage(store, alerts=alerts, clock=clock, interval_seconds=interval_seconds)
     return [escalate, deliver]

@@ -33,8 +33,9 @@ class EscalationStage:
 
     name = "escalate"
 
-    def __init__(self, store: Store, *, alerts: AlertSettings, clock: Callable[[], datetime] = utcnow,
-                 interval_seconds: int = 5) -> None:
+    def __init__(
+        self, store: Store, *, alerts: AlertSettings, clock: Callable[[], datetime] = utcnow, interval_seconds: int = 5
+    ) -> None:
         self.store, self.alerts, self.clock, self.interval_seconds = store, alerts, clock, interval_seconds
 
     def run_once(self) -> int:
@@ -52,11 +53,13 @@ def escalate_due(tx: Transaction, alerts: AlertSettings) -> int:
         if next_name is None or next_name not in alerts.tiers:
             tx.escalate_alert(alert.id, tier=None, next_escalation_at=None)
             continue
-        level = tx.escalate_alert(alert.id, tier=next_name,
-                                  next_escalation_at=alerts.tiers[next_name].escalation_due(tx.now))
+        level = tx.escalate_alert(
+            alert.id, tier=next_name, next_escalation_at=alerts.tiers[next_name].escalation_due(tx.now)
+        )
         add_alert_rows(tx, alert.id, alert.idempotency_key, next_name, level, alerts, tx.now)
-        log.warning("alert not acknowledged: escalated", extra={"alert_id": alert.id, "tier": next_name,
-                                                                "level": level})
+        log.warning(
+            "alert not acknowledged: escalated", extra={"alert_id": alert.id, "tier": next_name, "level": level}
+        )
         moved += 1
     return moved
 
@@ -81,12 +84,21 @@ def summarize_held(tx: Transaction) -> int:
         groups[(item.target, item.next_attempt_at)].append((item, alert))
     for (target, window_end), held in groups.items():
         window_start = window_end - timedelta(hours=1)
-        titles = [str(alert.message.get("title", f"alert {item.ref_id}")) if alert else f"alert {item.ref_id}"
-                  for item, alert in held]
+        titles = [
+            str(alert.message.get("title", f"alert {item.ref_id}")) if alert else f"alert {item.ref_id}"
+            for item, alert in held
+        ]
         key = f"{SUMMARY_PREFIX}{target}:{window_start.isoformat()}"
-        tx.summarize([item for item, _ in held], idempotency_key=key,
-                     payload={"summary": True, "titles": titles, "alert_ids": [item.ref_id for item, _ in held],
-                              "window": f"{window_start:%Y-%m-%d %H:%M}–{window_end:%H:%M} UTC"})
+        tx.summarize(
+            [item for item, _ in held],
+            idempotency_key=key,
+            payload={
+                "summary": True,
+                "titles": titles,
+                "alert_ids": [item.ref_id for item, _ in held],
+                "window": f"{window_start:%Y-%m-%d %H:%M}–{window_end:%H:%M} UTC",
+            },
+        )
     return len(groups)
 
 

@@ -33,8 +33,13 @@ from bot.store import Transaction
 class Outbox:
     """Adds tickets, alerts and their outbox rows to a transaction, per the ticket and alert settings."""
 
-    def __init__(self, *, tickets: TicketSettings | None = None, alerts: AlertSettings | None = None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        *,
+        tickets: TicketSettings | None = None,
+        alerts: AlertSettings | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.tickets = tickets or TicketSettings()
         self.alerts = alerts or AlertSettings()
         self.clock = clock
@@ -51,21 +56,39 @@ class Outbox:
             self._to_sinks(tx, parent, request, now, op="comment", event_id=event_id)
             return parent
         due = self.tickets.due[request.priority]
-        ticket_id = tx.add_ticket(request, post_id=post_id, now=now,
-                                  first_response_due=now + timedelta(minutes=due.first_response_minutes),
-                                  resolution_due=now + timedelta(hours=due.resolution_hours))
+        ticket_id = tx.add_ticket(
+            request,
+            post_id=post_id,
+            now=now,
+            first_response_due=now + timedelta(minutes=due.first_response_minutes),
+            resolution_due=now + timedelta(hours=due.resolution_hours),
+        )
         self._to_sinks(tx, ticket_id, request, now, op="open")
         return ticket_id
 
-    def _to_sinks(self, tx: Transaction, ticket_id: int, request: TicketRequest, now: datetime, *, op: str,
-                  event_id: int | None = None) -> None:
+    def _to_sinks(
+        self,
+        tx: Transaction,
+        ticket_id: int,
+        request: TicketRequest,
+        now: datetime,
+        *,
+        op: str,
+        event_id: int | None = None,
+    ) -> None:
         """One outbox row per enabled sink: open the ticket there, or comment on it."""
         payload: dict[str, object] = {"op": op, "ticket_id": ticket_id, "request": request_to_json(request)}
         if event_id is not None:
             payload["event_id"] = event_id
         for sink in self.tickets.enabled_sinks():
-            tx.add_outbox_row(kind="ticket", ref_id=ticket_id, target=sink, payload=payload, now=now,
-                              idempotency_key=f"{request.idempotency_key}:{sink}")
+            tx.add_outbox_row(
+                kind="ticket",
+                ref_id=ticket_id,
+                target=sink,
+                payload=payload,
+                now=now,
+                idempotency_key=f"{request.idempotency_key}:{sink}",
+            )
 
     def enqueue_alert(self, tx: Transaction, *, post_id: int, message: AlertMessage) -> int:
         """Store an alert in the feed and one outbox row per channel of its tier; returns the alert id."""
@@ -76,23 +99,37 @@ class Outbox:
             raise ValueError(f"alert for unknown tier '{message.tier}' (routing.alerts.tiers)")
         now = self.clock()
         tier = self.alerts.tiers[message.tier]
-        alert_id = tx.add_alert(idempotency_key=message.idempotency_key, post_id=post_id,
-                                incident_id=message.incident_id, tier=message.tier, rule=message.rule,
-                                message=message_to_json(message), sent=not tier.urls,
-                                next_escalation_at=tier.escalation_due(now), now=now)
+        alert_id = tx.add_alert(
+            idempotency_key=message.idempotency_key,
+            post_id=post_id,
+            incident_id=message.incident_id,
+            tier=message.tier,
+            rule=message.rule,
+            message=message_to_json(message),
+            sent=not tier.urls,
+            next_escalation_at=tier.escalation_due(now),
+            now=now,
+        )
         add_alert_rows(tx, alert_id, message.idempotency_key, message.tier, 0, self.alerts, now)
         return alert_id
 
 
-def add_alert_rows(tx: Transaction, alert_id: int, alert_key: str, tier_name: str, level: int,
-                   alerts: AlertSettings, now: datetime) -> int:
+def add_alert_rows(
+    tx: Transaction, alert_id: int, alert_key: str, tier_name: str, level: int, alerts: AlertSettings, now: datetime
+) -> int:
     """One outbox row per channel of `tier_name` for an alert, deferred past quiet hours; returns how many."""
     tier = alerts.tiers[tier_name]
     start = tier.not_before(now)
     added = 0
     for url in dict.fromkeys(tier.urls):
         target = channel_id(url)
-        added += tx.add_outbox_row(kind="alert", ref_id=alert_id, target=target, not_before=start, now=now,
-                                   idempotency_key=f"{alert_key}:L{level}:{target}",
-                                   payload={"alert_id": alert_id, "tier": tier_name, "level": level})
+        added += tx.add_outbox_row(
+            kind="alert",
+            ref_id=alert_id,
+            target=target,
+            not_before=start,
+            now=now,
+            idempotency_key=f"{alert_key}:L{level}:{target}",
+            payload={"alert_id": alert_id, "tier": tier_name, "level": level},
+        )
     return added

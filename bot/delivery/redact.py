@@ -7,8 +7,10 @@ import re
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # VIN: 17 characters without I, O or Q, at least one digit.
 _VIN = re.compile(r"\b(?=[A-HJ-NPR-Z0-9]{17}\b)(?=[A-HJ-NPR-Z0-9]*\d)[A-HJ-NPR-Z0-9]{17}\b")
-_ORDER = re.compile(r"(?i)\b(?:order|ord|rn|reservation|confirmation|case|ticket)\s*(?:number|no\.?|#|id)?(?:\s+(?:is|was))?\s*[:#]?\s*"
-                    r"[A-Z0-9-]*\d[A-Z0-9-]{3,}\b")
+_ORDER = re.compile(
+    r"(?i)\b(?:order|ord|rn|reservation|confirmation|case|ticket)\s*(?:number|no\.?|#|id)?(?:\s+(?:is|was))?\s*[:#]?\s*"
+    r"[A-Z0-9-]*\d[A-Z0-9-]{3,}\b"
+)
 _PHONE = re.compile(r"(?<![\w$€£])\+?\(?\d[\d\s().-]{6,}\d(?![\w%])")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
 

@@ -28,15 +28,15 @@ def message_from_json(data: dict[str, Any]) -> AlertMessage:
     return AlertMessage(**fields)
 
 
-def render(message: AlertMessage, *, tier: str, level: int, alert_id: int, redacted: bool,
-           idempotency_key: str) -> Notice:
+def render(
+    message: AlertMessage, *, tier: str, level: int, alert_id: int, redacted: bool, idempotency_key: str
+) -> Notice:
     """The notice for one alert: everything a responder needs without opening the store."""
     text = redact(message.text) if redacted else message.text
     escalated = f" (escalated to {tier}, level {level})" if level else ""
     labels = ", ".join(_label(head, value) for head, value in sorted(message.labels.items())) or "none"
     size = f"{message.incident_size} post{'s' if message.incident_size != 1 else ''}"
-    incident = (f"#{message.incident_id}, {size}"
-                if message.incident_id is not None else "no incident")
+    incident = f"#{message.incident_id}, {size}" if message.incident_id is not None else "no incident"
     lines = [
         text,
         "",
@@ -50,19 +50,37 @@ def render(message: AlertMessage, *, tier: str, level: int, alert_id: int, redac
         f"Ref: {idempotency_key}",
     ]
     title = f"[{tier}] {redact(message.title) if redacted else message.title}{escalated}"
-    return Notice(title=title, body="\n".join(lines), severity=_severity(tier, level, message),
-                  idempotency_key=idempotency_key, url=message.post_url)
+    return Notice(
+        title=title,
+        body="\n".join(lines),
+        severity=_severity(tier, level, message),
+        idempotency_key=idempotency_key,
+        url=message.post_url,
+    )
 
 
-def render_summary(titles: Sequence[str], *, window: str, feed_url: str, idempotency_key: str,
-                   redacted: bool) -> Notice:
+def render_summary(
+    titles: Sequence[str], *, window: str, feed_url: str, idempotency_key: str, redacted: bool
+) -> Notice:
     """One notice standing in for the alerts a channel's hourly cap held back."""
     shown = [f"• {redact(t) if redacted else t}" for t in titles[:20]]
     more = [f"… and {len(titles) - 20} more"] if len(titles) > 20 else []
-    body = "\n".join([f"{len(titles)} alerts over this channel's hourly cap ({window}):", *shown, *more,
-                      f"All alerts: {feed_url}", f"Ref: {idempotency_key}"])
-    return Notice(title=f"Earshot: {len(titles)} more alerts held back", body=body, severity="warning",
-                  idempotency_key=idempotency_key, url=feed_url)
+    body = "\n".join(
+        [
+            f"{len(titles)} alerts over this channel's hourly cap ({window}):",
+            *shown,
+            *more,
+            f"All alerts: {feed_url}",
+            f"Ref: {idempotency_key}",
+        ]
+    )
+    return Notice(
+        title=f"Earshot: {len(titles)} more alerts held back",
+        body=body,
+        severity="warning",
+        idempotency_key=idempotency_key,
+        url=feed_url,
+    )
 
 
 def _severity(tier: str, level: int, message: AlertMessage) -> Severity:

@@ -90,7 +90,7 @@ class QuietHours(Section):
     @classmethod
     def _quoted_time(cls, value: object) -> object:
         if isinstance(value, int):  # YAML 1.1 reads an unquoted 22:00 as the number 1320
-            raise ValueError("write the time in quotes, e.g. \"22:00\"")
+            raise ValueError('write the time in quotes, e.g. "22:00"')
         return value
 
     @field_validator("timezone")
@@ -138,8 +138,9 @@ class TierSettings(Section):
 
 def _default_tiers() -> dict[str, TierSettings]:
     return {
-        "support": TierSettings(escalate_after_minutes=120, next="on-call",
-                                quiet_hours=QuietHours(start=time(22), end=time(7))),
+        "support": TierSettings(
+            escalate_after_minutes=120, next="on-call", quiet_hours=QuietHours(start=time(22), end=time(7))
+        ),
         "on-call": TierSettings(escalate_after_minutes=15, next="executive"),
         "executive": TierSettings(escalate_after_minutes=30, next="leadership"),
         "leadership": TierSettings(),

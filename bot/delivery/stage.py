@@ -49,10 +49,20 @@ class DeliverStage:
 
     name = "deliver"
 
-    def __init__(self, store: Store, *, tickets: TicketSettings, alerts: AlertSettings,
-                 sinks: Mapping[str, TicketSink], channels: Mapping[str, AlertChannel],
-                 feed_url: str = "", clock: Callable[[], datetime] = utcnow, interval_seconds: int = 5,
-                 batch_size: int = 50, jitter: Callable[[], float] = random.random) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        tickets: TicketSettings,
+        alerts: AlertSettings,
+        sinks: Mapping[str, TicketSink],
+        channels: Mapping[str, AlertChannel],
+        feed_url: str = "",
+        clock: Callable[[], datetime] = utcnow,
+        interval_seconds: int = 5,
+        batch_size: int = 50,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
         self.store, self.tickets, self.alerts = store, tickets, alerts
         self.sinks, self.channels = dict(sinks), dict(channels)
         self.feed_url, self.clock, self.interval_seconds = feed_url, clock, interval_seconds
@@ -116,8 +126,7 @@ class DeliverStage:
         acked = [alert for alert in alerts if alert is not None and alert.acked]
         if acked and len(acked) == len(alerts):
             tx.cancel_outbox_row(item.id, reason=f"acknowledged by {acked[0].acked_by}")
-            log.info("alert acknowledged meanwhile: not sent", extra={"outbox_id": item.id,
-                                                                     "alert_id": item.ref_id})
+            log.info("alert acknowledged meanwhile: not sent", extra={"outbox_id": item.id, "alert_id": item.ref_id})
             return True
         if item.is_summary:
             return False
@@ -153,15 +162,25 @@ class DeliverStage:
             return _fail(f"alert channel {item.target} is not configured any more", retryable=False)
         payload = item.payload
         if payload.get("summary"):
-            notice = render_summary(payload["titles"], window=payload["window"], feed_url=self.feed_url,
-                                    idempotency_key=item.idempotency_key, redacted=self.alerts.redact)
+            notice = render_summary(
+                payload["titles"],
+                window=payload["window"],
+                feed_url=self.feed_url,
+                idempotency_key=item.idempotency_key,
+                redacted=self.alerts.redact,
+            )
         else:
             alert = tx.alert_state(payload["alert_id"])
             if alert is None:
                 return _fail(f"alert {payload['alert_id']} is gone", retryable=False)
-            notice = render(message_from_json(alert.message), tier=payload["tier"], level=payload["level"],
-                            alert_id=payload["alert_id"], redacted=self.alerts.redact,
-                            idempotency_key=item.idempotency_key)
+            notice = render(
+                message_from_json(alert.message),
+                tier=payload["tier"],
+                level=payload["level"],
+                alert_id=payload["alert_id"],
+                redacted=self.alerts.redact,
+                idempotency_key=item.idempotency_key,
+            )
         return _Send(lambda: channel.send(notice), notice)
 
     # --- recording the result -----------------------------------------------------------
@@ -188,8 +207,16 @@ class DeliverStage:
         tier = "summary" if row.payload.get("summary") else str(row.payload.get("tier"))
         self._alerted[tier] += 1
         if notice is not None and notice.severity == "failure" and not row.payload.get("summary"):
-            log.info("critical page sent", extra={"alert_id": row.ref_id, "tier": tier, "post_url": notice.url,
-                                                  "channel": row.target, "level": row.payload.get("level")})
+            log.info(
+                "critical page sent",
+                extra={
+                    "alert_id": row.ref_id,
+                    "tier": tier,
+                    "post_url": notice.url,
+                    "channel": row.target,
+                    "level": row.payload.get("level"),
+                },
+            )
 
     def _retry(self, row: OutboxItem) -> RetrySettings:
         return self.tickets.retry if row.kind == "ticket" else self.alerts.retry

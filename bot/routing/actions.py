@@ -59,9 +59,17 @@ class Actions:
         queue = verdict.ticket.queue if verdict.ticket else "social"
         priority = verdict.ticket.priority if verdict.ticket else "normal"
         thread_ref = str(incident.ticket_id) if incident.ticket_id is not None else None
-        request = messages.ticket_request(post_id=found.post_id, post=found.post, labels=found.labels,
-                                          verdict=verdict, visibility=found.visibility, queue=queue,
-                                          priority=priority, incident=incident, thread_ref=thread_ref)
+        request = messages.ticket_request(
+            post_id=found.post_id,
+            post=found.post,
+            labels=found.labels,
+            verdict=verdict,
+            visibility=found.visibility,
+            queue=queue,
+            priority=priority,
+            incident=incident,
+            thread_ref=thread_ref,
+        )
         ticket_id = self.outbox.enqueue_ticket(tx, post_id=found.post_id, request=request)
         draft.ticket_id = ticket_id
         if thread_ref is None:
@@ -72,18 +80,35 @@ class Actions:
         draft.reasons.append(f"added to ticket #{ticket_id} of incident #{incident.id} instead of a new ticket")
         return incident
 
-    def alert(self, tx: Transaction, found: Assessment, incident: Incident | None, draft: Draft, tier: str,
-              *, review: bool = False) -> Incident | None:
+    def alert(
+        self,
+        tx: Transaction,
+        found: Assessment,
+        incident: Incident | None,
+        draft: Draft,
+        tier: str,
+        *,
+        review: bool = False,
+    ) -> Incident | None:
         """Alert `tier`, unless the incident already alerted that tier or a higher one."""
         if incident is not None and self._outranked(incident, tier):
-            draft.reasons.append(f"no new alert: incident #{incident.id} already alerted "
-                                 f"{', '.join(incident.alert_tiers)}")
+            draft.reasons.append(
+                f"no new alert: incident #{incident.id} already alerted {', '.join(incident.alert_tiers)}"
+            )
             return incident
         key = messages.alert_key(found.post_id) + (f":{tier}" if review else "")
         message = messages.alert_message(
-            key=key, tier=tier, post=found.post, labels=found.labels, rule=found.verdict.rule or "",
-            reasons=tuple(draft.reasons), visibility=found.visibility, incident=incident,
-            feed_base_url=self.routing.feed_base_url, now=tx.now)
+            key=key,
+            tier=tier,
+            post=found.post,
+            labels=found.labels,
+            rule=found.verdict.rule or "",
+            reasons=tuple(draft.reasons),
+            visibility=found.visibility,
+            incident=incident,
+            feed_base_url=self.routing.feed_base_url,
+            now=tx.now,
+        )
         draft.alert_id = self.outbox.enqueue_alert(tx, post_id=found.post_id, message=message)
         draft.reasons.append(f"alerted tier '{tier}' (alert #{draft.alert_id})")
         return tx.note_incident_alerted(incident.id, tier) if incident is not None else None
@@ -93,13 +118,23 @@ class Actions:
         for tier in self.incidents.due_tiers(incident):
             if self._outranked(incident, tier):
                 continue
-            why = (f"incident #{incident.id} grew to {incident.post_count} posts on {', '.join(incident.sources)}, "
-                   f"reach {incident.total_reach:,}")
+            why = (
+                f"incident #{incident.id} grew to {incident.post_count} posts on {', '.join(incident.sources)}, "
+                f"reach {incident.total_reach:,}"
+            )
             message = messages.alert_message(
-                key=messages.incident_alert_key(incident.id, tier), tier=tier, post=found.post,
-                labels=found.labels, rule="incident-escalation", reasons=(why,), visibility=found.visibility,
-                incident=incident, feed_base_url=self.routing.feed_base_url, now=tx.now,
-                title=f"Incident #{incident.id} escalated to {tier}: {incident.title}")
+                key=messages.incident_alert_key(incident.id, tier),
+                tier=tier,
+                post=found.post,
+                labels=found.labels,
+                rule="incident-escalation",
+                reasons=(why,),
+                visibility=found.visibility,
+                incident=incident,
+                feed_base_url=self.routing.feed_base_url,
+                now=tx.now,
+                title=f"Incident #{incident.id} escalated to {tier}: {incident.title}",
+            )
             alert_id = self.outbox.enqueue_alert(tx, post_id=found.post_id, message=message)
             draft.reasons.append(f"{why}: escalated to tier '{tier}' (alert #{alert_id})")
             incident = tx.note_incident_alerted(incident.id, tier)

@@ -24,16 +24,22 @@ class Assessment:
     verdict: Verdict
 
 
-def assess(tx: Transaction, routing: RoutingSettings, brand_handles: Sequence[str], post_id: int,
-           post: Post) -> Assessment | None:
+def assess(
+    tx: Transaction, routing: RoutingSettings, brand_handles: Sequence[str], post_id: int, post: Post
+) -> Assessment | None:
     """Evaluate the rules for a stored post (None when it has no labels)."""
     labels = tx.labels_of(post_id)
     if labels is None:
         return None
     visibility = measure(post, tx.snapshots_of(post_id), routing.visibility)
     facts = Facts(post=post, labels=labels, visibility=visibility, author_lists=author_lists(post, routing))
-    return Assessment(post_id=post_id, post=post, labels=labels, visibility=visibility,
-                      verdict=evaluate(facts, routing, list(brand_handles)))
+    return Assessment(
+        post_id=post_id,
+        post=post,
+        labels=labels,
+        visibility=visibility,
+        verdict=evaluate(facts, routing, list(brand_handles)),
+    )
 
 
 def tier_rank(routing: RoutingSettings, tier: str) -> int:

@@ -33,29 +33,56 @@ def explain(store: Store, routing: RoutingSettings, brand_handles: Sequence[str]
     post = stored.post
     with store.transaction() as tx:
         decision = tx.decision(stored.id)
-        lines = [f"post {stored.id} ({post.source}:{post.native_id}, {post.kind}) by @{post.author_handle or '?'} "
-                 f"({post.author_reach or 0:,} reach) — stage {tx.stage_of(stored.id) or '?'}",
-                 f"  {post.url}", "  " + " ".join(post.text.split())]
+        lines = [
+            f"post {stored.id} ({post.source}:{post.native_id}, {post.kind}) by @{post.author_handle or '?'} "
+            f"({post.author_reach or 0:,} reach) — stage {tx.stage_of(stored.id) or '?'}",
+            f"  {post.url}",
+            "  " + " ".join(post.text.split()),
+        ]
         found = assess(tx, routing, brand_handles, stored.id, post)
         if found is None:
             return "\n".join([*lines, "not classified yet: no decision"])
         lines.append("labels: " + "; ".join(f"{k} {v}" for k, v in label_summary(found.labels).items()))
         if decision is None:
             verdict = found.verdict
-            lines += [f"not routed yet; the rules would decide now: {_actions(verdict.rule, verdict.ticket.queue if verdict.ticket else None, verdict.ticket.priority if verdict.ticket else None, verdict.alert, verdict.digest, verdict.suppressed)}",
-                      "visibility: " + found.visibility.describe(), "why:", *[f"  - {r}" for r in verdict.reasons]]
+            lines += [
+                "not routed yet; the rules would decide now: "
+                + _actions(
+                    verdict.rule,
+                    verdict.ticket.queue if verdict.ticket else None,
+                    verdict.ticket.priority if verdict.ticket else None,
+                    verdict.alert,
+                    verdict.digest,
+                    verdict.suppressed,
+                ),
+                "visibility: " + found.visibility.describe(),
+                "why:",
+                *[f"  - {r}" for r in verdict.reasons],
+            ]
             return "\n".join(lines)
         lines += [
             "visibility: " + Visibility(**decision.visibility).describe() if decision.visibility else "visibility: -",
-            "decision: " + _actions(decision.rule, decision.ticket_queue, decision.ticket_priority, decision.alert_tier,
-                                    decision.digest, decision.suppressed),
-            f"decided at {decision.decided_at.isoformat() if decision.decided_at else '?'}", "why:",
-            *[f"  - {r}" for r in decision.reasons], *_records(tx, decision), *_incident(tx, decision.incident_id)]
+            "decision: "
+            + _actions(
+                decision.rule,
+                decision.ticket_queue,
+                decision.ticket_priority,
+                decision.alert_tier,
+                decision.digest,
+                decision.suppressed,
+            ),
+            f"decided at {decision.decided_at.isoformat() if decision.decided_at else '?'}",
+            "why:",
+            *[f"  - {r}" for r in decision.reasons],
+            *_records(tx, decision),
+            *_incident(tx, decision.incident_id),
+        ]
         return "\n".join(lines)
 
 
-def _actions(rule: str | None, queue: str | None, priority: str | None, tier: str | None, digest: bool,
-             suppressed: bool) -> str:
+def _actions(
+    rule: str | None, queue: str | None, priority: str | None, tier: str | None, digest: bool, suppressed: bool
+) -> str:
     acts = [f"ticket {queue}/{priority}"] if queue else []
     acts += [f"alert {tier}"] if tier else []
     acts += ["digest"] if digest else []
@@ -75,13 +102,18 @@ def _incident(tx: Transaction, incident_id: int | None) -> list[str]:
     incident = tx.incident(incident_id) if incident_id is not None else None
     if incident is None:
         return ["incident: none"]
-    lines = [f"incident #{incident.id} ({incident.status}): {incident.post_count} posts on "
-             f"{', '.join(incident.sources)}, total reach {incident.total_reach:,}, topics "
-             f"{', '.join(incident.topics) or '-'}, tiers alerted {', '.join(incident.alert_tiers) or '-'}, "
-             f"ticket {('#' + str(incident.ticket_id)) if incident.ticket_id else '-'}", "timeline:"]
+    lines = [
+        f"incident #{incident.id} ({incident.status}): {incident.post_count} posts on "
+        f"{', '.join(incident.sources)}, total reach {incident.total_reach:,}, topics "
+        f"{', '.join(incident.topics) or '-'}, tiers alerted {', '.join(incident.alert_tiers) or '-'}, "
+        f"ticket {('#' + str(incident.ticket_id)) if incident.ticket_id else '-'}",
+        "timeline:",
+    ]
     for member in tx.timeline(incident.id):
         sim = f", cosine {member.similarity:.2f}" if member.similarity is not None else ""
-        lines.append(f"  {member.post_created_at:%Y-%m-%d %H:%M} {member.source} "
-                     f"@{member.author_handle or '?'} post {member.post_id} ({member.how}{sim}, "
-                     f"reach {member.reach:,})")
+        lines.append(
+            f"  {member.post_created_at:%Y-%m-%d %H:%M} {member.source} "
+            f"@{member.author_handle or '?'} post {member.post_id} ({member.how}{sim}, "
+            f"reach {member.reach:,})"
+        )
     return lines

@@ -64,15 +64,33 @@ class Incidents:
 
     def open(self, tx: Transaction, post_id: int, post: Post, labels: Labels, reach: int) -> Incident:
         """A new incident with `post` as its first member."""
-        incident = tx.open_incident(topics=topic_names(labels, self.settings), title=_title(post.text),
-                                    last_post_at=post.created_at)
+        incident = tx.open_incident(
+            topics=topic_names(labels, self.settings), title=_title(post.text), last_post_at=post.created_at
+        )
         return self.add(tx, incident, post_id, post, labels, reach, how="opened", similarity=None)
 
-    def add(self, tx: Transaction, incident: Incident, post_id: int, post: Post, labels: Labels, reach: int,
-            *, how: str, similarity: float | None) -> Incident:
+    def add(
+        self,
+        tx: Transaction,
+        incident: Incident,
+        post_id: int,
+        post: Post,
+        labels: Labels,
+        reach: int,
+        *,
+        how: str,
+        similarity: float | None,
+    ) -> Incident:
         """Record `post` in `incident`; returns the incident as it now stands."""
-        return tx.add_member(incident.id, post_id=post_id, post=post, topics=topic_names(labels, self.settings),
-                             reach=reach, how=how, similarity=similarity)
+        return tx.add_member(
+            incident.id,
+            post_id=post_id,
+            post=post,
+            topics=topic_names(labels, self.settings),
+            reach=reach,
+            how=how,
+            similarity=similarity,
+        )
 
     def due_tiers(self, incident: Incident) -> list[str]:
         """Escalation tiers this incident has grown into and not yet alerted, in config order."""
@@ -80,9 +98,11 @@ class Incidents:
         for step in self.settings.escalation:
             if step.tier in incident.alert_tiers or step.tier in due:
                 continue
-            if ((step.min_posts is None or incident.post_count >= step.min_posts)
-                    and (step.min_sources is None or len(incident.sources) >= step.min_sources)
-                    and (step.min_reach is None or incident.total_reach >= step.min_reach)):
+            if (
+                (step.min_posts is None or incident.post_count >= step.min_posts)
+                and (step.min_sources is None or len(incident.sources) >= step.min_sources)
+                and (step.min_reach is None or incident.total_reach >= step.min_reach)
+            ):
                 due.append(step.tier)
         return due
 
@@ -98,8 +118,15 @@ class Incidents:
         if not post.conversation_id or not post.author_handle:
             return None
         found = tx.incident_of_thread(post)
-        return Match(incident=found, how="thread",
-                     reason=f"follow-up by @{post.author_handle} in conversation {post.conversation_id}") if found else None
+        return (
+            Match(
+                incident=found,
+                how="thread",
+                reason=f"follow-up by @{post.author_handle} in conversation {post.conversation_id}",
+            )
+            if found
+            else None
+        )
 
     def _by_similarity(self, tx: Transaction, post: Post, labels: Labels) -> Match | None:
         if not labels.embedding:
@@ -109,8 +136,10 @@ class Incidents:
         if not candidates:
             return None
         topics = topic_names(labels, self.settings)
-        threshold = {i: self.settings.similarity if _shares_topic(row.topics, topics)
-                     else self.settings.cross_topic_similarity for i, row in candidates.items()}
+        threshold = {
+            i: self.settings.similarity if _shares_topic(row.topics, topics) else self.settings.cross_topic_similarity
+            for i, row in candidates.items()
+        }
         members = [m for m in tx.member_vectors(list(candidates)) if len(m.embedding) == len(labels.embedding)]
         if not members:
             return None
@@ -132,9 +161,13 @@ class Incidents:
             return None
         score, index, shared = best
         incident_id, member_post = members[index].incident_id, members[index].post_id
-        return Match(incident=candidates[incident_id], how="similar", similarity=round(score, 3),
-                     reason=f"similar to post {member_post} (cosine {score:.2f} ≥ {threshold[incident_id]}; "
-                            f"{len(shared)} words in common: {', '.join(sorted(shared)[:8])})")
+        return Match(
+            incident=candidates[incident_id],
+            how="similar",
+            similarity=round(score, 3),
+            reason=f"similar to post {member_post} (cosine {score:.2f} ≥ {threshold[incident_id]}; "
+            f"{len(shared)} words in common: {', '.join(sorted(shared)[:8])})",
+        )
 
 
 def _shares_topic(a: Sequence[str], b: Sequence[str]) -> bool:
@@ -143,4 +176,4 @@ def _shares_topic(a: Sequence[str], b: Sequence[str]) -> bool:
 
 def _title(text: str) -> str:
     line = " ".join(text.split())
-    return line if len(line) <= TITLE_LENGTH else line[:TITLE_LENGTH - 1] + "…"
+    return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1] + "…"

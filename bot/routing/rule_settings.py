@@ -40,8 +40,18 @@ class Conditions(Section):
 
     @model_validator(mode="after")
     def _non_empty_lists(self) -> Conditions:
-        for name in ("topics", "urgency", "sentiment", "source", "kind", "language", "author", "keywords",
-                     "mentions", "any"):
+        for name in (
+            "topics",
+            "urgency",
+            "sentiment",
+            "source",
+            "kind",
+            "language",
+            "author",
+            "keywords",
+            "mentions",
+            "any",
+        ):
             if getattr(self, name) == []:
                 raise ValueError(f"{name}: must not be empty (leave it out to match everything)")
         return self

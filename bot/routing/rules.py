@@ -49,8 +49,11 @@ class Verdict:
 def author_lists(post: Post, settings: RoutingSettings) -> frozenset[str]:
     """The author lists `post`'s author is on (verified comes from the post)."""
     handle = (post.author_handle or "").lower()
-    found = {name for name, handles in (("vip", settings.author_lists.vips), ("press", settings.author_lists.press))
-             if handle and handle in {h.lower().lstrip("@") for h in handles}}
+    found = {
+        name
+        for name, handles in (("vip", settings.author_lists.vips), ("press", settings.author_lists.press))
+        if handle and handle in {h.lower().lstrip("@") for h in handles}
+    }
     return frozenset(found | ({"verified"} if post.author_verified else set()))
 
 
@@ -65,24 +68,43 @@ def evaluate(facts: Facts, settings: RoutingSettings, brand_handles: list[str]) 
     if post.is_deleted:
         return Verdict(rule=GUARD_DELETED, reasons=("the post was deleted",), suppressed=True, guarded=True)
     if is_brand_post(post, brand_handles):
-        return Verdict(rule=GUARD_BRAND, reasons=(f"@{post.author_handle} is one of the brand's own accounts",),
-                       suppressed=True, guarded=True)
+        return Verdict(
+            rule=GUARD_BRAND,
+            reasons=(f"@{post.author_handle} is one of the brand's own accounts",),
+            suppressed=True,
+            guarded=True,
+        )
     if post.kind == "repost":
-        return Verdict(rule=GUARD_REPOST, reasons=(f"a repost of {post.parent_id}: counted with the original",),
-                       suppressed=True, guarded=True)
+        return Verdict(
+            rule=GUARD_REPOST,
+            reasons=(f"a repost of {post.parent_id}: counted with the original",),
+            suppressed=True,
+            guarded=True,
+        )
     safety = settings.safety
     if safety.enabled and _rank(labels.urgency) >= _rank(safety.urgency):
         why = ", ".join(labels.urgency_reasons) or "no reason given"
-        return Verdict(rule=SAFETY_RULE, reasons=(
-            f"urgency {labels.urgency} ({why}) alerts tier '{safety.tier}' whatever the reach",
-            f"author reach {post.author_reach or 0:,}; {facts.visibility.describe()}"),
-            ticket=TicketAction(queue=safety.ticket_queue, priority=safety.ticket_priority), alert=safety.tier)
+        return Verdict(
+            rule=SAFETY_RULE,
+            reasons=(
+                f"urgency {labels.urgency} ({why}) alerts tier '{safety.tier}' whatever the reach",
+                f"author reach {post.author_reach or 0:,}; {facts.visibility.describe()}",
+            ),
+            ticket=TicketAction(queue=safety.ticket_queue, priority=safety.ticket_priority),
+            alert=safety.tier,
+        )
     for rule in settings.rules:
         reasons = match(rule.when, facts)
         if reasons is not None:
             then = rule.then
-            return Verdict(rule=rule.name, reasons=tuple(reasons) or ("matches every post",), ticket=then.ticket,
-                           alert=then.alert, digest=then.digest, suppressed=then.suppress)
+            return Verdict(
+                rule=rule.name,
+                reasons=tuple(reasons) or ("matches every post",),
+                ticket=then.ticket,
+                alert=then.alert,
+                digest=then.digest,
+                suppressed=then.suppress,
+            )
     return Verdict(rule=None, reasons=("no rule matched",))
 
 
@@ -143,35 +165,77 @@ def _vis(facts: Facts) -> Visibility:
 
 _Check = Callable[[object, Facts], "str | None"]
 _CHECKS: list[tuple[str, _Check]] = [
-    ("complaint", lambda v, f: _if(f.labels.complaint == v,
-                                   f"{'a' if v else 'not a'} complaint (p={f.labels.complaint_score:.2f})")),
-    ("min_complaint_score", lambda v, f: _if(f.labels.complaint_score >= v,  # type: ignore[operator]
-                                             f"complaint score {f.labels.complaint_score:.2f} ≥ {v}")),
+    (
+        "complaint",
+        lambda v, f: _if(
+            f.labels.complaint == v, f"{'a' if v else 'not a'} complaint (p={f.labels.complaint_score:.2f})"
+        ),
+    ),
+    (
+        "min_complaint_score",
+        lambda v, f: _if(
+            f.labels.complaint_score >= v,  # type: ignore[operator]
+            f"complaint score {f.labels.complaint_score:.2f} ≥ {v}",
+        ),
+    ),
     ("topics", _topics),  # type: ignore[list-item]
     ("urgency", lambda v, f: _if(f.labels.urgency in v, f"urgency {f.labels.urgency}")),  # type: ignore[operator]
-    ("min_urgency", lambda v, f: _if(_rank(f.labels.urgency) >= _rank(v),  # type: ignore[arg-type]
-                                     f"urgency {f.labels.urgency} ≥ {v}")),
-    ("sentiment", lambda v, f: _if(f.labels.sentiment in v,  # type: ignore[operator]
-                                   f"sentiment {f.labels.sentiment} ({f.labels.sentiment_score:.2f})")),
+    (
+        "min_urgency",
+        lambda v, f: _if(
+            _rank(f.labels.urgency) >= _rank(v),  # type: ignore[arg-type]
+            f"urgency {f.labels.urgency} ≥ {v}",
+        ),
+    ),
+    (
+        "sentiment",
+        lambda v, f: _if(
+            f.labels.sentiment in v,  # type: ignore[operator]
+            f"sentiment {f.labels.sentiment} ({f.labels.sentiment_score:.2f})",
+        ),
+    ),
     ("min_severity", lambda v, f: _if(f.labels.severity >= v, f"severity {f.labels.severity} ≥ {v}")),  # type: ignore[operator]
     ("max_severity", lambda v, f: _if(f.labels.severity <= v, f"severity {f.labels.severity} ≤ {v}")),  # type: ignore[operator]
     ("min_reach", lambda v, f: _if(_vis(f).reach >= v, f"reach {_vis(f).reach:,} ≥ {v:,}")),  # type: ignore[operator]
-    ("min_projected_reach", lambda v, f: _if(_vis(f).projected_reach >= v,  # type: ignore[operator]
-                                             f"projected reach {_vis(f).projected_reach:,} ≥ {v:,}")),
-    ("min_velocity", lambda v, f: _if(_vis(f).velocity >= v,  # type: ignore[operator]
-                                      f"velocity {_vis(f).velocity:,.0f} interactions/h ≥ {v:,}")),
+    (
+        "min_projected_reach",
+        lambda v, f: _if(
+            _vis(f).projected_reach >= v,  # type: ignore[operator]
+            f"projected reach {_vis(f).projected_reach:,} ≥ {v:,}",
+        ),
+    ),
+    (
+        "min_velocity",
+        lambda v, f: _if(
+            _vis(f).velocity >= v,  # type: ignore[operator]
+            f"velocity {_vis(f).velocity:,.0f} interactions/h ≥ {v:,}",
+        ),
+    ),
     ("min_visibility", lambda v, f: _if(_vis(f).score >= v, f"visibility {_vis(f).score:.2f} ≥ {v}")),  # type: ignore[operator]
-    ("viral", lambda v, f: _if(_vis(f).viral == v, f"{'' if v else 'not '}viral: projected reach "
-                                                    f"{_vis(f).projected_reach:,}")),
+    (
+        "viral",
+        lambda v, f: _if(
+            _vis(f).viral == v, f"{'' if v else 'not '}viral: projected reach {_vis(f).projected_reach:,}"
+        ),
+    ),
     ("source", lambda v, f: _if(f.post.source in v, f"source {f.post.source}")),  # type: ignore[operator]
     ("kind", lambda v, f: _if(f.post.kind in v, f"kind {f.post.kind}")),  # type: ignore[operator]
-    ("language", lambda v, f: _if((f.labels.language or f.post.language) in v,  # type: ignore[operator]
-                                  f"language {f.labels.language or f.post.language}")),
-    ("author", lambda v, f: _if(bool(f.author_lists & set(v)),  # type: ignore[call-overload]
-                                f"author @{f.post.author_handle} is {', '.join(sorted(f.author_lists & set(v)))}")),  # type: ignore[call-overload]
+    (
+        "language",
+        lambda v, f: _if(
+            (f.labels.language or f.post.language) in v,  # type: ignore[operator]
+            f"language {f.labels.language or f.post.language}",
+        ),
+    ),
+    (
+        "author",
+        lambda v, f: _if(
+            bool(f.author_lists & set(v)),  # type: ignore[call-overload]
+            f"author @{f.post.author_handle} is {', '.join(sorted(f.author_lists & set(v)))}",  # type: ignore[call-overload]
+        ),
+    ),
     ("keywords", _keywords),  # type: ignore[list-item]
     ("mentions", _mentions),  # type: ignore[list-item]
-    ("needs_review", lambda v, f: _if(f.labels.needs_review == v,
-                                      "needs review" if v else "labels confident")),
+    ("needs_review", lambda v, f: _if(f.labels.needs_review == v, "needs review" if v else "labels confident")),
     ("any", _any),  # type: ignore[list-item]
 ]

@@ -34,15 +34,25 @@ class RouteStage:
 
     name = "route"
 
-    def __init__(self, store: Store, routing: RoutingSettings, *, brand_name: str, brand_handles: Sequence[str],
-                 batch_size: int, interval_seconds: int, outbox: Outbox | None = None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        store: Store,
+        routing: RoutingSettings,
+        *,
+        brand_name: str,
+        brand_handles: Sequence[str],
+        batch_size: int,
+        interval_seconds: int,
+        outbox: Outbox | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.store, self.routing, self.clock = store, routing, clock
         self.brand_handles = tuple(brand_handles)
         self.batch_size, self.interval_seconds = batch_size, interval_seconds
         self.incidents = Incidents(routing.incidents, brand_words(brand_name, brand_handles))
-        self.actions = Actions(routing, outbox or Outbox(tickets=routing.tickets, alerts=routing.alerts, clock=clock),
-                               self.incidents)
+        self.actions = Actions(
+            routing, outbox or Outbox(tickets=routing.tickets, alerts=routing.alerts, clock=clock), self.incidents
+        )
 
     def run_once(self) -> int:
         """Route a batch of classified posts, then review routed posts whose engagement grew; returns how many."""
@@ -84,11 +94,18 @@ class RouteStage:
         if found is None:
             return None
         verdict, now = found.verdict, tx.now
-        draft = Draft(post_id=stored.id, rule=verdict.rule, reasons=list(verdict.reasons),
-                      ticket_queue=verdict.ticket.queue if verdict.ticket else None,
-                      ticket_priority=verdict.ticket.priority if verdict.ticket else None,
-                      alert_tier=verdict.alert, digest=verdict.digest, suppressed=verdict.suppressed,
-                      visibility=asdict(found.visibility), decided_at=now)
+        draft = Draft(
+            post_id=stored.id,
+            rule=verdict.rule,
+            reasons=list(verdict.reasons),
+            ticket_queue=verdict.ticket.queue if verdict.ticket else None,
+            ticket_priority=verdict.ticket.priority if verdict.ticket else None,
+            alert_tier=verdict.alert,
+            digest=verdict.digest,
+            suppressed=verdict.suppressed,
+            visibility=asdict(found.visibility),
+            decided_at=now,
+        )
         incident, match = self._incident(tx, found)
         if match is not None:
             draft.reasons.append(f"joined incident #{match.incident.id}: {match.reason}")
@@ -115,23 +132,37 @@ class RouteStage:
             return
         now, verdict = tx.now, found.verdict
         latest = tx.newest_snapshot_at(stored.id)
-        draft = Draft.thaw(replace(decision, reviewed_at=max(now, latest) if latest else now,
-                                   visibility=asdict(found.visibility)))
+        draft = Draft.thaw(
+            replace(decision, reviewed_at=max(now, latest) if latest else now, visibility=asdict(found.visibility))
+        )
         before = len(draft.reasons)
         incident = tx.incident(decision.incident_id) if decision.incident_id else None
         if incident is not None:
             incident = tx.grow_member(incident.id, stored.id, found.visibility.projected_reach)
-        upgrade = (not verdict.guarded and verdict.rule != decision.rule
-                   and (bool(verdict.ticket and decision.ticket_id is None)
-                        or (verdict.alert is not None and (decision.alert_tier is None or tier_rank(
-                            self.routing, verdict.alert) > tier_rank(self.routing, decision.alert_tier)))))
+        upgrade = (
+            not verdict.guarded
+            and verdict.rule != decision.rule
+            and (
+                bool(verdict.ticket and decision.ticket_id is None)
+                or (
+                    verdict.alert is not None
+                    and (
+                        decision.alert_tier is None
+                        or tier_rank(self.routing, verdict.alert) > tier_rank(self.routing, decision.alert_tier)
+                    )
+                )
+            )
+        )
         if upgrade:
             draft.reasons += [f"review at {now:%Y-%m-%d %H:%M}: rule '{verdict.rule}' now holds", *verdict.reasons]
             if incident is None:
                 incident, match = self._incident(tx, found)
                 if incident is not None:
-                    draft.reasons.append(f"joined incident #{incident.id}: {match.reason}" if match
-                                         else f"opened incident #{incident.id}")
+                    draft.reasons.append(
+                        f"joined incident #{incident.id}: {match.reason}"
+                        if match
+                        else f"opened incident #{incident.id}"
+                    )
                     draft.incident_id = incident.id
             if incident is not None and decision.ticket_id is None:
                 incident = self.actions.ticket(tx, found, incident, draft)
@@ -143,8 +174,9 @@ class RouteStage:
             self.actions.escalate(tx, found, incident, draft)
         tx.save_decision(draft.freeze())
         if len(draft.reasons) > before:
-            log.info("review of post %s: %s", stored.id, "; ".join(draft.reasons[before:]),
-                     extra={"post_id": stored.id})
+            log.info(
+                "review of post %s: %s", stored.id, "; ".join(draft.reasons[before:]), extra={"post_id": stored.id}
+            )
 
     # --- steps ------------------------------------------------------------------------
 
@@ -161,8 +193,9 @@ class RouteStage:
         grievance = (labels.complaint or labels.sentiment == "negative") and not verdict.suppressed
         reach = found.visibility.projected_reach
         if match is not None and (acts or grievance or match.how in ("repost", "thread")):
-            incident = self.incidents.add(tx, match.incident, found.post_id, found.post, labels, reach,
-                                          how=match.how, similarity=match.similarity)
+            incident = self.incidents.add(
+                tx, match.incident, found.post_id, found.post, labels, reach, how=match.how, similarity=match.similarity
+            )
             return incident, replace(match, incident=incident)
         if acts and not verdict.guarded:
             return self.incidents.open(tx, found.post_id, found.post, labels, reach), None
@@ -172,12 +205,27 @@ class RouteStage:
 def _log_decision(stored: StoredPost, decision: Decision, *, critical: bool) -> None:
     """Say what routing did: tickets opened, alerts raised (per tier), and every critical page."""
     if decision.ticket_action == "opened":
-        log.info("opened ticket #%s (%s/%s) for post %s", decision.ticket_id, decision.ticket_queue,
-                 decision.ticket_priority, stored.id, extra={"post_id": stored.id, "ticket_id": decision.ticket_id})
+        log.info(
+            "opened ticket #%s (%s/%s) for post %s",
+            decision.ticket_id,
+            decision.ticket_queue,
+            decision.ticket_priority,
+            stored.id,
+            extra={"post_id": stored.id, "ticket_id": decision.ticket_id},
+        )
     if decision.alert_id is not None:
-        log.log(logging.WARNING if critical else logging.INFO, "%salert #%s to tier %s for post %s: %s",
-                "CRITICAL " if critical else "",
-                decision.alert_id, decision.alert_tier, stored.id, stored.post.url,
-                extra={"post_id": stored.id, "alert_id": decision.alert_id, "tier": decision.alert_tier,
-                       "rule": decision.rule})
-
+        log.log(
+            logging.WARNING if critical else logging.INFO,
+            "%salert #%s to tier %s for post %s: %s",
+            "CRITICAL " if critical else "",
+            decision.alert_id,
+            decision.alert_tier,
+            stored.id,
+            stored.post.url,
+            extra={
+                "post_id": stored.id,
+                "alert_id": decision.alert_id,
+                "tier": decision.alert_tier,
+                "rule": decision.rule,
+            },
+        )

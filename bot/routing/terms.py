@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-STOP_WORDS = frozenset("""
+STOP_WORDS = frozenset(
+    """
 a about above after again against all also am an and any are aren't as at be because been before being
 below between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down during
 each even ever few for from further get gets got had hadn't has hasn't have haven't having he her here hers
@@ -19,7 +20,8 @@ should so some still such than that that's the their theirs them themselves then
 this those through to too two three under until up us very was wasn't we we're were weren't what when where
 which while who whom why will with won't would wouldn't you you're your yours yourself yourselves amp rt via
 im ive dont cant wont isnt didnt doesnt thats theyre youre hi hey hello thanks thank please pls lol
-""".split())
+""".split()
+)
 _HANDLE = re.compile(r"[@#]\w+|https?://\S+")
 _THOUSANDS = re.compile(r"\$?(\d{1,3}),(\d{3})\b")
 _KILO = re.compile(r"\$?(\d+)k\b")

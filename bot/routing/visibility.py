@@ -41,37 +41,60 @@ class Visibility:
 
     def describe(self) -> str:
         """One line for explanations and alerts."""
-        return (f"reach {self.reach:,} now, {self.velocity:,.0f} interactions/h "
-                f"({self.reposts_per_hour:,.0f} reposts/h), projected {self.projected_reach:,} "
-                f"→ score {self.score:.2f}{', VIRAL' if self.viral else ''}")
+        return (
+            f"reach {self.reach:,} now, {self.velocity:,.0f} interactions/h "
+            f"({self.reposts_per_hour:,.0f} reposts/h), projected {self.projected_reach:,} "
+            f"→ score {self.score:.2f}{', VIRAL' if self.viral else ''}"
+        )
 
 
 def audience(sample: Snapshot, author_reach: int | None, settings: VisibilitySettings) -> float:
     """Estimated people who saw the post at `sample`."""
     e = sample.engagement
     reach = max(sample.author_reach if sample.author_reach is not None else author_reach or 0, 0)
-    estimate = (reach + settings.repost_audience * (e.reposts + e.quotes)
-                + settings.like_audience * max(e.likes, 0) + settings.reply_audience * e.replies)
+    estimate = (
+        reach
+        + settings.repost_audience * (e.reposts + e.quotes)
+        + settings.like_audience * max(e.likes, 0)
+        + settings.reply_audience * e.replies
+    )
     return max(estimate, float(e.views or 0))
 
 
 def measure(post: Post, samples: Sequence[Snapshot], settings: VisibilitySettings) -> Visibility:
     """The visibility of `post` from its engagement samples (any order; the post itself if none)."""
     ordered = sorted(samples, key=lambda s: s.taken_at) or [
-        Snapshot(taken_at=post.fetched_at, engagement=post.engagement, author_reach=post.author_reach)]
+        Snapshot(taken_at=post.fetched_at, engagement=post.engagement, author_reach=post.author_reach)
+    ]
     newest = ordered[-1]
-    recent = [s for s in ordered if (newest.taken_at - s.taken_at).total_seconds() <= settings.velocity_window_hours * 3600]
+    recent = [
+        s for s in ordered if (newest.taken_at - s.taken_at).total_seconds() <= settings.velocity_window_hours * 3600
+    ]
     oldest = recent[0]
     if oldest is newest:  # one sample: measure growth since the post was created
-        oldest = Snapshot(taken_at=min(post.created_at, newest.taken_at), engagement=Engagement(),
-                        author_reach=newest.author_reach)
+        oldest = Snapshot(
+            taken_at=min(post.created_at, newest.taken_at), engagement=Engagement(), author_reach=newest.author_reach
+        )
     hours = max((newest.taken_at - oldest.taken_at).total_seconds() / 3600, MIN_SPAN_HOURS)
     now = audience(newest, post.author_reach, settings)
     velocity = max(newest.engagement.interactions - oldest.engagement.interactions, 0) / hours
-    reposts = max((newest.engagement.reposts + newest.engagement.quotes)
-                  - (oldest.engagement.reposts + oldest.engagement.quotes), 0) / hours
+    reposts = (
+        max(
+            (newest.engagement.reposts + newest.engagement.quotes)
+            - (oldest.engagement.reposts + oldest.engagement.quotes),
+            0,
+        )
+        / hours
+    )
     per_hour = max(now - audience(oldest, post.author_reach, settings), 0.0) / hours
     projected = int(now + per_hour * settings.horizon_hours)
-    return Visibility(reach=int(now), velocity=velocity, reposts_per_hour=reposts, reach_per_hour=per_hour,
-                      projected_reach=projected, score=round(math.log10(1 + projected), 2),
-                      viral=projected >= settings.viral_reach, samples=len(recent))
+    return Visibility(
+        reach=int(now),
+        velocity=velocity,
+        reposts_per_hour=reposts,
+        reach_per_hour=per_hour,
+        projected_reach=projected,
+        score=round(math.log10(1 + projected), 2),
+        viral=projected >= settings.viral_reach,
+        samples=len(recent),
+    )

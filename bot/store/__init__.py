@@ -8,5 +8,13 @@ from bot.store.ops.feed import TICKET_STATUSES, AlertView, SourceView, TicketVie
 from bot.store.store import Store, StoredPost
 from bot.store.transaction import Transaction
 
-__all__ = ["TICKET_STATUSES", "AlertView", "SourceView", "Store", "StoredPost", "TicketView", "Transaction",
-           "check_url"]
+__all__ = [
+    "TICKET_STATUSES",
+    "AlertView",
+    "SourceView",
+    "Store",
+    "StoredPost",
+    "TicketView",
+    "Transaction",
+    "check_url",
+]

@@ -18,8 +18,10 @@ def check_url(url: str) -> None:
     try:
         make_url(url).get_dialect()
     except (ArgumentError, ImportError, ValueError) as err:
-        raise StoreError(f"not a database URL: {masked(url)!r} (expected e.g. sqlite:///data/earshot.db "
-                         "or postgresql+psycopg://user@host/earshot)") from err
+        raise StoreError(
+            f"not a database URL: {masked(url)!r} (expected e.g. sqlite:///data/earshot.db "
+            "or postgresql+psycopg://user@host/earshot)"
+        ) from err
 
 
 def masked(url: str) -> str:

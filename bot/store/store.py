@@ -103,8 +103,15 @@ class Store:
 
     # --- intake -------------------------------------------------------------------------
 
-    def save_batch(self, source: str, posts: Sequence[Post], next_cursor: dict[str, Any] | None,
-                   *, skipped: int = 0, stage_for: Callable[[Post], str] | None = None) -> SaveResult:
+    def save_batch(
+        self,
+        source: str,
+        posts: Sequence[Post],
+        next_cursor: dict[str, Any] | None,
+        *,
+        skipped: int = 0,
+        stage_for: Callable[[Post], str] | None = None,
+    ) -> SaveResult:
         """Store posts (new ones inserted, known ones snapshotted), then the cursor, atomically.
 
         `stage_for(post) -> str` picks a new post's first stage; default `ingested`.
@@ -192,19 +199,28 @@ class Store:
 
     def snapshots(self, post_id: int) -> list[EngagementSnapshotRow]:
         with self.session() as session:
-            return list(session.exec(
-                select(EngagementSnapshotRow).where(EngagementSnapshotRow.post_id == post_id)
-                .order_by(col(EngagementSnapshotRow.taken_at))
-            ).all())
+            return list(
+                session.exec(
+                    select(EngagementSnapshotRow)
+                    .where(EngagementSnapshotRow.post_id == post_id)
+                    .order_by(col(EngagementSnapshotRow.taken_at))
+                ).all()
+            )
 
     def posts_to_watch(self, source: str, since: datetime, limit: int) -> list[StoredPost]:
         """Complaints from `source` created after `since`, newest first: their engagement is re-polled."""
         with self.session() as session:
             rows = session.exec(
-                select(PostRow).join(ClassificationRow, col(ClassificationRow.post_id) == PostRow.id)
-                .where(PostRow.source == source, PostRow.created_at >= since, PostRow.is_deleted == False,  # noqa: E712
-                       ClassificationRow.complaint == True)  # noqa: E712
-                .order_by(col(PostRow.created_at).desc()).limit(limit)
+                select(PostRow)
+                .join(ClassificationRow, col(ClassificationRow.post_id) == PostRow.id)
+                .where(
+                    PostRow.source == source,
+                    PostRow.created_at >= since,
+                    col(PostRow.is_deleted).is_(False),
+                    col(ClassificationRow.complaint).is_(True),
+                )
+                .order_by(col(PostRow.created_at).desc())
+                .limit(limit)
             ).all()
             return [StoredPost(id=row.id, post=post_from_row(row)) for row in rows]  # type: ignore[arg-type]
 
@@ -243,14 +259,23 @@ class Store:
     @staticmethod
     def _add_snapshot(session: Session, row: PostRow, update: EngagementUpdate) -> int:
         """Record metrics once per (post, moment); the post row keeps the newest."""
-        exists = session.exec(select(EngagementSnapshotRow.id).where(
-            EngagementSnapshotRow.post_id == row.id, EngagementSnapshotRow.taken_at == update.taken_at)).first()
+        exists = session.exec(
+            select(EngagementSnapshotRow.id).where(
+                EngagementSnapshotRow.post_id == row.id, EngagementSnapshotRow.taken_at == update.taken_at
+            )
+        ).first()
         if exists is not None:
             return 0
         session.add(snapshot_row(row.id, update))  # type: ignore[arg-type]
         if update.taken_at >= row.fetched_at:
             e = update.engagement
-            row.likes, row.reposts, row.replies, row.quotes, row.views = e.likes, e.reposts, e.replies, e.quotes, e.views
+            row.likes, row.reposts, row.replies, row.quotes, row.views = (
+                e.likes,
+                e.reposts,
+                e.replies,
+                e.quotes,
+                e.views,
+            )
             row.fetched_at = update.taken_at
             if update.author_reach is not None:
                 row.author_reach = update.author_reach

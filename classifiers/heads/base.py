@@ -55,7 +55,7 @@ class Head:
     after: ClassVar[tuple[str, ...]] = ()  # heads whose fields or notes this one reads
     label: ClassVar[str | None] = None  # its key in labelled JSON lines, if evaluate can check it
 
-    def __init__(self, settings: "ClassifierSettings", embed: Embed) -> None:
+    def __init__(self, settings: ClassifierSettings, embed: Embed) -> None:
         """Build what the head needs from its section (compiled rules, prototypes)."""
 
     def read(self, batch: Batch) -> None:
@@ -68,7 +68,7 @@ class Head:
         return value
 
     @classmethod
-    def predicted(cls, labels: "Labels") -> object:
+    def predicted(cls, labels: Labels) -> object:
         """The value of `labels` that compares with this head's labelled value."""
         raise NotImplementedError
 

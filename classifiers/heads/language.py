@@ -37,11 +37,12 @@ class LanguageHead(Head):
     name = "language"
 
     def __init__(self, settings: ClassifierSettings, embed: Embed) -> None:
-        self.detector = LanguageDetector(settings.languages[0] if settings.languages else "en",
-                                         settings.language_min_confidence)
+        self.detector = LanguageDetector(
+            settings.languages[0] if settings.languages else "en", settings.language_min_confidence
+        )
 
     def read(self, batch: Batch) -> None:
-        for text, fields in zip(batch.texts, batch.fields):
+        for text, fields in zip(batch.texts, batch.fields, strict=True):
             fields["language"] = self.detector.detect(text)
 
 

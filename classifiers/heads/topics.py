@@ -45,8 +45,9 @@ class TopicIndex:
         exp = np.exp(sims)
         return exp / exp.sum(axis=1, keepdims=True)
 
-    def pick(self, scores: np.ndarray, threshold: float, limit: int,
-             forced: Sequence[str] = (), forced_score: float = 0.8) -> tuple[TopicScore, ...]:
+    def pick(
+        self, scores: np.ndarray, threshold: float, limit: int, forced: Sequence[str] = (), forced_score: float = 0.8
+    ) -> tuple[TopicScore, ...]:
         """The best topic, any other at or above `threshold`, plus `forced` ones; best first."""
         chosen: dict[str, float] = {}
         for rank, index in enumerate(np.argsort(-scores)[:limit]):
@@ -54,7 +55,7 @@ class TopicIndex:
                 chosen[self.names[index]] = float(scores[index])
         for name in forced:
             chosen[name] = max(chosen.get(name, 0.0), forced_score)
-        ordered = sorted(chosen.items(), key=lambda item: -item[1])[:max(limit, len(forced))]
+        ordered = sorted(chosen.items(), key=lambda item: -item[1])[: max(limit, len(forced))]
         return tuple(TopicScore(name=n, score=round(min(max(s, 0.0), 1.0), 4)) for n, s in ordered)
 
 
@@ -72,10 +73,13 @@ class TopicsHead(Head):
     def read(self, batch: Batch) -> None:
         names = self.index.names
         scores = self.index.score(batch.embeddings)
-        for i, (fields, notes) in enumerate(zip(batch.fields, batch.notes)):
+        for i, (fields, notes) in enumerate(zip(batch.fields, batch.notes, strict=True)):
             forced = [t for t in notes.get("signal_topics", ()) if t in names]
-            fields["topics"] = (self.index.pick(scores[i], self.settings.topic_threshold, self.settings.max_topics,
-                                                forced=forced) if names else ())
+            fields["topics"] = (
+                self.index.pick(scores[i], self.settings.topic_threshold, self.settings.max_topics, forced=forced)
+                if names
+                else ()
+            )
 
     @classmethod
     def predicted(cls, labels: Labels) -> object:

@@ -30,10 +30,15 @@ class RiskSignal:
     topic: str | None
 
     @classmethod
-    def from_settings(cls, settings: RiskSignalSettings) -> "RiskSignal":
+    def from_settings(cls, settings: RiskSignalSettings) -> RiskSignal:
         """Compile the keyword lists once."""
-        return cls(settings.name, settings.level, _pattern(settings.keywords),
-                   _pattern(settings.with_any) if settings.with_any else None, settings.topic)
+        return cls(
+            settings.name,
+            settings.level,
+            _pattern(settings.keywords),
+            _pattern(settings.with_any) if settings.with_any else None,
+            settings.topic,
+        )
 
     def match(self, text: str) -> str | None:
         """The words that fired this signal, or None."""
@@ -59,16 +64,25 @@ def _raise_to(current: Urgency, level: Urgency) -> Urgency:
     return max(current, level, key=URGENCY_ORDER.index)
 
 
-def decide_urgency(*, text: str, complaint: bool, severity: int, sentiment: str, sentiment_score: float,
-                   signals: tuple[RiskSignal, ...]) -> UrgencyVerdict:
+def decide_urgency(
+    *,
+    text: str,
+    complaint: bool,
+    severity: int,
+    sentiment: str,
+    sentiment_score: float,
+    signals: tuple[RiskSignal, ...],
+) -> UrgencyVerdict:
     """Apply the urgency rule: a base level from the complaint, lifted by any risk signal."""
     level: Urgency = "low"
     reasons: list[str] = []
     if complaint:
         angry = severity >= 3 or (severity >= 2 and sentiment == "negative")
         level = "high" if angry else "medium"
-        reasons.append(f"complaint, severity {severity} ({SEVERITY_NAMES[severity]})"
-                       + (f", {sentiment} sentiment" if sentiment == "negative" else ""))
+        reasons.append(
+            f"complaint, severity {severity} ({SEVERITY_NAMES[severity]})"
+            + (f", {sentiment} sentiment" if sentiment == "negative" else "")
+        )
     cheerful = not complaint and sentiment == "positive" and sentiment_score >= CHEERFUL_SCORE
     topics: list[str] = []
     for signal in signals:
@@ -95,10 +109,15 @@ class UrgencyHead(Head):
         self.signals = tuple(RiskSignal.from_settings(s) for s in settings.risk_signals)
 
     def read(self, batch: Batch) -> None:
-        for text, fields, notes in zip(batch.texts, batch.fields, batch.notes):
-            verdict = decide_urgency(text=text, complaint=fields["complaint"], severity=fields["severity"],
-                                     sentiment=fields["sentiment"], sentiment_score=fields["sentiment_score"],
-                                     signals=self.signals)
+        for text, fields, notes in zip(batch.texts, batch.fields, batch.notes, strict=True):
+            verdict = decide_urgency(
+                text=text,
+                complaint=fields["complaint"],
+                severity=fields["severity"],
+                sentiment=fields["sentiment"],
+                sentiment_score=fields["sentiment_score"],
+                signals=self.signals,
+            )
             fields["urgency"], fields["urgency_reasons"] = verdict.level, verdict.reasons
             notes["signal_topics"] = verdict.signal_topics
 

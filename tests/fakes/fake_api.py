@@ -48,8 +48,15 @@ class FakeData:
 class FakeAPI:
     """Serves `data` like the real APIs: newest first, paginated, since_id honoured on X."""
 
-    def __init__(self, data: FakeData, *, page_size: int = 20, max_requests: int = 2000,
-                 repeat_items: bool = True, honour_since: bool = True) -> None:
+    def __init__(
+        self,
+        data: FakeData,
+        *,
+        page_size: int = 20,
+        max_requests: int = 2000,
+        repeat_items: bool = True,
+        honour_since: bool = True,
+    ) -> None:
         self.data = data
         self.page_size = page_size
         self.max_requests = max_requests
@@ -87,8 +94,9 @@ class FakeAPI:
 
     # --- routing ------------------------------------------------------------------------
 
-    def handle(self, method: str, path: str, query: dict[str, list[str]], headers: Any,
-               body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def handle(
+        self, method: str, path: str, query: dict[str, list[str]], headers: Any, body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
         with self._lock:
             self.requests.append((method, path, query))
             if len(self.requests) > self.max_requests:
@@ -107,8 +115,7 @@ class FakeAPI:
             raw = raw[: len(raw) // 2]
         return status, _limit_headers(source), raw
 
-    def _route(self, method: str, path: str, q: dict[str, list[str]], headers: Any,
-               body: bytes) -> tuple[int, Any]:
+    def _route(self, method: str, path: str, q: dict[str, list[str]], headers: Any, body: bytes) -> tuple[int, Any]:
         auth = headers.get("Authorization") or ""
         if path == "/api/v1/access_token":
             expected = "Basic " + base64.b64encode(f"{REDDIT_ID}:{REDDIT_SECRET}".encode()).decode()
@@ -145,8 +152,17 @@ class FakeAPI:
             ids = (_one(q, "ids") or "").split(",")
             pool = {t["id"]: t for t in self.data.search + self.data.mentions}
             found = [pool[i] for i in ids if i in pool]
-            errors = [{"value": i, "resource_id": i, "resource_type": "tweet", "title": "Not Found Error",
-                       "detail": f"Could not find tweet with ids: [{i}]."} for i in ids if i not in pool]
+            errors = [
+                {
+                    "value": i,
+                    "resource_id": i,
+                    "resource_type": "tweet",
+                    "title": "Not Found Error",
+                    "detail": f"Could not find tweet with ids: [{i}].",
+                }
+                for i in ids
+                if i not in pool
+            ]
             return 200, {"data": found, "includes": {"users": self._authors(found)}, "errors": errors}
         return 404, {"title": "Not Found Error", "status": 404}
 
@@ -155,7 +171,7 @@ class FakeAPI:
         ordered = sorted((t for t in tweets if int(t["id"]) > since), key=lambda t: int(t["id"]), reverse=True)
         size = min(int(_one(q, "max_results") or 10), self.page_size)
         start = int((_one(q, token_param) or "o0")[1:])
-        page = ordered[start:start + size]
+        page = ordered[start : start + size]
         if self.repeat_items and start > 0:
             page = [ordered[start - 1], *page]  # the API re-sends an item across pages
         meta: dict[str, Any] = {"result_count": len(page)}
@@ -184,8 +200,15 @@ class FakeAPI:
             if name in ("[deleted]", "None"):
                 return 404, {"message": "Not Found", "error": 404}
             karma = zlib.crc32(name.encode()) % 50_000
-            return 200, {"kind": "t2", "data": {"name": name, "link_karma": karma, "comment_karma": karma // 2,
-                                                "total_karma": karma + karma // 2}}
+            return 200, {
+                "kind": "t2",
+                "data": {
+                    "name": name,
+                    "link_karma": karma,
+                    "comment_karma": karma // 2,
+                    "total_karma": karma + karma // 2,
+                },
+            }
         return 404, {"message": "Not Found", "error": 404}
 
     def _listing(self, things: list[dict[str, Any]], q: dict[str, list[str]]) -> dict[str, Any]:
@@ -194,7 +217,7 @@ class FakeAPI:
         after = _one(q, "after")
         start = names.index(after) + 1 if after in names else 0
         size = min(int(_one(q, "limit") or 25), self.page_size)
-        page = ordered[start:start + size]
+        page = ordered[start : start + size]
         if self.repeat_items and start > 0:
             page = [ordered[start - 1], *page]
         more = start + size < len(ordered)
@@ -247,12 +270,17 @@ def _matches(tweet: dict[str, Any], query: str, users: list[dict[str, Any]]) -> 
 
 
 def _listing_body(children: list[dict[str, Any]], after: str | None) -> dict[str, Any]:
-    return {"kind": "Listing", "data": {"after": after, "before": None, "dist": len(children),
-                                        "modhash": "", "children": children}}
+    return {
+        "kind": "Listing",
+        "data": {"after": after, "before": None, "dist": len(children), "modhash": "", "children": children},
+    }
 
 
 def _limit_headers(source: str) -> dict[str, str]:
     if source == "x":
-        return {"x-rate-limit-limit": "450", "x-rate-limit-remaining": "400",
-                "x-rate-limit-reset": str(int(time.time()) + 900)}
+        return {
+            "x-rate-limit-limit": "450",
+            "x-rate-limit-remaining": "400",
+            "x-rate-limit-reset": str(int(time.time()) + 900),
+        }
     return {"x-ratelimit-remaining": "500.0", "x-ratelimit-used": "100", "x-ratelimit-reset": "300"}

@@ -68,13 +68,24 @@ def fake_data() -> Any:
     from tests.fakes.fake_api import FakeData
 
     search = twarc_pages("brexit.jsonl")
-    mentions = [p for name in ("cashtags.jsonl", "edited.jsonl", "verified_type.jsonl", "mentions_tweet.jsonl",
-                               "streaming_output_with_error.jsonl") for p in twarc_pages(name)]
+    mentions = [
+        p
+        for name in (
+            "cashtags.jsonl",
+            "edited.jsonl",
+            "verified_type.jsonl",
+            "mentions_tweet.jsonl",
+            "streaming_output_with_error.jsonl",
+        )
+        for p in twarc_pages(name)
+    ]
     users: dict[str, dict[str, Any]] = {}
     for page in search + mentions:
         users.update({u["id"]: u for u in (page.get("includes") or {}).get("users") or []})
     return FakeData(
-        search=_tweets(search), mentions=_tweets(mentions), users=list(users.values()),
+        search=_tweets(search),
+        mentions=_tweets(mentions),
+        users=list(users.values()),
         reddit_new=praw_children("TestSubredditListings.test_new.json", "/new"),
         reddit_comments=praw_children("TestSubredditListings.test_comments.json", "/comments")
         + praw_children("TestComment.test_refresh__deleted_comment.json", "/api/info"),

@@ -108,8 +108,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.release.wait(self.server.hold_seconds)
             return self._reply(503, {"error": "too late"})
         with self.server.lock:
-            status, body = _route(self.server.received, method, parts.path, parse_qs(parts.query), raw,
-                                  dict(self.headers.items()))
+            status, body = _route(
+                self.server.received, method, parts.path, parse_qs(parts.query), raw, dict(self.headers.items())
+            )
         if fault == "lost":
             return self._reply(500, {"error": "reply lost"})
         if fault == "hang":
@@ -129,16 +130,21 @@ class _Handler(BaseHTTPRequestHandler):
             pass  # the client gave up (a timeout test): nothing to answer
 
 
-def _route(got: Received, method: str, path: str, query: dict[str, list[str]], raw: bytes,
-           headers: dict[str, str]) -> tuple[int, Any]:
+def _route(
+    got: Received, method: str, path: str, query: dict[str, list[str]], raw: bytes, headers: dict[str, str]
+) -> tuple[int, Any]:
     """The fake services' endpoints; returns (status, body)."""
     body = json.loads(raw) if raw and raw[:1] in (b"{", b"[") else {}
     if path == "/api/v2/tickets.json":
         return _zendesk_tickets(got, method, query, body, headers)
     if match := re.fullmatch(r"/api/v2/tickets/(\d+)/comments\.json", path):
         comments = got.zendesk_comments.get(match.group(1), [])
-        return 200, {"comments": [{"id": i + 1, "body": c, "public": False} for i, c in enumerate(comments)],
-                     "next_page": None, "previous_page": None, "count": len(comments)}
+        return 200, {
+            "comments": [{"id": i + 1, "body": c, "public": False} for i, c in enumerate(comments)],
+            "next_page": None,
+            "previous_page": None,
+            "count": len(comments),
+        }
     if match := re.fullmatch(r"/api/v2/tickets/(\d+)\.json", path):
         ticket_id = match.group(1)
         if ticket_id not in got.tickets:
@@ -150,8 +156,11 @@ def _route(got: Received, method: str, path: str, query: dict[str, list[str]], r
         return 200, [{"id": "summary", "name": "Summary", "custom": False}, {"id": "labels", "name": "Labels"}]
     if path == "/rest/api/2/search":
         label = re.search(r'labels = "([^"]+)"', query.get("jql", [""])[0])
-        found = [{"id": str(i), "key": k, "fields": {}} for i, (k, f) in enumerate(got.issues.items())
-                 if label and label.group(1) in f.get("labels", [])]
+        found = [
+            {"id": str(i), "key": k, "fields": {}}
+            for i, (k, f) in enumerate(got.issues.items())
+            if label and label.group(1) in f.get("labels", [])
+        ]
         return 200, {"startAt": 0, "maxResults": 1, "total": len(found), "issues": found[:1]}
     if path == "/rest/api/2/issue" and method == "POST":
         key = f"SOC-{len(got.issues) + 1}"
@@ -165,8 +174,12 @@ def _route(got: Received, method: str, path: str, query: dict[str, list[str]], r
             got.jira_comments.setdefault(key, []).append(body.get("body", ""))
             return 201, {"id": str(len(got.jira_comments[key])), "body": body.get("body", "")}
         comments = got.jira_comments.get(key, [])
-        return 200, {"startAt": 0, "maxResults": 50, "total": len(comments),
-                     "comments": [{"id": str(i + 1), "body": c} for i, c in enumerate(comments)]}
+        return 200, {
+            "startAt": 0,
+            "maxResults": 50,
+            "total": len(comments),
+            "comments": [{"id": str(i + 1), "body": c} for i, c in enumerate(comments)],
+        }
     if path == "/hook":
         expected = "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), raw, hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, headers.get("X-Earshot-Signature", "")):
@@ -188,8 +201,9 @@ def _route(got: Received, method: str, path: str, query: dict[str, list[str]], r
     return 404, {"error": f"no route {method} {path}"}
 
 
-def _zendesk_tickets(got: Received, method: str, query: dict[str, list[str]], body: dict[str, Any],
-                     headers: dict[str, str]) -> tuple[int, Any]:
+def _zendesk_tickets(
+    got: Received, method: str, query: dict[str, list[str]], body: dict[str, Any], headers: dict[str, str]
+) -> tuple[int, Any]:
     if method == "GET":
         external_id = query.get("external_id", [None])[0]
         found = [t for t in got.tickets.values() if t.get("external_id") == external_id]
@@ -200,8 +214,14 @@ def _zendesk_tickets(got: Received, method: str, query: dict[str, list[str]], bo
     else:
         ticket_id = str(len(got.tickets) + 1)
         fields = body.get("ticket", {})
-        ticket = {"id": int(ticket_id), "subject": fields.get("subject"), "external_id": fields.get("external_id"),
-                  "priority": fields.get("priority"), "tags": fields.get("tags", []), "status": "new"}
+        ticket = {
+            "id": int(ticket_id),
+            "subject": fields.get("subject"),
+            "external_id": fields.get("external_id"),
+            "priority": fields.get("priority"),
+            "tags": fields.get("tags", []),
+            "status": "new",
+        }
         got.tickets[ticket_id] = ticket
         got.zendesk_comments[ticket_id] = [fields.get("comment", {}).get("body", "")]
         if key:

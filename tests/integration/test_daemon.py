@@ -68,8 +68,14 @@ def test_run_with_an_unreachable_database_says_so(monkeypatch):
 def test_sigterm_finishes_the_batch_and_exits_zero(tmp_path):
     database = tmp_path / "earshot.db"
     env = {**os.environ, "EARSHOT_DATABASE_URL": f"sqlite:///{database}", "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen([sys.executable, "-c", LAUNCHER, "run", "--config", str(REPO / "config.yaml")],
-                               cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", LAUNCHER, "run", "--config", str(REPO / "config.yaml")],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         lines = []
@@ -85,8 +91,10 @@ def test_sigterm_finishes_the_batch_and_exits_zero(tmp_path):
     said = "".join(lines) + output
     assert process.returncode == 0, said
     assert "classifying a batch" in "".join(lines), said
-    assert (f"earshot running: config {REPO / 'config.yaml'}, database sqlite:///{database}, sources replay; "
-            "see `earshot sources` and `earshot alerts`") in said
+    assert (
+        f"earshot running: config {REPO / 'config.yaml'}, database sqlite:///{database}, sources replay; "
+        "see `earshot sources` and `earshot alerts`"
+    ) in said
     assert "stopped cleanly" in output
     store = Store.open(env["EARSHOT_DATABASE_URL"])
     assert store.count_posts() > 300

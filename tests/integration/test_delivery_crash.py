@@ -68,9 +68,10 @@ def server() -> Iterator[FakeServices]:
 @pytest.fixture
 def config_path(tmp_path: Path, server: FakeServices) -> Path:
     path = tmp_path / "config.yaml"
-    path.write_text(textwrap.dedent(f"""
+    path.write_text(
+        textwrap.dedent(f"""
         brand: {{name: Aurora Motors}}
-        database: {{url: "sqlite:///{tmp_path / 'earshot.db'}"}}
+        database: {{url: "sqlite:///{tmp_path / "earshot.db"}"}}
         routing:
           tickets:
             sinks:
@@ -82,7 +83,8 @@ def config_path(tmp_path: Path, server: FakeServices) -> Path:
               on-call: {{urls: ["json://127.0.0.1:{server.server_address[1]}/alerts"]}}
               executive: {{urls: []}}
             retry: {{timeout_seconds: 5}}
-    """))
+    """)
+    )
     return path
 
 
@@ -90,27 +92,61 @@ def _seed(store: Store, outbox: Outbox) -> None:
     store.save_batch("x", [make_post(str(n)) for n in range(1, ALERTS + TICKETS + 1)], None)
     with store.transaction() as tx:
         for n in range(1, ALERTS + 1):
-            outbox.enqueue_alert(tx, post_id=n, message=AlertMessage(
-                idempotency_key=f"alert:{n}", tier="on-call", title=f"Alert {n}", text="kids overheating",
-                post_url=f"https://x.com/a/status/{n}", author_handle="a", author_reach=40, labels={},
-                velocity_per_hour=1.0, projected_reach=40.0, incident_id=None, incident_size=1, rule="safety",
-                reasons=("urgency critical",), feed_url=f"http://feed/alerts/{n}", created_at=NOW))
+            outbox.enqueue_alert(
+                tx,
+                post_id=n,
+                message=AlertMessage(
+                    idempotency_key=f"alert:{n}",
+                    tier="on-call",
+                    title=f"Alert {n}",
+                    text="kids overheating",
+                    post_url=f"https://x.com/a/status/{n}",
+                    author_handle="a",
+                    author_reach=40,
+                    labels={},
+                    velocity_per_hour=1.0,
+                    projected_reach=40.0,
+                    incident_id=None,
+                    incident_size=1,
+                    rule="safety",
+                    reasons=("urgency critical",),
+                    feed_url=f"http://feed/alerts/{n}",
+                    created_at=NOW,
+                ),
+            )
         for n in range(ALERTS + 1, ALERTS + TICKETS + 1):
-            outbox.enqueue_ticket(tx, post_id=n, request=TicketRequest(
-                idempotency_key=f"ticket:{n}", queue="social", priority="high", subject=f"Ticket {n}",
-                body="charged for a recall", post_url=f"https://x.com/a/status/{n}", author_handle="a",
-                requester_reach=40))
+            outbox.enqueue_ticket(
+                tx,
+                post_id=n,
+                request=TicketRequest(
+                    idempotency_key=f"ticket:{n}",
+                    queue="social",
+                    priority="high",
+                    subject=f"Ticket {n}",
+                    body="charged for a recall",
+                    post_url=f"https://x.com/a/status/{n}",
+                    author_handle="a",
+                    requester_reach=40,
+                ),
+            )
 
 
 def _deliverer(config: Path, mode: str, at: int) -> subprocess.Popen[str]:
     env = {**os.environ, "EARSHOT_TEST_WEBHOOK_SECRET": WEBHOOK_SECRET, "PYTHONPATH": str(REPO)}
     env.pop("EARSHOT_DATABASE_URL", None)
-    return subprocess.Popen([sys.executable, "-c", DELIVERER, mode, str(at), str(config)], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", DELIVERER, mode, str(at), str(config)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
-def test_sigkill_mid_delivery_then_restart_delivers_everything_exactly_once(server: FakeServices,
-                                                                            config_path: Path) -> None:
+def test_sigkill_mid_delivery_then_restart_delivers_everything_exactly_once(
+    server: FakeServices, config_path: Path
+) -> None:
     config = load_config(config_path)
     store = Store.open(config.database_url)
     _seed(store, Outbox(tickets=config.routing.tickets, alerts=config.routing.alerts))

@@ -22,11 +22,13 @@ from bot.store.delivery_tables import OutboxRow
 from tests.conftest import REPO
 from tests.fakes.sinks import FakeServices, fake_services
 
-EARSHOT = ("import sys, classifiers\n"
-           "from classifiers.stub import StubClassifier\n"
-           "classifiers.load_classifier = lambda settings: StubClassifier()\n"
-           "from bot.cli.main import app\n"
-           "app(sys.argv[1:])\n")
+EARSHOT = (
+    "import sys, classifiers\n"
+    "from classifiers.stub import StubClassifier\n"
+    "classifiers.load_classifier = lambda settings: StubClassifier()\n"
+    "from bot.cli.main import app\n"
+    "app(sys.argv[1:])\n"
+)
 
 
 @pytest.fixture
@@ -51,12 +53,19 @@ def _config(tmp_path: Path, server: FakeServices) -> Path:
 def _earshot(*args: str) -> subprocess.Popen[str]:
     env = {key: value for key, value in os.environ.items() if key != "EARSHOT_DATABASE_URL"}
     env["PYTHONPATH"] = str(REPO)
-    return subprocess.Popen([sys.executable, "-c", EARSHOT, *args], cwd=REPO, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-c", EARSHOT, *args],
+        cwd=REPO,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def test_daemon_killed_mid_delivery_delivers_every_alert_exactly_once_after_restart(
-        tmp_path: Path, server: FakeServices) -> None:
+    tmp_path: Path, server: FakeServices
+) -> None:
     config = _config(tmp_path, server)
     server.script.append("hang")  # the first alert reaches the sink, and its reply never comes back
     daemon = _earshot("run", "--config", str(config))

@@ -42,44 +42,85 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeServices]:
 
 
 def _config(server: FakeServices) -> Config:
-    return Config.model_validate({"brand": {"name": "Aurora Motors"}, "routing": {
-        "tickets": {"sinks": {
-            "zendesk": {"enabled": True, "url": server.url, "email": "agent@example.com"},
-            "jira": {"enabled": True, "url": server.url, "project": "SOC", "email": "bot@example.com"},
-            "webhook": {"enabled": True, "url": server.url + "/hook"},
-        }, "retry": {"timeout_seconds": 0.5}},
-        "alerts": {"tiers": {
-            "support": {"urls": []},
-            "on-call": {"urls": ["pagerduty://intkey@apikey", "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOX"],
-                        "escalate_after_minutes": 15, "next": "executive"},
-            "executive": {"urls": []},
-        }, "retry": {"timeout_seconds": 0.5}},
-    }})
+    return Config.model_validate(
+        {
+            "brand": {"name": "Aurora Motors"},
+            "routing": {
+                "tickets": {
+                    "sinks": {
+                        "zendesk": {"enabled": True, "url": server.url, "email": "agent@example.com"},
+                        "jira": {"enabled": True, "url": server.url, "project": "SOC", "email": "bot@example.com"},
+                        "webhook": {"enabled": True, "url": server.url + "/hook"},
+                    },
+                    "retry": {"timeout_seconds": 0.5},
+                },
+                "alerts": {
+                    "tiers": {
+                        "support": {"urls": []},
+                        "on-call": {
+                            "urls": ["pagerduty://intkey@apikey", "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOX"],
+                            "escalate_after_minutes": 15,
+                            "next": "executive",
+                        },
+                        "executive": {"urls": []},
+                    },
+                    "retry": {"timeout_seconds": 0.5},
+                },
+            },
+        }
+    )
 
 
 def _request(key: str, body: str) -> TicketRequest:
-    return TicketRequest(idempotency_key=key, queue="social", priority="high", subject="Charged $30,000 for a recall",
-                         body=body, post_url=f"https://x.com/a/status/{key}", author_handle="a",
-                         requester_reach=40, incident_id=7)
+    return TicketRequest(
+        idempotency_key=key,
+        queue="social",
+        priority="high",
+        subject="Charged $30,000 for a recall",
+        body=body,
+        post_url=f"https://x.com/a/status/{key}",
+        author_handle="a",
+        requester_reach=40,
+        incident_id=7,
+    )
 
 
-def test_outbox_delivers_tickets_comments_and_alerts_once_through_outages(server: FakeServices,
-                                                                          sqlite_store: Store) -> None:
+def test_outbox_delivers_tickets_comments_and_alerts_once_through_outages(
+    server: FakeServices, sqlite_store: Store
+) -> None:
     config, clock = _config(server), Clock()
     sqlite_store.save_batch("x", [make_post("1"), make_post("2")], None)
     outbox = Outbox(tickets=config.routing.tickets, alerts=config.routing.alerts, clock=clock)
     with sqlite_store.transaction() as tx:
         ticket_id = outbox.enqueue_ticket(tx, post_id=1, request=_request("t1", "charged for a recall"))
         assert outbox.enqueue_ticket(tx, post_id=2, request=_request("t2", "me too")) == ticket_id
-        outbox.enqueue_alert(tx, post_id=1, message=AlertMessage(
-            idempotency_key="a1", tier="on-call", title="Recall charge going viral", text="charged $30,000",
-            post_url="https://x.com/a/status/1", author_handle="a", author_reach=40, labels={},
-            velocity_per_hour=300.0, projected_reach=500_000.0, incident_id=7, incident_size=3, rule="viral",
-            reasons=("projected reach 500k",), feed_url="http://feed/alerts/1", created_at=START))
+        outbox.enqueue_alert(
+            tx,
+            post_id=1,
+            message=AlertMessage(
+                idempotency_key="a1",
+                tier="on-call",
+                title="Recall charge going viral",
+                text="charged $30,000",
+                post_url="https://x.com/a/status/1",
+                author_handle="a",
+                author_reach=40,
+                labels={},
+                velocity_per_hour=300.0,
+                projected_reach=500_000.0,
+                incident_id=7,
+                incident_size=3,
+                rule="viral",
+                reasons=("projected reach 500k",),
+                feed_url="http://feed/alerts/1",
+                created_at=START,
+            ),
+        )
     server.script.extend([503, "lost", 502])  # zendesk create fails, jira's reply is lost, webhook 502
 
-    stages = build_delivery_stages(sqlite_store, tickets=config.routing.tickets, alerts=config.routing.alerts,
-                                   clock=clock)
+    stages = build_delivery_stages(
+        sqlite_store, tickets=config.routing.tickets, alerts=config.routing.alerts, clock=clock
+    )
     for _ in range(6):
         for stage in stages:
             while stage.run_once():

@@ -158,10 +158,19 @@ def test_a_second_run_adds_nothing(demo: Demo, tmp_path: Path) -> None:
 def test_route_explain_names_the_rule_the_reasons_and_the_incident(demo: Demo, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EARSHOT_DATABASE_URL", str(demo.store.engine.url))
     mike = demo.posts["mike_ev_owner"]
-    result = CliRunner().invoke(app, ["route", "--explain", f"x:{mike.native_id}", "--config", str(REPO / "config.yaml")])
+    result = CliRunner().invoke(
+        app, ["route", "--explain", f"x:{mike.native_id}", "--config", str(REPO / "config.yaml")]
+    )
     assert result.exit_code == 0, result.output
-    for expected in ("by @mike_ev_owner", "decision: rule 'viral-complaint'", "why:", "VIRAL", "timeline:",
-                     "@throwaway_aurora", "@cold_pack_owner"):
+    for expected in (
+        "by @mike_ev_owner",
+        "decision: rule 'viral-complaint'",
+        "why:",
+        "VIRAL",
+        "timeline:",
+        "@throwaway_aurora",
+        "@cold_pack_owner",
+    ):
         assert expected in result.output, expected
 
 
@@ -177,8 +186,9 @@ def test_the_executive_alert_escalates_when_unacked_and_an_acked_one_does_not(de
     acknowledge(demo.store, kids.id, "on-call responder")
     later = max(recall.next_escalation_at, kids.next_escalation_at) + timedelta(minutes=1)
     config = load_config(REPO / "config.yaml")
-    stages = build_delivery_stages(demo.store, tickets=config.routing.tickets, alerts=config.routing.alerts,
-                                   clock=lambda: later)
+    stages = build_delivery_stages(
+        demo.store, tickets=config.routing.tickets, alerts=config.routing.alerts, clock=lambda: later
+    )
     escalation = next(stage for stage in stages if isinstance(stage, EscalationStage))
     assert escalation.run_once() >= 1
     by_id = {alert.id: alert for alert in demo.rows(AlertRow)}

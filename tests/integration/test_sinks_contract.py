@@ -49,29 +49,53 @@ class Case:
 
 
 def _request(key: str) -> TicketRequest:
-    return TicketRequest(idempotency_key=key, queue="social", priority="high", subject="Charged $30,000 for a recall",
-                         body="They charged me for a recall repair", post_url="https://x.com/a/status/1",
-                         author_handle="a", requester_reach=40)
+    return TicketRequest(
+        idempotency_key=key,
+        queue="social",
+        priority="high",
+        subject="Charged $30,000 for a recall",
+        body="They charged me for a recall repair",
+        post_url="https://x.com/a/status/1",
+        author_handle="a",
+        requester_reach=40,
+    )
 
 
 def _notice(key: str) -> Notice:
-    return Notice(title="[executive] Charged for a recall", body=f"text\nRef: {key}", severity="failure",
-                  idempotency_key=key, url="https://x.com/a/status/1")
+    return Notice(
+        title="[executive] Charged for a recall",
+        body=f"text\nRef: {key}",
+        severity="failure",
+        idempotency_key=key,
+        url="https://x.com/a/status/1",
+    )
 
 
 def _zendesk(lb: Loopback) -> zendesk.Sink:
-    return zendesk.Sink("zendesk", zendesk.Settings(enabled=True, url=lb.http.url, email="agent@example.com"),
-                        token="zd-token-123", timeout_seconds=TIMEOUT)
+    return zendesk.Sink(
+        "zendesk",
+        zendesk.Settings(enabled=True, url=lb.http.url, email="agent@example.com"),
+        token="zd-token-123",
+        timeout_seconds=TIMEOUT,
+    )
 
 
 def _jira(lb: Loopback) -> jira.Sink:
-    return jira.Sink("jira", jira.Settings(enabled=True, url=lb.http.url, project="SOC", email="bot@example.com"),
-                     token="jira-token-123", timeout_seconds=TIMEOUT)
+    return jira.Sink(
+        "jira",
+        jira.Settings(enabled=True, url=lb.http.url, project="SOC", email="bot@example.com"),
+        token="jira-token-123",
+        timeout_seconds=TIMEOUT,
+    )
 
 
 def _webhook(lb: Loopback) -> webhook.Sink:
-    return webhook.Sink("webhook", webhook.Settings(enabled=True, url=lb.http.url + "/hook"),
-                        secret=WEBHOOK_SECRET, timeout_seconds=TIMEOUT)
+    return webhook.Sink(
+        "webhook",
+        webhook.Settings(enabled=True, url=lb.http.url + "/hook"),
+        secret=WEBHOOK_SECRET,
+        timeout_seconds=TIMEOUT,
+    )
 
 
 def _channel(url: Callable[[Loopback], str]) -> Callable[[Loopback], AppriseChannel]:
@@ -87,23 +111,59 @@ def _mail_url(lb: Loopback) -> str:
 
 
 CASES = [
-    Case("zendesk", lambda lb: lambda k: _zendesk(lb).open(_request(k)), lambda lb: len(lb.http.received.tickets),
-         "zd-token-123", lambda lb: repr(_zendesk(lb))),
-    Case("jira", lambda lb: lambda k: _jira(lb).open(_request(k)), lambda lb: len(lb.http.received.issues),
-         "jira-token-123", lambda lb: repr(_jira(lb))),
-    Case("webhook", lambda lb: lambda k: _webhook(lb).open(_request(k)), lambda lb: len(lb.http.received.webhook),
-         WEBHOOK_SECRET, lambda lb: repr(_webhook(lb))),
-    Case("slack", lambda lb: lambda k: _channel(lambda _: SLACK_URL)(lb).send(_notice(k)),
-         lambda lb: len(lb.http.received.slack), "TIiajkdnlazkcOXrIdevi7",
-         lambda lb: repr(_channel(lambda _: SLACK_URL)(lb)), dedups=False),
-    Case("pagerduty", lambda lb: lambda k: _channel(lambda _: "pagerduty://intkey42@apikey42")(lb).send(_notice(k)),
-         lambda lb: len(lb.http.received.pagerduty), "apikey42",
-         lambda lb: repr(_channel(lambda _: "pagerduty://intkey42@apikey42")(lb))),
-    Case("json-webhook", lambda lb: lambda k: _channel(_json_url)(lb).send(_notice(k)),
-         lambda lb: len(lb.http.received.json_alerts), "pw-9876", lambda lb: repr(_channel(_json_url)(lb))),
-    Case("email", lambda lb: lambda k: _channel(_mail_url)(lb).send(_notice(k)),
-         lambda lb: len(lb.smtp.messages), "oncall@example.com", lambda lb: repr(_channel(_mail_url)(lb)),
-         dedups=False, rejection_is_permanent=False, smtp=True),
+    Case(
+        "zendesk",
+        lambda lb: lambda k: _zendesk(lb).open(_request(k)),
+        lambda lb: len(lb.http.received.tickets),
+        "zd-token-123",
+        lambda lb: repr(_zendesk(lb)),
+    ),
+    Case(
+        "jira",
+        lambda lb: lambda k: _jira(lb).open(_request(k)),
+        lambda lb: len(lb.http.received.issues),
+        "jira-token-123",
+        lambda lb: repr(_jira(lb)),
+    ),
+    Case(
+        "webhook",
+        lambda lb: lambda k: _webhook(lb).open(_request(k)),
+        lambda lb: len(lb.http.received.webhook),
+        WEBHOOK_SECRET,
+        lambda lb: repr(_webhook(lb)),
+    ),
+    Case(
+        "slack",
+        lambda lb: lambda k: _channel(lambda _: SLACK_URL)(lb).send(_notice(k)),
+        lambda lb: len(lb.http.received.slack),
+        "TIiajkdnlazkcOXrIdevi7",
+        lambda lb: repr(_channel(lambda _: SLACK_URL)(lb)),
+        dedups=False,
+    ),
+    Case(
+        "pagerduty",
+        lambda lb: lambda k: _channel(lambda _: "pagerduty://intkey42@apikey42")(lb).send(_notice(k)),
+        lambda lb: len(lb.http.received.pagerduty),
+        "apikey42",
+        lambda lb: repr(_channel(lambda _: "pagerduty://intkey42@apikey42")(lb)),
+    ),
+    Case(
+        "json-webhook",
+        lambda lb: lambda k: _channel(_json_url)(lb).send(_notice(k)),
+        lambda lb: len(lb.http.received.json_alerts),
+        "pw-9876",
+        lambda lb: repr(_channel(_json_url)(lb)),
+    ),
+    Case(
+        "email",
+        lambda lb: lambda k: _channel(_mail_url)(lb).send(_notice(k)),
+        lambda lb: len(lb.smtp.messages),
+        "oncall@example.com",
+        lambda lb: repr(_channel(_mail_url)(lb)),
+        dedups=False,
+        rejection_is_permanent=False,
+        smtp=True,
+    ),
 ]
 
 
@@ -187,8 +247,10 @@ class TestSinkContract:
 TICKET_SINKS: dict[str, tuple[Callable[[Loopback], Any], Callable[[Loopback, str], list[str]]]] = {
     "zendesk": (_zendesk, lambda lb, ref: lb.http.received.zendesk_comments.get(ref, [])[1:]),
     "jira": (_jira, lambda lb, ref: lb.http.received.jira_comments.get(ref, [])),
-    "webhook": (_webhook, lambda lb, ref: [b["comment"]["body"] for b in lb.http.received.webhook.values()
-                                          if b.get("ticket_ref") == ref]),
+    "webhook": (
+        _webhook,
+        lambda lb, ref: [b["comment"]["body"] for b in lb.http.received.webhook.values() if b.get("ticket_ref") == ref],
+    ),
 }
 
 
@@ -206,8 +268,12 @@ def test_follow_up_comment_lands_once_on_the_opened_ticket(name: str, lb: Loopba
 
 
 def test_webhook_signed_with_the_wrong_secret_is_refused_for_good(lb: Loopback) -> None:
-    sink = webhook.Sink("webhook", webhook.Settings(enabled=True, url=lb.http.url + "/hook"),
-                        secret="not-the-secret", timeout_seconds=TIMEOUT)
+    sink = webhook.Sink(
+        "webhook",
+        webhook.Settings(enabled=True, url=lb.http.url + "/hook"),
+        secret="not-the-secret",
+        timeout_seconds=TIMEOUT,
+    )
     result = sink.open(_request("wrong-secret"))
     assert not result.ok and not result.retryable and "401" in (result.error or "")
     assert lb.http.received.bad_signatures == 1 and lb.http.received.webhook == {}

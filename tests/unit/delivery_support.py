@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bot.core.actions import AlertMessage
 from bot.delivery import DeliverStage, EscalationStage, Outbox, build_channels
@@ -11,7 +11,7 @@ from bot.delivery.settings import AlertSettings, TicketSettings
 from bot.store import Store
 from bot.store.delivery_tables import AlertRow
 
-NOON = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+NOON = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 class Clock:
@@ -38,9 +38,16 @@ class Desk:
 
     def deliverer(self) -> DeliverStage:
         """A deliver stage as a fresh start of the daemon makes it."""
-        return DeliverStage(self.store, tickets=TicketSettings(), alerts=self.alerts, sinks={},
-                            channels=build_channels(self.alerts), feed_url="http://feed/alerts", clock=self.clock,
-                            jitter=lambda: 0.5)
+        return DeliverStage(
+            self.store,
+            tickets=TicketSettings(),
+            alerts=self.alerts,
+            sinks={},
+            channels=build_channels(self.alerts),
+            feed_url="http://feed/alerts",
+            clock=self.clock,
+            jitter=lambda: 0.5,
+        )
 
     def raise_alert(self, key: str, tier: str, text: str = "my car is on fire") -> int:
         with self.store.transaction() as tx:
@@ -59,18 +66,35 @@ class Desk:
 
 
 def message(key: str, tier: str, text: str, now: datetime) -> AlertMessage:
-    return AlertMessage(idempotency_key=key, tier=tier, title=f"Alert {key}", text=text,
-                        post_url="https://x.com/a/status/1", author_handle="a", author_reach=40,
-                        labels={"urgency": {"label": "critical", "score": 0.93}}, velocity_per_hour=12.0,
-                        projected_reach=900.0, incident_id=None, incident_size=1, rule="safety-override",
-                        reasons=("urgency critical",), feed_url="http://feed/alerts/1", created_at=now)
+    return AlertMessage(
+        idempotency_key=key,
+        tier=tier,
+        title=f"Alert {key}",
+        text=text,
+        post_url="https://x.com/a/status/1",
+        author_handle="a",
+        author_reach=40,
+        labels={"urgency": {"label": "critical", "score": 0.93}},
+        velocity_per_hour=12.0,
+        projected_reach=900.0,
+        incident_id=None,
+        incident_size=1,
+        rule="safety-override",
+        reasons=("urgency critical",),
+        feed_url="http://feed/alerts/1",
+        created_at=now,
+    )
 
 
 def settings(**extra: object) -> AlertSettings:
     """Three tiers on stub channels: support (quiet 22–07, escalates after 30 min) → on-call → executive."""
     tiers = {
-        "support": {"urls": ["stub://support"], "escalate_after_minutes": 30, "next": "on-call",
-                    "quiet_hours": {"start": "22:00", "end": "07:00", "timezone": "UTC"}},
+        "support": {
+            "urls": ["stub://support"],
+            "escalate_after_minutes": 30,
+            "next": "on-call",
+            "quiet_hours": {"start": "22:00", "end": "07:00", "timezone": "UTC"},
+        },
         "on-call": {"urls": ["stub://on-call"], "escalate_after_minutes": 15, "next": "executive"},
         "executive": {"urls": ["stub://executive"]},
     }

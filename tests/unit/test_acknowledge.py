@@ -32,8 +32,9 @@ def desk(sqlite_store: Store) -> Desk:
 
 def _statuses(desk: Desk, alert_id: int) -> list[str]:
     with desk.store.session() as session:
-        rows = session.exec(select(OutboxRow).where(OutboxRow.ref_id == alert_id, OutboxRow.kind == "alert")
-                            .order_by(OutboxRow.id)).all()  # type: ignore[arg-type]
+        rows = session.exec(
+            select(OutboxRow).where(OutboxRow.ref_id == alert_id, OutboxRow.kind == "alert").order_by(OutboxRow.id)
+        ).all()  # type: ignore[arg-type]
         return [row.status for row in rows]
 
 

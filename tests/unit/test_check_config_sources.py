@@ -12,10 +12,14 @@ from bot.app.config import load_config
 from bot.cli.main import app
 from connectors.registry import problems
 
-X_ON = ("brand: {name: Aurora Motors}\ndatabase: {url: 'sqlite:///data/earshot.db'}\n"
-        "connectors:\n  replay: {enabled: false}\n  x: {enabled: true, queries: ['@AuroraMotors']}\n")
-REPLAY_MISSING = ("brand: {name: Aurora Motors}\ndatabase: {url: 'sqlite:///data/earshot.db'}\n"
-                  "connectors:\n  replay: {enabled: true, path: no/such/folder}\n")
+X_ON = (
+    "brand: {name: Aurora Motors}\ndatabase: {url: 'sqlite:///data/earshot.db'}\n"
+    "connectors:\n  replay: {enabled: false}\n  x: {enabled: true, queries: ['@AuroraMotors']}\n"
+)
+REPLAY_MISSING = (
+    "brand: {name: Aurora Motors}\ndatabase: {url: 'sqlite:///data/earshot.db'}\n"
+    "connectors:\n  replay: {enabled: true, path: no/such/folder}\n"
+)
 
 
 def checked(tmp_path: Path, text: str):

@@ -19,9 +19,11 @@ from classifiers.settings import ClassifierSettings, TopicSettings
 from classifiers.transformer import TransformerClassifier
 
 REPO = Path(__file__).resolve().parents[2]
-KIDS = ("Put the kids in the rear of my in-laws' car & went for a 20 min drive. Air was set as cold as "
-        "possible, but the kids were dehydrated & drenched in sweat after the drive. No air circulation "
-        "back there. Love the car, but that's dangerous")
+KIDS = (
+    "Put the kids in the rear of my in-laws' car & went for a 20 min drive. Air was set as cold as "
+    "possible, but the kids were dehydrated & drenched in sweat after the drive. No air circulation "
+    "back there. Love the car, but that's dangerous"
+)
 
 
 @pytest.fixture(scope="session")
@@ -42,12 +44,18 @@ def test_kids_overheating_is_a_critical_safety_complaint(classifier):
     assert labels.language == "en"
 
 
-@pytest.mark.parametrize(("text", "complaint", "sentiment"), [
-    ("@AuroraMotors worst service ever, my car has been in the shop for 3 weeks and nobody calls me back", True,
-     "negative"),
-    ("I love my new car, thank you so much for the amazing delivery experience!", False, "positive"),
-    ("@AuroraMotors you charged me twice and still haven't refunded me. Unacceptable.", True, "negative"),
-])
+@pytest.mark.parametrize(
+    ("text", "complaint", "sentiment"),
+    [
+        (
+            "@AuroraMotors worst service ever, my car has been in the shop for 3 weeks and nobody calls me back",
+            True,
+            "negative",
+        ),
+        ("I love my new car, thank you so much for the amazing delivery experience!", False, "positive"),
+        ("@AuroraMotors you charged me twice and still haven't refunded me. Unacceptable.", True, "negative"),
+    ],
+)
 def test_clear_examples(classifier, text, complaint, sentiment):
     labels = classifier.classify([post_from_text(text)])[0]
     assert labels.complaint is complaint
@@ -55,20 +63,31 @@ def test_clear_examples(classifier, text, complaint, sentiment):
 
 
 def test_topics_follow_the_taxonomy(classifier):
-    texts = ["My supercharger session stopped at 30% and the charge port is stuck",
-             "Why was I charged $300 extra on my invoice? I want a refund",
-             "After the software update the touchscreen keeps freezing and the app logs me out"]
+    texts = [
+        "My supercharger session stopped at 30% and the charge port is stuck",
+        "Why was I charged $300 extra on my invoice? I want a refund",
+        "After the software update the touchscreen keeps freezing and the app logs me out",
+    ]
     tops = [labels.topic_names[0] for labels in classifier.classify([post_from_text(t) for t in texts])]
     assert tops == ["charging", "billing and charges", "software"]
 
 
 def test_labels_invariants_and_order(classifier):
     # mixed lengths, so the encoder's shortest-first batching must put each label back in place
-    texts = ["ok", "a much longer post about how the delivery of my car was delayed for weeks again", "thanks!",
-             "My supercharger session stopped at 30% and the charge port is stuck",
-             "Why was I charged $300 extra on my invoice? I want a refund"]
-    expected = [("other", False), ("delivery", True), ("other", False), ("charging", True),
-                ("billing and charges", True)]
+    texts = [
+        "ok",
+        "a much longer post about how the delivery of my car was delayed for weeks again",
+        "thanks!",
+        "My supercharger session stopped at 30% and the charge port is stuck",
+        "Why was I charged $300 extra on my invoice? I want a refund",
+    ]
+    expected = [
+        ("other", False),
+        ("delivery", True),
+        ("other", False),
+        ("charging", True),
+        ("billing and charges", True),
+    ]
     labels = classifier.classify([post_from_text(t, i) for i, t in enumerate(texts)])
     assert [(item.topic_names[0], item.complaint) for item in labels] == expected
     backwards = classifier.classify([post_from_text(t, i) for i, t in enumerate(reversed(texts))])
@@ -91,9 +110,14 @@ def test_same_post_same_labels_in_any_batch(classifier):
 
 
 def test_new_topic_needs_no_retraining(settings):
-    extra = TopicSettings(name="insurance", description="Car insurance premiums, policies and claims.",
-                          examples=["My insurance premium doubled because of your repair costs",
-                                    "The insurer won't cover the claim for my car"])
+    extra = TopicSettings(
+        name="insurance",
+        description="Car insurance premiums, policies and claims.",
+        examples=[
+            "My insurance premium doubled because of your repair costs",
+            "The insurer won't cover the claim for my car",
+        ],
+    )
     classifier = TransformerClassifier(settings.model_copy(update={"topics": [*settings.topics, extra]}))
     labels = classifier.classify([post_from_text("Insurance company says my premium goes up 50% for this car")])[0]
     assert labels.topic_names[0] == "insurance"
@@ -101,22 +125,38 @@ def test_new_topic_needs_no_retraining(settings):
 
 def test_classify_json_has_every_head_and_no_embedding(classifier):
     row = classify_texts(classifier, ["the app is broken again"])[0]
-    for key in ("complaint", "complaint_score", "sentiment", "sentiment_score", "severity", "severity_score",
-                "urgency", "urgency_reasons", "topics", "language", "needs_review", "model_version"):
+    for key in (
+        "complaint",
+        "complaint_score",
+        "sentiment",
+        "sentiment_score",
+        "severity",
+        "severity_score",
+        "urgency",
+        "urgency_reasons",
+        "topics",
+        "language",
+        "needs_review",
+        "model_version",
+    ):
         assert key in row
     assert "embedding" not in row
     json.dumps(row)
 
 
 def test_evaluate_reports_each_head_beside_the_baseline(classifier, tmp_path):
-    rows = [{"text": "worst company ever, broken car and no refund", "complaint": True, "sentiment": "negative"},
-            {"text": "love this car so much", "complaint": False, "sentiment": "positive"},
-            {"text": "the delivery is late again, terrible", "complaint": True, "sentiment": "negative"},
-            {"text": "going to the beach today", "complaint": False, "sentiment": "neutral"}]
+    rows = [
+        {"text": "worst company ever, broken car and no refund", "complaint": True, "sentiment": "negative"},
+        {"text": "love this car so much", "complaint": False, "sentiment": "positive"},
+        {"text": "the delivery is late again, terrible", "complaint": True, "sentiment": "negative"},
+        {"text": "going to the beach today", "complaint": False, "sentiment": "neutral"},
+    ]
     data = tmp_path / "tiny.jsonl"
     data.write_text("\n".join(json.dumps(r) for r in rows))
-    examples = [Example(text=r["text"], labels={"complaint": r["complaint"], "sentiment": r["sentiment"], "severity": 0})
-                for r in rows] * 3
+    examples = [
+        Example(text=r["text"], labels={"complaint": r["complaint"], "sentiment": r["sentiment"], "severity": 0})
+        for r in rows
+    ] * 3
     baseline = Baseline.train(Splits(train={"complaints": examples}, test={"complaints": []}))
     report = evaluate(classifier, data, baseline=baseline)
     assert set(report["complaint"]) == {"n", "accuracy", "macro_f1"}

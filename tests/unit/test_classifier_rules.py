@@ -13,20 +13,30 @@ from classifiers.heads.topics import TopicIndex
 from classifiers.heads.urgency import RiskSignal, decide_urgency
 from classifiers.settings import ClassifierSettings, TopicSettings
 
-KIDS = ("Put the kids in the rear of my in-laws' car & went for a 20 min drive. Air was set as cold as "
-        "possible, but the kids were dehydrated & drenched in sweat after the drive. No air circulation "
-        "back there. Love the car, but that's dangerous")
+KIDS = (
+    "Put the kids in the rear of my in-laws' car & went for a 20 min drive. Air was set as cold as "
+    "possible, but the kids were dehydrated & drenched in sweat after the drive. No air circulation "
+    "back there. Love the car, but that's dangerous"
+)
 SIGNALS = tuple(RiskSignal.from_settings(s) for s in ClassifierSettings().risk_signals)
 
 
 def _labels(**changes) -> Labels:
-    values = dict(complaint=True, complaint_score=0.9, sentiment="negative", sentiment_score=0.8,
-                  severity=2, severity_score=0.7, urgency="medium")
+    values = dict(
+        complaint=True,
+        complaint_score=0.9,
+        sentiment="negative",
+        sentiment_score=0.8,
+        severity=2,
+        severity_score=0.7,
+        urgency="medium",
+    )
     return Labels(**(values | changes))
 
 
-@pytest.mark.parametrize("changes", [{"complaint_score": 1.2}, {"sentiment_score": -0.1}, {"severity": 5},
-                                     {"urgency": "urgent"}])
+@pytest.mark.parametrize(
+    "changes", [{"complaint_score": 1.2}, {"sentiment_score": -0.1}, {"severity": 5}, {"urgency": "urgent"}]
+)
 def test_labels_reject_impossible_values(changes):
     with pytest.raises(ValueError):
         _labels(**changes)
@@ -54,23 +64,32 @@ def test_softmax_rows_sum_to_one():
 
 
 def _urgency(text="", complaint=False, severity=0, sentiment="neutral", sentiment_score=0.7):
-    return decide_urgency(text=text, complaint=complaint, severity=severity, sentiment=sentiment,
-                          sentiment_score=sentiment_score, signals=SIGNALS)
+    return decide_urgency(
+        text=text,
+        complaint=complaint,
+        severity=severity,
+        sentiment=sentiment,
+        sentiment_score=sentiment_score,
+        signals=SIGNALS,
+    )
 
 
-@pytest.mark.parametrize(("case", "expected"), [
-    (dict(text="nice car"), "low"),
-    (dict(text="my order is late", complaint=True, severity=1), "medium"),
-    (dict(text="my order is late", complaint=True, severity=2, sentiment="negative"), "high"),
-    (dict(text="you lied to me", complaint=True, severity=4), "high"),
-    (dict(text=KIDS, complaint=True, severity=1, sentiment="positive"), "critical"),
-    (dict(text="Is it normal that my kids get so hot in the back seat? Thanks!", sentiment="neutral"), "critical"),
-    (dict(text="I'm talking to a lawyer about this", complaint=True, severity=2), "high"),
-    (dict(text="Was my personal data leaked?"), "critical"),
-    (dict(text="The car caught fire in the garage", complaint=True, severity=1), "critical"),
-    (dict(text="Love it, our kids think it's so hot!", sentiment="positive", sentiment_score=0.95), "low"),
-    (dict(text="the app keeps crashing", complaint=True, severity=1), "medium"),
-])
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        (dict(text="nice car"), "low"),
+        (dict(text="my order is late", complaint=True, severity=1), "medium"),
+        (dict(text="my order is late", complaint=True, severity=2, sentiment="negative"), "high"),
+        (dict(text="you lied to me", complaint=True, severity=4), "high"),
+        (dict(text=KIDS, complaint=True, severity=1, sentiment="positive"), "critical"),
+        (dict(text="Is it normal that my kids get so hot in the back seat? Thanks!", sentiment="neutral"), "critical"),
+        (dict(text="I'm talking to a lawyer about this", complaint=True, severity=2), "high"),
+        (dict(text="Was my personal data leaked?"), "critical"),
+        (dict(text="The car caught fire in the garage", complaint=True, severity=1), "critical"),
+        (dict(text="Love it, our kids think it's so hot!", sentiment="positive", sentiment_score=0.95), "low"),
+        (dict(text="the app keeps crashing", complaint=True, severity=1), "medium"),
+    ],
+)
 def test_urgency_rule(case, expected):
     assert _urgency(**case).level == expected
 
@@ -83,44 +102,68 @@ def test_kids_overheating_names_safety_as_reason_and_topic():
 
 
 def _bag_of_words(texts: list[str]) -> np.ndarray:
-    vocab = ["car", "charge", "charging", "charger", "bill", "refund", "app", "update", "fire", "insurance",
-             "premium", "policy"]
+    vocab = [
+        "car",
+        "charge",
+        "charging",
+        "charger",
+        "bill",
+        "refund",
+        "app",
+        "update",
+        "fire",
+        "insurance",
+        "premium",
+        "policy",
+    ]
     rows = np.array([[t.lower().count(w) for w in vocab] for t in texts], dtype=float) + 1e-3
     return rows / np.linalg.norm(rows, axis=1, keepdims=True)
 
 
 def test_new_topic_in_config_needs_no_retraining():
-    topics = [TopicSettings(name="billing", examples=["refund my bill"]),
-              TopicSettings(name="charging", examples=["charger charging charge"])]
+    topics = [
+        TopicSettings(name="billing", examples=["refund my bill"]),
+        TopicSettings(name="charging", examples=["charger charging charge"]),
+    ]
     post = _bag_of_words(["my insurance premium went up, policy renewal"])
     before = TopicIndex(topics, _bag_of_words)
-    after = TopicIndex(topics + [TopicSettings(name="insurance", description="insurance premium policy")],
-                       _bag_of_words)
+    after = TopicIndex(
+        topics + [TopicSettings(name="insurance", description="insurance premium policy")], _bag_of_words
+    )
     assert "insurance" not in before.names
     assert after.pick(after.score(post)[0], 0.25, 3)[0].name == "insurance"
 
 
 def test_topics_are_multi_label_best_first():
-    index = TopicIndex([TopicSettings(name="billing", examples=["refund bill"]),
-                        TopicSettings(name="software", examples=["app update"]),
-                        TopicSettings(name="charging", examples=["charger"])], _bag_of_words)
+    index = TopicIndex(
+        [
+            TopicSettings(name="billing", examples=["refund bill"]),
+            TopicSettings(name="software", examples=["app update"]),
+            TopicSettings(name="charging", examples=["charger"]),
+        ],
+        _bag_of_words,
+    )
     picked = index.pick(index.score(_bag_of_words(["refund bill for the app update"]))[0], 0.25, 3)
     assert {t.name for t in picked} == {"billing", "software"}
     assert picked[0].score >= picked[1].score
 
 
 def test_forced_topic_is_added():
-    index = TopicIndex([TopicSettings(name="other", examples=["car"]), TopicSettings(name="safety", examples=["fire"])],
-                       _bag_of_words)
+    index = TopicIndex(
+        [TopicSettings(name="other", examples=["car"]), TopicSettings(name="safety", examples=["fire"])], _bag_of_words
+    )
     picked = index.pick(index.score(_bag_of_words(["car car"]))[0], 0.9, 3, forced=["safety"])
     assert "safety" in [t.name for t in picked]
 
 
-@pytest.mark.parametrize(("text", "language"), [
-    ("@united I need help. But your customer service people are so uncooperative.", "en"),
-    ("lol ok", "en"),
-    ("Mein Auto ist kaputt und niemand von euch hilft mir", "de"),
-])
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("@united I need help. But your customer service people are so uncooperative.", "en"),
+        ("lol ok", "en"),
+        ("Mein Auto ist kaputt und niemand von euch hilft mir", "de"),
+    ],
+)
 def test_language_detection_defaults_short_text_to_english(text, language):
     assert LanguageDetector().detect(text) == language
 
@@ -155,8 +198,11 @@ def test_labelled_lines_accept_string_booleans_and_capitalised_sentiment(tmp_pat
 
 
 def test_praise_that_mentions_an_accident_is_not_critical():
-    verdict = _urgency(text="HUGE props! After a total loss of my car in an accident they took care of everything",
-                       sentiment="positive", sentiment_score=0.77)
+    verdict = _urgency(
+        text="HUGE props! After a total loss of my car in an accident they took care of everything",
+        sentiment="positive",
+        sentiment_score=0.77,
+    )
     assert verdict.level == "low"
     assert "ignored: clearly positive" in verdict.reasons[0]
 

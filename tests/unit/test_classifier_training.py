@@ -11,8 +11,8 @@ import torch
 from torch import nn
 from typer.testing import CliRunner
 
-from bot.cli.main import app
 from bot.app.config import load_config
+from bot.cli.main import app
 from classifiers.artifacts import MANIFEST, WEIGHTS, read_manifest
 from classifiers.evaluate import post_from_text
 from classifiers.heads import trained_heads
@@ -48,8 +48,9 @@ def tiny_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_earshot_train_writes_artifacts_that_load_and_classify(tiny_data: Path, tmp_path: Path) -> None:
     out = tmp_path / "artifacts"
-    result = CliRunner().invoke(app, ["train", "--config", str(tiny_data / "config.yaml"), "--out", str(out),
-                                      "--epochs", "1"])
+    result = CliRunner().invoke(
+        app, ["train", "--config", str(tiny_data / "config.yaml"), "--out", str(out), "--epochs", "1"]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["report"]
     assert json.dumps(report) in result.output  # the command prints the report model.json keeps
@@ -142,7 +143,11 @@ def test_merged_adapters_give_the_adapted_output() -> None:
 def test_merging_without_the_scale_would_be_wrong() -> None:
     base, adapted = _trained_adapters()
     x = torch.randn(5, 8)
-    unscaled = {f"{name}.lora_{part}": getattr(module, f"lora_{part}").detach()
-                for name, module in adapted.named_modules() if isinstance(module, LoRALinear) for part in "ab"}
+    unscaled = {
+        f"{name}.lora_{part}": getattr(module, f"lora_{part}").detach()
+        for name, module in adapted.named_modules()
+        if isinstance(module, LoRALinear)
+        for part in "ab"
+    }
     merge_adapters(base, unscaled)
     assert not torch.allclose(base(x), adapted(x), atol=1e-3)  # adapter_state folds the scale into B

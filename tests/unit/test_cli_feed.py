@@ -20,16 +20,49 @@ def feed(sqlite_store, monkeypatch):
     sqlite_store.save_batch("x", [make_post("77")], None)
     post_id = sqlite_store.find_post("x", "77").id
     with sqlite_store.session() as session:
-        session.add(AlertRow(idempotency_key="a1", post_id=post_id, tier="on-call", current_tier="on-call",
-                             rule="critical", message={"title": "Brakes failed"}, status="sent", created_at=NOW))
-        session.add(AlertRow(idempotency_key="a2", post_id=post_id, tier="support", current_tier="support",
-                             rule="viral", message={"title": "Going viral"}, status="acked", acked_by="dana",
-                             acked_at=NOW, created_at=NOW + timedelta(minutes=1)))
+        session.add(
+            AlertRow(
+                idempotency_key="a1",
+                post_id=post_id,
+                tier="on-call",
+                current_tier="on-call",
+                rule="critical",
+                message={"title": "Brakes failed"},
+                status="sent",
+                created_at=NOW,
+            )
+        )
+        session.add(
+            AlertRow(
+                idempotency_key="a2",
+                post_id=post_id,
+                tier="support",
+                current_tier="support",
+                rule="viral",
+                message={"title": "Going viral"},
+                status="acked",
+                acked_by="dana",
+                acked_at=NOW,
+                created_at=NOW + timedelta(minutes=1),
+            )
+        )
         for key, status in (("t1", "new"), ("t2", "resolved")):
-            session.add(TicketRow(idempotency_key=key, post_id=post_id, queue="safety", priority="urgent",
-                                  status=status, subject="Brakes", body="...", post_url="",
-                                  first_response_due=NOW + timedelta(hours=1), resolution_due=NOW + timedelta(days=1),
-                                  created_at=NOW, updated_at=NOW))
+            session.add(
+                TicketRow(
+                    idempotency_key=key,
+                    post_id=post_id,
+                    queue="safety",
+                    priority="urgent",
+                    status=status,
+                    subject="Brakes",
+                    body="...",
+                    post_url="",
+                    first_response_due=NOW + timedelta(hours=1),
+                    resolution_due=NOW + timedelta(days=1),
+                    created_at=NOW,
+                    updated_at=NOW,
+                )
+            )
     return post_id
 
 
@@ -61,8 +94,17 @@ def test_alerts_table_shows_the_post_and_its_link(feed):
 def test_tickets_list_queue_priority_status_due_and_post(feed):
     lines = run("tickets").splitlines()
     assert lines[0].split() == ["id", "queue", "priority", "status", "first", "response", "due", "post", "link"]
-    assert lines[1].split() == ["2", "safety", "urgent", "resolved", "2026-11-20", "13:00", "UTC", str(feed),
-                                "https://x.com/someone/status/77"]
+    assert lines[1].split() == [
+        "2",
+        "safety",
+        "urgent",
+        "resolved",
+        "2026-11-20",
+        "13:00",
+        "UTC",
+        str(feed),
+        "https://x.com/someone/status/77",
+    ]
     assert len(lines) == 3
 
 
@@ -70,8 +112,13 @@ def test_tickets_filter_by_status_and_print_json(feed):
     rows = [json.loads(line) for line in run("tickets", "--status", "new", "--json").splitlines()]
     assert len(rows) == 1
     assert {key: rows[0][key] for key in ("id", "queue", "priority", "status", "post_id", "post_url")} == {
-        "id": 1, "queue": "safety", "priority": "urgent", "status": "new", "post_id": feed,
-        "post_url": "https://x.com/someone/status/77"}
+        "id": 1,
+        "queue": "safety",
+        "priority": "urgent",
+        "status": "new",
+        "post_id": feed,
+        "post_url": "https://x.com/someone/status/77",
+    }
     assert rows[0]["first_response_due"] == (NOW + timedelta(hours=1)).isoformat()
     assert run("tickets", "--status", "open") == "no tickets with status open\n"
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli.main import app
 from bot.app.config import load_config
+from bot.cli.main import app
 from bot.core.errors import ConfigError
 from tests.conftest import REPO
 
@@ -99,7 +99,8 @@ def test_check_config_catches_a_database_url_run_would_reject(tmp_path, monkeypa
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
         f"config error: {REPO / 'config.yaml'}: database.url: not a database URL: 'notaurl' "
-        "(expected e.g. sqlite:///data/earshot.db or postgresql+psycopg://user@host/earshot)"]
+        "(expected e.g. sqlite:///data/earshot.db or postgresql+psycopg://user@host/earshot)"
+    ]
 
 
 def test_check_config_summary_masks_the_database_password(monkeypatch):
@@ -115,5 +116,7 @@ def test_the_daemon_start_line_names_config_database_sources_and_where_to_look(m
 
     monkeypatch.setenv("EARSHOT_DATABASE_URL", "postgresql+psycopg://earshot:s3cret@db/earshot")
     line = start_line(REPO / "config.yaml", load_config(REPO / "config.yaml"))
-    assert line == (f"earshot running: config {REPO / 'config.yaml'}, database postgresql+psycopg://earshot:***@db/"
-                    "earshot, sources replay; see `earshot sources` and `earshot alerts`")
+    assert line == (
+        f"earshot running: config {REPO / 'config.yaml'}, database postgresql+psycopg://earshot:***@db/"
+        "earshot, sources replay; see `earshot sources` and `earshot alerts`"
+    )

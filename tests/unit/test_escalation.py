@@ -121,8 +121,9 @@ def test_cap_sends_one_summary_instead_of_a_flood(store: Store) -> None:
 
 
 def test_alert_text_is_redacted_when_configured(desk: Desk) -> None:
-    desk.raise_alert("pii", "on-call", text="Mail jo@example.com or call +1 (555) 123-4567, order #AB12345, "
-                                            "VIN 1HGCM82633A004352")
+    desk.raise_alert(
+        "pii", "on-call", text="Mail jo@example.com or call +1 (555) 123-4567, order #AB12345, VIN 1HGCM82633A004352"
+    )
     desk.tick()
     body = stub.SENT["on-call"][0].body
     for secret in ("jo@example.com", "555", "AB12345", "1HGCM82633A004352"):
@@ -167,31 +168,39 @@ def test_alert_no_channel_can_deliver_is_marked_failed_but_still_escalates(desk:
     assert desk.alert(alert_id).status == "sent"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("my order number is 100234987", "my [order]"),
-    ("Order: RN-123456 delayed", "[order] delayed"),
-    ("call 0151 2345 6789 now", "call [phone] now"),
-    ("on 2026-11-20 and 12.11.2026", "on 2026-11-20 and 12.11.2026"),
-    ("range dropped 20% to 250 miles", "range dropped 20% to 250 miles"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my order number is 100234987", "my [order]"),
+        ("Order: RN-123456 delayed", "[order] delayed"),
+        ("call 0151 2345 6789 now", "call [phone] now"),
+        ("on 2026-11-20 and 12.11.2026", "on 2026-11-20 and 12.11.2026"),
+        ("range dropped 20% to 250 miles", "range dropped 20% to 250 miles"),
+    ],
+)
 def test_redaction_table(text: str, expected: str) -> None:
     assert redact(text) == expected
 
 
-@pytest.mark.parametrize(("start", "end", "zone", "now", "expected"), [
-    ("22:00", "07:00", "Europe/Berlin", NOON.replace(hour=21, minute=30), NOON.replace(hour=6) + timedelta(days=1)),
-    ("22:00", "07:00", "Europe/Berlin", NOON.replace(hour=5, minute=30), NOON.replace(hour=6)),
-    ("22:00", "07:00", "Europe/Berlin", NOON, NOON),
-    ("09:00", "17:00", "UTC", NOON, NOON.replace(hour=17)),
-])
-def test_quiet_hours_end_in_the_tiers_own_time_zone(start: str, end: str, zone: str, now: datetime,
-                                                     expected: datetime) -> None:
+@pytest.mark.parametrize(
+    ("start", "end", "zone", "now", "expected"),
+    [
+        ("22:00", "07:00", "Europe/Berlin", NOON.replace(hour=21, minute=30), NOON.replace(hour=6) + timedelta(days=1)),
+        ("22:00", "07:00", "Europe/Berlin", NOON.replace(hour=5, minute=30), NOON.replace(hour=6)),
+        ("22:00", "07:00", "Europe/Berlin", NOON, NOON),
+        ("09:00", "17:00", "UTC", NOON, NOON.replace(hour=17)),
+    ],
+)
+def test_quiet_hours_end_in_the_tiers_own_time_zone(
+    start: str, end: str, zone: str, now: datetime, expected: datetime
+) -> None:
     quiet = QuietHours.model_validate({"start": start, "end": end, "timezone": zone})
     assert quiet.end_of_quiet(now) == expected
 
 
-def test_deliver_logs_alerts_per_tier_and_one_line_per_critical_page(desk: Desk,
-                                                                      caplog: pytest.LogCaptureFixture) -> None:
+def test_deliver_logs_alerts_per_tier_and_one_line_per_critical_page(
+    desk: Desk, caplog: pytest.LogCaptureFixture
+) -> None:
     desk.clock.now = NOON.replace(hour=9)
     first = desk.raise_alert("smoke", "support")  # critical urgency: a page even on the support tier
     second = desk.raise_alert("fire", "on-call")
@@ -201,4 +210,6 @@ def test_deliver_logs_alerts_per_tier_and_one_line_per_critical_page(desk: Desk,
     assert [r.alerts_sent for r in passes] == [{"support": 1, "on-call": 1}]  # type: ignore[attr-defined]
     pages = [r for r in caplog.records if r.getMessage() == "critical page sent"]
     assert [(r.alert_id, r.tier, r.post_url) for r in pages] == [  # type: ignore[attr-defined]
-        (first, "support", "https://x.com/a/status/1"), (second, "on-call", "https://x.com/a/status/1")]
+        (first, "support", "https://x.com/a/status/1"),
+        (second, "on-call", "https://x.com/a/status/1"),
+    ]

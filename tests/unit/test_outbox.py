@@ -17,8 +17,9 @@ from bot.store.delivery_tables import AlertRow, OutboxRow, TicketEventRow, Ticke
 from tests.conftest import make_post
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-TICKETS = TicketSettings.model_validate({"sinks": {"stub": {"enabled": True}},
-                                         "retry": {"max_attempts": 3, "backoff_seconds": 10}})
+TICKETS = TicketSettings.model_validate(
+    {"sinks": {"stub": {"enabled": True}}, "retry": {"max_attempts": 3, "backoff_seconds": 10}}
+)
 
 
 class Clock:
@@ -37,9 +38,17 @@ def store(store: Store) -> Store:
 
 
 def _request(key: str, **extra: object) -> TicketRequest:
-    fields: dict[str, object] = {"idempotency_key": key, "queue": "social", "priority": "high", "subject": "Broken",
-                                 "body": "my car is broken", "post_url": "https://x.com/a/status/1",
-                                 "author_handle": "a", "requester_reach": 10, **extra}
+    fields: dict[str, object] = {
+        "idempotency_key": key,
+        "queue": "social",
+        "priority": "high",
+        "subject": "Broken",
+        "body": "my car is broken",
+        "post_url": "https://x.com/a/status/1",
+        "author_handle": "a",
+        "requester_reach": 10,
+        **extra,
+    }
     return TicketRequest(**fields)  # type: ignore[arg-type]
 
 
@@ -49,8 +58,15 @@ def _enqueue(store: Store, outbox: Outbox, key: str, post_id: int = 1, **extra: 
 
 
 def _stage(store: Store, sink: StubSink, clock: Clock) -> DeliverStage:
-    return DeliverStage(store, tickets=TICKETS, alerts=AlertSettings(), sinks={"stub": sink}, channels={},
-                        clock=clock, jitter=lambda: 0.5)
+    return DeliverStage(
+        store,
+        tickets=TICKETS,
+        alerts=AlertSettings(),
+        sinks={"stub": sink},
+        channels={},
+        clock=clock,
+        jitter=lambda: 0.5,
+    )
 
 
 def _rows(store: Store) -> list[OutboxRow]:
@@ -172,10 +188,24 @@ def test_comment_waits_until_its_ticket_is_open_at_the_sink(store: Store) -> Non
 
 def test_alert_to_a_tier_without_channels_lands_in_the_feed(store: Store) -> None:
     outbox = Outbox(alerts=AlertSettings(), clock=Clock())
-    message = AlertMessage(idempotency_key="a1", tier="on-call", title="Fire", text="fire", post_url="u",
-                           author_handle="a", author_reach=1, labels={}, velocity_per_hour=0.0,
-                           projected_reach=1.0, incident_id=None, incident_size=1, rule="safety", reasons=(),
-                           feed_url="f", created_at=NOW)
+    message = AlertMessage(
+        idempotency_key="a1",
+        tier="on-call",
+        title="Fire",
+        text="fire",
+        post_url="u",
+        author_handle="a",
+        author_reach=1,
+        labels={},
+        velocity_per_hour=0.0,
+        projected_reach=1.0,
+        incident_id=None,
+        incident_size=1,
+        rule="safety",
+        reasons=(),
+        feed_url="f",
+        created_at=NOW,
+    )
     with store.transaction() as tx:
         alert_id = outbox.enqueue_alert(tx, post_id=1, message=message)
         assert outbox.enqueue_alert(tx, post_id=1, message=message) == alert_id

@@ -28,8 +28,12 @@ class ListConnector(Connector):
         start = (cursor or {}).get("next", 0)
         end = min(start + self.page, self.total)
         posts = [make_post(f"{self.name}-{i}") for i in range(start, end)]
-        return Batch(posts=posts, next_cursor={"next": end}, exhausted=end >= self.total,
-                     skipped=[Skipped(reason="corrupt")] if start == 0 else [])
+        return Batch(
+            posts=posts,
+            next_cursor={"next": end},
+            exhausted=end >= self.total,
+            skipped=[Skipped(reason="corrupt")] if start == 0 else [],
+        )
 
 
 class CrashingClassifier(StubClassifier):
@@ -52,8 +56,15 @@ def config():
 
 def pipeline(config, store, connectors, classifier=StubClassifier, clock=lambda: 0.0):
     """The pipeline composed from a Config's sections, as the daemon composes it."""
-    return Pipeline(store, connectors, classifier=classifier, settings=config.pipeline,
-                    engagement=config.connectors.engagement, classifier_settings=config.classifier, clock=clock)
+    return Pipeline(
+        store,
+        connectors,
+        classifier=classifier,
+        settings=config.pipeline,
+        engagement=config.connectors.engagement,
+        classifier_settings=config.classifier,
+        clock=clock,
+    )
 
 
 def test_ingest_pages_until_exhausted_and_counts_skips(config, store):
@@ -82,8 +93,12 @@ def test_classify_crash_mid_batch_resumes_without_loss(config, store):
 
 
 def test_deleted_posts_are_stored_but_never_classified(config, store):
-    store.save_batch("x", [make_post("1", text="", is_deleted=True)], None,
-                     stage_for=lambda p: STAGE_SKIPPED if p.is_deleted else STAGE_INGESTED)
+    store.save_batch(
+        "x",
+        [make_post("1", text="", is_deleted=True)],
+        None,
+        stage_for=lambda p: STAGE_SKIPPED if p.is_deleted else STAGE_INGESTED,
+    )
     assert pipeline(config, store, []).classify_pending() == 0
     assert store.count_posts(STAGE_SKIPPED) == 1
 
@@ -126,8 +141,9 @@ def test_rate_limited_source_resumes_from_saved_cursor(config, store):
 
 
 def test_other_languages_can_be_skipped(config, store):
-    settings = config.model_copy(update={"classifier": config.classifier.model_copy(
-        update={"other_languages": "skip", "languages": ["de"]})})
+    settings = config.model_copy(
+        update={"classifier": config.classifier.model_copy(update={"other_languages": "skip", "languages": ["de"]})}
+    )
     store.save_batch("x", [make_post("1")], None)
     pipeline(settings, store, []).classify_pending()
     assert store.count_posts(STAGE_SKIPPED) == 1

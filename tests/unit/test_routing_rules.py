@@ -11,50 +11,72 @@ from bot.routing.rules import Facts, evaluate, match
 from bot.routing.visibility import Visibility
 from tests.unit.routing_support import config, labels, post
 
-QUIET = Visibility(reach=100, velocity=0, reposts_per_hour=0, reach_per_hour=0, projected_reach=100, score=2.0,
-                   viral=False, samples=1)
-VIRAL = Visibility(reach=386_000, velocity=2400, reposts_per_hour=1800, reach_per_hour=190_000,
-                   projected_reach=960_000, score=5.98, viral=True, samples=4)
+QUIET = Visibility(
+    reach=100, velocity=0, reposts_per_hour=0, reach_per_hour=0, projected_reach=100, score=2.0, viral=False, samples=1
+)
+VIRAL = Visibility(
+    reach=386_000,
+    velocity=2400,
+    reposts_per_hour=1800,
+    reach_per_hour=190_000,
+    projected_reach=960_000,
+    score=5.98,
+    viral=True,
+    samples=4,
+)
 
 
-def facts(*, text: str = "my car is broken", vis: Visibility = QUIET, lists: frozenset[str] = frozenset(),
-          post_extra: dict[str, Any] | None = None, **label_extra: Any) -> Facts:
-    return Facts(post=post("1", text=text, **(post_extra or {})), labels=labels(**label_extra), visibility=vis,
-                 author_lists=lists)
+def facts(
+    *,
+    text: str = "my car is broken",
+    vis: Visibility = QUIET,
+    lists: frozenset[str] = frozenset(),
+    post_extra: dict[str, Any] | None = None,
+    **label_extra: Any,
+) -> Facts:
+    return Facts(
+        post=post("1", text=text, **(post_extra or {})),
+        labels=labels(**label_extra),
+        visibility=vis,
+        author_lists=lists,
+    )
 
 
-@pytest.mark.parametrize(("when", "case", "holds"), [
-    ({"complaint": True}, facts(), True),
-    ({"complaint": True}, facts(complaint=False), False),
-    ({"min_complaint_score": 0.95}, facts(), False),
-    ({"topics": ["billing", "safety"]}, facts(), True),
-    ({"topics": ["delivery"]}, facts(), False),
-    ({"urgency": ["high", "critical"]}, facts(urgency="high"), True),
-    ({"min_urgency": "high"}, facts(urgency="medium"), False),
-    ({"min_urgency": "high"}, facts(urgency="critical"), True),
-    ({"sentiment": ["negative"]}, facts(sentiment="positive"), False),
-    ({"min_severity": 3}, facts(severity=3), True),
-    ({"min_reach": 1000}, facts(), False),
-    ({"min_projected_reach": 500_000}, facts(vis=VIRAL), True),
-    ({"min_velocity": 1000}, facts(vis=VIRAL), True),
-    ({"min_visibility": 5}, facts(vis=QUIET), False),
-    ({"viral": True}, facts(vis=VIRAL), True),
-    ({"viral": False}, facts(vis=VIRAL), False),
-    ({"source": ["reddit"]}, facts(), False),
-    ({"kind": ["reply", "comment"]}, facts(post_extra={"kind": "reply"}), True),
-    ({"language": ["en"]}, facts(), True),
-    ({"author": ["vip", "press"]}, facts(lists=frozenset({"press"})), True),
-    ({"author": ["verified"]}, facts(lists=frozenset({"vip"})), False),
-    ({"keywords": ["$30,000"]}, facts(text="they quoted me $30,000 for a recall"), True),
-    ({"keywords": ["recall*"]}, facts(text="under a RECALL."), True),
-    ({"keywords": ["order"]}, facts(text="the border was closed"), False),
-    ({"mentions": ["AuroraSupport"]}, facts(text="hi @aurorasupport, help"), True),
-    ({"needs_review": True}, facts(), False),
-    ({"any": [{"complaint": False}, {"keywords": ["broken"]}]}, facts(), True),
-    ({"any": [{"complaint": False}, {"keywords": ["fire"]}]}, facts(), False),
-    ({"complaint": True, "topics": ["billing"], "viral": True}, facts(), False),
-    ({}, facts(), True),
-])
+@pytest.mark.parametrize(
+    ("when", "case", "holds"),
+    [
+        ({"complaint": True}, facts(), True),
+        ({"complaint": True}, facts(complaint=False), False),
+        ({"min_complaint_score": 0.95}, facts(), False),
+        ({"topics": ["billing", "safety"]}, facts(), True),
+        ({"topics": ["delivery"]}, facts(), False),
+        ({"urgency": ["high", "critical"]}, facts(urgency="high"), True),
+        ({"min_urgency": "high"}, facts(urgency="medium"), False),
+        ({"min_urgency": "high"}, facts(urgency="critical"), True),
+        ({"sentiment": ["negative"]}, facts(sentiment="positive"), False),
+        ({"min_severity": 3}, facts(severity=3), True),
+        ({"min_reach": 1000}, facts(), False),
+        ({"min_projected_reach": 500_000}, facts(vis=VIRAL), True),
+        ({"min_velocity": 1000}, facts(vis=VIRAL), True),
+        ({"min_visibility": 5}, facts(vis=QUIET), False),
+        ({"viral": True}, facts(vis=VIRAL), True),
+        ({"viral": False}, facts(vis=VIRAL), False),
+        ({"source": ["reddit"]}, facts(), False),
+        ({"kind": ["reply", "comment"]}, facts(post_extra={"kind": "reply"}), True),
+        ({"language": ["en"]}, facts(), True),
+        ({"author": ["vip", "press"]}, facts(lists=frozenset({"press"})), True),
+        ({"author": ["verified"]}, facts(lists=frozenset({"vip"})), False),
+        ({"keywords": ["$30,000"]}, facts(text="they quoted me $30,000 for a recall"), True),
+        ({"keywords": ["recall*"]}, facts(text="under a RECALL."), True),
+        ({"keywords": ["order"]}, facts(text="the border was closed"), False),
+        ({"mentions": ["AuroraSupport"]}, facts(text="hi @aurorasupport, help"), True),
+        ({"needs_review": True}, facts(), False),
+        ({"any": [{"complaint": False}, {"keywords": ["broken"]}]}, facts(), True),
+        ({"any": [{"complaint": False}, {"keywords": ["fire"]}]}, facts(), False),
+        ({"complaint": True, "topics": ["billing"], "viral": True}, facts(), False),
+        ({}, facts(), True),
+    ],
+)
 def test_conditions(when: dict[str, Any], case: Facts, holds: bool) -> None:
     assert (match(Conditions.model_validate(when), case) is not None) is holds
 
@@ -64,16 +86,24 @@ def test_every_condition_that_held_is_a_reason() -> None:
     assert reasons == ["a complaint (p=0.90)", "topic billing (0.80)", "viral: projected reach 960,000"]
 
 
-@pytest.mark.parametrize(("case", "rule", "ticket", "alert"), [
-    (facts(vis=VIRAL), "viral-complaint", ("social", "high"), "executive"),
-    (facts(), "complaint", ("social", "normal"), None),
-    (facts(complaint=False, sentiment="neutral", text="could you tell me when my order ships?"), "question",
-     ("support", "low"), None),
-    (facts(complaint=False, sentiment="positive", text="love it"), "praise", None, None),
-    (facts(complaint=False, sentiment="neutral", text="new showroom opens Saturday"), None, None, None),
-])
-def test_the_first_rule_that_holds_decides(case: Facts, rule: str | None, ticket: tuple[str, str] | None,
-                                           alert: str | None) -> None:
+@pytest.mark.parametrize(
+    ("case", "rule", "ticket", "alert"),
+    [
+        (facts(vis=VIRAL), "viral-complaint", ("social", "high"), "executive"),
+        (facts(), "complaint", ("social", "normal"), None),
+        (
+            facts(complaint=False, sentiment="neutral", text="could you tell me when my order ships?"),
+            "question",
+            ("support", "low"),
+            None,
+        ),
+        (facts(complaint=False, sentiment="positive", text="love it"), "praise", None, None),
+        (facts(complaint=False, sentiment="neutral", text="new showroom opens Saturday"), None, None, None),
+    ],
+)
+def test_the_first_rule_that_holds_decides(
+    case: Facts, rule: str | None, ticket: tuple[str, str] | None, alert: str | None
+) -> None:
     verdict = evaluate(case, config().routing, ["AuroraMotors"])
     assert verdict.rule == rule
     assert ((verdict.ticket.queue, verdict.ticket.priority) if verdict.ticket else None) == ticket
@@ -81,20 +111,28 @@ def test_the_first_rule_that_holds_decides(case: Facts, rule: str | None, ticket
 
 
 def test_critical_urgency_alerts_on_call_whatever_the_reach_and_the_rules() -> None:
-    case = facts(text="giveaway! kids overheating in the back", urgency="critical", complaint=False,
-                 urgency_reasons=("children",), post_extra={"reach": 40})
+    case = facts(
+        text="giveaway! kids overheating in the back",
+        urgency="critical",
+        complaint=False,
+        urgency_reasons=("children",),
+        post_extra={"reach": 40},
+    )
     verdict = evaluate(case, config().routing, ["AuroraMotors"])  # `spam` would suppress it
     assert (verdict.rule, verdict.alert, verdict.suppressed) == ("safety-override", "on-call", False)
     assert verdict.ticket is not None and verdict.ticket.priority == "urgent"
     assert "urgency critical (children)" in verdict.reasons[0] and "author reach 40" in verdict.reasons[1]
 
 
-@pytest.mark.parametrize(("post_extra", "guard"), [
-    ({"author": "AuroraSupport"}, "guard:brand-own-post"),
-    ({"author": "aurorasupport"}, "guard:brand-own-post"),
-    ({"kind": "repost", "parent_id": "9"}, "guard:repost"),
-    ({"is_deleted": True}, "guard:deleted"),
-])
+@pytest.mark.parametrize(
+    ("post_extra", "guard"),
+    [
+        ({"author": "AuroraSupport"}, "guard:brand-own-post"),
+        ({"author": "aurorasupport"}, "guard:brand-own-post"),
+        ({"kind": "repost", "parent_id": "9"}, "guard:repost"),
+        ({"is_deleted": True}, "guard:deleted"),
+    ],
+)
 def test_brand_posts_reposts_and_deleted_posts_never_act(post_extra: dict[str, Any], guard: str) -> None:
     case = facts(vis=VIRAL, urgency="critical", post_extra=post_extra)
     verdict = evaluate(case, config().routing, ["AuroraMotors", "AuroraSupport"])

@@ -42,9 +42,14 @@ def run(store: Store, **routing: object) -> int:
 
 def test_posts_about_one_problem_on_x_and_reddit_make_one_incident_and_one_ticket(store: Store) -> None:
     tweet = post("1", reach=2300, text=RECALL)
-    reddit = post("t3_a", source="reddit", author="owner2", minutes=30, text="$30k for a battery cooling recall repair?")
-    ids = add(store, [(tweet, labels(embedding=SAME)), (reddit, labels(embedding=NEAR))],
-              snapshots=growth(tweet, reposts_per_half_hour=900))
+    reddit = post(
+        "t3_a", source="reddit", author="owner2", minutes=30, text="$30k for a battery cooling recall repair?"
+    )
+    ids = add(
+        store,
+        [(tweet, labels(embedding=SAME)), (reddit, labels(embedding=NEAR))],
+        snapshots=growth(tweet, reposts_per_half_hour=900),
+    )
     run(store)
     [incident] = rows(store, IncidentRow)
     assert (incident.post_count, incident.sources, incident.alert_tiers) == (2, ["reddit", "x"], ["executive"])
@@ -55,38 +60,65 @@ def test_posts_about_one_problem_on_x_and_reddit_make_one_incident_and_one_ticke
 
 
 def test_a_dissimilar_or_off_topic_complaint_opens_its_own_incident(store: Store) -> None:
-    add(store, [(post("1", text=RECALL), labels(embedding=SAME)),
-                (post("2", minutes=5, text=RECALL), labels(embedding=FAR)),
-                (post("3", minutes=9, text=RECALL), labels(embedding=(0.4, 0.9165, 0.0), topics=(("delivery", 0.9),)))])
+    add(
+        store,
+        [
+            (post("1", text=RECALL), labels(embedding=SAME)),
+            (post("2", minutes=5, text=RECALL), labels(embedding=FAR)),
+            (post("3", minutes=9, text=RECALL), labels(embedding=(0.4, 0.9165, 0.0), topics=(("delivery", 0.9),))),
+        ],
+    )
     run(store)
     assert len(rows(store, IncidentRow)) == 3 and len(rows(store, TicketRow)) == 3
 
 
 def test_a_similar_sounding_complaint_about_something_else_opens_its_own_incident(store: Store) -> None:
-    add(store, [(post("1", text=RECALL), labels(embedding=SAME)),
-                (post("2", minutes=5, text="the app charged my card twice for a subscription"), labels(embedding=SAME))])
+    add(
+        store,
+        [
+            (post("1", text=RECALL), labels(embedding=SAME)),
+            (post("2", minutes=5, text="the app charged my card twice for a subscription"), labels(embedding=SAME)),
+        ],
+    )
     run(store)
     assert len(rows(store, IncidentRow)) == 2 and len(rows(store, TicketRow)) == 2
 
 
 def test_a_near_identical_post_joins_even_when_the_model_picked_another_topic(store: Store) -> None:
-    add(store, [(post("1", text=RECALL), labels(embedding=SAME)),
-                (post("2", minutes=9, text=RECALL), labels(embedding=NEAR, topics=(("service", 0.9),)))])
+    add(
+        store,
+        [
+            (post("1", text=RECALL), labels(embedding=SAME)),
+            (post("2", minutes=9, text=RECALL), labels(embedding=NEAR, topics=(("service", 0.9),))),
+        ],
+    )
     run(store)
     assert len(rows(store, IncidentRow)) == 1 and len(rows(store, TicketRow)) == 1
 
 
 def test_a_similar_post_after_the_window_opens_a_new_incident(store: Store) -> None:
-    add(store, [(post("1", text=RECALL), labels(embedding=SAME)),
-                (post("2", minutes=60 * 50, text=RECALL), labels(embedding=SAME))])
+    add(
+        store,
+        [
+            (post("1", text=RECALL), labels(embedding=SAME)),
+            (post("2", minutes=60 * 50, text=RECALL), labels(embedding=SAME)),
+        ],
+    )
     run(store)
     assert len(rows(store, IncidentRow)) == 2
 
 
 def test_a_follow_up_by_the_same_author_threads_into_the_existing_ticket(store: Store) -> None:
     first = post("10", author="dana", conversation_id="10")
-    again = post("11", author="dana", minutes=40, kind="reply", parent_id="10", conversation_id="10",
-                 text="still no answer, any update?")
+    again = post(
+        "11",
+        author="dana",
+        minutes=40,
+        kind="reply",
+        parent_id="10",
+        conversation_id="10",
+        text="still no answer, any update?",
+    )
     ids = add(store, [(first, labels(embedding=SAME)), (again, labels(embedding=FAR, topics=(("support", 0.9),)))])
     run(store)
     assert len(rows(store, TicketRow)) == 1 and len(rows(store, IncidentRow)) == 1
@@ -96,11 +128,24 @@ def test_a_follow_up_by_the_same_author_threads_into_the_existing_ticket(store: 
 
 def test_reposts_and_brand_replies_open_nothing(store: Store) -> None:
     original = post("20", text="charged twice, unacceptable")
-    ids = add(store, [(original, labels(embedding=SAME)),
-                      (post("21", author="fan", kind="repost", parent_id="20", text="RT charged twice"),
-                       labels(embedding=SAME)),
-                      (post("22", author="AuroraSupport", kind="reply", parent_id="20", conversation_id="20",
-                            text="Sorry! Please DM us"), labels(embedding=SAME))])
+    ids = add(
+        store,
+        [
+            (original, labels(embedding=SAME)),
+            (post("21", author="fan", kind="repost", parent_id="20", text="RT charged twice"), labels(embedding=SAME)),
+            (
+                post(
+                    "22",
+                    author="AuroraSupport",
+                    kind="reply",
+                    parent_id="20",
+                    conversation_id="20",
+                    text="Sorry! Please DM us",
+                ),
+                labels(embedding=SAME),
+            ),
+        ],
+    )
     run(store)
     assert [t.post_id for t in rows(store, TicketRow)] == [ids[0]]
     assert rows(store, TicketEventRow) == []
@@ -129,7 +174,9 @@ def test_a_post_that_goes_viral_after_routing_escalates_on_review(store: Store) 
         row.decided_at = tweet.fetched_at  # type: ignore[union-attr]
         session.add(row)
     run(store)
-    assert [(a.tier, a.idempotency_key) for a in rows(store, AlertRow)] == [("executive", f"alert:post:{post_id}:executive")]
+    assert [(a.tier, a.idempotency_key) for a in rows(store, AlertRow)] == [
+        ("executive", f"alert:post:{post_id}:executive")
+    ]
     assert decision(store, post_id).rule == "viral-complaint" and len(rows(store, TicketRow)) == 1
     assert run(store) == 0  # reviewed: nothing more to do
 
@@ -176,15 +223,26 @@ def test_a_failure_while_enqueueing_leaves_the_post_classified(store: Store, mon
 def test_explain_shows_the_rule_every_reason_the_figures_and_the_incident(store: Store) -> None:
     tweet = post("60", reach=2300, text=RECALL)
     reddit = post("t1_b", source="reddit", author="owner2", minutes=30, text="same $30k battery cooling recall repair")
-    ids = add(store, [(tweet, labels(embedding=SAME)), (reddit, labels(embedding=NEAR))],
-              snapshots=growth(tweet, reposts_per_half_hour=900))
+    ids = add(
+        store,
+        [(tweet, labels(embedding=SAME)), (reddit, labels(embedding=NEAR))],
+        snapshots=growth(tweet, reposts_per_half_hour=900),
+    )
     cfg = config()
-    assert "not routed yet; the rules would decide now: rule 'viral-complaint'" in explain(store, cfg.routing, cfg.brand.handles, "x:60")
+    assert "not routed yet; the rules would decide now: rule 'viral-complaint'" in explain(
+        store, cfg.routing, cfg.brand.handles, "x:60"
+    )
     run(store)
     text = explain(store, cfg.routing, cfg.brand.handles, str(ids[0]))
-    for expected in ("rule 'viral-complaint' → ticket social/high, alert executive", "viral: projected reach",
-                     "1,800 reposts/h", "opened incident #1", "incident #1 (open): 2 posts on reddit, x",
-                     "alert #1 to executive", "reddit @owner2 post 2 (similar, cosine 0.95"):
+    for expected in (
+        "rule 'viral-complaint' → ticket social/high, alert executive",
+        "viral: projected reach",
+        "1,800 reposts/h",
+        "opened incident #1",
+        "incident #1 (open): 2 posts on reddit, x",
+        "alert #1 to executive",
+        "reddit @owner2 post 2 (similar, cosine 0.95",
+    ):
         assert expected in text, expected
     assert "added to ticket #1 of incident #1" in explain(store, cfg.routing, cfg.brand.handles, "reddit:t1_b")
 

@@ -16,7 +16,8 @@ def test_stop_words_handles_links_and_the_brand_never_count() -> None:
 
 
 def test_the_demo_recall_posts_share_enough_words() -> None:
-    tweet = terms("@AuroraMotors quoted me $30,000 to repair the battery cooling fault that is literally under "
-                  "a RECALL.", BRAND)
+    tweet = terms(
+        "@AuroraMotors quoted me $30,000 to repair the battery cooling fault that is literally under a RECALL.", BRAND
+    )
     reddit = terms("Got the same $30,000 quote for the recall repair on the battery cooling system last week.", BRAND)
     assert tweet & reddit == {"30000", "repair", "battery", "cooling", "recall"}

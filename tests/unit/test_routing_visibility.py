@@ -11,8 +11,14 @@ from bot.routing.settings import VisibilitySettings
 from bot.routing.visibility import measure
 from tests.unit.routing_support import post
 
-SETTINGS = VisibilitySettings(repost_audience=100, like_audience=5, reply_audience=10, velocity_window_hours=2,
-                              horizon_hours=3, viral_reach=250_000)
+SETTINGS = VisibilitySettings(
+    repost_audience=100,
+    like_audience=5,
+    reply_audience=10,
+    velocity_window_hours=2,
+    horizon_hours=3,
+    viral_reach=250_000,
+)
 
 
 def sample(p, minutes: int, **metrics: int) -> Snapshot:  # type: ignore[no-untyped-def]

@@ -15,7 +15,14 @@ from tests.conftest import NOW, make_post
 
 def test_schema_is_created_by_migrations(store):
     tables = set(inspect(store.engine).get_table_names())
-    assert {"post", "engagement_snapshot", "source_cursor", "source_state", "classification", "alembic_version"} <= tables
+    assert {
+        "post",
+        "engagement_snapshot",
+        "source_cursor",
+        "source_state",
+        "classification",
+        "alembic_version",
+    } <= tables
 
 
 def test_posts_are_unique_on_source_and_native_id(store):
@@ -49,8 +56,9 @@ def test_the_same_snapshot_twice_is_stored_once(store):
 
 def test_engagement_updates_for_unknown_posts_are_ignored(store):
     store.save_batch("x", [make_post("1")], None)
-    update = EngagementUpdate(source="x", native_id="1", taken_at=NOW + timedelta(hours=2),
-                              engagement=Engagement(likes=7))
+    update = EngagementUpdate(
+        source="x", native_id="1", taken_at=NOW + timedelta(hours=2), engagement=Engagement(likes=7)
+    )
     stranger = EngagementUpdate(source="x", native_id="999", taken_at=NOW, engagement=Engagement())
     assert store.save_engagement([update, stranger]) == 1
 
@@ -87,8 +95,8 @@ def test_labels_move_posts_to_classified(store):
     store.save_batch("x", [make_post("1"), make_post("2", text="thanks, love it")], None)
     pending = store.pending(STAGE_INGESTED, 10)
     labels = StubClassifier().classify([p.post for p in pending])
-    store.save_labels(list(zip([p.id for p in pending], labels)))
-    store.save_labels(list(zip([p.id for p in pending], labels)))  # idempotent
+    store.save_labels(list(zip([p.id for p in pending], labels, strict=True)))
+    store.save_labels(list(zip([p.id for p in pending], labels, strict=True)))  # idempotent
     assert store.count_posts(STAGE_CLASSIFIED) == 2
     assert store.labels(pending[0].id).complaint is True
 

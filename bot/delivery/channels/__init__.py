@@ -31,8 +31,9 @@ def _modules() -> tuple[dict[str, ModuleType], ModuleType | None]:
             continue
         for scheme in schemes:
             if scheme in by_scheme:
-                raise RuntimeError(f"channels {by_scheme[scheme].__name__} and {module.__name__} both claim "
-                                   f"'{scheme}://'")
+                raise RuntimeError(
+                    f"channels {by_scheme[scheme].__name__} and {module.__name__} both claim '{scheme}://'"
+                )
             by_scheme[scheme] = module
     return by_scheme, fallback
 

@@ -22,8 +22,7 @@ from bot.delivery.channels.base import ANY, AlertChannel, Notice
 
 SCHEMES = ANY  # every scheme no other channel module claims: apprise knows Slack, Teams, mailto, …
 
-_TYPES = {"info": apprise.NotifyType.INFO, "warning": apprise.NotifyType.WARNING,
-          "failure": apprise.NotifyType.FAILURE}
+_TYPES = {"info": apprise.NotifyType.INFO, "warning": apprise.NotifyType.WARNING, "failure": apprise.NotifyType.FAILURE}
 _HEADER_SCHEMES = {"json", "jsons", "form", "forms", "xml", "xmls"}
 _DEDUP_SCHEMES = {"pagerduty"}
 _STATUS = re.compile(r"error=(\d{3})")

@@ -44,6 +44,16 @@ class Channel(AlertChannel):
             if self.path is not None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 with self.path.open("a", encoding="utf-8") as out:
-                    out.write(json.dumps({"channel": self.name, "title": notice.title, "body": notice.body,
-                                          "severity": notice.severity, "key": notice.idempotency_key}) + "\n")
+                    out.write(
+                        json.dumps(
+                            {
+                                "channel": self.name,
+                                "title": notice.title,
+                                "body": notice.body,
+                                "severity": notice.severity,
+                                "key": notice.idempotency_key,
+                            }
+                        )
+                        + "\n"
+                    )
         return Delivery(ok=True, ref=notice.idempotency_key)

@@ -35,8 +35,9 @@ class Settings(SinkSettings):
 class Sink(TicketSink):
     """Creates Jira issues and comments on them."""
 
-    def __init__(self, name: str, settings: SinkSettings, *, timeout_seconds: float = 10.0,
-                 token: str | None = None) -> None:
+    def __init__(
+        self, name: str, settings: SinkSettings, *, timeout_seconds: float = 10.0, token: str | None = None
+    ) -> None:
         super().__init__(name, settings, timeout_seconds=timeout_seconds)
         assert isinstance(settings, Settings)
         if not settings.url or not settings.project or not settings.email:
@@ -57,14 +58,17 @@ class Sink(TicketSink):
         assert isinstance(settings, Settings)
         client = self._jira()
         label = _label(request.idempotency_key)
-        found = client.search_issues(f'project = "{self.project}" AND labels = "{label}"', maxResults=1,
-                                     fields="key", json_result=True)
+        found = client.search_issues(
+            f'project = "{self.project}" AND labels = "{label}"', maxResults=1, fields="key", json_result=True
+        )
         issues = found.get("issues") or []
         if issues:
             return Delivery(ok=True, ref=str(issues[0]["key"]))
         fields: dict[str, Any] = {
-            "project": {"key": self.project}, "issuetype": {"name": settings.issue_type},
-            "summary": request.subject[:250], "description": f"{request.body}\n\n{request.post_url}",
+            "project": {"key": self.project},
+            "issuetype": {"name": settings.issue_type},
+            "summary": request.subject[:250],
+            "description": f"{request.body}\n\n{request.post_url}",
             "labels": [label, "earshot", f"queue-{request.queue}".replace(" ", "-")],
         }
         if settings.set_priority:
@@ -86,8 +90,13 @@ class Sink(TicketSink):
         if self._client is None:
             from jira import JIRA
 
-            self._client = JIRA(server=self.url, basic_auth=self._auth, get_server_info=False,
-                                max_retries=0, timeout=self.timeout_seconds)
+            self._client = JIRA(
+                server=self.url,
+                basic_auth=self._auth,
+                get_server_info=False,
+                max_retries=0,
+                timeout=self.timeout_seconds,
+            )
             settings = self.settings
             assert isinstance(settings, Settings)
             if settings.cloud:

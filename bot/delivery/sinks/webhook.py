@@ -36,8 +36,9 @@ class Settings(SinkSettings):
 class Sink(TicketSink):
     """POSTs `ticket.open` and `ticket.comment` events to one URL."""
 
-    def __init__(self, name: str, settings: SinkSettings, *, timeout_seconds: float = 10.0,
-                 secret: str | None = None) -> None:
+    def __init__(
+        self, name: str, settings: SinkSettings, *, timeout_seconds: float = 10.0, secret: str | None = None
+    ) -> None:
         super().__init__(name, settings, timeout_seconds=timeout_seconds)
         assert isinstance(settings, Settings)
         if not settings.url:
@@ -60,8 +61,12 @@ class Sink(TicketSink):
 
     def _post(self, document: dict[str, Any], key: str) -> Delivery:
         body = json.dumps({**document, "idempotency_key": key}, sort_keys=True).encode("utf-8")
-        headers = {"Content-Type": "application/json", "Idempotency-Key": key,
-                   "X-Earshot-Signature": self.sign(body), "User-Agent": "earshot"}
+        headers = {
+            "Content-Type": "application/json",
+            "Idempotency-Key": key,
+            "X-Earshot-Signature": self.sign(body),
+            "User-Agent": "earshot",
+        }
         try:
             response = self._http.post(self.url, data=body, headers=headers, timeout=self.timeout_seconds)
         except requests.RequestException as err:

@@ -35,8 +35,9 @@ class Settings(SinkSettings):
 class Sink(TicketSink):
     """Opens Zendesk tickets and adds private comments to them."""
 
-    def __init__(self, name: str, settings: SinkSettings, *, timeout_seconds: float = 10.0,
-                 token: str | None = None) -> None:
+    def __init__(
+        self, name: str, settings: SinkSettings, *, timeout_seconds: float = 10.0, token: str | None = None
+    ) -> None:
         super().__init__(name, settings, timeout_seconds=timeout_seconds)
         assert isinstance(settings, Settings)
         url = settings.url or (f"https://{settings.subdomain}.zendesk.com" if settings.subdomain else "")
@@ -63,9 +64,13 @@ class Sink(TicketSink):
             return Delivery(ok=True, ref=str(found.id))
         settings = self.settings
         assert isinstance(settings, Settings)
-        ticket = Ticket(subject=request.subject, external_id=request.idempotency_key,
-                        priority=_PRIORITIES[request.priority], tags=_tags(request),
-                        comment=Comment(body=f"{request.body}\n\n{request.post_url}", public=False))
+        ticket = Ticket(
+            subject=request.subject,
+            external_id=request.idempotency_key,
+            priority=_PRIORITIES[request.priority],
+            tags=_tags(request),
+            comment=Comment(body=f"{request.body}\n\n{request.post_url}", public=False),
+        )
         if request.queue in settings.group_ids:
             ticket.group_id = settings.group_ids[request.queue]
         client.tickets.session.headers["Idempotency-Key"] = request.idempotency_key
@@ -95,9 +100,15 @@ class Sink(TicketSink):
             from zenpy.lib.api import BaseApi
 
             subdomain, domain = self._netloc.split(".", 1)
-            self._client = Zenpy(subdomain=subdomain, domain=domain, email=self._email, token=self._token,
-                                 timeout=self.timeout_seconds, ratelimit_budget=self.timeout_seconds,
-                                 disable_cache=True)
+            self._client = Zenpy(
+                subdomain=subdomain,
+                domain=domain,
+                email=self._email,
+                token=self._token,
+                timeout=self.timeout_seconds,
+                ratelimit_budget=self.timeout_seconds,
+                disable_cache=True,
+            )
             for api in vars(self._client).values():
                 if isinstance(api, BaseApi):
                     api.protocol = self._scheme

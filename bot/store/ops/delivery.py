@@ -33,49 +33,79 @@ class DeliveryOps(Ops):
         """The ticket a request with this idempotency key already opened or commented on."""
         ticket_id = self.session.exec(select(TicketRow.id).where(TicketRow.idempotency_key == key)).first()
         if ticket_id is None:
-            ticket_id = self.session.exec(select(TicketEventRow.ticket_id)
-                                          .where(TicketEventRow.idempotency_key == key)).first()
+            ticket_id = self.session.exec(
+                select(TicketEventRow.ticket_id).where(TicketEventRow.idempotency_key == key)
+            ).first()
         return ticket_id
 
     def thread_ticket(self, thread_ref: str | None, incident_id: int | None) -> int | None:
         """The ticket a follow-up belongs to: by thread key or id, else the incident's unresolved one."""
         if thread_ref:
-            found = self.session.exec(select(TicketRow.id).where(TicketRow.thread_key == thread_ref)
-                                      .order_by(col(TicketRow.id))).first()
+            found = self.session.exec(
+                select(TicketRow.id).where(TicketRow.thread_key == thread_ref).order_by(col(TicketRow.id))
+            ).first()
             if found is None and thread_ref.isdigit():
                 by_id = self.session.get(TicketRow, int(thread_ref))
                 found = by_id.id if by_id is not None else None
             if found is not None:
                 return found
         if incident_id is not None:
-            return self.session.exec(select(TicketRow.id).where(TicketRow.incident_id == incident_id,
-                                                                TicketRow.status != "resolved")
-                                     .order_by(col(TicketRow.id))).first()
+            return self.session.exec(
+                select(TicketRow.id)
+                .where(TicketRow.incident_id == incident_id, TicketRow.status != "resolved")
+                .order_by(col(TicketRow.id))
+            ).first()
         return None
 
-    def add_ticket(self, request: TicketRequest, *, post_id: int, first_response_due: datetime,
-                   resolution_due: datetime, now: datetime | None = None) -> int:
+    def add_ticket(
+        self,
+        request: TicketRequest,
+        *,
+        post_id: int,
+        first_response_due: datetime,
+        resolution_due: datetime,
+        now: datetime | None = None,
+    ) -> int:
         """A new ticket in the built-in queue; returns its id."""
         now = now or self.now
         ticket = TicketRow(
-            idempotency_key=request.idempotency_key, post_id=post_id, incident_id=request.incident_id,
-            queue=request.queue, priority=request.priority, status="new", subject=request.subject,
-            body=request.body, post_url=request.post_url, first_response_due=first_response_due,
-            resolution_due=resolution_due, thread_key=request.thread_ref, external_refs={},
-            created_at=now, updated_at=now)
+            idempotency_key=request.idempotency_key,
+            post_id=post_id,
+            incident_id=request.incident_id,
+            queue=request.queue,
+            priority=request.priority,
+            status="new",
+            subject=request.subject,
+            body=request.body,
+            post_url=request.post_url,
+            first_response_due=first_response_due,
+            resolution_due=resolution_due,
+            thread_key=request.thread_ref,
+            external_refs={},
+            created_at=now,
+            updated_at=now,
+        )
         self.session.add(ticket)
         self.session.flush()
         assert ticket.id is not None
         return ticket.id
 
-    def add_ticket_comment(self, ticket_id: int, request: TicketRequest, *, post_id: int,
-                           now: datetime | None = None) -> int:
+    def add_ticket_comment(
+        self, ticket_id: int, request: TicketRequest, *, post_id: int, now: datetime | None = None
+    ) -> int:
         """A comment on a ticket (reopening it when resolved); returns the event id."""
         now = now or self.now
         ticket = self.session.get(TicketRow, ticket_id)
         assert ticket is not None, f"no ticket {ticket_id}"
-        event = TicketEventRow(ticket_id=ticket_id, idempotency_key=request.idempotency_key, post_id=post_id,
-                               kind="comment", body=request.body, author=request.author_handle, created_at=now)
+        event = TicketEventRow(
+            ticket_id=ticket_id,
+            idempotency_key=request.idempotency_key,
+            post_id=post_id,
+            kind="comment",
+            body=request.body,
+            author=request.author_handle,
+            created_at=now,
+        )
         self.session.add(event)
         ticket.updated_at = now
         if ticket.status == "resolved":
@@ -89,39 +119,83 @@ class DeliveryOps(Ops):
         """The alert already stored for this idempotency key."""
         return self.session.exec(select(AlertRow.id).where(AlertRow.idempotency_key == key)).first()
 
-    def add_alert(self, *, idempotency_key: str, post_id: int, incident_id: int | None, tier: str, rule: str,
-                  message: dict[str, Any], sent: bool, next_escalation_at: datetime | None,
-                  now: datetime | None = None) -> int:
+    def add_alert(
+        self,
+        *,
+        idempotency_key: str,
+        post_id: int,
+        incident_id: int | None,
+        tier: str,
+        rule: str,
+        message: dict[str, Any],
+        sent: bool,
+        next_escalation_at: datetime | None,
+        now: datetime | None = None,
+    ) -> int:
         """A new alert in the feed (`sent` already when its tier has no channel); returns its id."""
         now = now or self.now
-        alert = AlertRow(idempotency_key=idempotency_key, post_id=post_id, incident_id=incident_id, tier=tier,
-                         current_tier=tier, rule=rule, message=message, status="sent" if sent else "pending",
-                         created_at=now, sent_at=now if sent else None, escalation_level=0,
-                         next_escalation_at=next_escalation_at)
+        alert = AlertRow(
+            idempotency_key=idempotency_key,
+            post_id=post_id,
+            incident_id=incident_id,
+            tier=tier,
+            current_tier=tier,
+            rule=rule,
+            message=message,
+            status="sent" if sent else "pending",
+            created_at=now,
+            sent_at=now if sent else None,
+            escalation_level=0,
+            next_escalation_at=next_escalation_at,
+        )
         self.session.add(alert)
         self.session.flush()
         assert alert.id is not None
         return alert.id
 
-    def add_outbox_row(self, *, kind: str, ref_id: int, target: str, idempotency_key: str,
-                       payload: dict[str, Any], not_before: datetime | None = None,
-                       now: datetime | None = None) -> bool:
+    def add_outbox_row(
+        self,
+        *,
+        kind: str,
+        ref_id: int,
+        target: str,
+        idempotency_key: str,
+        payload: dict[str, Any],
+        not_before: datetime | None = None,
+        now: datetime | None = None,
+    ) -> bool:
         """One pending send, due at `not_before` (default now); False if the key is already there."""
         now = now or self.now
         if self.session.exec(select(OutboxRow.id).where(OutboxRow.idempotency_key == idempotency_key)).first():
             return False
-        self.session.add(OutboxRow(kind=kind, ref_id=ref_id, target=target, payload=payload,
-                                   idempotency_key=idempotency_key, status="pending", attempts=0,
-                                   next_attempt_at=not_before or now, created_at=now))
+        self.session.add(
+            OutboxRow(
+                kind=kind,
+                ref_id=ref_id,
+                target=target,
+                payload=payload,
+                idempotency_key=idempotency_key,
+                status="pending",
+                attempts=0,
+                next_attempt_at=not_before or now,
+                created_at=now,
+            )
+        )
         return True
 
     # --- delivering ---------------------------------------------------------------------
 
     def due_outbox_ids(self, limit: int) -> list[int]:
         """Ids of the rows due now, oldest first."""
-        ids = self.session.exec(select(OutboxRow.id).where(
-            col(OutboxRow.status).in_(DUE), OutboxRow.next_attempt_at <= self.now,
-        ).order_by(col(OutboxRow.id)).limit(limit)).all()
+        ids = self.session.exec(
+            select(OutboxRow.id)
+            .where(
+                col(OutboxRow.status).in_(DUE),
+                OutboxRow.next_attempt_at <= self.now,
+            )
+            .order_by(col(OutboxRow.id))
+            .limit(limit)
+        ).all()
         return [row_id for row_id in ids if row_id is not None]
 
     def resume_sending(self) -> int:
@@ -148,10 +222,19 @@ class DeliveryOps(Ops):
 
     def alerts_sent_since(self, target: str, start: datetime) -> int:
         """How many alerts (summaries aside) `target` sent since `start`."""
-        return int(self.session.exec(select(func.count()).select_from(OutboxRow).where(
-            OutboxRow.target == target, OutboxRow.kind == "alert", OutboxRow.status == "sent",
-            col(OutboxRow.sent_at) >= start, ~col(OutboxRow.idempotency_key).startswith(SUMMARY_PREFIX),
-        )).one())
+        return int(
+            self.session.exec(
+                select(func.count())
+                .select_from(OutboxRow)
+                .where(
+                    OutboxRow.target == target,
+                    OutboxRow.kind == "alert",
+                    OutboxRow.status == "sent",
+                    col(OutboxRow.sent_at) >= start,
+                    ~col(OutboxRow.idempotency_key).startswith(SUMMARY_PREFIX),
+                )
+            ).one()
+        )
 
     def hold_outbox_row(self, row_id: int, *, until: datetime, reason: str) -> None:
         self._set(row_id, status="held", next_attempt_at=until, last_error=reason)
@@ -162,9 +245,10 @@ class DeliveryOps(Ops):
     def claim_outbox_row(self, row_id: int, *, attempts: int, lease_until: datetime) -> bool:
         """Mark a due row `sending` (attempts + 1) unless another deliverer or an ack moved it first."""
         claimed: CursorResult[Any] = self.session.execute(  # type: ignore[assignment]
-            update(OutboxRow).where(col(OutboxRow.id) == row_id, col(OutboxRow.attempts) == attempts,
-                                    col(OutboxRow.status).in_(DUE))
-            .values(status="sending", attempts=attempts + 1, next_attempt_at=lease_until))
+            update(OutboxRow)
+            .where(col(OutboxRow.id) == row_id, col(OutboxRow.attempts) == attempts, col(OutboxRow.status).in_(DUE))
+            .values(status="sending", attempts=attempts + 1, next_attempt_at=lease_until)
+        )
         return claimed.rowcount == 1
 
     def record_sent(self, item: OutboxItem, ref: str | None) -> None:
@@ -193,8 +277,11 @@ class DeliveryOps(Ops):
             return
         self.session.flush()
         alert = self.session.get(AlertRow, item.ref_id)
-        live = self.session.exec(select(OutboxRow.id).where(
-            OutboxRow.kind == "alert", OutboxRow.ref_id == item.ref_id, col(OutboxRow.status).in_(LIVE))).first()
+        live = self.session.exec(
+            select(OutboxRow.id).where(
+                OutboxRow.kind == "alert", OutboxRow.ref_id == item.ref_id, col(OutboxRow.status).in_(LIVE)
+            )
+        ).first()
         if alert is not None and alert.status == "pending" and live is None:
             alert.status = "failed"
             self.session.add(alert)
@@ -203,9 +290,16 @@ class DeliveryOps(Ops):
 
     def overdue_alerts(self, limit: int = 200) -> list[AlertState]:
         """Unacknowledged alerts whose escalation is due now, oldest first."""
-        rows = self.session.exec(select(AlertRow).where(
-            col(AlertRow.acked_at).is_(None), col(AlertRow.next_escalation_at).is_not(None),
-            col(AlertRow.next_escalation_at) <= self.now).order_by(col(AlertRow.id)).limit(limit)).all()
+        rows = self.session.exec(
+            select(AlertRow)
+            .where(
+                col(AlertRow.acked_at).is_(None),
+                col(AlertRow.next_escalation_at).is_not(None),
+                col(AlertRow.next_escalation_at) <= self.now,
+            )
+            .order_by(col(AlertRow.id))
+            .limit(limit)
+        ).all()
         return [_alert(row) for row in rows]
 
     def escalate_alert(self, alert_id: int, *, tier: str | None, next_escalation_at: datetime | None) -> int:
@@ -222,15 +316,19 @@ class DeliveryOps(Ops):
 
     def held_outbox_due(self) -> list[OutboxItem]:
         """Rows the hourly cap held whose hour is over, oldest first."""
-        rows = self.session.exec(select(OutboxRow).where(
-            OutboxRow.status == "held", OutboxRow.next_attempt_at <= self.now).order_by(col(OutboxRow.id))).all()
+        rows = self.session.exec(
+            select(OutboxRow)
+            .where(OutboxRow.status == "held", OutboxRow.next_attempt_at <= self.now)
+            .order_by(col(OutboxRow.id))
+        ).all()
         return [_item(row) for row in rows]
 
     def summarize(self, held: Sequence[OutboxItem], *, idempotency_key: str, payload: dict[str, Any]) -> None:
         """One summary row standing in for `held` (all one channel's); they become `summarized`."""
         first = held[0]
-        self.add_outbox_row(kind="alert", ref_id=first.ref_id, target=first.target,
-                            idempotency_key=idempotency_key, payload=payload)
+        self.add_outbox_row(
+            kind="alert", ref_id=first.ref_id, target=first.target, idempotency_key=idempotency_key, payload=payload
+        )
         for item in held:
             self._set(item.id, status="summarized")
 
@@ -244,9 +342,14 @@ class DeliveryOps(Ops):
             return _alert(alert), False
         alert.acked_at, alert.acked_by, alert.status, alert.next_escalation_at = self.now, by, "acked", None
         self.session.add(alert)
-        unsent = self.session.exec(select(OutboxRow).where(
-            OutboxRow.kind == "alert", OutboxRow.ref_id == alert_id, col(OutboxRow.status).in_(UNSENT),
-            ~col(OutboxRow.idempotency_key).startswith(SUMMARY_PREFIX))).all()
+        unsent = self.session.exec(
+            select(OutboxRow).where(
+                OutboxRow.kind == "alert",
+                OutboxRow.ref_id == alert_id,
+                col(OutboxRow.status).in_(UNSENT),
+                ~col(OutboxRow.idempotency_key).startswith(SUMMARY_PREFIX),
+            )
+        ).all()
         for row in unsent:
             row.status, row.last_error = "cancelled", f"acknowledged by {by}"
             self.session.add(row)
@@ -262,14 +365,22 @@ class DeliveryOps(Ops):
 
 def _item(row: OutboxRow) -> OutboxItem:
     assert row.id is not None
-    return OutboxItem(id=row.id, kind=row.kind, ref_id=row.ref_id, target=row.target, payload=dict(row.payload),
-                      idempotency_key=row.idempotency_key, status=row.status, attempts=row.attempts,
-                      next_attempt_at=row.next_attempt_at, last_error=row.last_error,
-                      external_ref=row.external_ref)
+    return OutboxItem(
+        id=row.id,
+        kind=row.kind,
+        ref_id=row.ref_id,
+        target=row.target,
+        payload=dict(row.payload),
+        idempotency_key=row.idempotency_key,
+        status=row.status,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_error=row.last_error,
+        external_ref=row.external_ref,
+    )
 
 
 def _alert(row: AlertRow) -> AlertState:
     assert row.id is not None
     fields = {name: getattr(row, name) for name in AlertState.__dataclass_fields__}
     return AlertState(**{**fields, "message": dict(row.message)})
-

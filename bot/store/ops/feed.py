@@ -69,34 +69,74 @@ class FeedOps(Ops):
 
     def alert_feed(self, *, unacked: bool = False, limit: int = 20) -> list[AlertView]:
         """Alerts, newest first; only those nobody acknowledged when `unacked`."""
-        query = (select(AlertRow, PostRow.url).join(PostRow, col(PostRow.id) == AlertRow.post_id, isouter=True)
-                 .order_by(col(AlertRow.id).desc()).limit(limit))
+        query = (
+            select(AlertRow, PostRow.url)
+            .join(PostRow, col(PostRow.id) == AlertRow.post_id, isouter=True)
+            .order_by(col(AlertRow.id).desc())
+            .limit(limit)
+        )
         if unacked:
             query = query.where(col(AlertRow.acked_at).is_(None))
-        return [AlertView(id=row.id, tier=row.tier, current_tier=row.current_tier, status=row.status,  # type: ignore[arg-type]
-                          level=row.escalation_level, rule=row.rule, title=row.message.get("title"),
-                          created_at=row.created_at, acked_by=row.acked_by, acked_at=row.acked_at,
-                          next_escalation_at=row.next_escalation_at, post_id=row.post_id, post_url=url)
-                for row, url in self.session.exec(query).all()]
+        return [
+            AlertView(
+                id=row.id,  # type: ignore[arg-type]
+                tier=row.tier,
+                current_tier=row.current_tier,
+                status=row.status,
+                level=row.escalation_level,
+                rule=row.rule,
+                title=row.message.get("title"),
+                created_at=row.created_at,
+                acked_by=row.acked_by,
+                acked_at=row.acked_at,
+                next_escalation_at=row.next_escalation_at,
+                post_id=row.post_id,
+                post_url=url,
+            )
+            for row, url in self.session.exec(query).all()
+        ]
 
     def ticket_list(self, *, status: str | None = None, limit: int = 50) -> list[TicketView]:
         """Tickets of the built-in queue, newest first; only those in `status` when given."""
         if status is not None and status not in TICKET_STATUSES:
             raise ValueError(f"unknown ticket status {status!r}")
-        query = (select(TicketRow, PostRow.url).join(PostRow, col(PostRow.id) == TicketRow.post_id, isouter=True)
-                 .order_by(col(TicketRow.id).desc()).limit(limit))
+        query = (
+            select(TicketRow, PostRow.url)
+            .join(PostRow, col(PostRow.id) == TicketRow.post_id, isouter=True)
+            .order_by(col(TicketRow.id).desc())
+            .limit(limit)
+        )
         if status is not None:
             query = query.where(TicketRow.status == status)
-        return [TicketView(id=row.id, queue=row.queue, priority=row.priority, status=row.status,  # type: ignore[arg-type]
-                           subject=row.subject, first_response_due=row.first_response_due,
-                           created_at=row.created_at, post_id=row.post_id, post_url=row.post_url or url)
-                for row, url in self.session.exec(query).all()]
+        return [
+            TicketView(
+                id=row.id,  # type: ignore[arg-type]
+                queue=row.queue,
+                priority=row.priority,
+                status=row.status,
+                subject=row.subject,
+                first_response_due=row.first_response_due,
+                created_at=row.created_at,
+                post_id=row.post_id,
+                post_url=row.post_url or url,
+            )
+            for row, url in self.session.exec(query).all()
+        ]
 
     def source_overview(self) -> list[SourceView]:
         """Every source that has run, by name, with its saved cursor."""
         cursors = {row.source: dict(row.cursor) for row in self.session.exec(select(SourceCursorRow)).all()}
-        return [SourceView(source=row.source, status=row.status, last_success_at=row.last_success_at,
-                           cursor=cursors.get(row.source), posts_today=row.posts_today, posts_total=row.posts_total,
-                           skipped_total=row.skipped_total, last_error=row.last_error,
-                           failing_since=row.failing_since)
-                for row in self.session.exec(select(SourceStateRow).order_by(col(SourceStateRow.source))).all()]
+        return [
+            SourceView(
+                source=row.source,
+                status=row.status,
+                last_success_at=row.last_success_at,
+                cursor=cursors.get(row.source),
+                posts_today=row.posts_today,
+                posts_total=row.posts_total,
+                skipped_total=row.skipped_total,
+                last_error=row.last_error,
+                failing_since=row.failing_since,
+            )
+            for row in self.session.exec(select(SourceStateRow).order_by(col(SourceStateRow.source))).all()
+        ]

@@ -19,9 +19,22 @@ from bot.store.ops.base import Ops
 from bot.store.routing_tables import INCIDENT_OPEN, IncidentPostRow, IncidentRow, RouteDecisionRow
 from bot.store.tables import ClassificationRow, EngagementSnapshotRow, PostRow
 
-DECISION_FIELDS = ("rule", "reasons", "ticket_queue", "ticket_priority", "alert_tier", "digest", "suppressed",
-                   "incident_id", "ticket_id", "ticket_action", "alert_id", "visibility", "decided_at",
-                   "reviewed_at")
+DECISION_FIELDS = (
+    "rule",
+    "reasons",
+    "ticket_queue",
+    "ticket_priority",
+    "alert_tier",
+    "digest",
+    "suppressed",
+    "incident_id",
+    "ticket_id",
+    "ticket_action",
+    "alert_id",
+    "visibility",
+    "decided_at",
+    "reviewed_at",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,11 +68,21 @@ class RoutingOps(Ops):
 
     def snapshots_of(self, post_id: int) -> list[Snapshot]:
         """The post's engagement snapshots, oldest first."""
-        rows = self.session.exec(select(EngagementSnapshotRow).where(EngagementSnapshotRow.post_id == post_id)
-                                 .order_by(col(EngagementSnapshotRow.taken_at))).all()
-        return [Snapshot(taken_at=s.taken_at, author_reach=s.author_reach,
-                         engagement=Engagement(likes=s.likes, reposts=s.reposts, replies=s.replies,
-                                               quotes=s.quotes, views=s.views)) for s in rows]
+        rows = self.session.exec(
+            select(EngagementSnapshotRow)
+            .where(EngagementSnapshotRow.post_id == post_id)
+            .order_by(col(EngagementSnapshotRow.taken_at))
+        ).all()
+        return [
+            Snapshot(
+                taken_at=s.taken_at,
+                author_reach=s.author_reach,
+                engagement=Engagement(
+                    likes=s.likes, reposts=s.reposts, replies=s.replies, quotes=s.quotes, views=s.views
+                ),
+            )
+            for s in rows
+        ]
 
     # --- decisions ---------------------------------------------------------------------
 
@@ -70,7 +93,8 @@ class RoutingOps(Ops):
     def save_decision(self, decision: Decision) -> None:
         """Insert or replace the post's decision."""
         row = self.session.get(RouteDecisionRow, decision.post_id) or RouteDecisionRow(
-            post_id=decision.post_id, decided_at=decision.decided_at or self.now)
+            post_id=decision.post_id, decided_at=decision.decided_at or self.now
+        )
         for name in DECISION_FIELDS:
             value = getattr(decision, name)
             if name == "reasons":
@@ -82,16 +106,23 @@ class RoutingOps(Ops):
 
     def posts_to_review(self, limit: int) -> list[int]:
         """Routed posts with a snapshot newer than their last look, oldest decision first."""
-        return list(self.session.exec(
-            select(RouteDecisionRow.post_id)
-            .join(EngagementSnapshotRow, col(EngagementSnapshotRow.post_id) == RouteDecisionRow.post_id)
-            .where(EngagementSnapshotRow.taken_at > func.coalesce(RouteDecisionRow.reviewed_at,
-                                                                  RouteDecisionRow.decided_at))
-            .distinct().limit(limit)).all())
+        return list(
+            self.session.exec(
+                select(RouteDecisionRow.post_id)
+                .join(EngagementSnapshotRow, col(EngagementSnapshotRow.post_id) == RouteDecisionRow.post_id)
+                .where(
+                    EngagementSnapshotRow.taken_at
+                    > func.coalesce(RouteDecisionRow.reviewed_at, RouteDecisionRow.decided_at)
+                )
+                .distinct()
+                .limit(limit)
+            ).all()
+        )
 
     def newest_snapshot_at(self, post_id: int) -> datetime | None:
-        return self.session.exec(select(func.max(EngagementSnapshotRow.taken_at))
-                                 .where(EngagementSnapshotRow.post_id == post_id)).one()
+        return self.session.exec(
+            select(func.max(EngagementSnapshotRow.taken_at)).where(EngagementSnapshotRow.post_id == post_id)
+        ).one()
 
     def mark_reviewed(self, post_id: int, at: datetime) -> None:
         row = self.session.get(RouteDecisionRow, post_id)
@@ -111,15 +142,32 @@ class RoutingOps(Ops):
         self.session.flush()
         return _incident(row)
 
-    def add_member(self, incident_id: int, *, post_id: int, post: Post, topics: Sequence[str], reach: int,
-                   how: str, similarity: float | None) -> Incident:
+    def add_member(
+        self,
+        incident_id: int,
+        *,
+        post_id: int,
+        post: Post,
+        topics: Sequence[str],
+        reach: int,
+        how: str,
+        similarity: float | None,
+    ) -> Incident:
         """Record `post` in the incident and update its counts, reach, sources and topics (once per post)."""
         row = self._incident_row(incident_id)
         if self.session.get(IncidentPostRow, post_id) is not None:
             return _incident(row)
-        self.session.add(IncidentPostRow(post_id=post_id, incident_id=incident_id, joined_at=self.now,
-                                         post_created_at=post.created_at, reach=reach, how=how,
-                                         similarity=similarity))
+        self.session.add(
+            IncidentPostRow(
+                post_id=post_id,
+                incident_id=incident_id,
+                joined_at=self.now,
+                post_created_at=post.created_at,
+                reach=reach,
+                how=how,
+                similarity=similarity,
+            )
+        )
         row.post_count += 1
         row.total_reach += reach
         row.sources = sorted({*row.sources, post.source})
@@ -154,25 +202,33 @@ class RoutingOps(Ops):
     def incident_of_post(self, source: str, native_id: str) -> Incident | None:
         """The incident holding the post `source:native_id` (what a repost joins)."""
         row = self.session.exec(
-            select(IncidentRow).join(IncidentPostRow, col(IncidentPostRow.incident_id) == IncidentRow.id)
+            select(IncidentRow)
+            .join(IncidentPostRow, col(IncidentPostRow.incident_id) == IncidentRow.id)
             .join(PostRow, col(PostRow.id) == IncidentPostRow.post_id)
-            .where(PostRow.source == source, PostRow.native_id == native_id)).first()
+            .where(PostRow.source == source, PostRow.native_id == native_id)
+        ).first()
         return _incident(row) if row else None
 
     def incident_of_thread(self, post: Post) -> Incident | None:
         """The incident of the newest earlier post by the same author in the same conversation."""
         row = self.session.exec(
-            select(IncidentRow).join(IncidentPostRow, col(IncidentPostRow.incident_id) == IncidentRow.id)
+            select(IncidentRow)
+            .join(IncidentPostRow, col(IncidentPostRow.incident_id) == IncidentRow.id)
             .join(PostRow, col(PostRow.id) == IncidentPostRow.post_id)
-            .where(PostRow.source == post.source, PostRow.author_handle == post.author_handle,
-                   PostRow.native_id != post.native_id,
-                   (PostRow.conversation_id == post.conversation_id) | (PostRow.native_id == post.conversation_id))
-            .order_by(col(IncidentPostRow.joined_at).desc())).first()
+            .where(
+                PostRow.source == post.source,
+                PostRow.author_handle == post.author_handle,
+                PostRow.native_id != post.native_id,
+                (PostRow.conversation_id == post.conversation_id) | (PostRow.native_id == post.conversation_id),
+            )
+            .order_by(col(IncidentPostRow.joined_at).desc())
+        ).first()
         return _incident(row) if row else None
 
     def open_incidents_since(self, since: datetime) -> list[Incident]:
-        rows = self.session.exec(select(IncidentRow).where(IncidentRow.status == INCIDENT_OPEN,
-                                                           IncidentRow.last_post_at >= since)).all()
+        rows = self.session.exec(
+            select(IncidentRow).where(IncidentRow.status == INCIDENT_OPEN, IncidentRow.last_post_at >= since)
+        ).all()
         return [_incident(row) for row in rows]
 
     def member_vectors(self, incident_ids: Sequence[int]) -> list[MemberVector]:
@@ -180,18 +236,30 @@ class RoutingOps(Ops):
             select(IncidentPostRow.incident_id, IncidentPostRow.post_id, ClassificationRow.embedding, PostRow.text)
             .join(ClassificationRow, col(ClassificationRow.post_id) == IncidentPostRow.post_id)
             .join(PostRow, col(PostRow.id) == IncidentPostRow.post_id)
-            .where(col(IncidentPostRow.incident_id).in_(list(incident_ids)))).all()
+            .where(col(IncidentPostRow.incident_id).in_(list(incident_ids)))
+        ).all()
         return [MemberVector(incident_id=i, post_id=p, embedding=tuple(e), text=t) for i, p, e, t in rows]
 
     def timeline(self, incident_id: int) -> list[IncidentMember]:
         """The incident's posts in the order they were written."""
         rows = self.session.exec(
-            select(IncidentPostRow, PostRow).join(PostRow, col(PostRow.id) == IncidentPostRow.post_id)
+            select(IncidentPostRow, PostRow)
+            .join(PostRow, col(PostRow.id) == IncidentPostRow.post_id)
             .where(IncidentPostRow.incident_id == incident_id)
-            .order_by(col(IncidentPostRow.post_created_at))).all()
-        return [IncidentMember(post_id=m.post_id, source=p.source, author_handle=p.author_handle,
-                               post_created_at=m.post_created_at, reach=m.reach, how=m.how,
-                               similarity=m.similarity) for m, p in rows]
+            .order_by(col(IncidentPostRow.post_created_at))
+        ).all()
+        return [
+            IncidentMember(
+                post_id=m.post_id,
+                source=p.source,
+                author_handle=p.author_handle,
+                post_created_at=m.post_created_at,
+                reach=m.reach,
+                how=m.how,
+                similarity=m.similarity,
+            )
+            for m, p in rows
+        ]
 
     # --- what a decision caused (for explanations) -------------------------------------
 
@@ -203,8 +271,11 @@ class RoutingOps(Ops):
     def alert_briefs(self, post_id: int) -> list[str]:
         """One line per alert a post raised: tier, current tier, status, who acknowledged it."""
         rows = self.session.exec(select(AlertRow).where(AlertRow.post_id == post_id).order_by(col(AlertRow.id))).all()
-        return [f"alert #{a.id} to {a.tier} (now {a.current_tier}, {a.status}"
-                f"{', acked by ' + a.acked_by if a.acked_by else ''})" for a in rows]
+        return [
+            f"alert #{a.id} to {a.tier} (now {a.current_tier}, {a.status}"
+            f"{', acked by ' + a.acked_by if a.acked_by else ''})"
+            for a in rows
+        ]
 
     def _incident_row(self, incident_id: int) -> IncidentRow:
         row = self.session.get(IncidentRow, incident_id)
@@ -221,7 +292,16 @@ def _decision(row: RouteDecisionRow) -> Decision:
 
 def _incident(row: IncidentRow) -> Incident:
     assert row.id is not None
-    return Incident(id=row.id, status=row.status, title=row.title, topics=tuple(row.topics),
-                    sources=tuple(row.sources), post_count=row.post_count, total_reach=row.total_reach,
-                    alert_tiers=tuple(row.alert_tiers), ticket_id=row.ticket_id, opened_at=row.opened_at,
-                    last_post_at=row.last_post_at)
+    return Incident(
+        id=row.id,
+        status=row.status,
+        title=row.title,
+        topics=tuple(row.topics),
+        sources=tuple(row.sources),
+        post_count=row.post_count,
+        total_reach=row.total_reach,
+        alert_tiers=tuple(row.alert_tiers),
+        ticket_id=row.ticket_id,
+        opened_at=row.opened_at,
+        last_post_at=row.last_post_at,
+    )
