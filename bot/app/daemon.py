@@ -14,6 +14,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.app.config import Config, mask_password
 from bot.app.pipeline import Pipeline, Stage
+from bot.routing.stage import RouteStage
 from bot.store import Store
 from connectors.registry import build_connectors, enabled_sources
 
@@ -36,19 +37,24 @@ def build_pipeline(config: Config) -> Pipeline:
     )
 
 
-def build_stages(config: Config, store: Store) -> list[Stage]:
-    """The route stage, then the delivery stages, each given the sections it needs."""
-    from bot.delivery import build_delivery_stages
-    from bot.routing.stage import RouteStage
-
-    route = RouteStage(
+def build_route_stage(config: Config, store: Store, **options: Any) -> RouteStage:
+    """The route stage, given the routing section, the brand and its batch size and interval."""
+    return RouteStage(
         store,
         config.routing,
         brand_name=config.brand.name,
         brand_handles=config.brand.handles,
         batch_size=config.pipeline.batch_size,
         interval_seconds=config.pipeline.route_interval_seconds,
+        **options,
     )
+
+
+def build_stages(config: Config, store: Store) -> list[Stage]:
+    """The route stage, then the delivery stages, each given the sections it needs."""
+    from bot.delivery import build_delivery_stages
+
+    route = build_route_stage(config, store)
     routing = config.routing
     return [
         route,

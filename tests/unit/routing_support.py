@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.app.config import Config
+from bot.app.daemon import build_route_stage
 from bot.core.labels import Labels, TopicScore
 from bot.core.posts import Engagement, EngagementUpdate, Post
 from bot.routing.stage import RouteStage
@@ -96,17 +97,9 @@ def config(**routing: Any) -> Config:
     )
 
 
-def route_stage(cfg: Config, store: Store, **kwargs: Any) -> RouteStage:
+def route_stage(cfg: Config, store: Store, **options: Any) -> RouteStage:
     """The route stage for a config, wired as the daemon wires it."""
-    return RouteStage(
-        store,
-        cfg.routing,
-        brand_name=cfg.brand.name,
-        brand_handles=cfg.brand.handles,
-        batch_size=cfg.pipeline.batch_size,
-        interval_seconds=cfg.pipeline.route_interval_seconds,
-        **kwargs,
-    )
+    return build_route_stage(cfg, store, **options)
 
 
 def add(store: Store, items: list[tuple[Post, Labels]], *, snapshots: list[EngagementUpdate] = ()) -> list[int]:
