@@ -14,7 +14,6 @@ from bot.core.posts import Engagement, Post
 from bot.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 PG_ADMIN_URL = os.environ.get("EARSHOT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 

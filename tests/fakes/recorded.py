@@ -1,4 +1,8 @@
-"""Loads the recorded X and Reddit payloads from ../shared/data/recorded (skips the test if absent)."""
+"""Loads the recorded X and Reddit payloads the tests replay, kept in tests/fixtures/recorded/.
+
+They were copied from the team's shared/data/recorded/ (each project's licence file beside its
+data), so a clone with nothing beside it runs every test.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +12,16 @@ from typing import Any
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-RECORDED = SHARED / "data" / "recorded"
+RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "recorded"
 TWARC = RECORDED / "x" / "twarc-pages"
 TWEEPY = RECORDED / "x" / "tweepy-cassettes"
 PRAW = RECORDED / "reddit" / "praw-cassettes"
 
 
 def require_recorded() -> Path:
-    """The recorded-data folder, or skip: these tests replay data kept outside the repository."""
+    """The recorded-data folder; its absence is a broken checkout, not a reason to skip."""
     if not RECORDED.is_dir():
-        pytest.skip(f"recorded API traffic not found at {RECORDED} (the shared folder beside the repository)")
+        pytest.fail(f"recorded API traffic not found at {RECORDED}: the checkout is incomplete")
     return RECORDED
 
 

@@ -5,7 +5,6 @@ These need `connectors.registry.problems` (wing-connectors); until it reports an
 
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from bot.app.config import load_config
@@ -23,11 +22,10 @@ REPLAY_MISSING = (
 
 
 def checked(tmp_path: Path, text: str):
-    """check-config on `text`, skipped while the registry reports no problems for it."""
+    """check-config on `text`: the lines it printed, after checking it created nothing and exited 2."""
     path = tmp_path / "config.yaml"
     path.write_text(text)
-    if not problems(load_config(path)):
-        pytest.skip("connectors.registry.problems reports nothing yet (it comes with wing-connectors)")
+    assert problems(load_config(path)), "the registry must see what stops this source"
     result = CliRunner().invoke(app, ["check-config", str(path)])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml"]  # no database file, no data folder
     assert result.exit_code == 2, result.output
