@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal
@@ -13,6 +14,8 @@ from bot.routing.assess import Assessment, tier_rank
 from bot.routing.incidents import Incidents
 from bot.routing.settings import RoutingSettings
 from bot.store import Transaction
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(kw_only=True)
@@ -137,6 +140,14 @@ class Actions:
             )
             alert_id = self.outbox.enqueue_alert(tx, post_id=found.post_id, message=message)
             draft.reasons.append(f"{why}: escalated to tier '{tier}' (alert #{alert_id})")
+            log.info(
+                "incident #%s escalated to tier %s (alert #%s): %s",
+                incident.id,
+                tier,
+                alert_id,
+                why,
+                extra={"incident_id": incident.id, "alert_id": alert_id, "tier": tier},
+            )
             incident = tx.note_incident_alerted(incident.id, tier)
         return incident
 

@@ -252,3 +252,19 @@ def test_explain_of_an_unknown_post_says_how_to_name_one(store: Store) -> None:
 
     with pytest.raises(UnknownPost, match="give a post id, x:<tweet id> or reddit:<fullname>"):
         explain(store, config().routing, config().brand.handles, "x:404")
+
+
+def test_the_stage_says_what_it_did_and_every_critical_page_stands_out(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    danger = post("70", text="the kids were trapped in the back seat and overheating")
+    grows = [(post(str(i), author=f"user{i}", minutes=i, text=RECALL), labels(embedding=SAME)) for i in range(80, 86)]
+    add(store, [(danger, labels(urgency="critical", embedding=FAR)), *grows])
+    with caplog.at_level("INFO", logger="bot.routing"):
+        run(store)
+    said = [(r.levelname, r.getMessage()) for r in caplog.records if r.name.startswith("bot.routing")]
+    critical = [m for level, m in said if level == "WARNING"]
+    assert len(critical) == 1 and critical[0].startswith("CRITICAL alert #1 to tier on-call for post 1:")
+    assert critical[0].endswith(danger.url)
+    assert ("INFO", "opened ticket #1 (safety/urgent) for post 1") in said
+    assert any(m.startswith("incident #2 escalated to tier executive (alert #2)") for _, m in said)
