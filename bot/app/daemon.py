@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ def start_line(config_path: Path, config: Config) -> str:
 
 def schedule(pipeline: Pipeline, scheduler: Any) -> None:
     """Add one job per connector, per engagement re-poll, and per stage."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     common = {"max_instances": 1, "coalesce": True, "next_run_time": now, "misfire_grace_time": 30}
     for connector in pipeline.connectors:
         scheduler.add_job(pipeline.ingest, "interval", args=[connector], id=f"ingest:{connector.name}",
@@ -65,7 +65,7 @@ def run_forever(pipeline: Pipeline, stop: threading.Event | None = None, *,
     `started` is the start line logged once the jobs are scheduled (see `start_line`).
     """
     stop = stop or threading.Event()
-    scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(max_workers=4)}, timezone=timezone.utc)
+    scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(max_workers=4)}, timezone=UTC)
     schedule(pipeline, scheduler)
 
     def on_signal(signum: int, _frame: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
@@ -18,7 +18,7 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message and every extra field."""
 
     def format(self, record: logging.LogRecord) -> str:
-        entry = {"time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
+        entry = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(),
                  "level": record.levelname, "logger": record.name, "message": record.getMessage(),
                  **_extras(record)}
         if record.exc_info:

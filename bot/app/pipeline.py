@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from datetime import timedelta
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
 from bot.app.config import PipelineSettings

@@ -53,7 +53,8 @@ def train(config: ConfigOption = DEFAULT_CONFIG,
           epochs: Annotated[int, typer.Option(help="Passes over the training data.")] = 3) -> None:
     """Fine-tune the encoder and its heads on data/labelled (fixed seed), calibrate, save the artifacts."""
     from classifiers.artifacts import DEFAULT_DIR
-    from classifiers.train import TrainOptions, train as run_training
+    from classifiers.train import TrainOptions
+    from classifiers.train import train as run_training
 
     settings = load(config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")

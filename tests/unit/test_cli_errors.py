@@ -42,12 +42,12 @@ def test_a_database_url_that_is_not_a_url_is_one_line(command, monkeypatch):
 def test_run_without_once_on_a_url_that_is_not_a_url_exits_1_in_one_line(tmp_path):
     env = {"EARSHOT_DATABASE_URL": "notaurl", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)}
     done = subprocess.run([sys.executable, "-c", "from bot.cli.main import app; app()", "run", "--config", CONFIG],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr
-    assert done.stderr.strip().splitlines() == [
-        "database error: not a database URL: 'notaurl' (expected e.g. sqlite:///data/earshot.db "
-        "or postgresql+psycopg://user@host/earshot)"]
+    assert done.stderr.strip().splitlines() == [("database error: not a database URL: 'notaurl' "
+                                                 "(expected e.g. sqlite:///data/earshot.db "
+                                                 "or postgresql+psycopg://user@host/earshot)")]
 
 
 def test_classify_rejects_an_empty_text_before_loading_the_model(monkeypatch):

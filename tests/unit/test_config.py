@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli.main import app
 from bot.app.config import load_config
+from bot.cli.main import app
 from bot.core.errors import ConfigError
 from tests.conftest import REPO
 
@@ -97,9 +97,9 @@ def test_check_config_catches_a_database_url_run_would_reject(tmp_path, monkeypa
     monkeypatch.setenv("EARSHOT_DATABASE_URL", "notaurl")
     result = CliRunner().invoke(app, ["check-config", str(REPO / "config.yaml")])
     assert result.exit_code == 2
-    assert result.stderr.strip().splitlines() == [
+    assert result.stderr.strip().splitlines() == [(
         f"config error: {REPO / 'config.yaml'}: database.url: not a database URL: 'notaurl' "
-        "(expected e.g. sqlite:///data/earshot.db or postgresql+psycopg://user@host/earshot)"]
+        "(expected e.g. sqlite:///data/earshot.db or postgresql+psycopg://user@host/earshot)")]
 
 
 def test_check_config_summary_masks_the_database_password(monkeypatch):

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 import pytest
 
 from bot.app.config import load_config
-from bot.core.errors import AuthFailed, RateLimited, TransientSourceError
 from bot.app.pipeline import Pipeline
+from bot.core.errors import AuthFailed, RateLimited, TransientSourceError
 from bot.store.tables import STAGE_CLASSIFIED, STAGE_INGESTED, STAGE_SKIPPED
 from classifiers.stub import StubClassifier
 from connectors.base import Batch, Connector, Skipped
