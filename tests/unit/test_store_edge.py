@@ -5,6 +5,8 @@ from sqlalchemy import text
 
 from bot.core.errors import StoreError
 from bot.store import Store, check_url
+from bot.store.convert import row_from_post
+from tests.conftest import NOW, make_post
 
 
 @pytest.mark.parametrize("url", ["notaurl", "nosuchdialect://host/db", ""])
@@ -28,9 +30,12 @@ def test_a_sqlite_folder_that_cannot_be_made_is_a_store_error(tmp_path):
 
 
 def test_a_failure_inside_a_session_is_a_store_error_and_rolls_back(sqlite_store):
-    with pytest.raises(StoreError, match="the database failed: .*no such table"):
-        with sqlite_store.session() as session:
-            session.exec(text("SELECT * FROM no_such_table"))  # type: ignore[call-overload]
+    failing = pytest.raises(StoreError, match="the database failed: .*no such table")
+    with failing, sqlite_store.session() as session:
+        session.add(row_from_post(make_post("1"), "ingested", NOW))
+        session.flush()
+        session.exec(text("SELECT * FROM no_such_table"))  # type: ignore[call-overload]
+    assert sqlite_store.count_posts() == 0
     with pytest.raises(StoreError), sqlite_store.transaction() as tx:
         tx.session.exec(text("SELECT * FROM no_such_table"))  # type: ignore[call-overload]
 
