@@ -13,7 +13,7 @@ from bot.app.config import DEFAULT_CONFIG, Config, load_config
 from bot.store import Store
 
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="Path to config.yaml.")]
-__all__ = ["DEFAULT_CONFIG", "ConfigOption", "load", "open_store", "echo_json", "when"]
+__all__ = ["DEFAULT_CONFIG", "ConfigOption", "echo_json", "load", "open_store", "when"]
 
 
 def load(path: Path) -> Config:
