@@ -163,7 +163,9 @@ def test_an_incident_escalates_once_when_it_grows(store: Store) -> None:
     assert rows(store, IncidentRow)[0].post_count == 6 and len(rows(store, TicketRow)) == 1
 
 
-def test_a_post_that_goes_viral_after_routing_escalates_on_review(store: Store) -> None:
+def test_a_post_that_goes_viral_after_routing_escalates_on_review(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
     tweet = post("30", reach=2300)
     [post_id] = add(store, [(tweet, labels(embedding=SAME))])
     run(store)
@@ -178,6 +180,17 @@ def test_a_post_that_goes_viral_after_routing_escalates_on_review(store: Store) 
         ("executive", f"alert:post:{post_id}:executive")
     ]
     assert decision(store, post_id).rule == "viral-complaint" and len(rows(store, TicketRow)) == 1
+    reviewed = decision(store, post_id)
+    assert not [r for r in caplog.records if r.getMessage().startswith("could not review")]
+    assert (
+        reviewed.visibility["viral"] is True and reviewed.visibility["samples"] == 5
+    )  # as fetched, then four re-polls
+    assert any(r.startswith("review at ") and "rule 'viral-complaint' now holds" in r for r in reviewed.reasons)
+    latest = max(s.taken_at for s in growth(tweet, reposts_per_half_hour=900))
+    assert reviewed.reviewed_at is not None and reviewed.reviewed_at >= latest
+    [incident] = rows(store, IncidentRow)  # the member's reach, and so the incident's, grew to the projection
+    [member] = rows(store, IncidentPostRow)
+    assert member.reach == incident.total_reach == reviewed.visibility["projected_reach"] > 100_000
     assert run(store) == 0  # reviewed: nothing more to do
 
 
