@@ -5,8 +5,10 @@
 - Quiet hours defer a tier's sends (and its escalation timer) to the end of the window.
 - Each channel sends at most `cap_per_hour` alerts per clock hour (UTC); the rest are `held`
   and, once that hour is over, replaced by ONE summary message listing them.
-- An acknowledgement stops the escalation and cancels every unsent row of the alert (pending,
-  held by quiet hours or the cap, waiting for a retry), its escalations' rows included.
+- An acknowledgement (or a resolve) stops the escalation and cancels every unsent row of the
+  alert (pending, held by quiet hours or the cap, waiting for a retry), its escalations' rows
+  included. A snooze does the same until it ends; then the alert escalates unless someone acked.
+  Delivery re-checks this silence in the transaction that claims each row.
 """
 
 from __future__ import annotations
@@ -73,13 +75,14 @@ def over_cap(tx: Transaction, target: str, cap: int) -> datetime | None:
 def summarize_held(tx: Transaction) -> int:
     """One summary row per channel and finished hour for the alerts the cap held; returns how many.
 
-    A held row whose alert was acknowledged meanwhile is cancelled, not summarized.
+    A held row whose alert was acknowledged, resolved or snoozed meanwhile is cancelled, not summarized.
     """
     groups: dict[tuple[str, datetime], list[tuple[OutboxItem, AlertState | None]]] = defaultdict(list)
     for item in tx.held_outbox_due():
         alert = tx.alert_state(item.ref_id)
-        if alert is not None and alert.acked:
-            tx.cancel_outbox_row(item.id, reason=f"acknowledged by {alert.acked_by}")
+        silenced = alert.silenced(tx.now) if alert is not None else None
+        if silenced is not None:
+            tx.cancel_outbox_row(item.id, reason=silenced)
             continue
         groups[(item.target, item.next_attempt_at)].append((item, alert))
     for (target, window_end), held in groups.items():
@@ -114,4 +117,31 @@ def acknowledge(store: Store, alert_id: int, by: str, *, now: datetime | None = 
     alert, first = found
     if first:
         log.info("alert acknowledged", extra={"alert_id": alert_id, "by": by})
+    return alert
+
+
+def resolve(store: Store, alert_id: int, by: str, *, now: datetime | None = None) -> AlertState | None:
+    """Mark an alert resolved (acknowledged too, if nobody had): nothing unsent of it goes out.
+
+    Returns the alert, or None when there is no such alert.
+    """
+    with store.transaction(now=now or utcnow()) as tx:
+        found = tx.resolve_alert(alert_id, by)
+    if found is None:
+        return None
+    alert, first = found
+    if first:
+        log.info("alert resolved", extra={"alert_id": alert_id, "by": by})
+    return alert
+
+
+def snooze(store: Store, alert_id: int, by: str, *, until: datetime, now: datetime | None = None) -> AlertState | None:
+    """Silence an unacknowledged alert until `until`; then it escalates unless someone acked.
+
+    Returns the alert (unchanged when it was already acknowledged), or None when there is no such alert.
+    """
+    with store.transaction(now=now or utcnow()) as tx:
+        alert = tx.snooze_alert(alert_id, by, until=until)
+    if alert is not None and alert.snoozed_until == until:
+        log.info("alert snoozed", extra={"alert_id": alert_id, "by": by, "until": until.isoformat()})
     return alert

@@ -1,8 +1,9 @@
 """The deliver stage: sends due outbox rows to ticket sinks and alert channels, exactly once per success.
 
-Per row, in one transaction: re-read it, cancel it if its alert was acknowledged meanwhile,
-hold it if its channel is over the hourly cap, else mark it `sending` with attempts+1 and
-commit BEFORE the remote call. Call the sink with the row's idempotency key; then mark it
+Per row, in one transaction: re-read it, cancel it if its alert was acknowledged, resolved or
+snoozed meanwhile (read under a shared lock, so an ack never interleaves with the claim), hold
+it if its channel is over the hourly cap, else mark it `sending` with attempts+1 and commit
+BEFORE the remote call. Call the sink with the row's idempotency key; then mark it
 `sent` (with the remote ref) or schedule a jittered exponential retry, or `dead` for a
 permanent failure. A row left in `sending` by a crash is sent again, with the same key, on
 the next start (or when its lease runs out): sinks that dedup (Zendesk, Jira, the webhook,
@@ -120,13 +121,11 @@ class DeliverStage:
         return 1
 
     def _withheld(self, tx: Transaction, item: OutboxItem) -> bool:
-        """Cancel the row if its alert was acknowledged; hold it if its channel is over the cap."""
-        alert_ids = item.payload.get("alert_ids") or [item.ref_id]
-        alerts = [tx.alert_state(alert_id) for alert_id in alert_ids]
-        acked = [alert for alert in alerts if alert is not None and alert.acked]
-        if acked and len(acked) == len(alerts):
-            tx.cancel_outbox_row(item.id, reason=f"acknowledged by {acked[0].acked_by}")
-            log.info("alert acknowledged meanwhile: not sent", extra={"outbox_id": item.id, "alert_id": item.ref_id})
+        """Cancel the row if its alert is silenced (acked, resolved, snoozed); hold it if over the hourly cap."""
+        silenced = tx.silence_of(item.payload.get("alert_ids") or [item.ref_id])
+        if silenced is not None:
+            tx.cancel_outbox_row(item.id, reason=silenced)
+            log.info("alert silenced meanwhile: not sent", extra={"outbox_id": item.id, "alert_id": item.ref_id})
             return True
         if item.is_summary:
             return False

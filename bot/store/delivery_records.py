@@ -33,7 +33,7 @@ class OutboxItem:
 
 @dataclass(frozen=True, kw_only=True)
 class AlertState:
-    """An alert in the feed: its message, the tier it reached, and who acknowledged it."""
+    """An alert in the feed: its message, the tier it reached, and who acknowledged, resolved or snoozed it."""
 
     id: int
     idempotency_key: str
@@ -45,7 +45,21 @@ class AlertState:
     next_escalation_at: datetime | None
     acked_at: datetime | None
     acked_by: str | None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    snoozed_until: datetime | None = None
+    snoozed_by: str | None = None
 
     @property
     def acked(self) -> bool:
         return self.acked_at is not None
+
+    def silenced(self, now: datetime) -> str | None:
+        """Why nothing of this alert may go out at `now` (acked, resolved, snoozed); None if it may."""
+        if self.resolved_at is not None:
+            return f"resolved by {self.resolved_by}"
+        if self.acked_at is not None:
+            return f"acknowledged by {self.acked_by}"
+        if self.snoozed_until is not None and self.snoozed_until > now:
+            return f"snoozed by {self.snoozed_by} until {self.snoozed_until:%Y-%m-%d %H:%M} UTC"
+        return None

@@ -14,9 +14,10 @@ from sqlmodel import Field, SQLModel
 from bot.store.tables import utc_column
 
 TICKET_STATUSES = ("new", "open", "pending", "resolved")
-ALERT_STATUSES = ("pending", "sent", "acked", "failed")
+ALERT_STATUSES = ("pending", "sent", "acked", "resolved", "failed")
 # pending → sending → sent | dead; held: over the channel's hourly cap, waiting for its summary;
-# summarized: covered by a summary that was enqueued; cancelled: its alert was acked before it went.
+# summarized: covered by a summary that was enqueued; cancelled: its alert was acked, resolved or
+# snoozed before it went.
 OUTBOX_STATUSES = ("pending", "sending", "sent", "dead", "held", "summarized", "cancelled")
 
 
@@ -79,6 +80,10 @@ class AlertRow(SQLModel, table=True):
     sent_at: datetime | None = utc_column(nullable=True)
     acked_at: datetime | None = utc_column(nullable=True)
     acked_by: str | None = Field(default=None, max_length=128)
+    resolved_at: datetime | None = utc_column(nullable=True)  # resolving acknowledges too
+    resolved_by: str | None = Field(default=None, max_length=128)
+    snoozed_until: datetime | None = utc_column(nullable=True)  # nothing of it goes out before then
+    snoozed_by: str | None = Field(default=None, max_length=128)
     escalation_level: int = 0
     next_escalation_at: datetime | None = utc_column(nullable=True)
 

@@ -9,10 +9,11 @@ one writer (the operation family named after it).
 
 from __future__ import annotations
 
+from bot.store.ops.alerts import AlertOps
 from bot.store.ops.delivery import DeliveryOps
 from bot.store.ops.feed import FeedOps
 from bot.store.ops.routing import RoutingOps
 
 
-class Transaction(DeliveryOps, FeedOps, RoutingOps):
+class Transaction(AlertOps, DeliveryOps, FeedOps, RoutingOps):
     """All operation families over one session."""

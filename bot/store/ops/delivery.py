@@ -2,7 +2,7 @@
 
 The outbox enqueues through `add_ticket`, `add_ticket_comment`, `add_alert` and
 `add_outbox_row`; the deliver stage claims and records rows; the escalate stage moves alerts up
-their tiers and folds capped rows into summaries; an acknowledgement cancels what is unsent.
+their tiers and folds capped rows into summaries (acknowledging lives in `ops/alerts.py`).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from sqlmodel import col, select
 from bot.core.actions import TicketRequest
 from bot.store.delivery_records import SUMMARY_PREFIX, AlertState, OutboxItem
 from bot.store.delivery_tables import AlertRow, OutboxRow, TicketEventRow, TicketRow
+from bot.store.ops.alerts import to_alert_state
 from bot.store.ops.base import Ops
 
-UNSENT = ("pending", "held")  # rows an acknowledgement cancels (a retry waits as `pending`)
 DUE = ("pending", "sending")
 LIVE = ("pending", "sending", "sent", "held", "summarized")
 
@@ -212,7 +212,7 @@ class DeliveryOps(Ops):
 
     def alert_state(self, alert_id: int) -> AlertState | None:
         row = self.session.get(AlertRow, alert_id)
-        return _alert(row) if row is not None else None
+        return to_alert_state(row) if row is not None else None
 
     def ticket_ref(self, ticket_id: int, sink: str) -> str | None:
         """The remote id of a ticket at `sink`, once it is open there."""
@@ -286,7 +286,7 @@ class DeliveryOps(Ops):
             alert.status = "failed"
             self.session.add(alert)
 
-    # --- escalating and acknowledging ---------------------------------------------------
+    # --- escalating ---------------------------------------------------------------------
 
     def overdue_alerts(self, limit: int = 200) -> list[AlertState]:
         """Unacknowledged alerts whose escalation is due now, oldest first."""
@@ -300,7 +300,7 @@ class DeliveryOps(Ops):
             .order_by(col(AlertRow.id))
             .limit(limit)
         ).all()
-        return [_alert(row) for row in rows]
+        return [to_alert_state(row) for row in rows]
 
     def escalate_alert(self, alert_id: int, *, tier: str | None, next_escalation_at: datetime | None) -> int:
         """Move an alert one level up to `tier` (None: the chain ended, stop); returns its level."""
@@ -332,29 +332,6 @@ class DeliveryOps(Ops):
         for item in held:
             self._set(item.id, status="summarized")
 
-    def acknowledge_alert(self, alert_id: int, by: str) -> tuple[AlertState, bool] | None:
-        """Acknowledge an alert (the first ack wins) and cancel every unsent row of it and its
-        escalations; returns the alert and whether this call acknowledged it, None if no such alert."""
-        alert = self.session.get(AlertRow, alert_id)
-        if alert is None:
-            return None
-        if alert.acked_at is not None:
-            return _alert(alert), False
-        alert.acked_at, alert.acked_by, alert.status, alert.next_escalation_at = self.now, by, "acked", None
-        self.session.add(alert)
-        unsent = self.session.exec(
-            select(OutboxRow).where(
-                OutboxRow.kind == "alert",
-                OutboxRow.ref_id == alert_id,
-                col(OutboxRow.status).in_(UNSENT),
-                ~col(OutboxRow.idempotency_key).startswith(SUMMARY_PREFIX),
-            )
-        ).all()
-        for row in unsent:
-            row.status, row.last_error = "cancelled", f"acknowledged by {by}"
-            self.session.add(row)
-        return _alert(alert), True
-
     def _set(self, row_id: int, **values: Any) -> None:
         row = self.session.get(OutboxRow, row_id)
         assert row is not None, f"no outbox row {row_id}"
@@ -378,9 +355,3 @@ def _item(row: OutboxRow) -> OutboxItem:
         last_error=row.last_error,
         external_ref=row.external_ref,
     )
-
-
-def _alert(row: AlertRow) -> AlertState:
-    assert row.id is not None
-    fields = {name: getattr(row, name) for name in AlertState.__dataclass_fields__}
-    return AlertState(**{**fields, "message": dict(row.message)})
