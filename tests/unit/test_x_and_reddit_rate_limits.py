@@ -10,8 +10,8 @@ import pytest
 import requests
 import tweepy
 
-from bot.core.errors import AuthFailed, RateLimited, TransientSourceError
-from connectors.ratelimit import BudgetExhausted, Failure, RequestBudget, Retrier, seconds_until
+from bot.core.errors import AuthFailed, MalformedPayload, RateLimited, SourceError, TransientSourceError
+from connectors.ratelimit import BudgetExhausted, Failure, Gone, RequestBudget, Retrier, seconds_until
 from connectors.reddit import transport as reddit_transport
 from connectors.settings import BudgetSettings, SourceRetrySettings
 from connectors.streams import Item, Page, walk
@@ -93,6 +93,64 @@ def test_transient_failures_back_off_exponentially_then_give_up():
         )
     assert len(slept) == 3 and isinstance(caught.value.__cause__, OSError)
     assert 0.5 <= slept[0] <= 1 and 1 <= slept[1] <= 2 and 1.5 <= slept[2] <= 3
+
+
+@pytest.mark.parametrize(
+    ("kind", "raised", "message", "tries"),
+    [
+        ("gone", Gone, "404", 1),
+        ("malformed", MalformedPayload, "x search: not JSON", 1),
+        ("auth", AuthFailed, "x search: 401", 1),
+        ("reauth", AuthFailed, "x search: 401", 2),  # a fresh token is tried once
+        (None, SourceError, "x search: unexpected OSError: boom", 1),  # a library surprise, one line
+    ],
+)
+def test_each_failure_is_translated_once_at_the_edge(kind, raised, message, tries):
+    calls: list[int] = []
+    messages = {"gone": "404", "malformed": "not JSON", "auth": "401", "reauth": "401"}
+
+    def call() -> None:
+        calls.append(1)
+        raise OSError("boom")
+
+    classify = lambda err: Failure(kind=kind, message=messages[kind]) if kind else None  # noqa: E731
+    with pytest.raises(raised) as caught:
+        retrier([], attempts=3).call("search", call, classify)
+    assert type(caught.value) is raised and str(caught.value) == message
+    assert isinstance(caught.value.__cause__, OSError) and len(calls) == tries
+
+
+def test_reauth_on_the_only_attempt_fails_at_once():
+    calls: list[int] = []
+    with pytest.raises(AuthFailed):
+        retrier([], attempts=1).call(
+            "search",
+            lambda: calls.append(1) or (_ for _ in ()).throw(OSError("401")),
+            lambda e: Failure(kind="reauth", message="401"),
+        )
+    assert len(calls) == 1
+
+
+def test_a_spent_budget_is_not_retried_or_translated():
+    calls: list[int] = []
+
+    def call() -> None:
+        calls.append(1)
+        raise BudgetExhausted(30)
+
+    with pytest.raises(BudgetExhausted):
+        retrier([]).call("search", call, lambda e: Failure(kind="transient", message="?"))
+    assert len(calls) == 1
+
+
+def test_rate_limit_messages_say_when_to_retry():
+    with pytest.raises(RateLimited) as caught:
+        retrier([], max_rate_limit_wait_seconds=30).call(
+            "search",
+            lambda: (_ for _ in ()).throw(OSError()),
+            lambda e: Failure(kind="rate", message="429", retry_after=900),
+        )
+    assert str(caught.value).startswith("x search: 429; retry in 90") and 900 <= caught.value.retry_after < 901
 
 
 def test_auth_failure_is_not_retried_and_reauth_is_tried_once():
