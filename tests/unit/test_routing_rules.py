@@ -70,6 +70,8 @@ def facts(
         ({"keywords": ["recall*"]}, facts(text="under a RECALL."), True),
         ({"keywords": ["order"]}, facts(text="the border was closed"), False),
         ({"mentions": ["AuroraSupport"]}, facts(text="hi @aurorasupport, help"), True),
+        ({"mentions": ["@AuroraSupport"]}, facts(text="hi @AuroraSupport"), True),
+        ({"mentions": ["AuroraSupport"]}, facts(text="AuroraSupport, without the at"), False),
         ({"needs_review": True}, facts(), False),
         ({"any": [{"complaint": False}, {"keywords": ["broken"]}]}, facts(), True),
         ({"any": [{"complaint": False}, {"keywords": ["fire"]}]}, facts(), False),
@@ -84,6 +86,14 @@ def test_conditions(when: dict[str, Any], case: Facts, holds: bool) -> None:
 def test_every_condition_that_held_is_a_reason() -> None:
     reasons = match(Conditions(complaint=True, topics=["billing"], viral=True), facts(vis=VIRAL))
     assert reasons == ["a complaint (p=0.90)", "topic billing (0.80)", "viral: projected reach 960,000"]
+
+
+def test_reasons_name_the_mention_and_what_held_of_any() -> None:
+    assert match(Conditions(mentions=["@AuroraSupport"]), facts(text="hi @aurorasupport")) == [
+        "mentions @AuroraSupport"
+    ]
+    either = Conditions.model_validate({"any": [{"complaint": False}, {"keywords": ["broken", "stuck"]}]})
+    assert match(either, facts(text="broken and stuck")) == ["any of: keyword 'broken', 'stuck' in the text"]
 
 
 @pytest.mark.parametrize(

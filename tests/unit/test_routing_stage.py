@@ -10,7 +10,7 @@ from bot.store import Store
 from bot.store.delivery_tables import AlertRow, OutboxRow, TicketEventRow, TicketRow
 from bot.store.routing_tables import IncidentPostRow, IncidentRow, RouteDecisionRow
 from bot.store.tables import PostRow
-from tests.unit.routing_support import add, config, growth, labels, post, route_stage
+from tests.unit.routing_support import RULES, add, config, growth, labels, post, route_stage
 
 SAME = (1.0, 0.0, 0.0)
 NEAR = (0.9, 0.3, 0.0)  # cosine 0.95 with SAME
@@ -124,6 +124,20 @@ def test_a_follow_up_by_the_same_author_threads_into_the_existing_ticket(store: 
     assert len(rows(store, TicketRow)) == 1 and len(rows(store, IncidentRow)) == 1
     assert "follow-up by @dana in conversation 10" in " ".join(decision(store, ids[1]).reasons)
     assert [e.post_id for e in rows(store, TicketEventRow)] == [ids[1]]
+
+
+def test_a_complaint_from_someone_on_an_author_list_takes_that_rule(store: Store) -> None:
+    vip_rule = {"name": "vip", "when": {"complaint": True, "author": ["vip"]}, "then": {"alert": "on-call"}}
+    ids = add(
+        store,
+        [
+            (post("30", author="BigCustomer", text="my car is broken again"), labels(embedding=SAME)),
+            (post("31", author="nobody", text="my car is broken again"), labels(embedding=FAR)),
+        ],
+    )
+    run(store, author_lists={"vips": ["@bigcustomer"]}, rules=[vip_rule, *RULES])
+    assert (decision(store, ids[0]).rule, decision(store, ids[0]).alert_tier) == ("vip", "on-call")
+    assert decision(store, ids[1]).rule == "complaint"
 
 
 def test_reposts_and_brand_replies_open_nothing(store: Store) -> None:

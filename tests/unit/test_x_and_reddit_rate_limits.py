@@ -11,7 +11,16 @@ import requests
 import tweepy
 
 from bot.core.errors import AuthFailed, MalformedPayload, RateLimited, SourceError, TransientSourceError
-from connectors.ratelimit import BudgetExhausted, Failure, Gone, RequestBudget, Retrier, seconds_until
+from connectors.ratelimit import (
+    BudgetExhausted,
+    Failure,
+    Gone,
+    RequestBudget,
+    Retrier,
+    ServerSaysWait,
+    ServerWindow,
+    seconds_until,
+)
 from connectors.reddit import transport as reddit_transport
 from connectors.settings import BudgetSettings, SourceRetrySettings
 from connectors.streams import Item, Page, walk
@@ -48,6 +57,36 @@ def test_the_budget_is_never_exceeded_within_a_window():
     assert 59 <= caught.value.retry_after <= 60
     clock.now += 60
     budget.spend()
+
+
+def test_a_spent_budget_says_when_the_oldest_request_leaves_the_window():
+    clock = Clock()
+    budget = RequestBudget(BudgetSettings(requests=2, window_seconds=60), clock=clock)
+    budget.spend()
+    clock.now += 20
+    budget.spend()
+    with pytest.raises(BudgetExhausted) as caught:
+        budget.spend()
+    assert caught.value.retry_after == 40 and str(caught.value) == "request budget spent; next request in 40s"
+
+
+def test_the_server_window_makes_a_request_wait_once_until_its_reset():
+    clock = Clock()
+    window = ServerWindow(clock=clock)
+    window.exhausted("search", reset_at=1030.0)
+    window.exhausted("mentions", reset_at=1000.0)  # resets right now: nothing to wait for
+    window.check("users")  # other endpoints are not held back
+    window.check("mentions")
+    with pytest.raises(ServerSaysWait) as caught:
+        window.check("search")
+    assert caught.value.retry_after == 30 and "resets in 30s" in str(caught.value)
+    window.check("search")  # warned once: the retry goes out after the wait
+    window.exhausted("search", reset_at=1000.5)
+    with pytest.raises(ServerSaysWait):
+        window.check("search")  # half a second is still a wait
+    window.exhausted("search", reset_at=1030.0)
+    window.available("search")  # the next response said requests are left
+    window.check("search")
 
 
 def test_refresh_spends_only_what_intake_left():
