@@ -2,8 +2,8 @@
 VENV   ?= .venv
 PYTHON ?= python3
 BIN     = $(VENV)/bin
-# What the suite reaches today, less a point: `make test` fails below it.
-COVERAGE_FLOOR ?= 92
+# What the suite reaches (93.15% on 2026-12-02, 509 tests), rounded down: `make test` fails below it.
+COVERAGE_FLOOR ?= 93
 
 .PHONY: install run once test lint bench demo-stream clean
 
