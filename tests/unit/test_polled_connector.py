@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.core.errors import MalformedPayload, TransientSourceError
-from connectors.base import Cursor, ParsedPage, PolledConnector, Stream
+from connectors.base import Cursor, ParsedPage, PolledConnector, Skipped, Stream
 from connectors.ratelimit import BudgetExhausted, Gone
 from connectors.streams import Item, Page
 from tests.conftest import NOW, make_post
@@ -107,6 +107,14 @@ def test_a_spent_budget_returns_what_was_walked_and_keeps_the_rest_for_later() -
     assert batch.next_cursor["streams"] == {"a": {"since": 4, "seen": ["a4"]}, "b": {"since": 1, "seen": []}}
 
 
-def test_an_item_on_two_streams_becomes_one_post() -> None:
-    feeds = Feeds({"mentions": [page(5, 4)], "search": [page(5, 3)]})
-    assert ids(feeds.fetch(None)) == ["5", "4", "3"]
+def test_an_item_on_several_streams_becomes_one_post() -> None:
+    feeds = Feeds({"mentions": [page(5, 4)], "search": [page(5, 3)], "replies": [page(5, 2)]})
+    assert ids(feeds.fetch(None)) == ["5", "4", "3", "2"]
+
+
+def test_what_the_parser_skipped_is_reported_with_the_batch() -> None:
+    class Picky(Feeds):
+        def parse(self, pages: list[tuple[Page, list[Item]]], fetched_at: datetime) -> ParsedPage:
+            return ParsedPage(skipped=[Skipped(reason="no author", native_id="a1")])
+
+    assert Picky({"a": [page(1, prefix="a")]}).fetch(None).skipped == [Skipped(reason="no author", native_id="a1")]

@@ -135,18 +135,29 @@ def test_critical_urgency_alerts_on_call_whatever_the_reach_and_the_rules() -> N
 
 
 @pytest.mark.parametrize(
-    ("post_extra", "guard"),
+    ("post_extra", "guard", "reason"),
     [
-        ({"author": "AuroraSupport"}, "guard:brand-own-post"),
-        ({"author": "aurorasupport"}, "guard:brand-own-post"),
-        ({"kind": "repost", "parent_id": "9"}, "guard:repost"),
-        ({"is_deleted": True}, "guard:deleted"),
+        ({"author": "AuroraSupport"}, "guard:brand-own-post", "@AuroraSupport is one of the brand's own accounts"),
+        ({"author": "aurorasupport"}, "guard:brand-own-post", "@aurorasupport is one of the brand's own accounts"),
+        ({"kind": "repost", "parent_id": "9"}, "guard:repost", "a repost of 9: counted with the original"),
+        ({"is_deleted": True}, "guard:deleted", "the post was deleted"),
     ],
 )
-def test_brand_posts_reposts_and_deleted_posts_never_act(post_extra: dict[str, Any], guard: str) -> None:
+def test_brand_posts_reposts_and_deleted_posts_never_act(post_extra: dict[str, Any], guard: str, reason: str) -> None:
     case = facts(vis=VIRAL, urgency="critical", post_extra=post_extra)
-    verdict = evaluate(case, config().routing, ["AuroraMotors", "AuroraSupport"])
+    verdict = evaluate(case, config().routing, ["AuroraMotors", "@AuroraSupport"])  # handles with or without '@'
     assert (verdict.rule, verdict.ticket, verdict.alert, verdict.guarded) == (guard, None, None, True)
+    assert verdict.suppressed is True and verdict.reasons == (reason,)
+
+
+def test_a_rules_digest_and_suppress_reach_the_verdict_and_no_match_says_so() -> None:
+    routing, brand = config().routing, ["AuroraMotors"]
+    praise = evaluate(facts(complaint=False, sentiment="positive", text="love it"), routing, brand)
+    assert (praise.rule, praise.digest, praise.suppressed) == ("praise", True, False)
+    spam = evaluate(facts(text="free giveaway, click"), routing, brand)
+    assert (spam.rule, spam.digest, spam.suppressed) == ("spam", False, True)
+    nothing = evaluate(facts(complaint=False, sentiment="neutral", text="new showroom opens"), routing, brand)
+    assert (nothing.rule, nothing.reasons) == (None, ("no rule matched",))
 
 
 def test_a_rule_alerting_an_unknown_tier_is_a_config_error() -> None:

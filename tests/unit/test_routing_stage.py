@@ -165,6 +165,7 @@ def test_reposts_and_brand_replies_open_nothing(store: Store) -> None:
     assert rows(store, TicketEventRow) == []
     assert decision(store, ids[1]).rule == "guard:repost" and decision(store, ids[1]).incident_id is not None
     assert decision(store, ids[2]).rule == "guard:brand-own-post" and decision(store, ids[2]).incident_id is None
+    assert decision(store, ids[1]).suppressed and decision(store, ids[2]).suppressed
 
 
 def test_an_incident_escalates_once_when_it_grows(store: Store) -> None:

@@ -42,6 +42,18 @@ def test_velocity_is_growth_per_hour_between_oldest_and_newest_recent_snapshot()
     assert vis.samples == 4
 
 
+def test_quotes_spread_a_post_like_reposts() -> None:
+    p = post("1", reach=0)
+    vis = measure(p, [sample(p, 0, reposts=10, quotes=5), sample(p, 60, reposts=30, quotes=25)], SETTINGS)
+    assert vis.reposts_per_hour == pytest.approx(40)
+
+
+def test_a_post_nobody_can_see_scores_zero() -> None:
+    p = post("1", reach=0)
+    vis = measure(p, [sample(p, 60)], SETTINGS)
+    assert (vis.projected_reach, vis.score, vis.viral) == (0, 0.0, False)
+
+
 def test_snapshots_older_than_the_window_do_not_count() -> None:
     p = post("1")
     samples = [sample(p, 0, reposts=0), sample(p, 600, reposts=100), sample(p, 660, reposts=100)]

@@ -38,6 +38,12 @@ def test_a_first_walk_takes_the_whole_feed_and_saves_the_newest() -> None:
     assert result.complete and result.cursor == {"since": 9, "seen": ["a"]}
 
 
+def test_an_empty_feed_leaves_no_cursor() -> None:
+    fetch, asked = feed()
+    result = walk(None, fetch, max_pages=3)
+    assert result.count == 0 and result.complete and result.cursor == {} and asked == [None]
+
+
 def test_items_tied_with_the_newest_are_all_remembered() -> None:
     fetch, _ = feed((9, "b"), (9, "a"), (8, "c"))
     assert walk(None, fetch, max_pages=10).cursor == {"since": 9, "seen": ["a", "b"]}
