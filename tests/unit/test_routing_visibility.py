@@ -38,7 +38,7 @@ def test_velocity_is_growth_per_hour_between_oldest_and_newest_recent_snapshot()
     assert vis.reposts_per_hour == pytest.approx(1800)
     assert vis.reach_per_hour == pytest.approx(180_000)
     assert vis.projected_reach == int(2300 + 100 * 3600 + 180_000 * 3)
-    assert vis.viral
+    assert vis.viral and vis.describe().endswith(", VIRAL")
     assert vis.samples == 4
 
 
@@ -52,6 +52,7 @@ def test_a_post_nobody_can_see_scores_zero() -> None:
     p = post("1", reach=0)
     vis = measure(p, [sample(p, 60)], SETTINGS)
     assert (vis.projected_reach, vis.score, vis.viral) == (0, 0.0, False)
+    assert "VIRAL" not in vis.describe()
 
 
 def test_snapshots_older_than_the_window_do_not_count() -> None:

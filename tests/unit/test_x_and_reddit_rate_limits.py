@@ -153,7 +153,10 @@ def test_each_failure_is_translated_once_at_the_edge(kind, raised, message, trie
         calls.append(1)
         raise OSError("boom")
 
-    classify = lambda err: Failure(kind=kind, message=messages[kind]) if kind else None  # noqa: E731
+    def classify(err: BaseException) -> Failure | None:
+        assert isinstance(err, OSError) and str(err) == "boom", "classify gets the library's error"
+        return Failure(kind=kind, message=messages[kind]) if kind else None
+
     with pytest.raises(raised) as caught:
         retrier([], attempts=2).call("search", call, classify)
     assert type(caught.value) is raised and str(caught.value) == message
