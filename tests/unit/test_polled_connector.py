@@ -54,6 +54,7 @@ def ids(batch: Any) -> list[str]:
 def test_each_stream_resumes_from_its_own_cursor_and_other_state_is_kept() -> None:
     feeds = Feeds({"a": [page(5, 4, prefix="a")], "b": [page(9, prefix="b")]})
     cursor = {"streams": {"a": {"since": 3, "seen": []}, "b": {"since": 8, "seen": []}}, "polls": 1}
+    assert (feeds.interval_seconds, feeds.max_pages_per_tick) == (60, 5)  # what the daemon schedules
     batch = feeds.fetch(cursor)
     assert [since for _, _, since in feeds.asked] == [3, 8]
     assert ids(batch) == ["a5", "a4", "b9"] and batch.exhausted
