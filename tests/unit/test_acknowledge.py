@@ -203,7 +203,8 @@ def test_delivery_rechecks_a_resolve_or_snooze_when_it_claims_a_row_a_crash_left
 @pytest.mark.postgres
 def test_an_ack_waits_for_the_transaction_that_is_claiming_its_row(postgres_url: str) -> None:
     store = Store.open(postgres_url)
-    impatient = Store.open(postgres_url + "?options=-c%20lock_timeout%3D200")  # gives up instead of waiting
+    joiner = "&" if "?" in postgres_url else "?"
+    impatient = Store.open(f"{postgres_url}{joiner}options=-c%20lock_timeout%3D200")  # gives up instead of waiting
     try:
         store.save_batch("x", [make_post("1")], None)
         desk = Desk(store, settings(), Clock(NOON))
