@@ -28,6 +28,15 @@ class BrandSettings(Section):
 
     name: str = Field(min_length=1)
     handles: list[str] = Field(default_factory=list)  # the brand's own accounts, without '@'
+    # Per source, the accounts that speak for the brand (its handles, support, executives): their
+    # replies are the brand's public answers. E.g. {x: [AuroraSupport, elena_ceo], reddit: [AuroraTeam]}
+    responders: dict[str, list[str]] = Field(default_factory=dict)
+
+    @property
+    def own_handles(self) -> list[str]:
+        """The brand's accounts and every responder's: their posts are answers, never complaints."""
+        found = [*self.handles, *(h for handles in self.responders.values() for h in handles)]
+        return list(dict.fromkeys(h.lstrip("@") for h in found))
 
 
 class DatabaseSettings(Section):
@@ -67,8 +76,15 @@ class Config(Section):
 
     @model_validator(mode="after")
     def _rule_sources_known(self) -> Config:
-        """Every `routing.rules[i].when.source` entry names a source of connectors.registry."""
+        """Every `routing.rules[i].when.source` and `brand.responders` key names a source of connectors.registry."""
         known = source_names()
+        for name in self.brand.responders:
+            if name not in known:
+                message = f"no source '{name}'; the sources are {', '.join(known)}"
+                error = InitErrorDetails(
+                    type=PydanticCustomError("unknown_source", message), loc=("brand", "responders", name), input=name
+                )
+                raise ValidationError.from_exception_data("Config", [error])
         for index, rule in enumerate(self.routing.rules):
             for loc, name in _condition_sources(rule.when, ("routing", "rules", index, "when")):
                 if name not in known:

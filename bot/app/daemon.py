@@ -14,6 +14,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.app.config import Config, mask_password
 from bot.app.pipeline import Pipeline, Stage
+from bot.routing.responses import ResponseStage
 from bot.routing.stage import RouteStage
 from bot.store import Store
 from connectors.registry import build_connectors, enabled_sources
@@ -43,7 +44,7 @@ def build_route_stage(config: Config, store: Store, **options: Any) -> RouteStag
         store,
         config.routing,
         brand_name=config.brand.name,
-        brand_handles=config.brand.handles,
+        brand_handles=config.brand.own_handles,
         batch_size=config.pipeline.batch_size,
         interval_seconds=config.pipeline.route_interval_seconds,
         **options,
@@ -51,7 +52,7 @@ def build_route_stage(config: Config, store: Store, **options: Any) -> RouteStag
 
 
 def build_stages(config: Config, store: Store) -> list[Stage]:
-    """The route stage, then the delivery stages, each given the sections it needs."""
+    """The route stage, the delivery stages, then the respond stage, each given the sections it needs."""
     from bot.delivery import build_delivery_stages
 
     route = build_route_stage(config, store)
@@ -64,6 +65,12 @@ def build_stages(config: Config, store: Store) -> list[Stage]:
             alerts=routing.alerts,
             interval_seconds=config.pipeline.deliver_interval_seconds,
             feed_base_url=routing.feed_base_url,
+        ),
+        ResponseStage(
+            store,
+            config.brand.responders,
+            acknowledges=routing.alerts.public_reply_acknowledges,
+            interval_seconds=config.pipeline.route_interval_seconds,
         ),
     ]
 

@@ -145,6 +145,15 @@ def test_the_brand_reply_and_the_retweet_open_no_ticket(demo: Demo) -> None:
     assert not [e for e in demo.rows(TicketEventRow) if e.post_id in ids]
 
 
+def test_the_brand_answered_dana_in_public_and_not_the_recall_charge(demo: Demo) -> None:
+    with demo.store.transaction() as tx:
+        dana = tx.response_times([demo.posts["dana_drives"].id], demo.posts["dana_drives"].created_at)
+        mike = tx.response_times([demo.posts["mike_ev_owner"].id], demo.posts["mike_ev_owner"].created_at)
+    assert dana.replied_by == "AuroraSupport" and dana.time_to_reply is not None
+    assert 60 * 60 <= dana.time_to_reply <= 70 * 60  # scripted 68 minutes after the complaint
+    assert mike.first_reply_at is None
+
+
 def test_a_second_run_adds_nothing(demo: Demo, tmp_path: Path) -> None:
     before = (len(demo.rows(TicketRow)), len(demo.rows(AlertRow)), len(demo.rows(RouteDecisionRow)))
     from bot.app.config import load_config
@@ -183,8 +192,9 @@ def test_the_executive_alert_escalates_when_unacked_and_an_acked_one_does_not(de
 
     recall = demo.alerts_of("mike_ev_owner")[0]
     kids = demo.alerts_of("dana_drives")[0]
-    acknowledge(demo.store, kids.id, "on-call responder")
-    later = max(recall.next_escalation_at, kids.next_escalation_at) + timedelta(minutes=1)
+    assert kids.acked_by == "@AuroraSupport (public reply)"  # the brand answered dana in public
+    assert acknowledge(demo.store, kids.id, "on-call responder").acked_by == "@AuroraSupport (public reply)"
+    later = recall.next_escalation_at + timedelta(minutes=1)
     config = load_config(REPO / "config.yaml")
     stages = build_delivery_stages(
         demo.store, tickets=config.routing.tickets, alerts=config.routing.alerts, clock=lambda: later
@@ -193,4 +203,4 @@ def test_the_executive_alert_escalates_when_unacked_and_an_acked_one_does_not(de
     assert escalation.run_once() >= 1
     by_id = {alert.id: alert for alert in demo.rows(AlertRow)}
     assert (by_id[recall.id].current_tier, by_id[recall.id].escalation_level) == ("leadership", 1)
-    assert by_id[kids.id].current_tier == "on-call" and by_id[kids.id].acked_by == "on-call responder"
+    assert by_id[kids.id].current_tier == "on-call" and by_id[kids.id].escalation_level == 0
