@@ -14,6 +14,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from bot.core.errors import ConfigError
 from bot.core.section import Section
+from bot.digest.settings import DigestSettings
 from bot.routing.rule_settings import Conditions
 from bot.routing.settings import RoutingSettings
 from classifiers.settings import ClassifierSettings
@@ -71,6 +72,7 @@ class Config(Section):
     connectors: ConnectorsSettings = ConnectorsSettings()
     classifier: ClassifierSettings = ClassifierSettings()
     routing: RoutingSettings = RoutingSettings()
+    digest: DigestSettings = DigestSettings()
     # Directory relative paths in the config are resolved against (the config file's own).
     base_dir: Path = Field(default=Path("."), exclude=True)
 
@@ -83,6 +85,13 @@ class Config(Section):
                 message = f"no source '{name}'; the sources are {', '.join(known)}"
                 error = InitErrorDetails(
                     type=PydanticCustomError("unknown_source", message), loc=("brand", "responders", name), input=name
+                )
+                raise ValidationError.from_exception_data("Config", [error])
+        for index, tier in enumerate(self.digest.alert_tiers):
+            if tier not in self.routing.alerts.tiers:
+                message = f"no tier '{tier}' in routing.alerts.tiers"
+                error = InitErrorDetails(
+                    type=PydanticCustomError("unknown_tier", message), loc=("digest", "alert_tiers", index), input=tier
                 )
                 raise ValidationError.from_exception_data("Config", [error])
         for index, rule in enumerate(self.routing.rules):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -18,6 +19,9 @@ from bot.routing.responses import ResponseStage
 from bot.routing.stage import RouteStage
 from bot.store import Store
 from connectors.registry import build_connectors, enabled_sources
+
+if TYPE_CHECKING:
+    from bot.digest.service import DigestService
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +76,25 @@ def build_stages(config: Config, store: Store) -> list[Stage]:
             acknowledges=routing.alerts.public_reply_acknowledges,
             interval_seconds=config.pipeline.route_interval_seconds,
         ),
+        *([build_digest_service(config, store)] if config.digest.schedules else []),
     ]
+
+
+def build_digest_service(config: Config, store: Store) -> DigestService:
+    """The digest service: the brand, its accounts, the feed's address, the short form's channels."""
+    from bot.delivery import channel_for
+    from bot.digest.service import DigestService
+
+    urls = [url for tier in config.digest.alert_tiers for url in config.routing.alerts.tiers[tier].urls]
+    return DigestService(
+        store,
+        config.digest,
+        brand=config.brand.name,
+        own_handles=config.brand.own_handles,
+        feed_base_url=config.routing.feed_base_url,
+        channels=[channel_for(url) for url in dict.fromkeys(urls)],
+        env=os.environ,
+    )
 
 
 def start_line(config_path: Path, config: Config) -> str:

@@ -39,7 +39,8 @@ class DigestRow(SQLModel, table=True):
     period_start: datetime = utc_column()
     period_end: datetime = utc_column()
     created_at: datetime = utc_column()
-    status: str = Field(default="claimed", max_length=16)  # claimed | built | sent | failed
+    status: str = Field(default="claimed", max_length=16)  # claimed | sent | failed | kept (built, not sent)
+    lease_until: datetime | None = utc_column(nullable=True)  # a claim another process may take after this
     subject: str = Field(default="", sa_type=Text)
     text: str = Field(default="", sa_type=Text)
     html: str = Field(default="", sa_type=Text)

@@ -10,10 +10,11 @@ one writer (the operation family named after it).
 from __future__ import annotations
 
 from bot.store.ops.delivery import DeliveryOps
+from bot.store.ops.digest import DigestOps
 from bot.store.ops.feed import FeedOps
 from bot.store.ops.responses import ResponseOps
 from bot.store.ops.routing import RoutingOps
 
 
-class Transaction(DeliveryOps, FeedOps, ResponseOps, RoutingOps):
+class Transaction(DeliveryOps, DigestOps, FeedOps, ResponseOps, RoutingOps):
     """All operation families over one session."""

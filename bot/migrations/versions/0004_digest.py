@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("period_end", UTC, nullable=False),
         sa.Column("created_at", UTC, nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("lease_until", UTC),
         sa.Column("subject", sa.Text(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("html", sa.Text(), nullable=False),

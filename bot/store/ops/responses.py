@@ -112,6 +112,15 @@ class ResponseOps(Ops):
                 found.setdefault(alert_id, responder)
         return list(found.items())
 
+    def first_replies(self, post_ids: Sequence[int]) -> dict[int, tuple[str, str, datetime]]:
+        """post id -> (responder, reply url, when) of the first public reply to each of `post_ids` answered."""
+        rows = self.session.exec(
+            select(ResponseRow)
+            .where(col(ResponseRow.post_id).in_(list(post_ids)))
+            .order_by(col(ResponseRow.responded_at).desc())
+        ).all()
+        return {row.post_id: (row.responder, row.url, row.responded_at) for row in rows if row.post_id is not None}
+
     def response_times(
         self, post_ids: Sequence[int], since: datetime, *, incident_id: int | None = None
     ) -> ResponseTimes:
