@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import matplotlib
@@ -31,11 +32,11 @@ def charts(digest: Digest) -> dict[str, bytes]:
 def _volume(digest: Digest) -> Figure:
     fig, ax = _figure("Complaints over time, by topic")
     zone = ZoneInfo(digest.timezone)
-    times = [t.astimezone(zone) for t in digest.volume_bins]
+    times = list(digest.volume_bins)
     bottom = [0] * len(times)
     width = (times[1] - times[0]).total_seconds() / 86400 * 0.9 if len(times) > 1 else 0.03
     for colour, (name, values) in zip(PALETTE, digest.volume_by_topic.items(), strict=False):
-        ax.bar(mdates.date2num(times), values, width=width, bottom=bottom, label=name, color=colour, align="edge")
+        ax.bar(_num(times, zone), values, width=width, bottom=bottom, label=name, color=colour, align="edge")
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     ax.set_ylabel("complaints")
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %H:%M", tz=zone))
@@ -45,25 +46,26 @@ def _volume(digest: Digest) -> Figure:
 
 
 def _growth(digest: Digest) -> Figure:
-    fig, ax = _figure("Growth of the top incidents (projected reach)")
+    fig, ax = _figure("Growth of the top incidents: interactions (likes, reposts, replies, quotes)")
     zone = ZoneInfo(digest.timezone)
-    for colour, item in zip(PALETTE, digest.items[:3], strict=False):
-        times = [t.astimezone(zone) for t, _ in item.growth] + [digest.end.astimezone(zone)]
-        reach = [r for _, r in item.growth] + [item.growth[-1][1]]
-        ax.step(
-            mdates.date2num(times),
-            reach,
-            where="post",
-            color=colour,
-            linewidth=2,
-            label=f"#{item.rank} {item.title[:40]}",
-        )
-    ax.set_ylabel("projected reach")
-    ax.yaxis.set_major_formatter(lambda v, _pos: f"{v / 1e6:.1f}M" if v >= 1e6 else f"{v / 1e3:.0f}k")
+    top = [item for item in digest.items[:3] if item.growth]
+    first = min(t for item in top for t, _ in item.growth)
+    for colour, item in zip(PALETTE, top, strict=False):
+        times = [t for t, _ in item.growth] + [digest.end]
+        values = [v for _, v in item.growth] + [item.growth[-1][1]]
+        label = f"#{item.rank} {item.title if len(item.title) <= 50 else item.title[:49] + '…'}"
+        ax.step(_num(times, zone), values, where="post", color=colour, linewidth=2, label=label)
+    ax.set_xlim(_num([first], zone)[0], _num([digest.end], zone)[0])
+    ax.set_ylabel("interactions")
+    ax.yaxis.set_major_formatter(lambda v, _pos: f"{v / 1e3:.0f}k" if v >= 1e4 else f"{v:,.0f}")
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %H:%M", tz=zone))
     ax.legend(fontsize=8, frameon=False, loc="upper left")
     fig.autofmt_xdate()
     return fig
+
+
+def _num(times: list[datetime], zone: ZoneInfo) -> list[float]:
+    return [float(mdates.date2num(t.astimezone(zone))) for t in times]
 
 
 def _figure(title: str) -> tuple[Figure, plt.Axes]:

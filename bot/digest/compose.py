@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from bot.digest.figures import emerging, hourly_volumes, volumes
+from bot.digest.figures import emerging, hourly_volumes, is_complaint, volumes
 from bot.digest.model import Answered, Digest, Item
 from bot.digest.summary import summarize
 from bot.store import DigestPost, IncidentFacts, Store, Transaction
@@ -34,7 +35,7 @@ def compose(
         everything = [p for p in tx.digest_posts(before, end) if not _own(p, own)]
         now = [p for p in everything if p.created_at >= start]
         previous = [p for p in everything if p.created_at < start]
-        complaints = [p for p in now if p.complaint or p.digest]
+        complaints = [p for p in now if is_complaint(p)]
         items = _items(tx, everything, complaints, feed_base_url, ignore)[:top]
         replies = tx.first_replies([p.id for p in complaints])
         breaches = tx.sla_breaches(end)
@@ -117,10 +118,11 @@ def _item(
         if incident and incident.ticket_id
         else tx.post_ticket(rep.id)
     )
-    growth, total = [], 0
-    for p in sorted(posts, key=lambda p: p.created_at):
-        total += p.projected_reach
-        growth.append((p.created_at, total))
+    latest: dict[int, int] = {}
+    growth = []
+    for taken_at, post_id, interactions in tx.interactions_over_time([p.id for p in posts]):
+        latest[post_id] = interactions
+        growth.append((taken_at, sum(latest.values())))
     return Item(
         rank=rank,
         title=_title(rep.text),
@@ -143,9 +145,11 @@ def _item(
     )
 
 
-def _title(text: str) -> str:
-    words = " ".join(w for w in text.split() if not w.startswith(("@", "http")))
-    return words if len(words) <= 90 else words[:89].rsplit(" ", 1)[0] + "…"
+def _title(text: str, limit: int = 90) -> str:
+    """The post's first sentence without handles or links, cut at a word."""
+    words = " ".join(w for w in text.split() if not w.startswith(("@", "http", "RT")))
+    first = re.split(r"(?<=[.!?])\s", words, maxsplit=1)[0].rstrip(".")
+    return first if len(first) <= limit else first[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def _status(

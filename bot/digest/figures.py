@@ -13,10 +13,15 @@ SENTIMENTS = ("negative", "neutral", "positive")
 CHART_TOPICS = 5
 
 
+def is_complaint(post: DigestPost) -> bool:
+    """The classifier says so, or a human was paged about it, or it went viral and is not praise."""
+    return post.complaint or post.alerted or (post.viral and post.sentiment != "positive")
+
+
 def volumes(now: Sequence[DigestPost], before: Sequence[DigestPost]) -> tuple[Volume, list[Volume], list[Volume]]:
     """Complaints in all, by main topic (busiest first) and by sentiment, this period and the one before."""
-    mine = [p for p in now if p.complaint]
-    theirs = [p for p in before if p.complaint]
+    mine = [p for p in now if is_complaint(p)]
+    theirs = [p for p in before if is_complaint(p)]
     topic_now, topic_before = Counter(_topic(p) for p in mine), Counter(_topic(p) for p in theirs)
     topics = sorted(
         (Volume(name=n, now=topic_now[n], before=topic_before[n]) for n in topic_now | topic_before),

@@ -29,7 +29,7 @@ class Item:
     time_to_reply: float | None
     replied_by: str | None
     reply_url: str | None
-    growth: tuple[tuple[datetime, int], ...] = ()  # (when, cumulative projected reach)
+    growth: tuple[tuple[datetime, int], ...] = ()  # (when, interactions of all its posts): from snapshots
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -55,7 +55,8 @@ def subject(digest: Digest) -> str:
     first = digest.items[0]
     unanswered = digest.viral - digest.viral_answered
     tail = f", {unanswered} viral without a public reply" if unanswered else ""
-    return f"{digest.brand} digest, {when}: {first.title[:60]}{tail}"
+    title = first.title if len(first.title) <= 70 else first.title[:69].rsplit(" ", 1)[0] + "…"
+    return f"{digest.brand} digest, {when}: {title}{tail}"
 
 
 def render_html(digest: Digest, images: dict[str, str]) -> str:

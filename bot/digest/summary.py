@@ -43,7 +43,8 @@ def _words(text: str, ignore: frozenset[str]) -> list[str]:
 
 
 def _clean(text: str) -> str:
-    return " ".join(_NOISE.sub(" ", text).split()) if _NOISE.sub("", text).strip() else text
+    cleaned = " ".join(_NOISE.sub(" ", text).split())
+    return re.sub(r"\s+([:;,.!?])", r"\1", cleaned).lstrip(":;,. ") if cleaned else text
 
 
 def _shorten(text: str) -> str:

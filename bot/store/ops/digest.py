@@ -19,7 +19,7 @@ from bot.store.delivery_tables import AlertRow, TicketRow
 from bot.store.digest_tables import DigestRow
 from bot.store.ops.base import Ops
 from bot.store.routing_tables import IncidentPostRow, IncidentRow, RouteDecisionRow
-from bot.store.tables import ClassificationRow, PostRow
+from bot.store.tables import ClassificationRow, EngagementSnapshotRow, PostRow
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -169,6 +169,15 @@ class DigestOps(Ops):
                 )
             )
         return found
+
+    def interactions_over_time(self, post_ids: Sequence[int]) -> list[tuple[datetime, int, int]]:
+        """(when, post id, likes + reposts + replies + quotes) of every engagement snapshot of `post_ids`."""
+        rows = self.session.exec(
+            select(EngagementSnapshotRow)
+            .where(col(EngagementSnapshotRow.post_id).in_(list(post_ids)))
+            .order_by(col(EngagementSnapshotRow.taken_at))
+        ).all()
+        return [(r.taken_at, r.post_id, max(r.likes, 0) + r.reposts + r.replies + r.quotes) for r in rows]
 
     def post_alerts(self, post_id: int) -> list[tuple[str, str, str | None]]:
         """(first tier, current tier, acked by) of each alert about one post."""
