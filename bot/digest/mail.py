@@ -41,7 +41,12 @@ def build_message(
     assert isinstance(html_part, EmailMessage)
     for name, png in images.items():
         html_part.add_related(
-            png, maintype="image", subtype="png", cid=f"<{content_id(name, key)}>", filename=f"{name}.png"
+            png,
+            maintype="image",
+            subtype="png",
+            cid=f"<{content_id(name, key)}>",
+            filename=f"{name}.png",
+            disposition="inline",
         )
     return message
 

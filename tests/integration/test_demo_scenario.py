@@ -204,3 +204,43 @@ def test_the_executive_alert_escalates_when_unacked_and_an_acked_one_does_not(de
     by_id = {alert.id: alert for alert in demo.rows(AlertRow)}
     assert (by_id[recall.id].current_tier, by_id[recall.id].escalation_level) == ("leadership", 1)
     assert by_id[kids.id].current_tier == "on-call" and by_id[kids.id].escalation_level == 0
+
+
+def test_the_digest_names_the_unanswered_recall_charge_first_and_the_answered_complaint(
+    demo: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import email
+    import re
+    from email.policy import default
+
+    from tests.fakes.sinks_smtp import smtp_server
+
+    document = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
+    document["database"] = {"url": str(demo.store.engine.url)}
+    monkeypatch.delenv("EARSHOT_DATABASE_URL", raising=False)
+    with smtp_server() as inbox:
+        document["digest"] |= {
+            "recipients": ["ceo@example.com"],
+            "smtp": {"host": "127.0.0.1", "port": inbox.port, "tls": "none"},
+        }
+        config_path = tmp_path / "config.yaml"
+        config_path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+        out = tmp_path / "digest.html"
+        made = CliRunner().invoke(app, ["digest", "--since", "24h", "--out", str(out), "--config", str(config_path)])
+        sent = CliRunner().invoke(app, ["digest", "--since", "24h", "--send", "--config", str(config_path)])
+    assert made.exit_code == 0, made.output
+    assert sent.exit_code == 0 and "sent to 1 recipient" in sent.output, sent.output
+    html = out.read_text(encoding="utf-8")
+    first = html[html.index('id="item-1"') : html.index('id="item-2"')]
+    assert "@mike_ev_owner" in first and "VIRAL" in first and "$30,000" in first
+    assert re.search(r"X 2 \(reach [\d.]+[kM]?\), Reddit 2 \(reach", first), "size across X and Reddit"
+    assert "ticket #" in first and "executive alert" in first and "no public reply yet" in first
+    answered = html[html.index(">Responses<") :]
+    assert "@dana_drives" in answered and re.search(r"@AuroraSupport</a> after <b>1 h 0[78] min</b>", answered)
+    [raw] = inbox.messages
+    message = email.message_from_bytes(raw, policy=default)
+    assert message.get_content_type() == "multipart/alternative"
+    images = [part for part in message.walk() if part.get_content_type() == "image/png"]
+    assert len(images) == 2 and all(part["Content-ID"] for part in images)
+    listed = CliRunner().invoke(app, ["digest", "--list", "--config", str(config_path)])
+    assert listed.exit_code == 0 and listed.output.count("manual") == 2 and " sent " in listed.output

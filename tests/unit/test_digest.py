@@ -70,7 +70,7 @@ def test_the_html_links_the_post_and_the_incident_and_references_its_charts(fill
     first = d.items[0]
     assert f'href="{first.representative.url}"' in html and f'href="{first.feed_url}"' in html
     assert 'src="cid:volume.1@earshot"' in html and 'src="cid:growth.1@earshot"' in html
-    assert html.index("#1") < html.index("#2") and "no public reply yet" in html
+    assert html.index('id="item-1"') < html.index('id="item-2"') and "no public reply yet" in html
     assert "VIRAL" in html and "3 posts" in html
 
 
