@@ -1,4 +1,4 @@
-"""`earshot digest`: bad periods, a send with nobody to send to, and the digests kept — one line each, never a traceback."""
+"""`earshot digest`: bad periods, a send with nobody to send to, the digests kept; one line each, no traceback."""
 
 from __future__ import annotations
 
