@@ -127,3 +127,28 @@ def test_a_manual_send_to_a_server_that_is_down_is_one_clear_error(filled: Store
         port = inbox.port
     with pytest.raises(SinkError, match=re.escape(f"127.0.0.1:{port}")):
         service(filled, port, END).run(START, END, send_mail=True)
+
+
+def test_two_processes_claiming_the_same_period_at_once_get_it_once(store_url: str) -> None:
+    """Two stores (two processes) race to claim one (schedule, period): exactly one wins."""
+    import threading
+
+    first, second = Store.open(store_url), Store.open(store_url)
+    start, end = PARIS_MORNING - timedelta(days=1), PARIS_MORNING
+    results: list[int | None] = []
+    try:
+        with first.transaction(now=PARIS_MORNING) as tx:
+            results.append(tx.claim_digest("daily", start, end, lease_until=end + timedelta(minutes=15)))
+
+            def other() -> None:
+                with second.transaction(now=PARIS_MORNING) as other_tx:
+                    results.append(other_tx.claim_digest("daily", start, end, lease_until=end + timedelta(minutes=15)))
+
+            racer = threading.Thread(target=other)
+            racer.start()
+            racer.join(timeout=0.5)  # it waits on the first claim's row, which is not committed yet
+        racer.join(timeout=30)
+    finally:
+        first.engine.dispose()
+        second.engine.dispose()
+    assert results[0] is not None and results[1:] == [None]
