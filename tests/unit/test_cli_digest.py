@@ -54,3 +54,23 @@ def test_an_empty_store_makes_an_empty_digest_that_is_kept_and_listed(config: st
     assert listed.exit_code == 0 and "#1" in listed.output and "kept" in listed.output
     shown = CliRunner().invoke(app, ["digest", "--show", "1", "--config", config])
     assert shown.exit_code == 0 and "No complaint went viral between Sun 01 Nov 00:00" in shown.output
+
+
+@pytest.mark.parametrize(
+    ("section", "value", "says"),
+    [
+        ("brand", {"name": "Aurora", "responders": {"mastodon": ["aurora"]}}, "brand.responders.mastodon: no source"),
+        ("digest", {"alert_tiers": ["board"]}, "digest.alert_tiers[0]: no tier 'board'"),
+        ("digest", {"recipients": ["ceo"]}, "digest.recipients: 'ceo' is not an e-mail address"),
+        ("digest", {"smtp": {"tls": "maybe"}}, "digest.smtp.tls"),
+        ("digest", {"schedules": [{"name": "daily", "at": "25:00"}]}, "digest.schedules[0].at: '25:00' is not a time"),
+    ],
+)
+def test_a_bad_responder_or_digest_setting_names_its_path(
+    tmp_path: Path, section: str, value: object, says: str
+) -> None:
+    document = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
+    document[section] = value
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    assert says in one_line_error(CliRunner().invoke(app, ["check-config", str(path)]), 2)
