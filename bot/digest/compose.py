@@ -149,6 +149,7 @@ def _title(text: str, limit: int = 90) -> str:
     """The post's first sentence without handles or links, cut at a word."""
     words = " ".join(w for w in text.split() if not w.startswith(("@", "http", "RT")))
     first = re.split(r"(?<=[.!?])\s", words, maxsplit=1)[0].rstrip(".")
+    first = first[:1].upper() + first[1:]
     return first if len(first) <= limit else first[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
