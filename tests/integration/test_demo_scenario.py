@@ -179,6 +179,8 @@ def test_route_explain_names_the_rule_the_reasons_and_the_incident(demo: Demo, m
         "timeline:",
         "@throwaway_aurora",
         "@cold_pack_owner",
+        "responses: not acknowledged yet; no public reply yet",
+        "incident responses: not acknowledged yet; no public reply yet",
     ):
         assert expected in result.output, expected
 
