@@ -10,8 +10,10 @@ is paged about a complaint the brand already answered.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 
+from bot.core.clock import utcnow
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -29,17 +31,19 @@ class ResponseStage:
         *,
         acknowledges: bool = True,
         interval_seconds: int = 5,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.store = store
         self.responders = {source: tuple(handles) for source, handles in responders.items()}
         self.acknowledges = acknowledges
         self.interval_seconds = interval_seconds
+        self.clock = clock
 
     def run_once(self) -> int:
         """Responses recorded, linked and alerts acknowledged in this pass."""
         if not any(self.responders.values()):
             return 0
-        with self.store.transaction() as tx:
+        with self.store.transaction(now=self.clock()) as tx:
             recorded = tx.record_public_replies(self.responders)
             linked = tx.link_responses(self.responders)
             acked = 0

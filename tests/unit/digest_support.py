@@ -58,7 +58,7 @@ def fill(store: Store) -> dict[str, int]:
         parent_id="102",
     )
     store.save_batch("x", [reply], None)
-    ResponseStage(store, RESPONDERS).run_once()
+    ResponseStage(store, RESPONDERS, clock=lambda: END).run_once()
     names = ("viral_x", "echo_x", "echo_reddit", "late", "praise", "before")
     return dict(zip(names, ids, strict=True))
 

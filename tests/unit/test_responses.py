@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -68,8 +68,8 @@ def save_x(store: Store, body: dict) -> None:
     store.save_batch("x", parse_page(body, T0 + timedelta(hours=2)).posts, None)
 
 
-def stage(store: Store, acknowledges: bool = True) -> ResponseStage:
-    return ResponseStage(store, RESPONDERS, acknowledges=acknowledges)
+def stage(store: Store, acknowledges: bool = True, clock: Callable[[], datetime] | None = None) -> ResponseStage:
+    return ResponseStage(store, RESPONDERS, acknowledges=acknowledges, clock=clock or (lambda: T0 + timedelta(hours=3)))
 
 
 def times_of(store: Store, source: str, native_id: str):  # type: ignore[no-untyped-def]
@@ -88,6 +88,14 @@ def test_an_x_reply_from_a_responder_answers_the_stored_complaint(store: Store) 
     assert times.reply_url == f"https://x.com/AuroraSupport/status/{REPLY_ID}"
     assert times.time_to_ack == 68 * 60  # a public reply is the first acknowledgement too
     assert stage(store).run_once() == 0  # idempotent
+
+
+def test_a_reply_whose_complaint_never_arrives_stops_being_looked_for_after_a_week(store: Store) -> None:
+    save_x(store, REPLY)
+    stage(store).run_once()
+    save_x(store, COMPLAINT)
+    assert stage(store, clock=lambda: T0 + timedelta(days=8)).run_once() == 0
+    assert times_of(store, "x", COMPLAINT_ID).first_reply_at is None
 
 
 def test_a_reply_read_before_its_complaint_is_linked_when_the_complaint_arrives(store: Store) -> None:
@@ -188,7 +196,7 @@ def test_the_alert_of_an_answered_complaint_stops_escalating(desk: Desk, acknowl
     alert_id = desk.raise_alert("kids", "on-call")
     desk.tick()
     save_x(desk.store, REPLY)
-    stage(desk.store, acknowledges).run_once()
+    stage(desk.store, acknowledges, clock=desk.clock).run_once()
     desk.clock.advance(hours=2)  # past on-call's escalation deadline
     desk.tick()
     alert = desk.alert(alert_id)

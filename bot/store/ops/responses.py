@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -19,6 +19,7 @@ from bot.store.ops.base import Ops
 from bot.store.tables import PostRow
 
 Responders = Mapping[str, Collection[str]]  # source -> handles (any case, without '@')
+LINK_WITHIN = timedelta(days=7)  # a reply whose post has not arrived after this is left unlinked
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,10 +86,13 @@ class ResponseOps(Ops):
         return added
 
     def link_responses(self, responders: Responders) -> int:
-        """Link unlinked responses to the post they answer, when it is stored; returns how many."""
+        """Link unlinked responses (of the last LINK_WITHIN) to the post they answer, once it is stored."""
         mine = {(s, h.lstrip("@").lower()) for s, handles in responders.items() for h in handles}
         linked = 0
-        for response in self.session.exec(select(ResponseRow).where(col(ResponseRow.post_id).is_(None))).all():
+        waiting = select(ResponseRow).where(
+            col(ResponseRow.post_id).is_(None), ResponseRow.responded_at >= self.now - LINK_WITHIN
+        )
+        for response in self.session.exec(waiting).all():
             for native_id in (response.parent_native_id, response.conversation_id):
                 target = self._post(response.source, native_id)
                 if target is not None and (target.source, (target.author_handle or "").lower()) not in mine:
