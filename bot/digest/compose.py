@@ -162,8 +162,10 @@ def _status(
     if ticket and ticket[0]:
         parts.append(f"ticket #{ticket[0]} {ticket[1]}")
     for first, current, acked_by in alerts[:2]:
-        tier = first if first == current else f"{first}, escalated to {current}"
-        parts.append(f"{tier} alert " + (f"acknowledged by {acked_by}" if acked_by else "unacknowledged"))
+        escalated = "" if first == current else f" (escalated to {current})"
+        parts.append(
+            f"alert to {first}{escalated} " + (f"acknowledged by {acked_by}" if acked_by else "unacknowledged")
+        )
     return "; ".join(parts) or "no ticket, no alert"
 
 

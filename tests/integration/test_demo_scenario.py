@@ -236,7 +236,7 @@ def test_the_digest_names_the_unanswered_recall_charge_first_and_the_answered_co
     first = html[html.index('id="item-1"') : html.index('id="item-2"')]
     assert "@mike_ev_owner" in first and "VIRAL" in first and "$30,000" in first
     assert re.search(r"X 2 \(reach [\d.]+[kM]?\), Reddit 2 \(reach", first), "size across X and Reddit"
-    assert "ticket #" in first and "executive alert" in first and "no public reply yet" in first
+    assert "ticket #" in first and "alert to executive" in first and "no public reply yet" in first
     answered = html[html.index(">Responses<") :]
     assert "@dana_drives" in answered and re.search(r"@AuroraSupport</a> after <b>1 h 0[78] min</b>", answered)
     [raw] = inbox.messages

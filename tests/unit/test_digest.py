@@ -32,7 +32,7 @@ def test_the_viral_incident_comes_first_with_its_size_across_x_and_reddit(filled
     assert first.representative.author_handle == "mike"
     assert first.feed_url == f"http://feed/incidents/{first.incident_id}"
     assert (first.time_to_reply, first.time_to_ack) == (None, None)
-    assert "executive alert unacknowledged" in first.status and first.owner == "social queue"
+    assert "alert to executive unacknowledged" in first.status and first.owner == "social queue"
     assert "recall" in first.summary.lower()
     assert first.growth and first.growth[-1][1] == 2400  # four re-polls, 600 reposts each
 
