@@ -49,6 +49,7 @@ def _clean(text: str) -> str:
 
 def _shorten(text: str) -> str:
     text = " ".join(text.split())
+    text = text[:1].upper() + text[1:]
     if len(text) <= MAX_CHARS:
         return text
     cut = text[: MAX_CHARS - 1].rsplit(" ", 1)[0]
