@@ -106,7 +106,7 @@ class DigestService:
         with self.store.transaction(now=now) as tx:
             digest_id = tx.claim_digest(f"manual {now.isoformat()}", start, end, lease_until=now + LEASE)
         assert digest_id is not None, "a manual digest's schedule name is unique"
-        return self._deliver(digest_id, start, end, timezone=None, send_mail=send_mail)
+        return self._deliver(digest_id, start, end, timezone=None, send_mail=send_mail, retry=False)
 
     def run_once(self) -> int:
         """Build and send every scheduled digest that is due and not claimed yet; returns how many were sent."""
@@ -120,14 +120,16 @@ class DigestService:
             if digest_id is None:
                 continue
             try:
-                self._deliver(digest_id, period.start, period.end, timezone=schedule.timezone, send_mail=True)
+                self._deliver(
+                    digest_id, period.start, period.end, timezone=schedule.timezone, send_mail=True, retry=True
+                )
             except SinkError:
                 continue  # logged; the claim is retried after RETRY
             sent += 1
         return sent
 
     def _deliver(
-        self, digest_id: int, start: datetime, end: datetime, *, timezone: str | None, send_mail: bool
+        self, digest_id: int, start: datetime, end: datetime, *, timezone: str | None, send_mail: bool, retry: bool
     ) -> Outcome:
         built = self.build(start, end, timezone=timezone, key=str(digest_id))
         summary = {
@@ -153,7 +155,10 @@ class DigestService:
         except SinkError as err:
             log.warning("digest %d not sent: %s", digest_id, err, extra={"digest_id": digest_id})
             with self.store.transaction() as tx:
-                tx.mark_digest(digest_id, status="claimed", error=str(err), retry_at=self.clock() + RETRY)
+                if retry:  # a scheduled digest: another attempt after RETRY
+                    tx.mark_digest(digest_id, status="claimed", error=str(err), retry_at=self.clock() + RETRY)
+                else:
+                    tx.mark_digest(digest_id, status="failed", error=str(err))
             raise
         with self.store.transaction() as tx:
             tx.mark_digest(digest_id, status="sent")

@@ -127,6 +127,9 @@ def test_a_manual_send_to_a_server_that_is_down_is_one_clear_error(filled: Store
         port = inbox.port
     with pytest.raises(SinkError, match=re.escape(f"127.0.0.1:{port}")):
         service(filled, port, END).run(START, END, send_mail=True)
+    with filled.transaction() as tx:
+        [kept] = tx.digests()
+    assert kept.status == "failed" and kept.text  # kept all the same, readable with --show
 
 
 def test_two_processes_claiming_the_same_period_at_once_get_it_once(store_url: str) -> None:
