@@ -60,6 +60,7 @@ class SourceContext:
     """What a source may know beyond its own section: the brand's handles, paths, the environment."""
 
     brand_handles: tuple[str, ...] = ()
+    responders: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # source -> handles speaking for the brand
     resolve: Callable[[str], Path] = Path  # a config path made absolute (against the config file)
     env: Mapping[str, str] = field(default_factory=dict)  # where credentials come from
 

@@ -77,6 +77,9 @@ class _Brand(Protocol):
     @property
     def handles(self) -> list[str]: ...
 
+    @property
+    def responders(self) -> dict[str, list[str]]: ...
+
 
 class AppConfig(Protocol):
     """What the registry reads of the whole config (bot.app.config.Config fits it)."""
@@ -102,7 +105,12 @@ def enabled_sources(settings: ConnectorsSettings) -> list[str]:
 
 def source_context(config: AppConfig) -> SourceContext:
     """What a source is given besides its section: brand handles, the path resolver, the environment."""
-    return SourceContext(brand_handles=tuple(config.brand.handles), resolve=config.resolve, env=dict(os.environ))
+    return SourceContext(
+        brand_handles=tuple(config.brand.handles),
+        responders={source: tuple(handles) for source, handles in config.brand.responders.items()},
+        resolve=config.resolve,
+        env=dict(os.environ),
+    )
 
 
 def problems(config: AppConfig) -> list[str]:

@@ -112,8 +112,10 @@ SCENARIOS: list[dict[str, Any]] = [
         author="AuroraSupport",
         reach=45000,
         growth=(0, 0),
-        reply_to="recall_charge",
-        text="@mike_ev_owner We're sorry to hear this. Please DM us your VIN so we can look into the recall.",
+        reply_to="kids_heat",
+        timeline=True,  # read from the responder's own timeline (GET /2/users/:id/tweets)
+        text="@dana_drives We're so sorry, that must have been frightening. Rear air flow matters: please DM us "
+        "your VIN and we'll book a priority check of the climate system today.",
     ),
 ]
 
@@ -144,11 +146,14 @@ def build(source: Path) -> list[str]:
     items.sort(key=lambda item: item["created_at"])
 
     pages: list[tuple[datetime, str]] = []
-    x_items = [i for i in items if i["source"] == "x"]
+    x_items = [i for i in items if i["source"] == "x" and not i.get("timeline")]
     reddit_items = [i for i in items if i["source"] == "reddit"]
     for chunk in _chunks(x_items, PAGE_SIZE):
         fetched = chunk[-1]["created_at"] + timedelta(minutes=1)
         pages.append((fetched, _line(fetched, "x", "x_page", _x_page(chunk, 0))))
+    for item in (i for i in items if i.get("timeline")):  # a responder's timeline page, newest first
+        fetched = item["created_at"] + timedelta(minutes=2)
+        pages.append((fetched, _line(fetched, "x", "x_page", _x_page([item], 0))))
     for chunk in _chunks(reddit_items, PAGE_SIZE // 2):
         fetched = chunk[-1]["created_at"] + timedelta(minutes=1)
         for author in sorted({i["author"] for i in chunk if i["author"]}):

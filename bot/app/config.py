@@ -14,6 +14,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from bot.core.errors import ConfigError
 from bot.core.section import Section
+from bot.digest.settings import DigestSettings
 from bot.routing.rule_settings import Conditions
 from bot.routing.settings import RoutingSettings
 from classifiers.settings import ClassifierSettings
@@ -28,6 +29,15 @@ class BrandSettings(Section):
 
     name: str = Field(min_length=1)
     handles: list[str] = Field(default_factory=list)  # the brand's own accounts, without '@'
+    # Per source, the accounts that speak for the brand (its handles, support, executives): their
+    # replies are the brand's public answers. E.g. {x: [AuroraSupport, elena_ceo], reddit: [AuroraTeam]}
+    responders: dict[str, list[str]] = Field(default_factory=dict)
+
+    @property
+    def own_handles(self) -> list[str]:
+        """The brand's accounts and every responder's: their posts are answers, never complaints."""
+        found = [*self.handles, *(h for handles in self.responders.values() for h in handles)]
+        return list(dict.fromkeys(h.lstrip("@") for h in found))
 
 
 class DatabaseSettings(Section):
@@ -62,13 +72,28 @@ class Config(Section):
     connectors: ConnectorsSettings = ConnectorsSettings()
     classifier: ClassifierSettings = ClassifierSettings()
     routing: RoutingSettings = RoutingSettings()
+    digest: DigestSettings = DigestSettings()
     # Directory relative paths in the config are resolved against (the config file's own).
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     @model_validator(mode="after")
     def _rule_sources_known(self) -> Config:
-        """Every `routing.rules[i].when.source` entry names a source of connectors.registry."""
+        """Every `routing.rules[i].when.source` and `brand.responders` key names a source of connectors.registry."""
         known = source_names()
+        for name in self.brand.responders:
+            if name not in known:
+                message = f"no source '{name}'; the sources are {', '.join(known)}"
+                error = InitErrorDetails(
+                    type=PydanticCustomError("unknown_source", message), loc=("brand", "responders", name), input=name
+                )
+                raise ValidationError.from_exception_data("Config", [error])
+        for index, tier in enumerate(self.digest.alert_tiers):
+            if tier not in self.routing.alerts.tiers:
+                message = f"no tier '{tier}' in routing.alerts.tiers"
+                error = InitErrorDetails(
+                    type=PydanticCustomError("unknown_tier", message), loc=("digest", "alert_tiers", index), input=tier
+                )
+                raise ValidationError.from_exception_data("Config", [error])
         for index, rule in enumerate(self.routing.rules):
             for loc, name in _condition_sources(rule.when, ("routing", "rules", index, "when")):
                 if name not in known:

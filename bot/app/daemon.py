@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.app.config import Config, mask_password
 from bot.app.pipeline import Pipeline, Stage
+from bot.routing.responses import ResponseStage
 from bot.routing.stage import RouteStage
 from bot.store import Store
 from connectors.registry import build_connectors, enabled_sources
+
+if TYPE_CHECKING:
+    from bot.digest.service import DigestService
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +48,7 @@ def build_route_stage(config: Config, store: Store, **options: Any) -> RouteStag
         store,
         config.routing,
         brand_name=config.brand.name,
-        brand_handles=config.brand.handles,
+        brand_handles=config.brand.own_handles,
         batch_size=config.pipeline.batch_size,
         interval_seconds=config.pipeline.route_interval_seconds,
         **options,
@@ -51,7 +56,7 @@ def build_route_stage(config: Config, store: Store, **options: Any) -> RouteStag
 
 
 def build_stages(config: Config, store: Store) -> list[Stage]:
-    """The route stage, then the delivery stages, each given the sections it needs."""
+    """The route stage, the delivery stages, then the respond stage, each given the sections it needs."""
     from bot.delivery import build_delivery_stages
 
     route = build_route_stage(config, store)
@@ -65,7 +70,31 @@ def build_stages(config: Config, store: Store) -> list[Stage]:
             interval_seconds=config.pipeline.deliver_interval_seconds,
             feed_base_url=routing.feed_base_url,
         ),
+        ResponseStage(
+            store,
+            config.brand.responders,
+            acknowledges=routing.alerts.public_reply_acknowledges,
+            interval_seconds=config.pipeline.route_interval_seconds,
+        ),
+        *([build_digest_service(config, store)] if config.digest.schedules else []),
     ]
+
+
+def build_digest_service(config: Config, store: Store) -> DigestService:
+    """The digest service: the brand, its accounts, the feed's address, the short form's channels."""
+    from bot.delivery import channel_for
+    from bot.digest.service import DigestService
+
+    urls = [url for tier in config.digest.alert_tiers for url in config.routing.alerts.tiers[tier].urls]
+    return DigestService(
+        store,
+        config.digest,
+        brand=config.brand.name,
+        own_handles=config.brand.own_handles,
+        feed_base_url=config.routing.feed_base_url,
+        channels=[channel_for(url) for url in dict.fromkeys(urls)],
+        env=os.environ,
+    )
 
 
 def start_line(config_path: Path, config: Config) -> str:

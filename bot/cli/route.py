@@ -20,4 +20,4 @@ def route(
     from bot.routing.explain import explain as explain_post
 
     settings = load(config)
-    typer.echo(explain_post(Store.open(settings.database_url), settings.routing, settings.brand.handles, explain))
+    typer.echo(explain_post(Store.open(settings.database_url), settings.routing, settings.brand.own_handles, explain))

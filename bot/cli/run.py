@@ -54,5 +54,7 @@ def check_config(path: Annotated[Path, typer.Argument(help="Config file to check
         "sources": enabled_sources(settings.connectors),
         "topics": [topic.name for topic in settings.classifier.topics],
         "logging": settings.logging.format,
+        "responders": settings.brand.responders,
+        "digest": {"schedules": [s.name for s in settings.digest.schedules], "recipients": settings.digest.recipients},
     }
     typer.echo(json.dumps(summary, indent=2))

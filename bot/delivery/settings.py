@@ -153,6 +153,7 @@ class AlertSettings(Section):
     tiers: dict[str, TierSettings] = Field(default_factory=_default_tiers)
     cap_per_hour: int = Field(default=20, gt=0)  # per channel; the rest become one summary
     redact: bool = True  # mask emails, phone, order and vehicle numbers in alert text
+    public_reply_acknowledges: bool = True  # a responder's public reply acks the post's open alerts
     retry: RetrySettings = RetrySettings(max_attempts=10, backoff_seconds=10.0, backoff_max_seconds=600.0)
 
     @model_validator(mode="after")

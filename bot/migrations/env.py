@@ -4,6 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import bot.store.delivery_tables  # noqa: F401
+import bot.store.digest_tables  # noqa: F401
 import bot.store.routing_tables  # noqa: F401
 import bot.store.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core.actions import Decision
+from bot.core.durations import human_duration
 from bot.core.errors import EarshotError
 from bot.routing.assess import assess
 from bot.routing.messages import label_summary
 from bot.routing.settings import RoutingSettings
 from bot.routing.visibility import Visibility
-from bot.store import Store, StoredPost, Transaction
+from bot.store import ResponseTimes, Store, StoredPost, Transaction
 
 
 class UnknownPost(EarshotError):
@@ -75,9 +76,22 @@ def explain(store: Store, routing: RoutingSettings, brand_handles: Sequence[str]
             "why:",
             *[f"  - {r}" for r in decision.reasons],
             *_records(tx, decision),
+            "responses: " + describe_responses(tx.response_times([stored.id], post.created_at)),
             *_incident(tx, decision.incident_id),
         ]
         return "\n".join(lines)
+
+
+def describe_responses(times: ResponseTimes) -> str:
+    """Time to first acknowledgement and to first public reply, in words."""
+    ack = times.time_to_ack
+    reply = times.time_to_reply
+    parts = [f"first acknowledged after {human_duration(ack)}" if ack is not None else "not acknowledged yet"]
+    if reply is not None:
+        parts.append(f"first public reply after {human_duration(reply)} by @{times.replied_by} ({times.reply_url})")
+    else:
+        parts.append("no public reply yet")
+    return "; ".join(parts)
 
 
 def _actions(
@@ -107,9 +121,13 @@ def _incident(tx: Transaction, incident_id: int | None) -> list[str]:
         f"{', '.join(incident.sources)}, total reach {incident.total_reach:,}, topics "
         f"{', '.join(incident.topics) or '-'}, tiers alerted {', '.join(incident.alert_tiers) or '-'}, "
         f"ticket {('#' + str(incident.ticket_id)) if incident.ticket_id else '-'}",
-        "timeline:",
     ]
-    for member in tx.timeline(incident.id):
+    members = tx.timeline(incident.id)
+    if members:
+        times = tx.response_times([m.post_id for m in members], members[0].post_created_at, incident_id=incident.id)
+        lines.append("incident responses: " + describe_responses(times))
+    lines.append("timeline:")
+    for member in members:
         sim = f", cosine {member.similarity:.2f}" if member.similarity is not None else ""
         lines.append(
             f"  {member.post_created_at:%Y-%m-%d %H:%M} {member.source} "

@@ -4,17 +4,24 @@ It owns Earshot's state: stages read and write only through `Store` and its `Tra
 """
 
 from bot.store.engine import check_url
+from bot.store.ops.digest import DigestPost, DigestView, IncidentFacts, TicketBreach
 from bot.store.ops.feed import TICKET_STATUSES, AlertView, SourceView, TicketView
+from bot.store.ops.responses import ResponseTimes
 from bot.store.store import Store, StoredPost
 from bot.store.transaction import Transaction
 
 __all__ = [
     "TICKET_STATUSES",
     "AlertView",
+    "DigestPost",
+    "DigestView",
+    "IncidentFacts",
+    "ResponseTimes",
     "SourceView",
     "Store",
     "StoredPost",
     "TicketView",
+    "TicketBreach",
     "Transaction",
     "check_url",
 ]

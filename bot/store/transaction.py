@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from bot.store.ops.alerts import AlertOps
 from bot.store.ops.delivery import DeliveryOps
+from bot.store.ops.digest import DigestOps
 from bot.store.ops.feed import FeedOps
+from bot.store.ops.responses import ResponseOps
 from bot.store.ops.routing import RoutingOps
 
 
-class Transaction(AlertOps, DeliveryOps, FeedOps, RoutingOps):
+class Transaction(AlertOps, DeliveryOps, DigestOps, FeedOps, ResponseOps, RoutingOps):
     """All operation families over one session."""

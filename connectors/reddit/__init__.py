@@ -26,4 +26,5 @@ def build(settings: Settings, context: SourceContext) -> RedditConnector:
     from connectors.reddit.connector import RedditConnector  # praw loads only when Reddit is enabled
 
     refuse(problems(settings, context))
-    return RedditConnector(settings, context.secret(CLIENT_ID), context.secret(CLIENT_SECRET))
+    responders = context.responders.get("reddit", ())
+    return RedditConnector(settings, context.secret(CLIENT_ID), context.secret(CLIENT_SECRET), responders=responders)

@@ -1,4 +1,5 @@
-"""The Reddit connector: new submissions and comments per subreddit and site-wide search, through praw.
+"""The Reddit connector: new submissions and comments per subreddit, site-wide search and the
+responders' own comments and posts, through praw.
 
 praw's own objects are not used for reading: raw listings come from `reddit.request` (still
 praw's OAuth, session and our rate limiter) and go through `reddit.parse`, the parser the
@@ -39,6 +40,7 @@ class RedditConnector(PolledConnector):
         settings: RedditSettings,
         client_id: str,
         client_secret: str,
+        responders: Sequence[str] = (),
         sleep: Sleep | None = None,
         now: Callable[[], datetime] | None = None,
     ) -> None:
@@ -46,6 +48,7 @@ class RedditConnector(PolledConnector):
             interval_seconds=settings.interval_seconds, max_pages_per_tick=settings.max_pages_per_tick, now=now
         )
         self.settings = settings
+        self.responders = [r.removeprefix("/").removeprefix("u/").strip() for r in responders if r.strip()]
         self.budget = RequestBudget(settings.budget)
         self.reddit = praw.Reddit(
             client_id=client_id,
@@ -75,13 +78,17 @@ class RedditConnector(PolledConnector):
         return ParsedPage(posts=posts, skipped=skipped)
 
     def listings(self) -> list[tuple[str, str, dict[str, Any]]]:
-        """(cursor key, API path, params) of every listing polled: new, comments, search."""
+        """(cursor key, API path, params) of every listing polled: new, comments, search, and each
+        responder's own comments and posts (how Earshot learns the brand answered)."""
         found: list[tuple[str, str, dict[str, Any]]] = []
         for sub in (s.removeprefix("/").removeprefix("r/") for s in self.settings.subreddits):
             found.append((f"new:{sub}", f"r/{sub}/new", {}))
             if self.settings.include_comments:
                 found.append((f"comments:{sub}", f"r/{sub}/comments", {}))
         found += [(f"search:{q}", "search", {"q": q, "sort": "new"}) for q in self.settings.queries]
+        for name in self.responders:
+            found.append((f"responder-comments:{name}", f"user/{name}/comments", {"sort": "new"}))
+            found.append((f"responder-posts:{name}", f"user/{name}/submitted", {"sort": "new"}))
         return found
 
     def _listing(self, path: str, params: dict[str, Any]) -> Callable[[str | None, Any], Page]:

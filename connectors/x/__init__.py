@@ -29,4 +29,5 @@ def build(settings: Settings, context: SourceContext) -> XConnector:
 
     refuse(problems(settings, context))
     handles = [*context.brand_handles, *settings.mentions_of]
-    return XConnector(settings, context.secret(TOKEN), own_handles=handles)
+    responders = context.responders.get("x", ())
+    return XConnector(settings, context.secret(TOKEN), own_handles=handles, responders=responders)

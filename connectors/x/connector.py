@@ -1,4 +1,8 @@
-"""The X connector: recent search and brand mentions through tweepy (X API v2), raw dicts → `x.parse`."""
+"""The X connector: recent search, brand mentions and responders' timelines through tweepy (X API v2).
+
+Raw dicts go to `x.parse`. A responder's timeline (GET /2/users/:id/tweets, replies included)
+is how Earshot learns when the brand answered in public.
+"""
 
 from __future__ import annotations
 
@@ -47,6 +51,7 @@ class XConnector(PolledConnector):
         settings: XSettings,
         bearer_token: str,
         own_handles: Sequence[str] = (),
+        responders: Sequence[str] = (),
         sleep: Sleep | None = None,
         now: Callable[[], datetime] | None = None,
     ) -> None:
@@ -55,6 +60,7 @@ class XConnector(PolledConnector):
         )
         self.settings = settings
         self.own_handles = {h.lstrip("@").lower() for h in own_handles if h and not h.isdigit()}
+        self.responders = [h.lstrip("@") for h in responders if h.strip()]
         self.budget = RequestBudget(settings.budget)
         self.client = tweepy.Client(bearer_token=bearer_token, wait_on_rate_limit=False, return_type=dict)
         self.client.session.mount(
@@ -65,7 +71,8 @@ class XConnector(PolledConnector):
     # --- intake -------------------------------------------------------------------------
 
     def streams(self, state: Cursor) -> list[Stream]:
-        """A search stream per query and a mentions stream per brand account (ids resolved once)."""
+        """A search stream per query, a mentions stream per brand account and a timeline stream per
+        responder (account ids resolved once)."""
         users: dict[str, str | None] = dict(state.get("users") or {})
         state["users"] = users
         self._resolve(users)
@@ -74,6 +81,10 @@ class XConnector(PolledConnector):
             user_id = account if account.isdigit() else users.get(account.lstrip("@").lower())
             if user_id:
                 found.append((f"mentions:{user_id}", self._mentions_page(user_id)))
+        for account in self.responders:
+            user_id = account if account.isdigit() else users.get(account.lower())
+            if user_id:
+                found.append((f"timeline:{user_id}", self._timeline_page(user_id)))
         return found
 
     def parse(self, pages: list[tuple[Page, list[Item]]], fetched_at: datetime) -> ParsedPage:
@@ -118,6 +129,15 @@ class XConnector(PolledConnector):
 
         return fetch
 
+    def _timeline_page(self, user_id: str) -> Callable[[str | None, Any], Page]:
+        def fetch(token: str | None, since: Any) -> Page:
+            params: dict[str, Any] = {"id": user_id, "max_results": self.settings.max_results, **_fields()}
+            if token:
+                params["pagination_token"] = token
+            return self._page(f"timeline of {user_id}", self.client.get_users_tweets, params, since)
+
+        return fetch
+
     def _page(self, what: str, method: Callable[..., Any], params: dict[str, Any], since: Any) -> Page:
         """One page; a since_id the API refuses (older than its window) is dropped once."""
         if since is not None:
@@ -134,9 +154,10 @@ class XConnector(PolledConnector):
 
     def _resolve(self, users: dict[str, str | None]) -> None:
         """Look up the ids of brand accounts named by handle, once (kept in the cursor)."""
-        wanted = [
-            a.lstrip("@") for a in self.settings.mentions_of if not a.isdigit() and a.lstrip("@").lower() not in users
-        ]
+        accounts = [*self.settings.mentions_of, *self.responders]
+        wanted = list(
+            dict.fromkeys(a.lstrip("@") for a in accounts if not a.isdigit() and a.lstrip("@").lower() not in users)
+        )
         if not wanted:
             return
         try:
@@ -167,7 +188,7 @@ class XConnector(PolledConnector):
         for handle in wanted:
             users[handle.lower()] = found.get(handle.lower())
             if users[handle.lower()] is None:
-                log.warning("x: no account @%s to watch mentions of", handle, extra={"source": self.name})
+                log.warning("x: no account @%s to watch", handle, extra={"source": self.name})
 
     # --- engagement ---------------------------------------------------------------------
 
@@ -175,7 +196,7 @@ class XConnector(PolledConnector):
         """Fresh metrics by tweet lookup, 100 ids a request, within what intake left of the budget."""
         known = {p.native_id: p for p in posts if p.source == self.name}
         ids, updates = list(known), []
-        reserve = len(self.settings.queries) + len(self.settings.mentions_of)
+        reserve = len(self.settings.queries) + len(self.settings.mentions_of) + len(self.responders)
         with self._lock, self.budget.keeping(reserve):
             for start in range(0, len(ids), LOOKUP_BATCH):
                 chunk = ids[start : start + LOOKUP_BATCH]

@@ -43,6 +43,8 @@ class FakeData:
     reddit_new: list[dict[str, Any]] = field(default_factory=list)
     reddit_comments: list[dict[str, Any]] = field(default_factory=list)
     reddit_search: list[dict[str, Any]] = field(default_factory=list)
+    timeline: list[dict[str, Any]] = field(default_factory=list)  # the brand account's own tweets
+    reddit_user: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # "<name>/comments" -> things
 
 
 class FakeAPI:
@@ -140,6 +142,9 @@ class FakeAPI:
         if len(parts) == 5 and parts[2] == "users" and parts[4] == "mentions":
             tweets = self.data.mentions if parts[3] == brand["id"] else []
             return 200, self._x_page(tweets, q, "pagination_token")
+        if len(parts) == 5 and parts[2] == "users" and parts[4] == "tweets":
+            tweets = self.data.timeline if parts[3] == brand["id"] else []
+            return 200, self._x_page(tweets, q, "pagination_token")
         if path.startswith("/2/users/by/username/"):
             name = parts[-1]
             if name.lower() == brand["username"].lower():
@@ -191,6 +196,8 @@ class FakeAPI:
             return 200, self._listing(self.data.reddit_new if parts[3] == "new" else self.data.reddit_comments, q)
         if path == "/search":
             return 200, self._listing(self.data.reddit_search, q)
+        if len(parts) == 4 and parts[1] == "user" and parts[3] in ("comments", "submitted"):
+            return 200, self._listing(self.data.reddit_user.get(f"{parts[2]}/{parts[3]}", []), q)
         if path == "/api/info":
             names = set((_one(q, "id") or "").split(","))
             pool = self.data.reddit_new + self.data.reddit_comments + self.data.reddit_search

@@ -42,6 +42,7 @@ def _config(tmp_path: Path, server: FakeServices) -> Path:
     document["database"] = {"url": f"sqlite:///{tmp_path / 'earshot.db'}"}
     document["connectors"]["replay"]["path"] = str(REPO / "data" / "demo")
     document["pipeline"].update(classify_interval_seconds=1, route_interval_seconds=1, deliver_interval_seconds=1)
+    document["routing"]["alerts"]["public_reply_acknowledges"] = False  # every alert goes out, none is answered
     for tier in document["routing"]["alerts"]["tiers"].values():
         tier["urls"] = [f"json://127.0.0.1:{server.server_address[1]}/alerts"]
         tier.pop("quiet_hours", None)

@@ -145,6 +145,15 @@ def test_the_brand_reply_and_the_retweet_open_no_ticket(demo: Demo) -> None:
     assert not [e for e in demo.rows(TicketEventRow) if e.post_id in ids]
 
 
+def test_the_brand_answered_dana_in_public_and_not_the_recall_charge(demo: Demo) -> None:
+    with demo.store.transaction() as tx:
+        dana = tx.response_times([demo.posts["dana_drives"].id], demo.posts["dana_drives"].created_at)
+        mike = tx.response_times([demo.posts["mike_ev_owner"].id], demo.posts["mike_ev_owner"].created_at)
+    assert dana.replied_by == "AuroraSupport" and dana.time_to_reply is not None
+    assert 60 * 60 <= dana.time_to_reply <= 70 * 60  # scripted 68 minutes after the complaint
+    assert mike.first_reply_at is None
+
+
 def test_a_second_run_adds_nothing(demo: Demo, tmp_path: Path) -> None:
     before = (len(demo.rows(TicketRow)), len(demo.rows(AlertRow)), len(demo.rows(RouteDecisionRow)))
     from bot.app.config import load_config
@@ -170,6 +179,8 @@ def test_route_explain_names_the_rule_the_reasons_and_the_incident(demo: Demo, m
         "timeline:",
         "@throwaway_aurora",
         "@cold_pack_owner",
+        "responses: not acknowledged yet; no public reply yet",
+        "incident responses: not acknowledged yet; no public reply yet",
     ):
         assert expected in result.output, expected
 
@@ -183,8 +194,9 @@ def test_the_executive_alert_escalates_when_unacked_and_an_acked_one_does_not(de
 
     recall = demo.alerts_of("mike_ev_owner")[0]
     kids = demo.alerts_of("dana_drives")[0]
-    acknowledge(demo.store, kids.id, "on-call responder")
-    later = max(recall.next_escalation_at, kids.next_escalation_at) + timedelta(minutes=1)
+    assert kids.acked_by == "@AuroraSupport (public reply)"  # the brand answered dana in public
+    assert acknowledge(demo.store, kids.id, "on-call responder").acked_by == "@AuroraSupport (public reply)"
+    later = recall.next_escalation_at + timedelta(minutes=1)
     config = load_config(REPO / "config.yaml")
     stages = build_delivery_stages(
         demo.store, tickets=config.routing.tickets, alerts=config.routing.alerts, clock=lambda: later
@@ -193,4 +205,44 @@ def test_the_executive_alert_escalates_when_unacked_and_an_acked_one_does_not(de
     assert escalation.run_once() >= 1
     by_id = {alert.id: alert for alert in demo.rows(AlertRow)}
     assert (by_id[recall.id].current_tier, by_id[recall.id].escalation_level) == ("leadership", 1)
-    assert by_id[kids.id].current_tier == "on-call" and by_id[kids.id].acked_by == "on-call responder"
+    assert by_id[kids.id].current_tier == "on-call" and by_id[kids.id].escalation_level == 0
+
+
+def test_the_digest_names_the_unanswered_recall_charge_first_and_the_answered_complaint(
+    demo: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import email
+    import re
+    from email.policy import default
+
+    from tests.fakes.sinks_smtp import smtp_server
+
+    document = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
+    document["database"] = {"url": str(demo.store.engine.url)}
+    monkeypatch.delenv("EARSHOT_DATABASE_URL", raising=False)
+    with smtp_server() as inbox:
+        document["digest"] |= {
+            "recipients": ["ceo@example.com"],
+            "smtp": {"host": "127.0.0.1", "port": inbox.port, "tls": "none"},
+        }
+        config_path = tmp_path / "config.yaml"
+        config_path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+        out = tmp_path / "digest.html"
+        made = CliRunner().invoke(app, ["digest", "--since", "24h", "--out", str(out), "--config", str(config_path)])
+        sent = CliRunner().invoke(app, ["digest", "--since", "24h", "--send", "--config", str(config_path)])
+    assert made.exit_code == 0, made.output
+    assert sent.exit_code == 0 and "sent to 1 recipient" in sent.output, sent.output
+    html = out.read_text(encoding="utf-8")
+    first = html[html.index('id="item-1"') : html.index('id="item-2"')]
+    assert "@mike_ev_owner" in first and "VIRAL" in first and "$30,000" in first
+    assert re.search(r"X 2 \(reach [\d.]+[kM]?\), Reddit 2 \(reach", first), "size across X and Reddit"
+    assert "ticket #" in first and "alert to executive" in first and "no public reply yet" in first
+    answered = html[html.index(">Responses<") :]
+    assert "@dana_drives" in answered and re.search(r"@AuroraSupport</a> after <b>1 h 0[78] min</b>", answered)
+    [raw] = inbox.messages
+    message = email.message_from_bytes(raw, policy=default)
+    assert message.get_content_type() == "multipart/alternative"
+    images = [part for part in message.walk() if part.get_content_type() == "image/png"]
+    assert len(images) == 2 and all(part["Content-ID"] for part in images)
+    listed = CliRunner().invoke(app, ["digest", "--list", "--config", str(config_path)])
+    assert listed.exit_code == 0 and listed.output.count("manual") == 2 and " sent " in listed.output

@@ -1,0 +1,86 @@
+"""What a digest says, as typed values: rendered to HTML and text, stored, charted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.store import DigestPost, TicketBreach
+
+
+@dataclass(frozen=True, kw_only=True)
+class Item:
+    """One incident or viral complaint of the period, with its size and the brand's answer."""
+
+    rank: int
+    title: str
+    incident_id: int | None
+    feed_url: str | None  # the incident in the web feed
+    representative: DigestPost
+    posts: int
+    by_source: dict[str, tuple[int, int]]  # source -> (posts, projected reach)
+    projected_reach: int
+    velocity: float  # interactions per hour, all posts together
+    viral: bool
+    summary: str
+    status: str
+    owner: str
+    time_to_ack: float | None  # seconds
+    time_to_reply: float | None
+    replied_by: str | None
+    reply_url: str | None
+    growth: tuple[tuple[datetime, int], ...] = ()  # (when, interactions of all its posts): from snapshots
+
+
+@dataclass(frozen=True, kw_only=True)
+class Volume:
+    """Complaints about one topic (or with one sentiment) this period and the one before."""
+
+    name: str
+    now: int
+    before: int
+
+    @property
+    def change(self) -> str:
+        """'+3', '−2', 'new' or '='."""
+        if self.before == 0 and self.now:
+            return "new"
+        delta = self.now - self.before
+        return "=" if delta == 0 else f"+{delta}" if delta > 0 else f"−{-delta}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Answered:
+    """A complaint of the period the brand answered in public."""
+
+    post: DigestPost
+    responder: str
+    reply_url: str
+    time_to_reply: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class Digest:
+    """The executive digest of [start, end)."""
+
+    brand: str
+    start: datetime
+    end: datetime
+    timezone: str
+    items: list[Item]
+    complaints: Volume
+    topics: list[Volume]
+    sentiments: list[Volume]
+    emerging: list[str]
+    viral: int  # viral complaints and incidents among the items
+    viral_answered: int
+    median_reply: float | None  # seconds, over every complaint answered in public this period
+    answered: list[Answered]
+    breaches: list[TicketBreach]
+    volume_bins: tuple[datetime, ...] = ()
+    volume_by_topic: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        """Nothing spread: no incident and no viral complaint."""
+        return not self.items
