@@ -5,12 +5,15 @@ It owns Earshot's state: stages read and write only through `Store` and its `Tra
 
 from bot.store.engine import check_url
 from bot.store.ops.feed import TICKET_STATUSES, AlertView, SourceView, TicketView
+from bot.store.ops.health import DeadLetters, SourceActivity
 from bot.store.store import Store, StoredPost
 from bot.store.transaction import Transaction
 
 __all__ = [
     "TICKET_STATUSES",
     "AlertView",
+    "DeadLetters",
+    "SourceActivity",
     "SourceView",
     "Store",
     "StoredPost",

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from bot.store.ops.delivery import DeliveryOps
 from bot.store.ops.feed import FeedOps
+from bot.store.ops.health import HealthOps
 from bot.store.ops.routing import RoutingOps
 
 
-class Transaction(DeliveryOps, FeedOps, RoutingOps):
+class Transaction(DeliveryOps, FeedOps, HealthOps, RoutingOps):
     """All operation families over one session."""
