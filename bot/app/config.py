@@ -9,14 +9,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from bot.app.alarm import AlarmSettings
-from bot.core.errors import ConfigError
+from bot.core.errors import ConfigError, StoreError
 from bot.core.section import Section
 from bot.routing.rule_settings import Conditions
 from bot.routing.settings import RoutingSettings
+from bot.store import check_url
 from classifiers.settings import ClassifierSettings
 from connectors.registry import ConnectorsSettings, source_names
 
@@ -36,6 +37,17 @@ class DatabaseSettings(Section):
 
     url: str = "sqlite:///data/earshot.db"
 
+    @field_validator("url")
+    @classmethod
+    def _usable_url(cls, url: str) -> str:
+        """A URL no driver takes (`notadb://`) is a config error now, not a crash at start."""
+        if "${" not in url:
+            try:
+                check_url(url)
+            except StoreError as err:
+                raise ValueError(str(err)) from None
+        return url
+
 
 class LoggingSettings(Section):
     """`logging:` — human lines or one JSON object per line."""
@@ -47,10 +59,10 @@ class LoggingSettings(Section):
 class PipelineSettings(Section):
     """`pipeline:` — how often each stage runs and how much it takes at once."""
 
-    batch_size: int = Field(default=256, gt=0)
-    classify_interval_seconds: int = Field(default=5, gt=0)
-    route_interval_seconds: int = Field(default=5, gt=0)
-    deliver_interval_seconds: int = Field(default=5, gt=0)
+    batch_size: int = Field(default=256, gt=0, le=100_000)
+    classify_interval_seconds: int = Field(default=5, gt=0, le=86_400)
+    route_interval_seconds: int = Field(default=5, gt=0, le=86_400)
+    deliver_interval_seconds: int = Field(default=5, gt=0, le=86_400)
 
 
 class Config(Section):
