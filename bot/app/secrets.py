@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 MASK = "***"
 MIN_SECRET = 6  # shorter values (a port, "true") would mask ordinary words
-_SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|PRIVATE|CREDENTIAL|AUTH|_KEY$|^KEY$", re.I)
+_SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|CLIENT_ID|PRIVATE|CREDENTIAL|AUTH|_KEY$|^KEY$", re.I)
 _URL_PARTS = re.compile(r"[/:@?&=#,;]+")
 
 
