@@ -127,13 +127,20 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
         raise ConfigError(f"{path}: cannot be read: {_one_line(str(err))}") from err
     except yaml.YAMLError as err:
         raise ConfigError(f"{path}: not valid YAML: {_one_line(str(err))}") from err
+    return config_from_document(document, path)
+
+
+def config_from_document(document: Any, path: Path) -> Config:
+    """Validate a parsed config document (from the file at `path`); raise ConfigError with one clear line."""
     if not isinstance(document, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of sections")
-    document = _expand_env(document, ())
     try:
+        document = _expand_env(document, ())
         config = Config.model_validate(document)
     except ValidationError as err:
         raise ConfigError(f"{path}: {_describe(err)}") from err
+    except RecursionError as err:  # a YAML alias that contains itself, or absurd nesting
+        raise ConfigError(f"{path}: nested too deeply (or a YAML alias refers to itself)") from err
     return config.model_copy(update={"base_dir": path.resolve().parent})
 
 
@@ -210,7 +217,13 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:
-    return ".".join(f"[{part}]" if isinstance(part, int) else str(part) for part in loc).replace(".[", "[") or "(top)"
+    return ".".join(f"[{part}]" if isinstance(part, int) else _key(part) for part in loc).replace(".[", "[") or "(top)"
+
+
+def _key(part: Any) -> str:
+    """A YAML key as written, or quoted when it holds spaces, newlines or other odd characters."""
+    text = str(part)
+    return text if text and text.isprintable() and " " not in text else repr(text)
 
 
 def _one_line(text: str) -> str:

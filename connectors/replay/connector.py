@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.errors import MalformedPayload
-from bot.core.posts import Post
+from bot.core.posts import EARLIEST_PLAUSIBLE, FUTURE_TOLERANCE, Post
 from connectors.base import UNUSABLE, Batch, Connector, Cursor, Skipped
 from connectors.reddit.parse import parse_karma, parse_listing
 from connectors.replay.settings import ReplaySettings
@@ -102,7 +102,9 @@ class ReplayConnector(Connector):
             record = json.loads(raw.decode("utf-8"))
             if not isinstance(record, dict) or not {"fetched_at", "kind", "body"} <= record.keys():
                 raise ValueError("missing fetched_at, kind or body")
-            _parse_time(record["fetched_at"])
+            recorded_at = _parse_time(record["fetched_at"])
+            if not EARLIEST_PLAUSIBLE <= recorded_at <= self._clock() + FUTURE_TOLERANCE:
+                raise ValueError(f"fetched_at {record['fetched_at']!r} is not a plausible time")
         except UNUSABLE as err:  # undecodable bytes, 100k-deep JSON, absurd times: this line only
             reason = f"{self.file.name} line {line_no + 1}: unreadable ({type(err).__name__}: {str(err)[:200]})"
             return Skipped(reason=reason, payload=raw)
