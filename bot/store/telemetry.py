@@ -1,6 +1,7 @@
 """Metrics read from the store at scrape time: the same figures in the daemon, the web app and `earshot status`.
 
-`register(store)` adds one collector to prometheus_client's default registry (once per store).
+`register(store)` puts one collector on prometheus_client's default registry, reading `store`
+(a later call points it at another store: one set of families, never duplicates).
 A database that does not answer makes `earshot_store_scrape_ok` 0; the other families are then
 left out of that scrape rather than failing it.
 """
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 LATENCY_BUCKETS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0, 3600.0, 4 * 3600.0, 86400.0)
 ACK_BUCKETS = (60.0, 300.0, 900.0, 1800.0, 3600.0, 2 * 3600.0, 4 * 3600.0, 8 * 3600.0, 86400.0)
 WAITING = ("pending", "sending", "held")
-_registered: dict[int, StoreCollector] = {}
+_registered: list[StoreCollector] = []  # at most one
 
 
 class StoreCollector(Collector):
@@ -38,6 +39,9 @@ class StoreCollector(Collector):
 
     def __init__(self, store: Store) -> None:
         self.store = store
+
+    def describe(self) -> list[Any]:
+        return []  # nothing to check at registration (that would query the database)
 
     def collect(self) -> Iterator[Any]:
         ok = GaugeMetricFamily("earshot_store_scrape_ok", "1 when the store answered this scrape.")
@@ -55,18 +59,18 @@ class StoreCollector(Collector):
 
 
 def register(store: Store) -> StoreCollector:
-    """The store's collector on the default registry (registered once per store)."""
-    if id(store) not in _registered:
-        collector = StoreCollector(store)
-        REGISTRY.register(collector)
-        _registered[id(store)] = collector
-    return _registered[id(store)]
+    """The store-backed collector on the default registry, reading `store`."""
+    if not _registered:
+        _registered.append(StoreCollector(store))
+        REGISTRY.register(_registered[0])
+    _registered[0].store = store
+    return _registered[0]
 
 
 def unregister(store: Store) -> None:
-    collector = _registered.pop(id(store), None)
-    if collector is not None:
-        REGISTRY.unregister(collector)
+    """Take the collector off the registry if it reads `store`."""
+    if _registered and _registered[0].store is store:
+        REGISTRY.unregister(_registered.pop())
 
 
 def _families(session: Session) -> Iterator[Any]:

@@ -95,3 +95,17 @@ def test_a_store_that_does_not_answer_is_reported_not_raised(tmp_path) -> None:
     finally:
         telemetry.unregister(store)
     assert got["earshot_store_scrape_ok"][()] == 0
+
+
+def test_a_second_store_replaces_the_first_without_duplicate_families(tmp_path) -> None:
+    first, second = (Store.open(f"sqlite:///{tmp_path / name}") for name in ("a.db", "b.db"))
+    second.save_batch("reddit", [make_post("9", source="reddit")], None)
+    telemetry.register(first)
+    telemetry.register(second)  # a daemon built twice in one process (tests, `run --once` twice)
+    try:
+        got = scrape()
+    finally:
+        telemetry.unregister(second)
+        first.engine.dispose()
+        second.engine.dispose()
+    assert got["earshot_posts_ingested_total"] == {(("source", "reddit"),): 1}
