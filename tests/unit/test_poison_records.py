@@ -150,3 +150,20 @@ def test_an_unreachable_database_is_raised_not_dead_lettered(tmp_path):
     (tmp_path / "e.db").mkdir()  # the file is gone and cannot come back: every connection fails
     with pytest.raises(StoreError):
         store.save_batch("x", [make_post("1")], {"since_id": "1"})
+
+
+def test_live_pages_with_hostile_ids_dates_and_authors_become_items_not_crashes() -> None:
+    """The stream layer of the live connectors (before parsing) takes what the parser would skip."""
+    from connectors.reddit.connector import _authors
+    from connectors.reddit.connector import to_page as reddit_page
+    from connectors.x.connector import to_page as x_page
+
+    x = x_page({"data": [{"id": "²", "text": "a"}, {"id": "12", "text": "b"}]})  # '²'.isdigit(), yet int('²') fails
+    assert [item.name for item in x.items] == ["²", "12"]
+    children = [
+        {"kind": "t3", "data": {"name": "t3_a", "created_utc": 10**400, "author": ["not", "a", "name"]}},
+        {"kind": "t3", "data": {"name": "t3_b", "created_utc": 1.79e9, "author": "sam"}},
+    ]
+    reddit = reddit_page({"kind": "Listing", "data": {"children": children}})
+    assert [item.name for item in reddit.items] == ["t3_a", "t3_b"]
+    assert _authors(reddit.items) == ["sam"]
