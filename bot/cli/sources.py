@@ -31,7 +31,7 @@ def sources(
             alarms = {name: tx.source_activity(name, window=timedelta(hours=1)) for name in states}
         store.engine.dispose()
     except StoreError as err:  # an outage is exactly when this command must still say something
-        typer.echo(f"database unreachable: {' '.join(str(err).split())}", err=True)
+        typer.echo(f"database error: {' '.join(str(err).split())}", err=True)
         for name in enabled:
             typer.echo(f"{name:<10} unknown   (the database does not answer)")
         raise typer.Exit(1) from err

@@ -30,14 +30,17 @@ class PostRefused(Exception):
     """The database refused one of a batch's posts: store the batch again, one post at a time."""
 
 
+def unavailable(err: BaseException) -> bool:
+    """Whether a driver error means the database is gone (connection refused, broken, timed out)."""
+    if isinstance(err, OperationalError | InterfaceError | DisconnectionError):
+        return True
+    return isinstance(err, DBAPIError) and err.connection_invalidated
+
+
 def refused_record(err: BaseException) -> bool:
     """Whether `err` (or the StoreError wrapping it) is a refused record rather than a lost database."""
     cause = err.__cause__ if isinstance(err, StoreError) else err
-    if isinstance(cause, OperationalError | InterfaceError | DisconnectionError):
-        return False
-    if isinstance(cause, DBAPIError) and cause.connection_invalidated:
-        return False
-    return isinstance(cause, REFUSED)
+    return cause is not None and not unavailable(cause) and isinstance(cause, REFUSED)
 
 
 def known_rows(session: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], PostRow]:

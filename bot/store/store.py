@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from bot.core.clock import utcnow
-from bot.core.errors import StoreError
+from bot.core.errors import DatabaseUnavailable, StoreError
 from bot.core.labels import Labels
 from bot.core.posts import DeadLetter, EngagementUpdate, Post
 from bot.store import intake, migrate
@@ -97,6 +97,8 @@ class Store:
                     session.rollback()
                     raise
         except DBAPIError as err:
+            if intake.unavailable(err):
+                raise DatabaseUnavailable(f"the database failed: {first_line(err)}") from err
             raise StoreError(f"the database failed: {first_line(err)}") from err
 
     # --- intake -------------------------------------------------------------------------
