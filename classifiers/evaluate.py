@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.core.labels import Labels
 from bot.core.posts import Post
+from bot.core.progress import Progress
 from classifiers.base import Classifier
 from classifiers.baseline import BASELINE_VERSION, Baseline
 from classifiers.data import DEFAULT_DATA_DIR, load_splits, read_jsonl
@@ -37,7 +38,7 @@ def evaluate(
 ) -> dict:
     """Per head present in `data`: n, accuracy, macro-F1 (+ macro-recall for sentiment), and the baseline's."""
     examples = [e for e in read_jsonl(data) if e.text.strip()]
-    labels = classifier.classify([post_from_text(e.text, i) for i, e in enumerate(examples)])
+    labels = _classify_with_progress(classifier, [post_from_text(e.text, i) for i, e in enumerate(examples)])
     baseline = baseline or Baseline.train(load_splits(data_dir))
     report: dict = {"model_version": classifier.version, "data": str(data)}
     base_report: dict = {"model_version": BASELINE_VERSION}
@@ -55,6 +56,16 @@ def evaluate(
             )
     report["baseline"] = base_report
     return report
+
+
+def _classify_with_progress(classifier: Classifier, posts: list[Post], chunk: int = 64) -> list[Labels]:
+    """`classifier.classify(posts)` in chunks, with a progress bar (or log lines when not on a terminal)."""
+    labels: list[Labels] = []
+    with Progress(len(posts), "evaluating") as bar:
+        for start in range(0, len(posts), chunk):
+            labels += classifier.classify(posts[start : start + chunk])
+            bar.advance(len(posts[start : start + chunk]))
+    return labels
 
 
 def labels_as_json(labels: Labels, text: str) -> dict:

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from bot.core.progress import Progress
 from classifiers import artifacts
 from classifiers.calibration import expected_calibration_error, fit_temperature, softmax
 from classifiers.data import Example, Splits, labelled_files, load_splits, normalise_text
@@ -150,6 +151,7 @@ class Trainer:
         )
         self.model.train()
         step, started = 0, time.monotonic()
+        bar = Progress(steps, "training")
         for epoch in plan:
             for batch in epoch:
                 _, logits = self.model(**self.tokens([e.text for e in batch]))
@@ -165,8 +167,10 @@ class Trainer:
                 schedule.step()
                 optimiser.zero_grad()
                 step += 1
+                bar.advance()
                 if step % 20 == 0 or step == steps:
-                    log.info("step %d/%d loss %.3f %.0fs", step, steps, loss.item(), time.monotonic() - started)
+                    log.debug("step %d/%d loss %.3f %.0fs", step, steps, loss.item(), time.monotonic() - started)
+        bar.close()
 
     @torch.no_grad()
     def logits(self, texts: list[str]) -> dict[str, np.ndarray]:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.core import metrics
 from bot.core.errors import ConfigError, MalformedPayload, SourceError
 from bot.core.posts import EngagementUpdate, Post
 from connectors.ratelimit import BudgetExhausted, Gone
@@ -29,12 +30,21 @@ PageFetcher = Callable[[str | None, Any], Page]  # (pagination token, the stream
 Stream = tuple[str, PageFetcher]  # (the stream's key in the cursor, its page fetcher)
 
 
+# What parsing a hostile record may raise: each means "skip this record", never "stop the source".
+UNUSABLE = (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError, RecursionError)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Skipped:
-    """A record the connector could not use, and why."""
+    """A record the connector could not use, why, and the record itself (kept as a dead letter)."""
 
     reason: str
     native_id: str | None = None
+    payload: Any = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.native_id is not None:
+            object.__setattr__(self, "native_id", str(self.native_id)[:64])
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,6 +126,7 @@ class PolledConnector(Connector):
             try:
                 complete = self._walk_all(state, cursors, taken)
             except BudgetExhausted as err:
+                metrics.rate_limited(self.name, err.retry_after, by="budget")
                 log.info("%s: %s", self.name, err, extra={"source": self.name})
             except SourceError as err:
                 if not any(items for _, items in taken):

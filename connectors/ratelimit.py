@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
+from bot.core import metrics
 from bot.core.errors import AuthFailed, MalformedPayload, RateLimited, SourceError, TransientSourceError
 from connectors.settings import BudgetSettings, SourceRetrySettings
 
@@ -168,6 +169,8 @@ class Retrier:
                     raise TransientSourceError(
                         f"{self.source} {what}: {failure.message} (after {attempts} attempts)"
                     ) from err
+                if failure.kind == "rate":
+                    metrics.rate_limited(self.source, wait)
                 log.info(
                     "%s %s: %s; retrying in %.1fs",
                     self.source,

@@ -24,7 +24,7 @@ class SourceRetrySettings(RetrySettings):
         default=30.0, ge=0, validation_alias=AliasChoices("backoff_max_seconds", "max_backoff_seconds")
     )
     max_rate_limit_wait_seconds: float = Field(default=60.0, ge=0)  # longer waits pause the source
-    timeout_seconds: float = Field(default=20.0, gt=0)  # per HTTP request
+    timeout_seconds: float = Field(default=20.0, gt=0, le=3600)  # per HTTP request
 
 
 def text_list(value: object) -> object:
@@ -45,7 +45,7 @@ class SourceSettings(Section):
     """What every source's section has: whether it runs, and how often it is polled."""
 
     enabled: bool = False
-    interval_seconds: int = Field(default=60, gt=0)
+    interval_seconds: int = Field(default=60, gt=0, le=86_400)
 
 
 class EngagementSettings(Section):

@@ -9,14 +9,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from bot.core.errors import ConfigError
+from bot.app.alarm import AlarmSettings
+from bot.core.errors import ConfigError, StoreError
 from bot.core.section import Section
 from bot.digest.settings import DigestSettings
 from bot.routing.rule_settings import Conditions
 from bot.routing.settings import RoutingSettings
+from bot.store import check_url
 from classifiers.settings import ClassifierSettings
 from connectors.registry import ConnectorsSettings, source_names
 
@@ -45,6 +47,17 @@ class DatabaseSettings(Section):
 
     url: str = "sqlite:///data/earshot.db"
 
+    @field_validator("url")
+    @classmethod
+    def _usable_url(cls, url: str) -> str:
+        """A URL no driver takes (`notadb://`) is a config error now, not a crash at start."""
+        if "${" not in url:
+            try:
+                check_url(url)
+            except StoreError as err:
+                raise ValueError(str(err)) from None
+        return url
+
 
 class LoggingSettings(Section):
     """`logging:` — human lines or one JSON object per line."""
@@ -56,10 +69,10 @@ class LoggingSettings(Section):
 class PipelineSettings(Section):
     """`pipeline:` — how often each stage runs and how much it takes at once."""
 
-    batch_size: int = Field(default=256, gt=0)
-    classify_interval_seconds: int = Field(default=5, gt=0)
-    route_interval_seconds: int = Field(default=5, gt=0)
-    deliver_interval_seconds: int = Field(default=5, gt=0)
+    batch_size: int = Field(default=256, gt=0, le=100_000)
+    classify_interval_seconds: int = Field(default=5, gt=0, le=86_400)
+    route_interval_seconds: int = Field(default=5, gt=0, le=86_400)
+    deliver_interval_seconds: int = Field(default=5, gt=0, le=86_400)
 
 
 class Config(Section):
@@ -73,6 +86,7 @@ class Config(Section):
     classifier: ClassifierSettings = ClassifierSettings()
     routing: RoutingSettings = RoutingSettings()
     digest: DigestSettings = DigestSettings()
+    alarms: AlarmSettings = AlarmSettings()
     # Directory relative paths in the config are resolved against (the config file's own).
     base_dir: Path = Field(default=Path("."), exclude=True)
 
@@ -138,13 +152,20 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
         raise ConfigError(f"{path}: cannot be read: {_one_line(str(err))}") from err
     except yaml.YAMLError as err:
         raise ConfigError(f"{path}: not valid YAML: {_one_line(str(err))}") from err
+    return config_from_document(document, path)
+
+
+def config_from_document(document: Any, path: Path) -> Config:
+    """Validate a parsed config document (from the file at `path`); raise ConfigError with one clear line."""
     if not isinstance(document, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of sections")
-    document = _expand_env(document, ())
     try:
+        document = _expand_env(document, ())
         config = Config.model_validate(document)
     except ValidationError as err:
         raise ConfigError(f"{path}: {_describe(err)}") from err
+    except RecursionError as err:  # a YAML alias that contains itself, or absurd nesting
+        raise ConfigError(f"{path}: nested too deeply (or a YAML alias refers to itself)") from err
     return config.model_copy(update={"base_dir": path.resolve().parent})
 
 
@@ -221,7 +242,13 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:
-    return ".".join(f"[{part}]" if isinstance(part, int) else str(part) for part in loc).replace(".[", "[") or "(top)"
+    return ".".join(f"[{part}]" if isinstance(part, int) else _key(part) for part in loc).replace(".[", "[") or "(top)"
+
+
+def _key(part: Any) -> str:
+    """A YAML key as written, or quoted when it holds spaces, newlines or other odd characters."""
+    text = str(part)
+    return text if text and text.isprintable() and " " not in text else repr(text)
 
 
 def _one_line(text: str) -> str:

@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,11 +14,13 @@ from typing import TYPE_CHECKING, Any
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.app.alarm import SourceAlarm
 from bot.app.config import Config, mask_password
 from bot.app.pipeline import Pipeline, Stage
 from bot.routing.responses import ResponseStage
 from bot.routing.stage import RouteStage
-from bot.store import Store
+from bot.store import Store, telemetry
+from connectors.base import Connector
 from connectors.registry import build_connectors, enabled_sources
 
 if TYPE_CHECKING:
@@ -31,15 +34,34 @@ def build_pipeline(config: Config) -> Pipeline:
     from classifiers import load_classifier
 
     store = Store.open(config.database_url)
+    telemetry.register(store)
+    connectors = build_connectors(config)
     return Pipeline(
         store,
-        build_connectors(config),
+        connectors,
         classifier=lambda: load_classifier(config.classifier),
         settings=config.pipeline,
         engagement=config.connectors.engagement,
         classifier_settings=config.classifier,
-        stages=build_stages(config, store),
+        stages=[*build_stages(config, store), *build_alarm(config, store, connectors)],
     )
+
+
+def build_alarm(config: Config, store: Store, connectors: Sequence[Connector]) -> list[Stage]:
+    """The silent-source alarm over every connector, paging `alarms.tier`'s channels (none if no such tier)."""
+    from bot.delivery import build_channels
+
+    settings = config.alarms
+    if not settings.enabled:
+        return []
+    alerts = config.routing.alerts
+    tier = alerts.tiers.get(settings.tier)
+    if tier is None:
+        log.warning("alarms.tier: no tier '%s' in routing.alerts.tiers; source alarms are only logged", settings.tier)
+    tiers = {settings.tier: tier} if tier is not None else {}
+    channels = build_channels(alerts.model_copy(update={"tiers": tiers}))
+    sources = {connector.name: connector.interval_seconds for connector in connectors}
+    return [SourceAlarm(store, settings, sources=sources, channels=channels)]
 
 
 def build_route_stage(config: Config, store: Store, **options: Any) -> RouteStage:
@@ -109,10 +131,11 @@ def start_line(config_path: Path, config: Config) -> str:
 def schedule(pipeline: Pipeline, scheduler: Any) -> None:
     """Add one job per connector, per engagement re-poll, and per stage."""
     now = datetime.now(UTC)
+    guard = pipeline.database  # a database outage: backoff, one "failing" and one "recovered" line
     common = {"max_instances": 1, "coalesce": True, "next_run_time": now, "misfire_grace_time": 30}
     for connector in pipeline.connectors:
         scheduler.add_job(
-            pipeline.ingest,
+            guard.wrap(pipeline.ingest),
             "interval",
             args=[connector],
             id=f"ingest:{connector.name}",
@@ -121,7 +144,7 @@ def schedule(pipeline: Pipeline, scheduler: Any) -> None:
         )
         if pipeline.engagement.enabled:
             scheduler.add_job(
-                pipeline.refresh_engagement,
+                guard.wrap(pipeline.refresh_engagement),
                 "interval",
                 args=[connector],
                 id=f"engagement:{connector.name}",
@@ -129,7 +152,7 @@ def schedule(pipeline: Pipeline, scheduler: Any) -> None:
                 **common,
             )
     scheduler.add_job(
-        pipeline.classify_pending,
+        guard.wrap(pipeline.classify_pending),
         "interval",
         id="classify",
         seconds=pipeline.settings.classify_interval_seconds,
@@ -137,7 +160,12 @@ def schedule(pipeline: Pipeline, scheduler: Any) -> None:
     )
     for stage in pipeline.stages:
         scheduler.add_job(
-            pipeline.run_stage, "interval", args=[stage], id=stage.name, seconds=stage.interval_seconds, **common
+            guard.wrap(pipeline.run_stage),
+            "interval",
+            args=[stage],
+            id=stage.name,
+            seconds=stage.interval_seconds,
+            **common,
         )
 
 

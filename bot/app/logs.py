@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterable
 from datetime import UTC, datetime
+
+from bot.app.secrets import MaskingFormatter, env_secrets
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
@@ -44,10 +47,11 @@ class HumanFormatter(logging.Formatter):
         return line
 
 
-def setup_logging(fmt: str = "human", level: str = "INFO") -> None:
-    """Route every log record to stderr in the chosen format."""
+def setup_logging(fmt: str = "human", level: str = "INFO", secrets: Iterable[str] = ()) -> None:
+    """Route every log record to stderr in the chosen format, every secret masked (env ones always)."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else HumanFormatter())
+    inner = JsonFormatter() if fmt == "json" else HumanFormatter()
+    handler.setFormatter(MaskingFormatter(inner, {*secrets, *env_secrets()}))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -15,14 +15,17 @@ from datetime import timedelta
 from typing import Protocol
 
 from bot.app.config import PipelineSettings
+from bot.app.guard import DatabaseGuard
+from bot.core import metrics
 from bot.core.clock import utcnow
-from bot.core.errors import AuthFailed, RateLimited, SourceError
-from bot.core.posts import Post
+from bot.core.errors import AuthFailed, RateLimited, SourceError, StoreError
+from bot.core.posts import DeadLetter, Post
+from bot.core.sanitize import payload_text
 from bot.store import Store
 from bot.store.stages import STAGE_INGESTED, STAGE_SKIPPED
 from classifiers.base import Classifier
 from classifiers.settings import ClassifierSettings
-from connectors.base import Connector
+from connectors.base import Batch, Connector
 from connectors.health import SourceHealth
 from connectors.settings import EngagementSettings
 
@@ -76,6 +79,7 @@ class Pipeline:
         self._classifier_factory = classifier
         self._classifier: Classifier | None = None
         self.health = SourceHealth(store, clock=clock)
+        self.database = DatabaseGuard()
 
     @property
     def classifier(self) -> Classifier:
@@ -94,23 +98,27 @@ class Pipeline:
         new = seen = skipped = 0
         try:
             for _ in range(MAX_FETCHES_PER_TICK):
-                batch = connector.fetch(self.store.load_cursor(name))
-                for item in batch.skipped:
-                    log.warning(
-                        "skipped a record from %s: %s",
-                        name,
-                        item.reason,
-                        extra={"source": name, "native_id": item.native_id},
-                    )
+                batch = _fetch(connector, self.store.load_cursor(name))
+                letters = _dead_letters(name, batch)
                 saved = self.store.save_batch(
-                    name, batch.posts, batch.next_cursor, skipped=len(batch.skipped), stage_for=_first_stage
+                    name,
+                    batch.posts,
+                    batch.next_cursor,
+                    skipped=len(batch.skipped),
+                    dead=letters,
+                    stage_for=_first_stage,
                 )
                 new, seen, skipped = new + saved.new, seen + saved.seen_again, skipped + len(batch.skipped)
                 if batch.exhausted:
                     break
         except SourceError as err:
+            metrics.INGEST_ERRORS.labels(source=name).inc()
+            if isinstance(err, RateLimited):
+                metrics.rate_limited(name, err.retry_after)
             self.health.failed(name, err)
             return IngestResult(source=name, new=new, seen_again=seen, skipped=skipped, error=str(err))
+        finally:
+            _budget_left(connector)
         self.health.succeeded(name)
         if new or skipped:
             log.info(
@@ -141,7 +149,9 @@ class Pipeline:
         done = 0
         settings = self.classifier_settings
         while pending := self.store.pending(STAGE_INGESTED, self.settings.batch_size):
+            started = time.perf_counter()
             labels = self.classifier.classify([item.post for item in pending])
+            metrics.classified(len(pending), time.perf_counter() - started)
             skip = [
                 item.id
                 for item, label in zip(pending, labels, strict=True)
@@ -172,6 +182,35 @@ class Pipeline:
         for stage in self.stages:
             while self.run_stage(stage):
                 pass
+
+
+def _fetch(connector: Connector, cursor: dict[str, object] | None) -> Batch:
+    """`connector.fetch`, with a connector bug reported as a failing source rather than a crashed job."""
+    try:
+        return connector.fetch(cursor)
+    except (SourceError, StoreError):
+        raise
+    except Exception as err:  # noqa: BLE001 - one source's bug must not look like silence
+        log.error("source %s raised %s", connector.name, type(err).__name__, exc_info=True)
+        raise SourceError(f"{connector.name}: unexpected {type(err).__name__}: {str(err)[:200]}") from err
+
+
+def _dead_letters(source: str, batch: Batch) -> list[DeadLetter]:
+    """The batch's skipped records, logged (without their payload) and kept as dead letters."""
+    letters = []
+    for item in batch.skipped:
+        log.warning("skipped a record from %s: %s", source, item.reason, extra={"source": source})
+        letters.append(
+            DeadLetter(source=source, reason=item.reason, native_id=item.native_id, payload=payload_text(item.payload))
+        )
+    return letters
+
+
+def _budget_left(connector: Connector) -> None:
+    """Publish what is left of a polled source's request budget."""
+    budget = getattr(connector, "budget", None)
+    if budget is not None:
+        metrics.BUDGET_REMAINING.labels(source=connector.name).set(budget.remaining())
 
 
 def _first_stage(post: Post) -> str:

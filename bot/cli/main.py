@@ -7,7 +7,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from bot.cli import alerts, classify, digest, route, run, sources, tickets
+from bot.cli import alerts, classify, digest, route, run, sources, status, tickets
 from bot.core.errors import ConfigError, EarshotError, StoreError
 
 
@@ -42,6 +42,7 @@ app = typer.Typer(
 app.command("run")(run.run)
 app.command("check-config")(run.check_config)
 app.command("sources")(sources.sources)
+app.command("status")(status.status)
 app.command("classify")(classify.classify)
 app.command("evaluate")(classify.evaluate)
 app.command("train")(classify.train)

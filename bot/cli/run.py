@@ -22,9 +22,10 @@ def run(
     """Start the daemon: poll every enabled source, classify, route and deliver, until SIGTERM/SIGINT."""
     from bot.app.daemon import build_pipeline, run_forever, start_line
     from bot.app.logs import setup_logging
+    from bot.app.secrets import known_secrets
 
     settings = load(config)
-    setup_logging(settings.logging.format, settings.logging.level)
+    setup_logging(settings.logging.format, settings.logging.level, secrets=known_secrets(settings))
     pipeline = build_pipeline(settings)
     if once:
         pipeline.run_once()

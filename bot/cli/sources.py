@@ -1,15 +1,18 @@
-"""`earshot sources`: each source's state (status, last success, cursor, posts today, last error)."""
+"""`earshot sources`: each source's state (status, last success, cursor, posts today, last error,
+dead letters, alarm); when the database does not answer, that, and exit 1."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Annotated, Any
 
 import typer
 
 from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo_json, load
-from bot.store import SourceView, Store
+from bot.core.errors import StoreError
+from bot.store import DeadLetters, SourceActivity, SourceView, Store
 from connectors.registry import enabled_sources
 
 
@@ -19,12 +22,23 @@ def sources(
 ) -> None:
     """Show each source's state: status, last success, cursor, posts today, last error."""
     settings = load(config)
-    store = Store.open(settings.database_url)
-    with store.transaction() as tx:
-        states = {view.source: view for view in tx.source_overview()}
-    store.engine.dispose()
     enabled = enabled_sources(settings.connectors)
-    rows = [_row(name, states.get(name), enabled=name in enabled) for name in sorted(set(states) | set(enabled))]
+    try:
+        store = Store.open(settings.database_url)
+        with store.transaction() as tx:
+            states = {view.source: view for view in tx.source_overview()}
+            letters = tx.dead_letters()
+            alarms = {name: tx.source_activity(name, window=timedelta(hours=1)) for name in states}
+        store.engine.dispose()
+    except StoreError as err:  # an outage is exactly when this command must still say something
+        typer.echo(f"database error: {' '.join(str(err).split())}", err=True)
+        for name in enabled:
+            typer.echo(f"{name:<10} unknown   (the database does not answer)")
+        raise typer.Exit(1) from err
+    rows = [
+        _row(name, states.get(name), enabled=name in enabled) | _extra(letters.get(name), alarms.get(name))
+        for name in sorted(set(states) | set(enabled))
+    ]
     if as_json:
         for row in rows:
             echo_json(row)
@@ -40,6 +54,21 @@ def sources(
         if row["last_error"]:
             since = f" (failing since {row['failing_since']})" if row["failing_since"] else ""
             typer.echo(f"{'':<10} last error: {row['last_error']}{since}")
+        if row["dead_letters"]:
+            typer.echo(f"{'':<10} dead letters {row['dead_letters']}, last: {row['last_skip_reason']}")
+        if row["alarm"]:
+            typer.echo(f"{'':<10} ALARM since {row['alarm_since']}: {row['alarm']}")
+
+
+def _extra(letters: DeadLetters | None, activity: SourceActivity | None) -> dict[str, Any]:
+    """Dead letters and the silent-source alarm of one source."""
+    alarm_since = activity.alarm_since if activity else None
+    return {
+        "dead_letters": letters.count if letters else 0,
+        "last_skip_reason": letters.last_reason if letters else None,
+        "alarm": activity.alarm_reason if activity and alarm_since else None,
+        "alarm_since": alarm_since.isoformat() if alarm_since else None,
+    }
 
 
 def _row(name: str, view: SourceView | None, *, enabled: bool) -> dict[str, Any]:

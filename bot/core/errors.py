@@ -3,6 +3,7 @@
 EarshotError
 ├── ConfigError              config.yaml or the environment is wrong (exit 2)
 ├── StoreError               the database cannot be reached or migrated
+│   └── DatabaseUnavailable  the connection failed: retry later (nothing about the data)
 ├── SourceError              a connector failed; raised at the connector's edge
 │   ├── RateLimited          retry after `retry_after` seconds
 │   ├── AuthFailed           credentials refused: stop this source, loudly
@@ -25,6 +26,10 @@ class ConfigError(EarshotError):
 
 class StoreError(EarshotError):
     """The database is unreachable or its schema cannot be brought up to date."""
+
+
+class DatabaseUnavailable(StoreError):
+    """The database did not answer or the connection broke: the same work will succeed later."""
 
 
 class SourceError(EarshotError):

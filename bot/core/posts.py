@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from bot.core.sanitize import MAX_HANDLE, MAX_LANGUAGE, MAX_TEXT, bounded_id, bounded_int, clean_text
+
 PostKind = Literal["post", "reply", "comment", "repost", "quote"]
 
 # Dates outside this window are rejected as absurd (X launched in 2006; Reddit in 2005).
@@ -33,8 +35,9 @@ class Engagement:
     views: int | None = None
 
     def __post_init__(self) -> None:
-        for name in ("likes", "reposts", "replies", "quotes"):
-            if getattr(self, name) < 0 and name != "likes":  # Reddit scores can be negative
+        for name in ("likes", "reposts", "replies", "quotes", "views"):
+            bounded_int(name, getattr(self, name))  # a 64-bit column
+            if name not in ("likes", "views") and getattr(self, name) < 0:  # Reddit scores can be negative
                 raise ValueError(f"{name} must be >= 0")
 
     @property
@@ -66,6 +69,7 @@ class Post:
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        self._clean()
         if not self.native_id:
             raise ValueError("native_id must not be empty")
         require_aware("created_at", self.created_at)
@@ -78,6 +82,18 @@ class Post:
             raise ValueError("text must not be empty")
         if self.author_reach is not None and self.author_reach < 0 and self.source == "x":
             raise ValueError("author_reach must be >= 0 on X")
+
+    def _clean(self) -> None:
+        """Text without NULs or lone surrogates; ids, handle and numbers within their columns."""
+        fix = object.__setattr__  # frozen: cleaning happens once, here
+        fix(self, "text", clean_text(self.text)[:MAX_TEXT])
+        fix(self, "url", clean_text(self.url))
+        for name in ("native_id", "author_id", "parent_id", "conversation_id"):
+            fix(self, name, bounded_id(name, getattr(self, name)))
+        fix(self, "author_handle", bounded_id("author_handle", self.author_handle, MAX_HANDLE))
+        if self.language is not None and len(clean_text(self.language)) > MAX_LANGUAGE:
+            fix(self, "language", None)  # not a language tag: unknown
+        bounded_int("author_reach", self.author_reach)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -110,3 +126,19 @@ class Snapshot:
 
     def __post_init__(self) -> None:
         require_aware("taken_at", self.taken_at)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeadLetter:
+    """A record a source sent that cannot become a Post: why, and the record as text (cleaned, cut)."""
+
+    source: str
+    reason: str
+    payload: str
+    native_id: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reason", clean_text(self.reason)[:2000])
+        object.__setattr__(self, "payload", clean_text(self.payload))
+        if self.native_id is not None:
+            object.__setattr__(self, "native_id", clean_text(self.native_id)[:64])

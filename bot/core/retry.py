@@ -29,11 +29,11 @@ class RetrySettings(Section):
     """
 
     max_attempts: int = Field(default=8, gt=0, le=100, validation_alias=AliasChoices("max_attempts", "attempts"))
-    backoff_seconds: float = Field(default=30.0, ge=0)  # the first wait; doubles each try
+    backoff_seconds: float = Field(default=30.0, ge=0, le=86_400)  # the first wait; doubles each try
     backoff_max_seconds: float = Field(
-        default=3600.0, ge=0, validation_alias=AliasChoices("backoff_max_seconds", "max_backoff_seconds")
+        default=3600.0, ge=0, le=7 * 86_400, validation_alias=AliasChoices("backoff_max_seconds", "max_backoff_seconds")
     )
-    timeout_seconds: float = Field(default=10.0, gt=0)  # per remote call
+    timeout_seconds: float = Field(default=10.0, gt=0, le=3600)  # per remote call
 
     def backoff(self, attempt: int, rng: random.Random | None = None) -> float:
         """The wait after failed try `attempt` (0-based): base * 2**attempt, capped, times 0.5..1 with `rng`."""

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from bot.core.actions import Decision, Incident
 from bot.core.clock import utcnow
+from bot.core.errors import DatabaseUnavailable
 from bot.core.posts import Post
 from bot.delivery import Outbox
 from bot.routing.actions import Actions, Draft
@@ -62,6 +63,8 @@ class RouteStage:
                 with self.store.transaction(now=self.clock()) as tx:
                     self.route(tx, stored)
                 routed += 1
+            except DatabaseUnavailable:
+                raise  # the database, not this post: the daemon's guard backs off (bot/app/guard.py)
             except Exception:  # rolled back: the post stays `classified` and is retried next tick
                 log.exception("could not route post %s", stored.id, extra={"post_id": stored.id})
         return routed + self.review_once()
@@ -76,6 +79,8 @@ class RouteStage:
                 with self.store.transaction(now=self.clock()) as tx:
                     if stored is not None:
                         self.review(tx, stored)
+            except DatabaseUnavailable:
+                raise
             except Exception:  # keep the decision as it was; look again only after newer engagement
                 log.exception("could not review post %s", post_id, extra={"post_id": post_id})
                 with self.store.transaction() as tx:

@@ -6,6 +6,7 @@ It owns Earshot's state: stages read and write only through `Store` and its `Tra
 from bot.store.engine import check_url
 from bot.store.ops.digest import DigestPost, DigestView, IncidentFacts, TicketBreach
 from bot.store.ops.feed import TICKET_STATUSES, AlertView, SourceView, TicketView
+from bot.store.ops.health import DeadLetters, SourceActivity
 from bot.store.ops.responses import ResponseTimes
 from bot.store.store import Store, StoredPost
 from bot.store.transaction import Transaction
@@ -17,6 +18,8 @@ __all__ = [
     "DigestView",
     "IncidentFacts",
     "ResponseTimes",
+    "DeadLetters",
+    "SourceActivity",
     "SourceView",
     "Store",
     "StoredPost",

@@ -14,16 +14,14 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from bot.core.clock import utcnow
-from bot.core.errors import StoreError
+from bot.core.errors import DatabaseUnavailable, StoreError
 from bot.core.labels import Labels
-from bot.core.posts import EngagementUpdate, Post
-from bot.store import migrate
+from bot.core.posts import DeadLetter, EngagementUpdate, Post
+from bot.store import intake, migrate
 from bot.store.convert import (
     classification_row,
     labels_from_row,
     post_from_row,
-    row_from_post,
-    snapshot_row,
     update_from_post,
 )
 from bot.store.engine import check_url, first_line, make_engine, masked
@@ -99,6 +97,8 @@ class Store:
                     session.rollback()
                     raise
         except DBAPIError as err:
+            if intake.unavailable(err):
+                raise DatabaseUnavailable(f"the database failed: {first_line(err)}") from err
             raise StoreError(f"the database failed: {first_line(err)}") from err
 
     # --- intake -------------------------------------------------------------------------
@@ -110,41 +110,84 @@ class Store:
         next_cursor: dict[str, Any] | None,
         *,
         skipped: int = 0,
+        dead: Sequence[DeadLetter] = (),
         stage_for: Callable[[Post], str] | None = None,
     ) -> SaveResult:
-        """Store posts (new ones inserted, known ones snapshotted), then the cursor, atomically.
+        """Store posts (new ones inserted, known ones snapshotted), dead letters, then the cursor, atomically.
 
-        `stage_for(post) -> str` picks a new post's first stage; default `ingested`.
+        `stage_for(post) -> str` picks a new post's first stage; default `ingested`. A post the
+        database refuses is dead-lettered and the rest stored one by one (see bot.store.intake).
         """
+        try:
+            return self._save_batch(source, posts, next_cursor, skipped, dead, stage_for, one_by_one=False)
+        except intake.PostRefused:
+            pass
+        return self._save_batch(source, posts, next_cursor, skipped, dead, stage_for, one_by_one=True)
+
+    def _save_batch(
+        self,
+        source: str,
+        posts: Sequence[Post],
+        next_cursor: dict[str, Any] | None,
+        skipped: int,
+        dead: Sequence[DeadLetter],
+        stage_for: Callable[[Post], str] | None,
+        *,
+        one_by_one: bool,
+    ) -> SaveResult:
+        """One transaction for everything; or, `one_by_one`, one per post then one for the rest."""
         now = utcnow()
         new = seen_again = snapshots = 0
-        with self.session() as session:
-            known = self._known_rows(session, [p.key for p in posts])
+        letters = list(dead)
+        if one_by_one:
             for post in posts:
-                row = known.get(post.key)
-                if row is None:
-                    row = row_from_post(post, stage_for(post) if stage_for else STAGE_INGESTED, now)
-                    session.add(row)
-                    session.flush()
-                    known[post.key] = row
-                    new += 1
-                else:
-                    seen_again += 1
-                snapshots += self._add_snapshot(session, row, update_from_post(post))
-            if next_cursor is not None:
-                session.merge(SourceCursorRow(source=source, cursor=next_cursor, updated_at=now))
-            self._count_intake(session, source, new, skipped, now)
+                try:
+                    with self.session() as session:
+                        added, seen, snaps = self._save_posts(session, [post], stage_for, now)
+                except (StoreError, *intake.REFUSED) as err:
+                    if not intake.refused_record(err):
+                        raise
+                    letters.append(intake.refused_letter(post, err))
+                    continue
+                new, seen_again, snapshots = new + added, seen_again + seen, snapshots + snaps
+        with self.session() as session:
+            if not one_by_one:
+                try:
+                    new, seen_again, snapshots = self._save_posts(session, posts, stage_for, now)
+                except intake.REFUSED as err:
+                    if intake.refused_record(err):
+                        raise intake.PostRefused from err
+                    raise
+            intake.add_dead_letters(session, letters, now)
+            intake.save_cursor(session, source, next_cursor, now)
+            intake.count_intake(session, source, new, skipped + len(letters) - len(dead), now)
         return SaveResult(new=new, seen_again=seen_again, snapshots=snapshots)
+
+    def _save_posts(
+        self, session: Session, posts: Sequence[Post], stage_for: Callable[[Post], str] | None, now: datetime
+    ) -> tuple[int, int, int]:
+        new = seen_again = snapshots = 0
+        known = intake.known_rows(session, [p.key for p in posts])
+        for post in posts:
+            row = known.get(post.key)
+            if row is None:
+                row = intake.add_post(session, post, stage_for(post) if stage_for else STAGE_INGESTED, now)
+                known[post.key] = row
+                new += 1
+            else:
+                seen_again += 1
+            snapshots += intake.add_snapshot(session, row, update_from_post(post))
+        return new, seen_again, snapshots
 
     def save_engagement(self, updates: Sequence[EngagementUpdate]) -> int:
         """Store re-polled metrics of known posts; returns how many snapshots were added."""
         added = 0
         with self.session() as session:
-            known = self._known_rows(session, [(u.source, u.native_id) for u in updates])
+            known = intake.known_rows(session, [(u.source, u.native_id) for u in updates])
             for update in updates:
                 row = known.get((update.source, update.native_id))
                 if row is not None:
-                    added += self._add_snapshot(session, row, update)
+                    added += intake.add_snapshot(session, row, update)
         return added
 
     def load_cursor(self, source: str) -> dict[str, Any] | None:
@@ -189,7 +232,7 @@ class Store:
 
     def find_post(self, source: str, native_id: str) -> StoredPost | None:
         with self.session() as session:
-            row = self._known_rows(session, [(source, native_id)]).get((source, native_id))
+            row = intake.known_rows(session, [(source, native_id)]).get((source, native_id))
             return StoredPost(id=row.id, post=post_from_row(row)) if row else None  # type: ignore[arg-type]
 
     def labels(self, post_id: int) -> Labels | None:
@@ -246,57 +289,8 @@ class Store:
     # --- helpers ------------------------------------------------------------------------
 
     @staticmethod
-    def _known_rows(session: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], PostRow]:
-        found: dict[tuple[str, str], PostRow] = {}
-        by_source: dict[str, set[str]] = {}
-        for source, native_id in keys:
-            by_source.setdefault(source, set()).add(native_id)
-        for source, ids in by_source.items():
-            rows = session.exec(select(PostRow).where(PostRow.source == source, col(PostRow.native_id).in_(ids)))
-            found.update({(row.source, row.native_id): row for row in rows})
-        return found
-
-    @staticmethod
-    def _add_snapshot(session: Session, row: PostRow, update: EngagementUpdate) -> int:
-        """Record metrics once per (post, moment); the post row keeps the newest."""
-        exists = session.exec(
-            select(EngagementSnapshotRow.id).where(
-                EngagementSnapshotRow.post_id == row.id, EngagementSnapshotRow.taken_at == update.taken_at
-            )
-        ).first()
-        if exists is not None:
-            return 0
-        session.add(snapshot_row(row.id, update))  # type: ignore[arg-type]
-        if update.taken_at >= row.fetched_at:
-            e = update.engagement
-            row.likes, row.reposts, row.replies, row.quotes, row.views = (
-                e.likes,
-                e.reposts,
-                e.replies,
-                e.quotes,
-                e.views,
-            )
-            row.fetched_at = update.taken_at
-            if update.author_reach is not None:
-                row.author_reach = update.author_reach
-            row.is_deleted = row.is_deleted or update.is_deleted
-            session.add(row)
-        return 1
-
-    @staticmethod
     def _set_stage(session: Session, post_id: int, stage: str, now: datetime) -> None:
         row = session.get(PostRow, post_id)
         if row is not None:
             row.stage, row.stage_at = stage, now
             session.add(row)
-
-    @staticmethod
-    def _count_intake(session: Session, source: str, new: int, skipped: int, now: datetime) -> None:
-        state = session.get(SourceStateRow, source) or SourceStateRow(source=source)
-        today = now.date().isoformat()
-        if state.day != today:
-            state.day, state.posts_today = today, 0
-        state.posts_today += new
-        state.posts_total += new
-        state.skipped_total += skipped
-        session.add(state)

@@ -93,6 +93,22 @@ class SourceStateRow(SQLModel, table=True):
     posts_today: int = 0
     posts_total: int = Field(default=0, sa_type=BigInteger)
     skipped_total: int = Field(default=0, sa_type=BigInteger)  # corrupt or unusable records
+    last_new_at: datetime | None = utc_column(nullable=True)  # when the source last yielded a new post
+    alarm_since: datetime | None = utc_column(nullable=True)  # the silent-source alarm, while raised
+    alarm_reason: str | None = Field(default=None, sa_type=Text)
+
+
+class DeadLetterRow(SQLModel, table=True):
+    """A record a source sent that could not be stored: kept with the reason, for a human to look at."""
+
+    __tablename__ = "dead_letter"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=64, index=True)
+    native_id: str | None = Field(default=None, max_length=64)
+    reason: str = Field(sa_type=Text)
+    payload: str = Field(sa_type=Text)
+    created_at: datetime = utc_column()
 
 
 class ClassificationRow(SQLModel, table=True):

@@ -13,9 +13,10 @@ from bot.store.ops.alerts import AlertOps
 from bot.store.ops.delivery import DeliveryOps
 from bot.store.ops.digest import DigestOps
 from bot.store.ops.feed import FeedOps
+from bot.store.ops.health import HealthOps
 from bot.store.ops.responses import ResponseOps
 from bot.store.ops.routing import RoutingOps
 
 
-class Transaction(AlertOps, DeliveryOps, DigestOps, FeedOps, ResponseOps, RoutingOps):
+class Transaction(AlertOps, DeliveryOps, DigestOps, FeedOps, HealthOps, ResponseOps, RoutingOps):
     """All operation families over one session."""

@@ -173,6 +173,8 @@ def to_page(body: Any) -> Page:
     if not isinstance(body, dict) or body.get("kind") != "Listing":
         raise MalformedPayload(f"reddit: expected a Listing, got {str(body)[:80]!r}")
     data = body.get("data") or {}
+    if not isinstance(data, dict) or not isinstance(data.get("children") or [], list):
+        raise MalformedPayload("reddit: a Listing without a list of children")
     items = []
     for child in data.get("children") or []:
         if (
@@ -192,13 +194,13 @@ def to_page(body: Any) -> Page:
 def _created(thing: dict[str, Any]) -> float:
     try:
         return float(thing.get("created_utc") or thing.get("created") or 0)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return 0.0
 
 
 def _authors(items: Sequence[Item]) -> list[str]:
     names = [item.raw["data"].get("author") for item in items]
-    return [str(n) for n in names if n not in DELETED_AUTHORS]
+    return [n for n in names if isinstance(n, str) and n not in DELETED_AUTHORS]  # a hostile author is no lookup
 
 
 def _karma(about: Any, author: str) -> int | None:

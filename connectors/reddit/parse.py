@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.core.posts import Engagement, Post, PostKind
-from connectors.base import ParsedPage, Skipped
+from bot.core.sanitize import to_int
+from connectors.base import UNUSABLE, ParsedPage, Skipped
 
 REDDIT = "https://www.reddit.com"
 DELETED_AUTHORS = {None, "", "[deleted]"}
@@ -19,9 +20,9 @@ def parse_listing(
 ) -> ParsedPage:
     """Every `t1`/`t3` child of a Listing (or a list of them, as a comments page), oldest first."""
     if isinstance(body, list) and body and all(isinstance(b, dict) and b.get("kind") == "Listing" for b in body):
-        children = [c for b in body for c in (b.get("data") or {}).get("children") or []]
+        children = [c for b in body for c in _children(b)]
     elif isinstance(body, dict) and body.get("kind") == "Listing":
-        children = (body.get("data") or {}).get("children") or []
+        children = _children(body)
     else:
         raise ValueError("a Reddit listing must be a JSON object of kind 'Listing'")
     page = ParsedPage()
@@ -31,9 +32,11 @@ def parse_listing(
             continue
         try:
             page.posts.append(parse_thing(kind, child["data"], fetched_at, karma or {}))
-        except (KeyError, TypeError, ValueError) as err:
-            name = (child.get("data") or {}).get("name")
-            page.skipped.append(Skipped(reason=f"unusable {kind}: {err}", native_id=name))
+        except UNUSABLE as err:
+            data = child.get("data")
+            name = data.get("name") if isinstance(data, dict) else None
+            reason = f"unusable {kind}: {type(err).__name__}: {str(err)[:200]}"
+            page.skipped.append(Skipped(reason=reason, native_id=name, payload=child))
     page.posts.sort(key=lambda p: p.created_at)
     return page
 
@@ -53,11 +56,11 @@ def parse_thing(kind: str, data: dict[str, Any], fetched_at: datetime, karma: Ma
     post_kind: PostKind
     if kind == "t3":
         text = "\n\n".join(part for part in (data.get("title") or "", _live(data.get("selftext"))) if part)
-        engagement = Engagement(likes=int(data.get("score") or 0), replies=int(data.get("num_comments") or 0))
+        engagement = Engagement(likes=to_int(data.get("score") or 0), replies=to_int(data.get("num_comments") or 0))
         parent, conversation, post_kind = None, name, "post"
     else:
         text = _live(data.get("body")) or ""
-        engagement = Engagement(likes=int(data.get("score") or 0))
+        engagement = Engagement(likes=to_int(data.get("score") or 0))
         parent, conversation, post_kind = data.get("parent_id"), data.get("link_id"), "comment"
     return Post(
         source="reddit",
@@ -83,8 +86,16 @@ def parse_karma(about: dict[str, Any]) -> tuple[str, int]:
     data = about.get("data") or {}
     total = data.get("total_karma")
     if total is None:
-        total = int(data.get("link_karma") or 0) + int(data.get("comment_karma") or 0)
-    return str(data["name"]), int(total)
+        total = to_int(data.get("link_karma") or 0) + to_int(data.get("comment_karma") or 0)
+    return str(data["name"]), to_int(total)
+
+
+def _children(listing: dict[str, Any]) -> list[Any]:
+    data = listing.get("data") or {}
+    children = data.get("children") if isinstance(data, dict) else None
+    if not isinstance(children, list | None):
+        raise ValueError("a Reddit listing's children must be a list")
+    return children or []
 
 
 def _url(kind: str, data: dict[str, Any]) -> str:

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.errors import MalformedPayload
-from bot.core.posts import Post
-from connectors.base import Batch, Connector, Cursor, Skipped
+from bot.core.posts import EARLIEST_PLAUSIBLE, FUTURE_TOLERANCE, Post
+from connectors.base import UNUSABLE, Batch, Connector, Cursor, Skipped
 from connectors.reddit.parse import parse_karma, parse_listing
 from connectors.replay.settings import ReplaySettings
 from connectors.x.parse import parse_page
@@ -40,7 +40,7 @@ class ReplayConnector(Connector):
         if not self.file.exists():
             raise MalformedPayload(f"replay stream {self.file} does not exist")
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._lines = self.file.read_text(encoding="utf-8").splitlines()
+        self._lines = read_lines(self.file)
 
     def fetch(self, cursor: Cursor | None) -> Batch:
         cursor = cursor or self._start_cursor()
@@ -60,7 +60,11 @@ class ReplayConnector(Connector):
             if self.settings.speed > 0 and self._due_at(cursor, recorded_at) > now:
                 break  # not due yet at the configured pace
             page_posts, page_skipped = self._parse(record, recorded_at, karma)
-            posts += [_shift(post, offset) for post in page_posts]
+            for post in page_posts:
+                try:
+                    posts.append(_shift(post, offset))
+                except UNUSABLE as err:  # a date that shifts out of range
+                    skipped.append(Skipped(reason=f"unusable date: {err}", native_id=post.native_id, payload=post.raw))
             skipped += page_skipped
             line_no, pages = line_no + 1, pages + 1
         next_cursor = {**cursor, "line": line_no}
@@ -93,14 +97,17 @@ class ReplayConnector(Connector):
 
     def _record(self, line_no: int) -> dict[str, Any] | Skipped:
         """The line as a dict, or Skipped when it is not valid JSON of the expected shape."""
-        text = self._lines[line_no]
+        raw = self._lines[line_no]
         try:
-            record = json.loads(text)
+            record = json.loads(raw.decode("utf-8"))
             if not isinstance(record, dict) or not {"fetched_at", "kind", "body"} <= record.keys():
                 raise ValueError("missing fetched_at, kind or body")
-            _parse_time(record["fetched_at"])
-        except (ValueError, TypeError) as err:
-            return Skipped(reason=f"{self.file.name} line {line_no + 1}: unreadable ({err})")
+            recorded_at = _parse_time(record["fetched_at"])
+            if not EARLIEST_PLAUSIBLE <= recorded_at <= self._clock() + FUTURE_TOLERANCE:
+                raise ValueError(f"fetched_at {record['fetched_at']!r} is not a plausible time")
+        except UNUSABLE as err:  # undecodable bytes, 100k-deep JSON, absurd times: this line only
+            reason = f"{self.file.name} line {line_no + 1}: unreadable ({type(err).__name__}: {str(err)[:200]})"
+            return Skipped(reason=reason, payload=raw)
         return record
 
     def _parse(
@@ -117,9 +124,10 @@ class ReplayConnector(Connector):
                 karma[name] = total
                 return [], []
             else:
-                return [], [Skipped(reason=f"unknown page kind {kind!r}")]
-        except (KeyError, TypeError, ValueError) as err:
-            return [], [Skipped(reason=f"unusable {kind} page: {err}")]
+                return [], [Skipped(reason=f"unknown page kind {str(kind)[:40]!r}", payload=record)]
+        except UNUSABLE as err:
+            reason = f"unusable {str(kind)[:40]} page: {type(err).__name__}: {str(err)[:200]}"
+            return [], [Skipped(reason=reason, payload=record)]
         return page.posts, page.skipped
 
     def _karma_before(self, line_no: int) -> dict[str, int]:
@@ -130,10 +138,15 @@ class ReplayConnector(Connector):
             if isinstance(record, dict) and record["kind"] == "reddit_about":
                 try:
                     name, total = parse_karma(record["body"])
-                except (KeyError, TypeError, ValueError):
+                except UNUSABLE:
                     continue
                 karma[name] = total
         return karma
+
+
+def read_lines(file: Path) -> list[bytes]:
+    """The stream's lines as bytes: each is decoded on its own, so one bad byte costs one line."""
+    return file.read_bytes().splitlines()
 
 
 def stream_file(path: Path) -> Path:

@@ -95,7 +95,7 @@ class XConnector(PolledConnector):
                 one = parse_page({**page.body, "data": [i.raw for i in items]}, fetched_at)
                 parsed.posts.extend(one.posts)
                 parsed.skipped.extend(one.skipped)
-        parsed.posts.sort(key=lambda p: (p.created_at, int(p.native_id) if p.native_id.isdigit() else 0))
+        parsed.posts.sort(key=lambda p: (p.created_at, int(p.native_id) if p.native_id.isdecimal() else 0))
         return parsed
 
     def query(self, text: str) -> str:
@@ -243,7 +243,7 @@ def to_page(body: Any) -> Page:
     data = body.get("data") or []
     data = [data] if isinstance(data, dict) else data
     items = [
-        Item(order=int(t["id"]) if str(t["id"]).isdigit() else 0, name=str(t["id"]), raw=t)
+        Item(order=int(t["id"]) if str(t["id"]).isdecimal() else 0, name=str(t["id"]), raw=t)
         for t in data
         if isinstance(t, dict) and t.get("id") is not None
     ]

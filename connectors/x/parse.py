@@ -14,15 +14,19 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.posts import Engagement, Post, PostKind
-from connectors.base import ParsedPage, Skipped
+from bot.core.sanitize import to_int
+from connectors.base import UNUSABLE, ParsedPage, Skipped
 
 TWEET_URL = "https://x.com/{handle}/status/{id}"
 _REF_TYPES = {"reposted": "retweeted", "replied-to": "replied_to", "quote": "quoted"}  # newer spellings
 
 
 def parse_time(value: str) -> datetime:
-    """X's ISO 8601 timestamps ('2021-09-22T16:37:29.000Z'), timezone-aware."""
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    """X's ISO 8601 timestamps ('2021-09-22T16:37:29.000Z'), timezone-aware; ValueError otherwise."""
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError(f"created_at {str(value)[:40]!r} has no timezone")
+    return parsed
 
 
 def parse_page(body: dict[str, Any], fetched_at: datetime) -> ParsedPage:
@@ -32,10 +36,14 @@ def parse_page(body: dict[str, Any], fetched_at: datetime) -> ParsedPage:
     data = body.get("data") or []
     if isinstance(data, dict):  # single-tweet lookup
         data = [data]
+    if not isinstance(data, list):
+        raise ValueError("an X API page's data must be a list of posts")
     includes = body.get("includes") or {}
-    users = {str(u.get("id")): u for u in includes.get("users") or [] if isinstance(u, dict)}
+    users_list = includes.get("users") if isinstance(includes, dict) else None
+    users = {str(u.get("id")): u for u in users_list or [] if isinstance(u, dict)}
     page = ParsedPage()
-    for error in body.get("errors") or []:
+    errors = body.get("errors") or []
+    for error in errors if isinstance(errors, list) else []:
         # Only posts asked for by id are records; errors about expansions (a deleted quoted post,
         # a pinned post) concern includes, not the page's own posts.
         if (
@@ -47,6 +55,7 @@ def parse_page(body: dict[str, Any], fetched_at: datetime) -> ParsedPage:
                 Skipped(
                     reason=str(error.get("title") or error.get("detail") or "error"),
                     native_id=str(error.get("resource_id") or error.get("value") or "") or None,
+                    payload=error,
                 )
             )
     superseded = _superseded(data)
@@ -57,10 +66,11 @@ def parse_page(body: dict[str, Any], fetched_at: datetime) -> ParsedPage:
             continue  # an earlier version of an edited post that is also here
         try:
             page.posts.append(parse_tweet(tweet, users, fetched_at))
-        except (KeyError, TypeError, ValueError) as err:
+        except UNUSABLE as err:
             native_id = tweet.get("id") if isinstance(tweet, dict) else None
-            page.skipped.append(Skipped(reason=f"unusable tweet: {err}", native_id=native_id))
-    page.posts.sort(key=lambda p: (p.created_at, int(p.native_id) if p.native_id.isdigit() else 0))
+            reason = f"unusable tweet: {type(err).__name__}: {str(err)[:200]}"
+            page.skipped.append(Skipped(reason=reason, native_id=native_id, payload=tweet))
+    page.posts.sort(key=lambda p: (p.created_at, int(p.native_id) if p.native_id.isdecimal() else 0))
     return page
 
 
@@ -92,7 +102,7 @@ def parse_tweet(tweet: dict[str, Any], users: dict[str, dict[str, Any]], fetched
         native_id=native_id,
         author_handle=handle,
         author_id=author_id,
-        author_reach=int(reach) if reach is not None else None,
+        author_reach=to_int(reach) if reach is not None else None,
         author_verified=bool(author.get("verified"))
         or author.get("verified_type") in ("blue", "business", "government"),
         text=_full_text(tweet),
@@ -112,11 +122,11 @@ def parse_metrics(metrics: dict[str, Any]) -> Engagement:
     """Tweet public_metrics under either naming generation."""
     views = metrics.get("impression_count", metrics.get("view_count"))
     return Engagement(
-        likes=int(metrics.get("like_count") or 0),
-        reposts=int(metrics.get("repost_count", metrics.get("retweet_count")) or 0),
-        replies=int(metrics.get("reply_count") or 0),
-        quotes=int(metrics.get("quote_count") or 0),
-        views=int(views) if views is not None else None,
+        likes=to_int(metrics.get("like_count") or 0),
+        reposts=to_int(metrics.get("repost_count", metrics.get("retweet_count")) or 0),
+        replies=to_int(metrics.get("reply_count") or 0),
+        quotes=to_int(metrics.get("quote_count") or 0),
+        views=to_int(views) if views is not None else None,
     )
 
 
@@ -129,12 +139,13 @@ def parse_lines(lines: Iterable[str], fetched_at: datetime) -> ParsedPage:
         try:
             body = json.loads(line)
             parsed = parse_page(body, fetched_at)
-        except ValueError as err:
-            page.skipped.append(Skipped(reason=f"line {number}: unreadable ({err})"))
+        except UNUSABLE as err:
+            reason = f"line {number}: unreadable ({type(err).__name__}: {str(err)[:200]})"
+            page.skipped.append(Skipped(reason=reason, payload=line))
             continue
         page.posts.extend(parsed.posts)
         page.skipped.extend(parsed.skipped)
-    page.posts.sort(key=lambda p: (p.created_at, int(p.native_id) if p.native_id.isdigit() else 0))
+    page.posts.sort(key=lambda p: (p.created_at, int(p.native_id) if p.native_id.isdecimal() else 0))
     return page
 
 

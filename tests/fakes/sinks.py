@@ -9,8 +9,6 @@ timeout), `"lost"` (do the work, then answer 500: the reply a crash or network l
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import re
 import threading
@@ -20,6 +18,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from bot.delivery.sinks.webhook import verify
 
 WEBHOOK_SECRET = "s3cret-for-tests"
 
@@ -181,8 +181,7 @@ def _route(
             "comments": [{"id": str(i + 1), "body": c} for i, c in enumerate(comments)],
         }
     if path == "/hook":
-        expected = "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), raw, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, headers.get("X-Earshot-Signature", "")):
+        if not verify(headers.get("X-Earshot-Signature", ""), raw, WEBHOOK_SECRET.encode()):
             got.bad_signatures += 1
             return 401, {"error": "bad signature"}
         key = headers.get("Idempotency-Key", "")

@@ -7,7 +7,7 @@ from sqlalchemy import inspect
 
 from bot.core.errors import StoreError
 from bot.core.posts import Engagement, EngagementUpdate
-from bot.store import Store
+from bot.store import Store, intake
 from bot.store.stages import STAGE_CLASSIFIED, STAGE_INGESTED
 from classifiers.stub import StubClassifier
 from tests.conftest import NOW, make_post
@@ -71,14 +71,14 @@ def test_cursor_is_saved_with_its_batch(store):
 
 def test_a_crash_mid_batch_saves_neither_posts_nor_cursor(store, monkeypatch):
     store.save_batch("x", [make_post("1")], {"since_id": "1"})
-    real = Store._add_snapshot
+    real = intake.add_snapshot
 
     def crash_on_third(session, row, update):
         if update.native_id == "3":
             raise RuntimeError("power cut")
         return real(session, row, update)
 
-    monkeypatch.setattr(Store, "_add_snapshot", staticmethod(crash_on_third))
+    monkeypatch.setattr(intake, "add_snapshot", crash_on_third)
     with pytest.raises(RuntimeError, match="power cut"):
         store.save_batch("x", [make_post("2"), make_post("3")], {"since_id": "3"})
     assert store.count_posts() == 1

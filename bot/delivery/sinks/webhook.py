@@ -1,8 +1,10 @@
 """Ticket sink: a generic HTTPS webhook, JSON body signed with HMAC-SHA256.
 
-Each POST carries `X-Earshot-Signature: sha256=<hex HMAC-SHA256 of the raw body>` keyed with
-the secret from the environment, and `Idempotency-Key`; the receiver must treat a repeated key
-as the same ticket. A JSON reply with `id` (or `ref`) becomes the ticket's external ref.
+Each POST carries `X-Earshot-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`
+keyed with the secret from the environment, and `Idempotency-Key`; the receiver checks the
+signature (`verify`) and rejects a timestamp older than TOLERANCE_SECONDS, so a captured request
+cannot be replayed later, and treats a repeated key as the same ticket. A JSON reply with `id`
+(or `ref`) becomes the ticket's external ref.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from typing import Any
 
 import requests
@@ -24,6 +27,28 @@ from bot.delivery.sinks.base import (
     secret_from_env,
     status_delivery,
 )
+
+TOLERANCE_SECONDS = 300  # a receiver rejects signatures older (or newer) than this
+
+
+def signature(secret: bytes, body: bytes, timestamp: int) -> str:
+    """The `X-Earshot-Signature` value: `t=<timestamp>,v1=<HMAC-SHA256 of "<t>.<body>">`."""
+    mac = hmac.new(secret, f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
+
+
+def verify(
+    header: str, body: bytes, secret: bytes, *, now: float | None = None, tolerance: int = TOLERANCE_SECONDS
+) -> bool:
+    """Whether `header` signs `body` with `secret` within `tolerance` seconds of `now` (for receivers and tests)."""
+    fields = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
+    try:
+        timestamp = int(fields["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs((time.time() if now is None else now) - timestamp) > tolerance:
+        return False
+    return hmac.compare_digest(signature(secret, body, timestamp), f"t={timestamp},v1={fields.get('v1', '')}")
 
 
 class Settings(SinkSettings):
@@ -55,9 +80,9 @@ class Sink(TicketSink):
         body = {"event": "ticket.comment", "ticket_ref": ref, "comment": request_to_json(request)}
         return self._post(body, request.idempotency_key)
 
-    def sign(self, body: bytes) -> str:
-        """The signature header value for a raw body."""
-        return "sha256=" + hmac.new(self._secret, body, hashlib.sha256).hexdigest()
+    def sign(self, body: bytes, timestamp: int | None = None) -> str:
+        """The signature header value for a raw body, sent now (or at `timestamp`)."""
+        return signature(self._secret, body, int(time.time()) if timestamp is None else timestamp)
 
     def _post(self, document: dict[str, Any], key: str) -> Delivery:
         body = json.dumps({**document, "idempotency_key": key}, sort_keys=True).encode("utf-8")

@@ -1,0 +1,138 @@
+"""Storing what a source fetched: posts, dead letters, the cursor and the source's counts.
+
+A batch is one transaction. When the database refuses a record the checks in `Post` let
+through, the batch is stored again one record per transaction: the refused record becomes a
+dead letter, the posts around it are kept, and the cursor moves on. An unreachable database
+is not a refused record: that error is raised, and nothing is dead-lettered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlmodel import Session, col, func, select
+
+from bot.core.errors import StoreError
+from bot.core.posts import DeadLetter, EngagementUpdate, Post
+from bot.core.sanitize import payload_text
+from bot.store.convert import row_from_post, snapshot_row
+from bot.store.tables import DeadLetterRow, EngagementSnapshotRow, PostRow, SourceCursorRow, SourceStateRow
+
+StageFor = Callable[[Post], str]
+# Raised by the driver or the binding of one value: this record, not the database, is at fault.
+REFUSED = (SQLAlchemyError, ValueError, TypeError, OverflowError, UnicodeError, RecursionError)
+
+
+class PostRefused(Exception):
+    """The database refused one of a batch's posts: store the batch again, one post at a time."""
+
+
+def unavailable(err: BaseException) -> bool:
+    """Whether a driver error means the database is gone (connection refused, broken, timed out)."""
+    if isinstance(err, OperationalError | InterfaceError | DisconnectionError):
+        return True
+    return isinstance(err, DBAPIError) and err.connection_invalidated
+
+
+def refused_record(err: BaseException) -> bool:
+    """Whether `err` (or the StoreError wrapping it) is a refused record rather than a lost database."""
+    cause = err.__cause__ if isinstance(err, StoreError) else err
+    return cause is not None and not unavailable(cause) and isinstance(cause, REFUSED)
+
+
+def known_rows(session: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], PostRow]:
+    found: dict[tuple[str, str], PostRow] = {}
+    by_source: dict[str, set[str]] = {}
+    for source, native_id in keys:
+        by_source.setdefault(source, set()).add(native_id)
+    for source, ids in by_source.items():
+        rows = session.exec(select(PostRow).where(PostRow.source == source, col(PostRow.native_id).in_(ids)))
+        found.update({(row.source, row.native_id): row for row in rows})
+    return found
+
+
+def add_snapshot(session: Session, row: PostRow, update: EngagementUpdate) -> int:
+    """Record metrics once per (post, moment); the post row keeps the newest."""
+    exists = session.exec(
+        select(EngagementSnapshotRow.id).where(
+            EngagementSnapshotRow.post_id == row.id, EngagementSnapshotRow.taken_at == update.taken_at
+        )
+    ).first()
+    if exists is not None:
+        return 0
+    session.add(snapshot_row(row.id, update))  # type: ignore[arg-type]
+    if update.taken_at >= row.fetched_at:
+        e = update.engagement
+        row.likes, row.reposts, row.replies, row.quotes, row.views = (
+            e.likes,
+            e.reposts,
+            e.replies,
+            e.quotes,
+            e.views,
+        )
+        row.fetched_at = update.taken_at
+        if update.author_reach is not None:
+            row.author_reach = update.author_reach
+        row.is_deleted = row.is_deleted or update.is_deleted
+        session.add(row)
+    return 1
+
+
+def add_post(session: Session, post: Post, stage: str, now: datetime) -> PostRow:
+    row = row_from_post(post, stage, now)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def add_dead_letters(session: Session, letters: Sequence[DeadLetter], now: datetime) -> None:
+    for letter in letters:
+        session.add(
+            DeadLetterRow(
+                source=letter.source,
+                native_id=letter.native_id,
+                reason=letter.reason,
+                payload=letter.payload,
+                created_at=now,
+            )
+        )
+
+
+def save_cursor(session: Session, source: str, cursor: dict[str, Any] | None, now: datetime) -> None:
+    if cursor is not None:
+        session.merge(SourceCursorRow(source=source, cursor=cursor, updated_at=now))
+
+
+def count_intake(session: Session, source: str, new: int, skipped: int, now: datetime) -> None:
+    state = session.get(SourceStateRow, source) or SourceStateRow(source=source)
+    today = now.date().isoformat()
+    if state.day != today:
+        state.day, state.posts_today = today, 0
+    state.posts_today += new
+    state.posts_total += new
+    state.skipped_total += skipped
+    if new:
+        state.last_new_at = now
+    session.add(state)
+
+
+def refused_letter(post: Post, err: BaseException) -> DeadLetter:
+    """The dead letter of a post the database refused."""
+    cause = err.__cause__ if isinstance(err, StoreError) and err.__cause__ else err
+    reason = f"refused by the database: {type(cause).__name__}: {str(cause).strip().splitlines()[0][:300]}"
+    return DeadLetter(source=post.source, native_id=post.native_id, reason=reason, payload=payload_text(post.raw))
+
+
+def dead_letter_summary(session: Session) -> dict[str, tuple[int, str | None]]:
+    """Per source: how many dead letters, and the newest one's reason."""
+    counts = dict(session.exec(select(DeadLetterRow.source, func.count()).group_by(DeadLetterRow.source)).all())
+    summary: dict[str, tuple[int, str | None]] = {}
+    for source, count in counts.items():
+        last = session.exec(
+            select(DeadLetterRow.reason).where(DeadLetterRow.source == source).order_by(DeadLetterRow.id.desc())  # type: ignore[union-attr]
+        ).first()
+        summary[source] = (int(count), last)
+    return summary
