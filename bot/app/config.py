@@ -16,6 +16,7 @@ from bot.core.errors import ConfigError
 from bot.core.section import Section
 from bot.routing.rule_settings import Conditions
 from bot.routing.settings import RoutingSettings
+from classifiers.relevance import BrandTerms
 from classifiers.settings import ClassifierSettings
 from connectors.registry import ConnectorsSettings, source_names
 
@@ -28,6 +29,17 @@ class BrandSettings(Section):
 
     name: str = Field(min_length=1)
     handles: list[str] = Field(default_factory=list)  # the brand's own accounts, without '@'
+    # What else names it: a post naming none of these (nor in its subreddits) is not about the brand.
+    aliases: list[str] = Field(default_factory=list)
+    products: list[str] = Field(default_factory=list)
+    subreddits: list[str] = Field(default_factory=list)
+    ambiguous: list[str] = Field(default_factory=list)  # names that also mean something else
+    about: str = ""  # one line on what the brand is: the model compares ambiguous posts with it...
+    not_about: list[str] = Field(default_factory=list)  # ...and with what the ambiguous names also mean
+
+    def terms(self) -> BrandTerms:
+        """The brand as the relevance check reads it."""
+        return BrandTerms(**self.model_dump())
 
 
 class DatabaseSettings(Section):

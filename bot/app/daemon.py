@@ -34,6 +34,7 @@ def build_pipeline(config: Config) -> Pipeline:
         engagement=config.connectors.engagement,
         classifier_settings=config.classifier,
         stages=build_stages(config, store),
+        brand=config.brand.terms(),
     )
 
 

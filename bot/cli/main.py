@@ -7,7 +7,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from bot.cli import alerts, classify, route, run, sources, tickets
+from bot.cli import alerts, classify, route, run, sources, tickets, topics
 from bot.core.errors import ConfigError, EarshotError, StoreError
 
 
@@ -49,3 +49,4 @@ app.command("route")(route.route)
 app.command("alerts")(alerts.alerts)
 app.command("ack")(alerts.ack)
 app.command("tickets")(tickets.tickets)
+app.add_typer(topics.topics_app, name="topics")

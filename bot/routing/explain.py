@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core.actions import Decision
+from bot.core.labels import Labels
 from bot.core.errors import EarshotError
 from bot.routing.assess import assess
 from bot.routing.messages import label_summary
@@ -43,6 +44,9 @@ def explain(store: Store, routing: RoutingSettings, brand_handles: Sequence[str]
         if found is None:
             return "\n".join([*lines, "not classified yet: no decision"])
         lines.append("labels: " + "; ".join(f"{k} {v}" for k, v in label_summary(found.labels).items()))
+        lines.append(_relevance(found.labels))
+        if not found.labels.about_brand:
+            return "\n".join([*lines, "never routed: the post is not about the brand (stored and labelled only)"])
         if decision is None:
             verdict = found.verdict
             lines += [
@@ -78,6 +82,11 @@ def explain(store: Store, routing: RoutingSettings, brand_handles: Sequence[str]
             *_incident(tx, decision.incident_id),
         ]
         return "\n".join(lines)
+
+
+def _relevance(labels: Labels) -> str:
+    why = f" ({labels.relevance})" if labels.relevance else ""
+    return ("about the brand: yes" if labels.about_brand else "about the brand: NO") + why
 
 
 def _actions(
