@@ -93,7 +93,7 @@ def critical_baselines(settings: ClassifierSettings, texts: list[str]) -> dict[s
     words = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000).fit(
         tfidf.fit_transform(harm + safe), labels
     )
-    frozen = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000).fit(frozen_embed(harm + safe), labels)
+    frozen = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000).fit(frozen_embed(harm + safe), labels)
     signals = [RiskSignal.from_settings(s) for s in settings.risk_signals if s.level == "critical"]
     return {
         "tfidf-logreg": [bool(p) for p in words.predict(tfidf.transform(texts))],

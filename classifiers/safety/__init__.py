@@ -31,7 +31,7 @@ class HarmModel:
         safe = safe if safe is not None else read_lines(HERE / "safe.txt")
         vectors = embed(harm + safe)
         labels = np.array([1] * len(harm) + [0] * len(safe))
-        self.model = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000).fit(vectors, labels)
+        self.model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000).fit(vectors, labels)
 
     def score(self, embeddings: np.ndarray) -> np.ndarray:
         """One probability per row."""
