@@ -111,4 +111,6 @@ def baseline_report(
         found = dict(topic_baselines(settings.topics, texts))
     elif key == "critical":
         found = dict(critical_baselines(settings, texts))
-    return {name: {**head_metrics(truth, list(pred)), "confusion": confusion(truth, pred)} for name, pred in found.items()}
+    return {
+        name: {**head_metrics(truth, list(pred)), "confusion": confusion(truth, pred)} for name, pred in found.items()
+    }

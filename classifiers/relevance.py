@@ -107,5 +107,7 @@ class Relevance:
                 out.append((True, f"ambiguous name, nearer the brand ({brand:.2f}) than its other senses"))
             else:
                 sense = self.brand.not_about[other]
-                out.append((False, f"ambiguous name, nearer '{sense}' ({row[cut + other]:.2f}) than the brand ({brand:.2f})"))
+                out.append(
+                    (False, f"ambiguous name, nearer '{sense}' ({row[cut + other]:.2f}) than the brand ({brand:.2f})")
+                )
         return out

@@ -64,6 +64,8 @@ def check_taxonomy(topics: list[TopicSettings], embed: Embed, other: str | None 
             if sims[i, j] >= OVERLAP and other not in (names[i], names[j]):
                 findings.append(Finding(names[i], f"overlaps '{names[j]}' (prototype cosine {sims[i, j]:.2f})"))
     for i, topic in enumerate(topics):
+        if topic.name == other:  # the catch-all is meant to lie between the others
+            continue
         offset = 1 if topic.description else 0
         for k, example in enumerate(topic.examples):
             own = np.delete(vectors[i], offset + k, axis=0)  # its topic without it
@@ -74,7 +76,9 @@ def check_taxonomy(topics: list[TopicSettings], embed: Embed, other: str | None 
             best = int(scores.argmax())
             if best != i:
                 findings.append(
-                    Finding(topic.name, f"example {example[:60]!r} is nearer '{names[best]}' ({scores[best]:.2f} > {scores[i]:.2f})")
+                    Finding(
+                        topic.name,
+                        f"example {example[:60]!r} is nearer '{names[best]}' ({scores[best]:.2f} > {scores[i]:.2f})",
+                    )
                 )
     return findings
-

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core.actions import Decision
-from bot.core.labels import Labels
 from bot.core.errors import EarshotError
+from bot.core.labels import Labels
 from bot.routing.assess import assess
 from bot.routing.messages import label_summary
 from bot.routing.settings import RoutingSettings

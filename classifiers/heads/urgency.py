@@ -12,6 +12,7 @@ from classifiers.settings import ClassifierSettings, RiskSignalSettings, SafetyS
 
 # A non-complaint this positive is praise, not a risk report ("props, they handled my accident!").
 CHEERFUL_SCORE = 0.7
+DEFAULT_SAFETY = SafetySettings()
 
 
 def _pattern(words: list[str]) -> re.Pattern[str]:
@@ -75,7 +76,7 @@ def decide_urgency(
     sentiment_score: float,
     signals: tuple[RiskSignal, ...],
     harm: float = 0.0,
-    safety: SafetySettings = SafetySettings(),
+    safety: SafetySettings = DEFAULT_SAFETY,
 ) -> UrgencyVerdict:
     """Apply the urgency rule: a base level from the complaint, the harm model, then the brand's signals."""
     level: Urgency = "low"
@@ -107,7 +108,9 @@ def decide_urgency(
             reasons.append(f"risk signal {signal.name} ({words}) ignored: clearly positive, not a complaint")
             continue
         level = signal.level if signal.override else _raise_to(level, signal.level)
-        reasons.append(f"risk signal {signal.name} ({words}) -> {signal.level}" + (" (override)" if signal.override else ""))
+        reasons.append(
+            f"risk signal {signal.name} ({words}) -> {signal.level}" + (" (override)" if signal.override else "")
+        )
         if signal.topic and signal.topic not in topics:
             topics.append(signal.topic)
     return UrgencyVerdict(level=level, reasons=tuple(reasons), signal_topics=tuple(topics))

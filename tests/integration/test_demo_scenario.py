@@ -177,7 +177,9 @@ def test_route_explain_names_the_rule_the_reasons_and_the_incident(demo: Demo, m
 def _off_brand(demo: Demo) -> list[PostRow]:
     """The borrowed tweets the demo leaves written to another brand (Reddit posts sit in r/AuroraMotors)."""
     rows = [p for posts in demo.by_author.values() for p in posts]
-    return [p for p in rows if p.source == "x" and "aurora" not in p.text.lower() and p.author_handle != "AuroraSupport"]
+    return [
+        p for p in rows if p.source == "x" and "aurora" not in p.text.lower() and p.author_handle != "AuroraSupport"
+    ]
 
 
 def test_posts_to_other_brands_are_stored_labelled_and_never_routed(demo: Demo) -> None:

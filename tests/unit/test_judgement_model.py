@@ -96,7 +96,9 @@ def test_topics_check_finds_overlap_confusable_examples_and_thin_topics(classifi
     topics = [
         TopicSettings(name="refunds", description="Getting money back", examples=["I want my money back", "refund me"]),
         TopicSettings(
-            name="money back", description="Getting a refund", examples=["give me a refund", "I want my money back now", "refund please"]
+            name="money back",
+            description="Getting a refund",
+            examples=["give me a refund", "I want my money back now", "refund please"],
         ),
         TopicSettings(name="delivery", examples=["my parcel is late", "where is my order", "I want my money back"]),
     ]

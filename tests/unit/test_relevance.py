@@ -23,15 +23,27 @@ BRAND = BrandTerms(
     not_about=("northern lights night sky",),
 )
 LABELS = Labels(
-    complaint=True, complaint_score=0.9, sentiment="negative", sentiment_score=0.8, severity=2, severity_score=0.7,
+    complaint=True,
+    complaint_score=0.9,
+    sentiment="negative",
+    sentiment_score=0.8,
+    severity=2,
+    severity_score=0.7,
     urgency="high",
 )
 
 
 def _post(text: str, author: str = "someone", raw: dict | None = None, source: str = "x") -> Post:
     return Post(
-        source=source, native_id=str(abs(hash(text))), author_handle=author, author_reach=10, text=text, url="",
-        created_at=T, fetched_at=T, raw=raw or {},
+        source=source,
+        native_id=str(abs(hash(text))),
+        author_handle=author,
+        author_reach=10,
+        text=text,
+        url="",
+        created_at=T,
+        fetched_at=T,
+        raw=raw or {},
     )
 
 
@@ -56,7 +68,10 @@ def _judge(post: Post, embed=_words) -> Labels:
         (_post("range is awful", raw={"subreddit": "AuroraMotors"}, source="reddit"), "posted in r/AuroraMotors"),
         (_post("the Aurora Volt range is awful"), "names Aurora Volt"),
         (_post("aurora motors never answers"), "names aurora motors"),
-        (_post("look at this", raw={"entities": {"mentions": [{"username": "auroramotors"}]}}), "mentions the brand's account"),
+        (
+            _post("look at this", raw={"entities": {"mentions": [{"username": "auroramotors"}]}}),
+            "mentions the brand's account",
+        ),
     ],
 )
 def test_posts_that_name_or_address_the_brand_are_about_it(post, reason):
