@@ -38,9 +38,8 @@ def _runner(system: str, threads: int):
     if system.startswith("earshot"):
         from bot.app.config import load_config
         from classifiers.evaluate import post_from_text
-        from classifiers.transformer import TransformerClassifier
-
         from classifiers.relevance import Relevance
+        from classifiers.transformer import TransformerClassifier
 
         config = load_config(REPO / "config.yaml")
         settings = config.classifier.model_copy(update={"threads": threads, "quantize": system.endswith("int8")})

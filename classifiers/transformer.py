@@ -110,7 +110,7 @@ class TransformerClassifier(Classifier):
             result = self.infer(texts)
         except RuntimeError as err:
             raise ModelError(f"the classifier failed on a batch of {len(texts)}: {err}") from err
-        batch = Batch(texts=texts, probs=result.probs, embeddings=result.embeddings, posts=list(posts))
+        batch = Batch(texts=texts, probs=result.probs, embeddings=result.embeddings)
         for head in self.heads:
             head.read(batch)
         rounded = np.round(result.embeddings, self.settings.embedding_decimals).tolist()

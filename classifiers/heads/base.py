@@ -10,7 +10,6 @@ import numpy as np
 
 if TYPE_CHECKING:
     from bot.core.labels import Labels
-    from bot.core.posts import Post
     from classifiers.settings import ClassifierSettings
 
 Embed = Callable[[list[str]], np.ndarray]  # texts -> L2-normalised rows of the same encoder
@@ -40,7 +39,6 @@ class Batch:
     texts: list[str]
     probs: dict[str, np.ndarray]  # trained head -> calibrated probabilities, one row per post
     embeddings: np.ndarray  # the frozen encoder's, L2-normalised, one row per post
-    posts: list[Post] = field(default_factory=list)  # the posts themselves (author, kind, raw), when known
     fields: list[dict[str, Any]] = field(default_factory=list)  # Labels keyword arguments (scores unrounded)
     confidence: list[dict[str, float]] = field(default_factory=list)  # trained head -> confidence, for review
     notes: list[dict[str, Any]] = field(default_factory=list)  # what a head leaves for a later head

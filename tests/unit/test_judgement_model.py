@@ -110,3 +110,18 @@ def test_topics_check_finds_overlap_confusable_examples_and_thin_topics(classifi
 
 def test_the_shipped_taxonomy_reads_the_same_from_the_config_file():
     assert read_taxonomy(REPO / "config.yaml") == load_config(REPO / "config.yaml").classifier.topics
+
+
+def test_topics_check_command_lists_findings_and_fails(tmp_path):
+    from typer.testing import CliRunner
+
+    from bot.cli.main import app
+
+    taxonomy = tmp_path / "topics.yaml"
+    taxonomy.write_text("- name: refunds\n  examples: [refund me]\n- name: delivery\n  examples: [late parcel]\n")
+    result = CliRunner().invoke(
+        app, ["topics", "check", "--topics", str(taxonomy), "--config", str(REPO / "config.yaml")]
+    )
+    assert result.exit_code == 1
+    assert "refunds: only 1 examples (give at least 3)" in result.output
+    assert "2 topics, 2 findings" in result.output
