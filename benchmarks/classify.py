@@ -38,15 +38,18 @@ def _runner(system: str, threads: int):
     if system.startswith("earshot"):
         from bot.app.config import load_config
         from classifiers.evaluate import post_from_text
+        from classifiers.relevance import Relevance
         from classifiers.transformer import TransformerClassifier
 
-        settings = load_config(REPO / "config.yaml").classifier.model_copy(
-            update={"threads": threads, "quantize": system.endswith("int8")}
-        )
+        config = load_config(REPO / "config.yaml")
+        settings = config.classifier.model_copy(update={"threads": threads, "quantize": system.endswith("int8")})
         classifier = TransformerClassifier(settings)
+        context = [x for t in settings.topics if t.name != settings.other_topic for x in (t.description, *t.examples)]
+        relevance = Relevance(config.brand.terms(), classifier.embed, context)
 
         def run(texts):  # the call size is the batch; the encoder groups by length within it
-            return classifier.classify([post_from_text(t, i) for i, t in enumerate(texts)])
+            posts = [post_from_text(t, i) for i, t in enumerate(texts)]  # every head, topics, urgency, relevance
+            return relevance.judge(posts, classifier.classify(posts))
 
         return run, state
     if system == "tfidf-baseline":
@@ -202,6 +205,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--compare-encoders", action="store_true", help="frozen packaged encoders + LR")
     parser.add_argument("--system", choices=SYSTEMS, help="(internal) measure one system and print JSON")
+    parser.add_argument("--only", nargs="+", choices=SYSTEMS, default=list(SYSTEMS), help="systems to run")
     args = parser.parse_args()
     if args.compare_encoders:
         sys.path.insert(0, str(REPO))
@@ -212,7 +216,7 @@ def main() -> None:
         return
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
     print(f"{'system':<18}{'batch':>6}{'posts/s':>10}{'peak RSS MB':>13}")
-    for system in SYSTEMS:
+    for system in args.only:
         out = subprocess.run(
             [sys.executable, __file__, "--system", system, "--posts", str(args.posts), "--threads", str(args.threads)],
             capture_output=True,

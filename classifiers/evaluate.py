@@ -14,7 +14,9 @@ from classifiers.baseline import BASELINE_VERSION, Baseline
 from classifiers.data import DEFAULT_DATA_DIR, load_splits, read_jsonl
 from classifiers.heads import labelled_heads
 from classifiers.heads.base import TrainedHead
+from classifiers.judged import baseline_report, confusion
 from classifiers.metrics import head_metrics
+from classifiers.settings import ClassifierSettings
 
 _EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -34,12 +36,19 @@ def post_from_text(text: str, index: int = 0) -> Post:
 
 
 def evaluate(
-    classifier: Classifier, data: Path, data_dir: Path = DEFAULT_DATA_DIR, baseline: Baseline | None = None
+    classifier: Classifier,
+    data: Path,
+    data_dir: Path = DEFAULT_DATA_DIR,
+    baseline: Baseline | None = None,
+    settings: ClassifierSettings | None = None,
 ) -> dict:
-    """Per head present in `data`: n, accuracy, macro-F1 (+ macro-recall for sentiment), and the baseline's."""
+    """Per label present in `data`: n, accuracy, macro-F1 (+ macro-recall for sentiment), and the baselines'.
+
+    `topic` and `critical` also get a confusion table, beside the TF-IDF and frozen-encoder baselines
+    (judged.py) on the same taxonomy (`settings.topics`) and risk signals.
+    """
     examples = [e for e in read_jsonl(data) if e.text.strip()]
     labels = _classify_with_progress(classifier, [post_from_text(e.text, i) for i, e in enumerate(examples)])
-    baseline = baseline or Baseline.train(load_splits(data_dir))
     report: dict = {"model_version": classifier.version, "data": str(data)}
     base_report: dict = {"model_version": BASELINE_VERSION}
     for head in labelled_heads():
@@ -48,12 +57,17 @@ def evaluate(
         if not rows:
             continue
         truth = [examples[i].label(key) for i in rows]
+        predicted = [head.predicted(labels[i]) for i in rows]
         recall = issubclass(head, TrainedHead) and head.recall
-        report[key] = head_metrics(truth, [head.predicted(labels[i]) for i in rows], recall=recall)
-        if key in baseline.models:
-            base_report[key] = head_metrics(
-                truth, baseline.predict(key, [examples[i].text for i in rows]), recall=recall
-            )
+        report[key] = head_metrics(truth, predicted, recall=recall)
+        if issubclass(head, TrainedHead):
+            baseline = baseline or Baseline.train(load_splits(data_dir))
+            if key in baseline.models:
+                texts = [examples[i].text for i in rows]
+                base_report[key] = head_metrics(truth, baseline.predict(key, texts), recall=recall)
+        elif settings is not None:
+            report[key]["confusion"] = confusion(truth, predicted)
+            report[f"{key}_baselines"] = baseline_report(key, settings, [examples[i].text for i in rows], truth)
     report["baseline"] = base_report
     return report
 
@@ -80,6 +94,9 @@ def labels_as_json(labels: Labels, text: str) -> dict:
         "severity_score": round(labels.severity_score, 4),
         "urgency": labels.urgency,
         "urgency_reasons": list(labels.urgency_reasons),
+        "safety_score": round(labels.safety_score, 4),
+        "about_brand": labels.about_brand,
+        "relevance": labels.relevance,
         "topics": [{"name": t.name, "score": round(t.score, 4)} for t in labels.topics],
         "language": labels.language,
         "needs_review": labels.needs_review,

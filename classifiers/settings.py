@@ -25,63 +25,20 @@ class RiskSignalSettings(Section):
     keywords: list[str] = Field(min_length=1)  # case-insensitive; a trailing * matches any ending
     with_any: list[str] = Field(default_factory=list)  # if set, one of these must appear too
     topic: str | None = None  # a topic the post then carries as well
+    override: bool = False  # set the urgency to `level` even below what the model decided
+
+
+class SafetySettings(Section):
+    """The learned harm signal: a person at risk or just hurt is critical in any industry."""
+
+    critical: float = Field(default=0.5, ge=0.0, le=1.0)  # P(harm) from which a post is critical
+    elevated: float = Field(default=0.35, ge=0.0, le=1.0)  # a complaint this likely harmful is at least high
+    topic: str | None = "safety"  # added to the post's topics when the taxonomy has it
 
 
 def _default_risk_signals() -> list[RiskSignalSettings]:
+    """Legal threats and data breaches; danger to people comes from the harm model (`classifier.safety`)."""
     return [
-        RiskSignalSettings(
-            name="safety",
-            keywords=[
-                "fire",
-                "caught fire",
-                "smoke",
-                "flames",
-                "explod*",
-                "car crash",
-                "crashed into",
-                "accident",
-                "collision",
-                "injur*",
-                "burn*",
-                "overheat*",
-                "heatstroke",
-                "heat stroke",
-                "dehydrat*",
-                "fainted",
-                "dangerous",
-                "unsafe",
-                "hazard*",
-                "brakes failed",
-                "brake failure",
-                "lost steering",
-                "airbag*",
-                "safety recall",
-            ],
-            topic="safety",
-        ),
-        RiskSignalSettings(
-            name="children",
-            keywords=["kid", "kids", "child", "children", "baby", "babies", "toddler*", "infant*", "son", "daughter"],
-            with_any=[
-                "hot",
-                "heat",
-                "overheat*",
-                "sweat*",
-                "dehydrat*",
-                "stuck",
-                "locked",
-                "trapped",
-                "danger*",
-                "unsafe",
-                "hurt",
-                "injur*",
-                "burn*",
-                "fumes",
-                "suffocat*",
-                "can't breathe",
-            ],
-            topic="safety",
-        ),
         RiskSignalSettings(
             name="legal",
             level="high",
@@ -133,7 +90,10 @@ class ClassifierSettings(Section):
     topics: list[TopicSettings] = Field(default_factory=list)
     topic_threshold: float = Field(default=0.25, ge=0.0, le=1.0)  # topics past the first need this score
     max_topics: int = Field(default=3, gt=0)
+    topic_min_similarity: float = Field(default=0.35, ge=-1.0, le=1.0)  # below it for every topic: other
+    other_topic: str | None = "other"  # the topic a post nothing fits gets; None: always the best topic
     risk_signals: list[RiskSignalSettings] = Field(default_factory=_default_risk_signals)
+    safety: SafetySettings = SafetySettings()
     model_dir: str | None = None  # the trained artifacts; None: the ones shipped in classifiers/artifacts
     quantize: bool = True  # dynamic int8 Linear layers: faster on CPU, same accuracy
     threads: int = Field(default=2, gt=0)

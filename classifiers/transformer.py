@@ -1,4 +1,8 @@
-"""Earshot's classifier: one fine-tuned MiniLM pass feeds every head, topics and the embedding."""
+"""Earshot's classifier: a fine-tuned MiniLM pass for the trained heads, the frozen one for meaning.
+
+The fine-tuned encoder pulls every complaint together, so topics, safety, relevance and incident
+grouping read the frozen base encoder's embeddings instead; both passes share the tokenisation.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from classifiers.artifacts import DEFAULT_DIR, load_model
 from classifiers.base import Classifier
 from classifiers.calibration import softmax
 from classifiers.data import normalise_text
-from classifiers.encoder import load_tokenizer
+from classifiers.encoder import load_base_encoder, load_tokenizer, mean_pool
 from classifiers.heads import head_classes, trained_heads
 from classifiers.heads.base import Batch, unit
 from classifiers.settings import ClassifierSettings
@@ -26,7 +30,7 @@ from classifiers.settings import ClassifierSettings
 
 @dataclass(frozen=True)
 class Inference:
-    """Calibrated probabilities per head and normalised embeddings, one row per text."""
+    """Calibrated probabilities per head and the frozen encoder's normalised embeddings, one row per text."""
 
     probs: dict[str, np.ndarray]
     embeddings: np.ndarray
@@ -49,9 +53,12 @@ class TransformerClassifier(Classifier):
         torch.set_num_threads(settings.threads)
         self.settings = settings
         model, manifest = load_model(Path(art_dir or settings.model_dir or DEFAULT_DIR))
+        base = load_base_encoder().eval()
         if settings.quantize:
             model.encoder = quantize(model.encoder)
+            base = quantize(base)
         self.model = model
+        self.base = base
         self.max_length = manifest.max_length
         self.temperatures = manifest.temperatures
         self.version = manifest.version + ("-int8" if settings.quantize else "")
@@ -59,12 +66,12 @@ class TransformerClassifier(Classifier):
         self.heads = [head(settings, self.embed) for head in head_classes()]
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        """Normalised embeddings of `texts` (topic prototypes are built with it)."""
-        return self.infer(texts).embeddings
+        """The frozen encoder's normalised embeddings of `texts` (prototypes are built with it)."""
+        return self.infer(texts, heads=False).embeddings
 
     @torch.inference_mode()
-    def infer(self, texts: Sequence[str]) -> Inference:
-        """Run the encoder once per batch, shortest texts together, and restore the order."""
+    def infer(self, texts: Sequence[str], heads: bool = True) -> Inference:
+        """Run both encoders once per batch, shortest texts together, and restore the order."""
         cleaned = [normalise_text(t) or "." for t in texts]
         order = sorted(range(len(cleaned)), key=lambda i: len(cleaned[i]))
         logit_parts: dict[str, list[np.ndarray]] = {name: [] for name in self.model.heads}
@@ -75,10 +82,13 @@ class TransformerClassifier(Classifier):
             encoded = self.tokenizer(
                 batch, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
             )
-            pooled, logits = self.model(encoded["input_ids"], encoded["attention_mask"])
-            pooled_parts.append(pooled.numpy())
-            for name, values in logits.items():
-                logit_parts[name].append(values.numpy())
+            ids, mask = encoded["input_ids"], encoded["attention_mask"]
+            hidden = self.base(input_ids=ids, attention_mask=mask).last_hidden_state
+            pooled_parts.append(mean_pool(hidden, mask).numpy())
+            if heads:
+                _, logits = self.model(ids, mask)
+                for name, values in logits.items():
+                    logit_parts[name].append(values.numpy())
         inverse = np.argsort(np.array(order, dtype=np.int64))
         if not order:
             return Inference(
@@ -89,6 +99,7 @@ class TransformerClassifier(Classifier):
         probs = {
             name: softmax(np.concatenate(parts)[inverse], self.temperatures[name])
             for name, parts in logit_parts.items()
+            if parts
         }
         return Inference(probs=probs, embeddings=embeddings)
 

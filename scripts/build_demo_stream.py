@@ -2,6 +2,9 @@
 
 Texts come from ../shared/data/labelled/complaints.jsonl (real tweets to brands, X-CI
 data set, MIT) plus a few scripted scenario posts about the fictional brand Aurora Motors.
+The borrowed tweets keep their words but address @AuroraMotors or @AuroraSupport instead of
+the brand they were written to, except every OFF_BRAND_EVERY-th one: left as written, to another
+brand, it shows the relevance filter storing it without routing it.
 Authors, reach, timestamps, ids and engagement are generated. Run:
     python scripts/build_demo_stream.py [--source PATH] [--out data/demo/stream.jsonl]
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +25,10 @@ SAMPLED_TWEETS = 360
 REDDIT_SHARE = 0.25
 PAGE_SIZE = 20
 LOOKUP_ROUNDS = 4  # engagement re-polls, 30 minutes apart
+OFF_BRAND_EVERY = 45  # one borrowed tweet in 45 keeps its own brand (8 of 360): the filter's examples
+DEMO_HANDLES = ("AuroraMotors", "AuroraSupport")
+_LEADING_MENTIONS = re.compile(r"^(\s*@\w+)+")
+_MENTION = re.compile(r"@\w+")
 
 # Scripted scenario posts. (key, source, minute, author, reach, text, growth per round)
 SCENARIOS: list[dict[str, Any]] = [
@@ -176,8 +184,21 @@ def build(source: Path) -> list[str]:
     return lines
 
 
+def _address_brand(text: str, index: int) -> str:
+    """The tweet's words, written to the demo brand: its mentions become one of DEMO_HANDLES."""
+    handle = "@" + random.Random(SEED + index).choice(DEMO_HANDLES)
+    if not _LEADING_MENTIONS.match(text):
+        return f"{handle} {text}"
+    return _MENTION.sub(handle, _LEADING_MENTIONS.sub(handle, text, count=1))
+
+
 def _sampled(rng: random.Random, text: str, index: int) -> dict[str, Any]:
     source = "reddit" if rng.random() < REDDIT_SHARE else "x"
+    off_brand = index % OFF_BRAND_EVERY == OFF_BRAND_EVERY // 2 and _MENTION.match(text.strip()) is not None
+    if off_brand:
+        source = "x"  # a tweet to another brand, as a search for the demo brand's name can bring in
+    else:
+        text = _address_brand(text, index)
     reach = int(rng.lognormvariate(5.5, 1.8))
     viral = rng.random() < 0.06
     growth = (rng.randint(20, 300), rng.randint(5, 120)) if viral else (0, 0)

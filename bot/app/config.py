@@ -19,6 +19,7 @@ from bot.digest.settings import DigestSettings
 from bot.routing.rule_settings import Conditions
 from bot.routing.settings import RoutingSettings
 from bot.store import check_url
+from classifiers.relevance import BrandTerms
 from classifiers.settings import ClassifierSettings
 from connectors.registry import ConnectorsSettings, source_names
 
@@ -40,6 +41,18 @@ class BrandSettings(Section):
         """The brand's accounts and every responder's: their posts are answers, never complaints."""
         found = [*self.handles, *(h for handles in self.responders.values() for h in handles)]
         return list(dict.fromkeys(h.lstrip("@") for h in found))
+
+    # What else names it: a post naming none of these (nor in its subreddits) is not about the brand.
+    aliases: list[str] = Field(default_factory=list)
+    products: list[str] = Field(default_factory=list)
+    subreddits: list[str] = Field(default_factory=list)
+    ambiguous: list[str] = Field(default_factory=list)  # names that also mean something else
+    about: str = ""  # one line on what the brand is: the model compares ambiguous posts with it...
+    not_about: list[str] = Field(default_factory=list)  # ...and with what the ambiguous names also mean
+
+    def terms(self) -> BrandTerms:
+        """The brand as the relevance check reads it."""
+        return BrandTerms(**self.model_dump(exclude={"responders"}))
 
 
 class DatabaseSettings(Section):

@@ -44,6 +44,7 @@ def build_pipeline(config: Config) -> Pipeline:
         engagement=config.connectors.engagement,
         classifier_settings=config.classifier,
         stages=[*build_stages(config, store), *build_alarm(config, store, connectors)],
+        brand=config.brand.terms(),
     )
 
 

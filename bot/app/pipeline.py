@@ -24,6 +24,7 @@ from bot.core.sanitize import payload_text
 from bot.store import Store
 from bot.store.stages import STAGE_INGESTED, STAGE_SKIPPED
 from classifiers.base import Classifier
+from classifiers.relevance import BrandTerms, Relevance
 from classifiers.settings import ClassifierSettings
 from connectors.base import Batch, Connector
 from connectors.health import SourceHealth
@@ -69,6 +70,7 @@ class Pipeline:
         classifier_settings: ClassifierSettings,
         stages: Sequence[Stage] = (),
         clock: Callable[[], float] = time.monotonic,
+        brand: BrandTerms | None = None,
     ) -> None:
         self.settings = settings
         self.engagement = engagement
@@ -78,6 +80,8 @@ class Pipeline:
         self.stages = list(stages)
         self._classifier_factory = classifier
         self._classifier: Classifier | None = None
+        self.brand = brand  # None: every post counts as about the brand
+        self._relevance: Relevance | None = None
         self.health = SourceHealth(store, clock=clock)
         self.database = DatabaseGuard()
 
@@ -149,19 +153,32 @@ class Pipeline:
         done = 0
         settings = self.classifier_settings
         while pending := self.store.pending(STAGE_INGESTED, self.settings.batch_size):
+            posts = [item.post for item in pending]
             started = time.perf_counter()
-            labels = self.classifier.classify([item.post for item in pending])
+            labels = self.classifier.classify(posts)
+            if self.relevance is not None:
+                labels = self.relevance.judge(posts, labels)
             metrics.classified(len(pending), time.perf_counter() - started)
             skip = [
                 item.id
                 for item, label in zip(pending, labels, strict=True)
-                if settings.other_languages == "skip" and label.language not in settings.languages
+                if not label.about_brand
+                or (settings.other_languages == "skip" and label.language not in settings.languages)
             ]
             self.store.save_labels([(item.id, label) for item, label in zip(pending, labels, strict=True)], skip=skip)
             done += len(pending)
         if done:
             log.info("classified posts", extra={"count": done, "model_version": self.classifier.version})
         return done
+
+    @property
+    def relevance(self) -> Relevance | None:
+        """The about-the-brand check, with the classifier's frozen embeddings for ambiguous names."""
+        if self._relevance is None and self.brand is not None:
+            topics = [t for t in self.classifier_settings.topics if t.name != self.classifier_settings.other_topic]
+            context = [text for t in topics for text in (t.description, *t.examples) if text]
+            self._relevance = Relevance(self.brand, getattr(self.classifier, "embed", None), context)
+        return self._relevance
 
     # --- later stages -------------------------------------------------------------------
 

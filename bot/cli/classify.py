@@ -42,13 +42,27 @@ def classify(
 def evaluate(
     data: Annotated[Path, typer.Option("--data", help="JSON Lines with text and labels.")],
     config: ConfigOption = DEFAULT_CONFIG,
+    topics: Annotated[
+        Path | None, typer.Option("--topics", help="A taxonomy (JSON or YAML list) instead of the config's topics.")
+    ] = None,
 ) -> None:
-    """Print one JSON object: per head accuracy and macro-F1 for the model and the TF-IDF baseline."""
+    """Print one JSON object: per label accuracy and macro-F1 for the model beside its baselines.
+
+    Labels: complaint, sentiment, severity (TF-IDF baseline), topic and critical (confusion table,
+    TF-IDF and frozen-encoder baselines).
+    """
     from classifiers import load_classifier
     from classifiers.evaluate import evaluate as run_evaluation
+    from classifiers.taxonomy import read_taxonomy
 
     settings = load(config)
-    typer.echo(json.dumps(run_evaluation(load_classifier(settings.classifier), data, _data_dir(settings))))
+    classifier_settings = settings.classifier
+    if topics is not None:
+        classifier_settings = classifier_settings.model_copy(update={"topics": read_taxonomy(topics)})
+    report = run_evaluation(
+        load_classifier(classifier_settings), data, _data_dir(settings), settings=classifier_settings
+    )
+    typer.echo(json.dumps(report))
 
 
 def train(

@@ -7,7 +7,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from bot.cli import alerts, classify, digest, route, run, sources, status, tickets
+from bot.cli import alerts, classify, digest, route, run, sources, status, tickets, topics
 from bot.core.errors import ConfigError, EarshotError, StoreError
 
 
@@ -51,3 +51,4 @@ app.command("alerts")(alerts.alerts)
 app.command("ack")(alerts.ack)
 app.command("tickets")(tickets.tickets)
 app.command("digest")(digest.digest)
+app.add_typer(topics.topics_app, name="topics")

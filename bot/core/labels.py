@@ -38,6 +38,9 @@ class Labels:
     severity_score: float
     urgency: Urgency
     urgency_reasons: tuple[str, ...] = ()
+    safety_score: float = 0.0  # P(a person is at risk or was just hurt), from the harm model
+    about_brand: bool = True  # False: about something else; stored, never routed
+    relevance: str = ""  # why the post is (not) about the brand
     topics: tuple[TopicScore, ...] = ()
     language: str | None = None
     needs_review: bool = False  # a label's confidence fell below the configured threshold
@@ -45,7 +48,7 @@ class Labels:
     embedding: tuple[float, ...] = field(default=(), repr=False)  # for incident grouping
 
     def __post_init__(self) -> None:
-        for name in ("complaint_score", "sentiment_score", "severity_score"):
+        for name in ("complaint_score", "sentiment_score", "severity_score", "safety_score"):
             _check_probability(name, getattr(self, name))
         if not 0 <= self.severity <= 4:
             raise ValueError(f"severity must be in 0..4, got {self.severity}")

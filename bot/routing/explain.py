@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from bot.core.actions import Decision
 from bot.core.durations import human_duration
 from bot.core.errors import EarshotError
+from bot.core.labels import Labels
 from bot.routing.assess import assess
 from bot.routing.messages import label_summary
 from bot.routing.settings import RoutingSettings
@@ -44,6 +45,9 @@ def explain(store: Store, routing: RoutingSettings, brand_handles: Sequence[str]
         if found is None:
             return "\n".join([*lines, "not classified yet: no decision"])
         lines.append("labels: " + "; ".join(f"{k} {v}" for k, v in label_summary(found.labels).items()))
+        lines.append(_relevance(found.labels))
+        if not found.labels.about_brand:
+            return "\n".join([*lines, "never routed: the post is not about the brand (stored and labelled only)"])
         if decision is None:
             verdict = found.verdict
             lines += [
@@ -92,6 +96,11 @@ def describe_responses(times: ResponseTimes) -> str:
     else:
         parts.append("no public reply yet")
     return "; ".join(parts)
+
+
+def _relevance(labels: Labels) -> str:
+    why = f" ({labels.relevance})" if labels.relevance else ""
+    return ("about the brand: yes" if labels.about_brand else "about the brand: NO") + why
 
 
 def _actions(

@@ -6,8 +6,8 @@ A post joins, in this order of preference:
   3. `similar` — the open incident, active within `window_hours`, holding a post whose embedding
      has cosine similarity ≥ `similarity` when they share a topic (≥ `cross_topic_similarity`
      when they do not) AND that has at least `min_shared_terms` distinctive words in common
-     with it (see terms.py); the closest such post wins. Fine-tuned embeddings put most
-     complaints close together, so the words are what tell "the same problem" apart.
+     with it (see terms.py); the closest such post wins. The embedding (the frozen encoder's)
+     separates problems; the shared words are a second guard against near-misses.
 Otherwise it opens a new incident (when the post is acted on: a ticket or an alert).
 """
 

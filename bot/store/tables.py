@@ -126,6 +126,9 @@ class ClassificationRow(SQLModel, table=True):
     severity_score: float
     urgency: str = Field(max_length=16)
     urgency_reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    safety_score: float = 0.0
+    about_brand: bool = True
+    relevance: str = Field(default="", max_length=200)
     topics: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     language: str | None = Field(default=None, max_length=16)
     needs_review: bool = False

@@ -1,4 +1,8 @@
-"""topics: similarity to prototypes built from config, so a new topic needs no retraining."""
+"""topics: similarity to prototypes built from config, so a new topic needs no retraining.
+
+Posts and prototypes are embedded by the frozen base encoder (the fine-tuned one pulls every
+complaint together); a post no topic fits well enough gets `other`.
+"""
 
 from __future__ import annotations
 
@@ -36,6 +40,12 @@ class TopicIndex:
         to_nearest = np.stack([(embeddings @ ex.T).max(axis=1) for ex in self._examples], axis=1)
         return (to_prototype + to_nearest) / 2
 
+    def fit(self, embeddings: np.ndarray, other: str | None) -> np.ndarray:
+        """Per post: the best similarity to any topic but `other`."""
+        sims = self.similarities(embeddings)
+        keep = [i for i, name in enumerate(self.names) if name != other]
+        return sims[:, keep].max(axis=1) if keep else np.zeros(len(embeddings))
+
     def score(self, embeddings: np.ndarray) -> np.ndarray:
         """Softmax over topics of the similarities (temperature 0.05): each row sums to 1."""
         sims = self.similarities(embeddings) / SOFTMAX_TEMPERATURE
@@ -71,15 +81,20 @@ class TopicsHead(Head):
         self.index = TopicIndex(settings.topics, embed)
 
     def read(self, batch: Batch) -> None:
-        names = self.index.names
+        names, other = self.index.names, self.settings.other_topic
         scores = self.index.score(batch.embeddings)
+        fit = self.index.fit(batch.embeddings, other)
         for i, (fields, notes) in enumerate(zip(batch.fields, batch.notes, strict=True)):
             forced = [t for t in notes.get("signal_topics", ()) if t in names]
-            fields["topics"] = (
-                self.index.pick(scores[i], self.settings.topic_threshold, self.settings.max_topics, forced=forced)
-                if names
-                else ()
-            )
+            if not names:
+                fields["topics"] = ()
+            elif other and fit[i] < self.settings.topic_min_similarity:  # nothing fits: other
+                unfit = TopicScore(name=other, score=round(min(max(1.0 - float(fit[i]), 0.0), 1.0), 4))
+                fields["topics"] = self.index.pick(np.zeros(len(names)), 1.0, 0, forced=forced) or (unfit,)
+            else:
+                fields["topics"] = self.index.pick(
+                    scores[i], self.settings.topic_threshold, self.settings.max_topics, forced=forced
+                )
 
     @classmethod
     def predicted(cls, labels: Labels) -> object:

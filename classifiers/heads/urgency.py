@@ -1,17 +1,18 @@
-"""urgency: from severity, sentiment and configurable risk signals (the rule is in docs/classifier.md)."""
+"""urgency: from the harm model, severity, sentiment and the brand's risk signals (rule: docs/classifier.md)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from bot.core.labels import URGENCY_ORDER, Urgency
+from bot.core.labels import URGENCY_ORDER, Labels, Urgency
 from classifiers.heads.base import Batch, Embed, Head
 from classifiers.heads.severity import SEVERITY_NAMES
-from classifiers.settings import ClassifierSettings, RiskSignalSettings
+from classifiers.settings import ClassifierSettings, RiskSignalSettings, SafetySettings
 
 # A non-complaint this positive is praise, not a risk report ("props, they handled my accident!").
 CHEERFUL_SCORE = 0.7
+DEFAULT_SAFETY = SafetySettings()
 
 
 def _pattern(words: list[str]) -> re.Pattern[str]:
@@ -28,6 +29,7 @@ class RiskSignal:
     keywords: re.Pattern[str]
     with_any: re.Pattern[str] | None
     topic: str | None
+    override: bool = False
 
     @classmethod
     def from_settings(cls, settings: RiskSignalSettings) -> RiskSignal:
@@ -38,6 +40,7 @@ class RiskSignal:
             _pattern(settings.keywords),
             _pattern(settings.with_any) if settings.with_any else None,
             settings.topic,
+            settings.override,
         )
 
     def match(self, text: str) -> str | None:
@@ -72,8 +75,10 @@ def decide_urgency(
     sentiment: str,
     sentiment_score: float,
     signals: tuple[RiskSignal, ...],
+    harm: float = 0.0,
+    safety: SafetySettings = DEFAULT_SAFETY,
 ) -> UrgencyVerdict:
-    """Apply the urgency rule: a base level from the complaint, lifted by any risk signal."""
+    """Apply the urgency rule: a base level from the complaint, the harm model, then the brand's signals."""
     level: Urgency = "low"
     reasons: list[str] = []
     if complaint:
@@ -85,6 +90,16 @@ def decide_urgency(
         )
     cheerful = not complaint and sentiment == "positive" and sentiment_score >= CHEERFUL_SCORE
     topics: list[str] = []
+    if harm >= safety.critical and not cheerful:
+        level = "critical"
+        reasons.append(f"harm model {harm:.2f} >= {safety.critical}: a person at risk or hurt -> critical")
+    elif harm >= safety.critical:
+        reasons.append(f"harm model {harm:.2f} ignored: clearly positive, not a complaint")
+    elif harm >= safety.elevated and complaint:
+        level = _raise_to(level, "high")
+        reasons.append(f"harm model {harm:.2f} >= {safety.elevated} on a complaint -> at least high")
+    if level == "critical" and safety.topic:
+        topics.append(safety.topic)
     for signal in signals:
         words = signal.match(text)
         if words is None:
@@ -92,8 +107,10 @@ def decide_urgency(
         if cheerful:
             reasons.append(f"risk signal {signal.name} ({words}) ignored: clearly positive, not a complaint")
             continue
-        level = _raise_to(level, signal.level)
-        reasons.append(f"risk signal {signal.name} ({words}) -> {signal.level}")
+        level = signal.level if signal.override else _raise_to(level, signal.level)
+        reasons.append(
+            f"risk signal {signal.name} ({words}) -> {signal.level}" + (" (override)" if signal.override else "")
+        )
         if signal.topic and signal.topic not in topics:
             topics.append(signal.topic)
     return UrgencyVerdict(level=level, reasons=tuple(reasons), signal_topics=tuple(topics))
@@ -103,10 +120,12 @@ class UrgencyHead(Head):
     """The urgency rule over the complaint, severity and sentiment already read; notes the signals' topics."""
 
     name = "urgency"
-    after = ("complaint", "sentiment", "severity")
+    after = ("complaint", "safety", "sentiment", "severity")
+    label = "critical"  # a labelled line says whether the post is critical
 
     def __init__(self, settings: ClassifierSettings, embed: Embed) -> None:
         self.signals = tuple(RiskSignal.from_settings(s) for s in settings.risk_signals)
+        self.safety = settings.safety
 
     def read(self, batch: Batch) -> None:
         for text, fields, notes in zip(batch.texts, batch.fields, batch.notes, strict=True):
@@ -117,9 +136,21 @@ class UrgencyHead(Head):
                 sentiment=fields["sentiment"],
                 sentiment_score=fields["sentiment_score"],
                 signals=self.signals,
+                harm=fields.get("safety_score", 0.0),
+                safety=self.safety,
             )
             fields["urgency"], fields["urgency_reasons"] = verdict.level, verdict.reasons
             notes["signal_topics"] = verdict.signal_topics
+
+    @classmethod
+    def parse(cls, value: object, where: str) -> object:
+        if isinstance(value, str):
+            value = value.strip().lower() in ("true", "1", "yes")
+        return None if value is None else bool(value)
+
+    @classmethod
+    def predicted(cls, labels: Labels) -> object:
+        return labels.urgency == "critical"
 
 
 HEAD = UrgencyHead

@@ -185,6 +185,35 @@ def test_route_explain_names_the_rule_the_reasons_and_the_incident(demo: Demo, m
         assert expected in result.output, expected
 
 
+def _off_brand(demo: Demo) -> list[PostRow]:
+    """The borrowed tweets the demo leaves written to another brand (Reddit posts sit in r/AuroraMotors)."""
+    rows = [p for posts in demo.by_author.values() for p in posts]
+    return [
+        p for p in rows if p.source == "x" and "aurora" not in p.text.lower() and p.author_handle != "AuroraSupport"
+    ]
+
+
+def test_posts_to_other_brands_are_stored_labelled_and_never_routed(demo: Demo) -> None:
+    off = _off_brand(demo)
+    assert len(off) >= 4
+    alerted = {a.post_id for a in demo.rows(AlertRow)} | {t.post_id for t in demo.rows(TicketRow)}
+    decided = {d.post_id for d in demo.rows(RouteDecisionRow)}
+    for post in off:
+        assert post.id not in alerted and post.id not in decided, post.text
+    assert demo.store.count_posts("skipped") >= len(off)
+
+
+def test_route_explain_says_an_off_brand_post_is_not_about_the_brand(
+    demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EARSHOT_DATABASE_URL", str(demo.store.engine.url))
+    post = _off_brand(demo)[0]
+    result = CliRunner().invoke(app, ["route", "--explain", str(post.id), "--config", str(REPO / "config.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "about the brand: NO (names no handle, name, product or subreddit of the brand)" in result.output
+    assert "never routed" in result.output
+
+
 def test_the_executive_alert_escalates_when_unacked_and_an_acked_one_does_not(demo: Demo) -> None:
     """Runs last: it moves the demo's clock past the escalation deadlines."""
     from datetime import timedelta

@@ -11,14 +11,15 @@ from classifiers.data import Example, normalise_text, stratified_split
 from classifiers.heads.language import LanguageDetector
 from classifiers.heads.topics import TopicIndex
 from classifiers.heads.urgency import RiskSignal, decide_urgency
-from classifiers.settings import ClassifierSettings, TopicSettings
+from classifiers.settings import ClassifierSettings, RiskSignalSettings, TopicSettings
 
 KIDS = (
     "Put the kids in the rear of my in-laws' car & went for a 20 min drive. Air was set as cold as "
     "possible, but the kids were dehydrated & drenched in sweat after the drive. No air circulation "
     "back there. Love the car, but that's dangerous"
 )
-SIGNALS = tuple(RiskSignal.from_settings(s) for s in ClassifierSettings().risk_signals)
+VEHICLE = RiskSignalSettings(name="vehicle safety", keywords=["caught fire", "airbag*"], topic="safety")
+SIGNALS = tuple(RiskSignal.from_settings(s) for s in [*ClassifierSettings().risk_signals, VEHICLE])
 
 
 def _labels(**changes) -> Labels:
@@ -63,14 +64,15 @@ def test_softmax_rows_sum_to_one():
     assert np.allclose(softmax(np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])).sum(axis=1), 1.0)
 
 
-def _urgency(text="", complaint=False, severity=0, sentiment="neutral", sentiment_score=0.7):
+def _urgency(text="", complaint=False, severity=0, sentiment="neutral", sentiment_score=0.7, harm=0.0, signals=SIGNALS):
     return decide_urgency(
         text=text,
         complaint=complaint,
         severity=severity,
         sentiment=sentiment,
         sentiment_score=sentiment_score,
-        signals=SIGNALS,
+        signals=signals,
+        harm=harm,
     )
 
 
@@ -81,8 +83,10 @@ def _urgency(text="", complaint=False, severity=0, sentiment="neutral", sentimen
         (dict(text="my order is late", complaint=True, severity=1), "medium"),
         (dict(text="my order is late", complaint=True, severity=2, sentiment="negative"), "high"),
         (dict(text="you lied to me", complaint=True, severity=4), "high"),
-        (dict(text=KIDS, complaint=True, severity=1, sentiment="positive"), "critical"),
-        (dict(text="Is it normal that my kids get so hot in the back seat? Thanks!", sentiment="neutral"), "critical"),
+        (dict(text=KIDS, complaint=True, severity=1, sentiment="positive", harm=0.8), "critical"),
+        (dict(text="Is it normal that my kids get so hot in the back seat? Thanks!", harm=0.6), "critical"),
+        (dict(text="the strap feels a bit flimsy", complaint=True, severity=1, harm=0.4), "high"),
+        (dict(text="this burger is fire", sentiment="positive", sentiment_score=0.9, harm=0.7), "low"),
         (dict(text="I'm talking to a lawyer about this", complaint=True, severity=2), "high"),
         (dict(text="Was my personal data leaked?"), "critical"),
         (dict(text="The car caught fire in the garage", complaint=True, severity=1), "critical"),
@@ -94,11 +98,21 @@ def test_urgency_rule(case, expected):
     assert _urgency(**case).level == expected
 
 
-def test_kids_overheating_names_safety_as_reason_and_topic():
-    verdict = _urgency(text=KIDS, complaint=False, sentiment="neutral")
+def test_harm_model_names_itself_as_reason_and_adds_the_safety_topic():
+    verdict = _urgency(text=KIDS, complaint=False, sentiment="neutral", harm=0.9)
     assert verdict.level == "critical"
     assert "safety" in verdict.signal_topics
-    assert any("children" in reason for reason in verdict.reasons)
+    assert any(reason.startswith("harm model 0.90") for reason in verdict.reasons)
+
+
+def test_brand_signal_adds_to_the_model_and_an_override_lowers_it():
+    added = _urgency(text="my airbag light is on", complaint=True, severity=1, harm=0.1)
+    assert added.level == "critical" and any("vehicle safety" in r for r in added.reasons)
+    show = RiskSignal.from_settings(
+        RiskSignalSettings(name="fireworks show", level="medium", keywords=["fireworks"], override=True)
+    )
+    lowered = _urgency(text="the fireworks were loud", complaint=True, severity=1, harm=0.7, signals=(show,))
+    assert lowered.level == "medium" and any("(override)" in r for r in lowered.reasons)
 
 
 def _bag_of_words(texts: list[str]) -> np.ndarray:
@@ -202,6 +216,7 @@ def test_praise_that_mentions_an_accident_is_not_critical():
         text="HUGE props! After a total loss of my car in an accident they took care of everything",
         sentiment="positive",
         sentiment_score=0.77,
+        harm=0.6,
     )
     assert verdict.level == "low"
     assert "ignored: clearly positive" in verdict.reasons[0]
@@ -211,11 +226,11 @@ def test_heads_are_found_in_their_folder_each_after_what_it_reads():
     from classifiers.heads import head_classes, labelled_heads, trained_heads
 
     names = [head.name for head in head_classes()]
-    assert set(names) == {"complaint", "sentiment", "severity", "urgency", "topics", "language"}
+    assert set(names) == {"complaint", "safety", "sentiment", "severity", "urgency", "topics", "language"}
     for position, head in enumerate(head_classes()):
         assert set(head.after) <= set(names[:position]), head.name
     assert [head.name for head in trained_heads()] == ["complaint", "sentiment", "severity"]
-    assert [head.label for head in labelled_heads()] == ["complaint", "sentiment", "severity", "topic"]
+    assert [head.label for head in labelled_heads()] == ["complaint", "sentiment", "severity", "critical", "topic"]
 
 
 def test_review_heads_must_be_trained_heads():

@@ -1,0 +1,23 @@
+"""safety: P(a person is at risk or was just hurt), a learned signal over the frozen embeddings."""
+
+from __future__ import annotations
+
+from classifiers.heads.base import Batch, Embed, Head
+from classifiers.safety import HarmModel
+from classifiers.settings import ClassifierSettings
+
+
+class SafetyHead(Head):
+    """The harm model's probability, for the urgency rule (classifiers/safety/)."""
+
+    name = "safety"
+
+    def __init__(self, settings: ClassifierSettings, embed: Embed) -> None:
+        self.model = HarmModel(embed)
+
+    def read(self, batch: Batch) -> None:
+        for fields, score in zip(batch.fields, self.model.score(batch.embeddings), strict=True):
+            fields["safety_score"] = float(score)
+
+
+HEAD = SafetyHead
