@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from bot.app.web_settings import WebSettings
 from bot.core.errors import ConfigError
 from bot.core.section import Section
 from bot.routing.rule_settings import Conditions
@@ -62,6 +63,7 @@ class Config(Section):
     connectors: ConnectorsSettings = ConnectorsSettings()
     classifier: ClassifierSettings = ClassifierSettings()
     routing: RoutingSettings = RoutingSettings()
+    web: WebSettings = WebSettings()
     # Directory relative paths in the config are resolved against (the config file's own).
     base_dir: Path = Field(default=Path("."), exclude=True)
 

@@ -7,7 +7,8 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from bot.cli import alerts, classify, route, run, sources, tickets
+from bot.cli import alerts, classify, route, run, serve, sources, tickets
+from bot.cli.users import user_app
 from bot.core.errors import ConfigError, EarshotError, StoreError
 
 
@@ -49,3 +50,5 @@ app.command("route")(route.route)
 app.command("alerts")(alerts.alerts)
 app.command("ack")(alerts.ack)
 app.command("tickets")(tickets.tickets)
+app.command("serve")(serve.serve)
+app.add_typer(user_app, name="user")

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from bot.store.ops.delivery import DeliveryOps
 from bot.store.ops.feed import FeedOps
+from bot.store.ops.feed_items import FeedItemOps
+from bot.store.ops.handling import HandlingOps
 from bot.store.ops.routing import RoutingOps
+from bot.store.ops.users import UserOps
 
 
-class Transaction(DeliveryOps, FeedOps, RoutingOps):
+class Transaction(DeliveryOps, FeedOps, RoutingOps, FeedItemOps, HandlingOps, UserOps):
     """All operation families over one session."""

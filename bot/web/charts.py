@@ -1,0 +1,59 @@
+"""The incident timeline chart: its posts over time, sized by reach, drawn by matplotlib as SVG."""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display: render to files only
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+
+from bot.core.actions import IncidentMember  # noqa: E402
+
+_LOCK = threading.Lock()  # pyplot keeps global state
+COLOURS = {"x": "#1d4ed8", "reddit": "#c2410c", "replay": "#047857"}
+
+
+def incident_chart(members: Sequence[IncidentMember]) -> bytes:
+    """An SVG: each post a dot at its time, its reach on a log axis, the running reach as a line."""
+    with _LOCK:
+        fig, ax = plt.subplots(figsize=(8, 3.2), dpi=100)
+        try:
+            if members:
+                times = [m.post_created_at for m in members]
+                reach = [max(m.reach, 1) for m in members]
+                running = []
+                total = 0
+                for value in reach:
+                    total += value
+                    running.append(total)
+                ax.plot(times, running, color="#374151", linewidth=1.5, label="total reach")
+                for source in sorted({m.source for m in members}):
+                    picked = [(m.post_created_at, max(m.reach, 1)) for m in members if m.source == source]
+                    ax.scatter(
+                        [t for t, _ in picked],
+                        [r for _, r in picked],
+                        s=36,
+                        color=COLOURS.get(source, "#6d28d9"),
+                        label=f"{source} posts",
+                        zorder=3,
+                    )
+                ax.set_yscale("log")
+                ax.legend(loc="upper left", fontsize=8, frameon=False)
+                ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %H:%M"))
+                fig.autofmt_xdate()
+            else:
+                ax.text(0.5, 0.5, "no posts yet", ha="center", va="center", transform=ax.transAxes)
+            ax.set_ylabel("reach (people)")
+            ax.set_title("Posts of this incident and their reach", fontsize=10)
+            ax.grid(alpha=0.3)
+            fig.tight_layout()
+            out = io.BytesIO()
+            fig.savefig(out, format="svg")
+        finally:
+            plt.close(fig)
+    return out.getvalue()

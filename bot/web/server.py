@@ -1,0 +1,41 @@
+"""Serving the feed: uvicorn in a thread beside the daemon (`earshot run`), or alone (`earshot serve`)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import uvicorn
+from fastapi import FastAPI
+
+log = logging.getLogger(__name__)
+
+
+class FeedServer:
+    """The feed's web server, started in a thread and stopped cleanly."""
+
+    def __init__(self, app: FastAPI, host: str, port: int) -> None:
+        self.app = app
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3, access_log=False
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="earshot-web", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    @property
+    def port(self) -> int:
+        """The port bound (useful with port 0), once started."""
+        for server in getattr(self.server, "servers", []):
+            for sock in server.sockets:
+                return int(sock.getsockname()[1])
+        return self.server.config.port
+
+    def stop(self) -> None:
+        """End live streams, then ask uvicorn to finish open requests and exit."""
+        self.app.state.feed.stopping = True
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        log.info("feed stopped")
