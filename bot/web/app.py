@@ -117,7 +117,13 @@ def _handlers(app: FastAPI) -> None:
 
     @app.exception_handler(404)
     async def missing(request: Request, err: Any) -> Response:
-        return page(request, 404, "no such page")
+        """An unknown page: anonymous callers are sent to log in, so nothing tells them what exists."""
+        if not request.url.path.startswith("/static/"):
+            try:
+                principal(request)
+            except NotLoggedIn as why:
+                return await not_logged_in(request, why)
+        return page(request, 404, getattr(err, "detail", None) or "no such page")
 
 
 def safe_next(target: str | None) -> str:
