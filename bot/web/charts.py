@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Sequence
+from datetime import timedelta
 
 import matplotlib
 
@@ -44,8 +45,12 @@ def incident_chart(members: Sequence[IncidentMember]) -> bytes:
                     )
                 ax.set_yscale("log")
                 ax.legend(loc="upper left", fontsize=8, frameon=False)
-                ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %H:%M"))
-                fig.autofmt_xdate()
+                if max(times) - min(times) < timedelta(hours=1):  # one post, or a burst: show an hour around it
+                    middle = min(times) + (max(times) - min(times)) / 2
+                    ax.set_xlim(mdates.date2num(middle - timedelta(minutes=30)), mdates.date2num(middle + timedelta(minutes=30)))
+                locator = mdates.AutoDateLocator(maxticks=8)
+                ax.xaxis.set_major_locator(locator)
+                ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
             else:
                 ax.text(0.5, 0.5, "no posts yet", ha="center", va="center", transform=ax.transAxes)
             ax.set_ylabel("reach (people)")

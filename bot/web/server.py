@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import uvicorn
 from fastapi import FastAPI
+
+from bot.core.errors import EarshotError
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +25,17 @@ class FeedServer:
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="earshot-web", daemon=True)
 
-    def start(self) -> None:
+    def start(self, wait_seconds: float = 15) -> None:
+        """Start serving; EarshotError if it cannot listen (the port taken, say)."""
         self.thread.start()
+        deadline = time.monotonic() + wait_seconds
+        while not self.server.started and self.thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not self.server.started:
+            self.stop()
+            config = self.server.config
+            raise EarshotError(f"the feed cannot listen on {config.host}:{config.port} (is the port taken?)")
+        log.info("feed listening", extra={"url": f"http://{self.server.config.host}:{self.port}"})
 
     @property
     def port(self) -> int:
