@@ -58,6 +58,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(user: UserView | None, password: str) -> bool:
     """True if `password` is the enabled user's; always spends one Argon2 verification."""
+    ok: bool
     try:
         ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):

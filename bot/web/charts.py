@@ -26,15 +26,20 @@ def incident_chart(members: Sequence[IncidentMember]) -> bytes:
         try:
             if members:
                 times = [m.post_created_at for m in members]
+                when = [float(mdates.date2num(t)) for t in times]
                 reach = [max(m.reach, 1) for m in members]
                 running = []
                 total = 0
                 for value in reach:
                     total += value
                     running.append(total)
-                ax.plot(times, running, color="#374151", linewidth=1.5, label="total reach")
+                ax.plot(when, running, color="#374151", linewidth=1.5, label="total reach")
                 for source in sorted({m.source for m in members}):
-                    picked = [(m.post_created_at, max(m.reach, 1)) for m in members if m.source == source]
+                    picked = [
+                        (float(mdates.date2num(m.post_created_at)), max(m.reach, 1))
+                        for m in members
+                        if m.source == source
+                    ]
                     ax.scatter(
                         [t for t, _ in picked],
                         [r for _, r in picked],
@@ -47,7 +52,9 @@ def incident_chart(members: Sequence[IncidentMember]) -> bytes:
                 ax.legend(loc="upper left", fontsize=8, frameon=False)
                 if max(times) - min(times) < timedelta(hours=1):  # one post, or a burst: show an hour around it
                     middle = min(times) + (max(times) - min(times)) / 2
-                    ax.set_xlim(mdates.date2num(middle - timedelta(minutes=30)), mdates.date2num(middle + timedelta(minutes=30)))
+                    ax.set_xlim(
+                        mdates.date2num(middle - timedelta(minutes=30)), mdates.date2num(middle + timedelta(minutes=30))
+                    )
                 locator = mdates.AutoDateLocator(maxticks=8)
                 ax.xaxis.set_major_locator(locator)
                 ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))

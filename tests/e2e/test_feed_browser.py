@@ -11,7 +11,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,7 +52,18 @@ def daemon(tmp_path: Path) -> Iterator[tuple[str, Path, dict[str, str]]]:
     config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
     env = {**os.environ, "EARSHOT_DATABASE_URL": f"sqlite:///{tmp_path / 'earshot.db'}", "EARSHOT_WEB_PORT": "0"}
     env["PYTHONUNBUFFERED"] = "1"
-    added = _earshot(env, "user", "add", "rory", "--role", "responder", "--password-stdin", "-c", str(config_path), input=PASSWORD + "\n")
+    added = _earshot(
+        env,
+        "user",
+        "add",
+        "rory",
+        "--role",
+        "responder",
+        "--password-stdin",
+        "-c",
+        str(config_path),
+        input=PASSWORD + "\n",
+    )
     assert added.returncode == 0, added.stderr
     process = subprocess.Popen(
         [sys.executable, "-c", LAUNCHER, "run", "-c", str(config_path)],
@@ -88,7 +98,9 @@ def _store_alert(config_path: Path, env: dict[str, str], title_key: str) -> int:
     with store.transaction() as tx:
         post_id = tx.feed_items(FeedFilter(limit=1))[0].post_id
         outbox = Outbox(tickets=config.routing.tickets, alerts=config.routing.alerts)
-        alert_id = outbox.enqueue_alert(tx, post_id=post_id, message=message(title_key, "support", "Brakes failed", utcnow()))
+        alert_id = outbox.enqueue_alert(
+            tx, post_id=post_id, message=message(title_key, "support", "Brakes failed", utcnow())
+        )
     store.engine.dispose()
     return alert_id
 
@@ -118,7 +130,13 @@ def test_a_responder_sees_an_alert_arrive_live_and_acknowledges_it(daemon: tuple
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
         )
         anonymous = browser.new_page()
         anonymous.goto(base + "/tickets")

@@ -28,7 +28,10 @@ def _run(*args: str, password: str = "") -> tuple[int, str]:
 
 
 def test_add_list_disable_and_reset_a_user(store: Store) -> None:
-    assert _run("add", "dana", "--role", "responder", password="long enough pass") == (0, "user dana added (responder)\n")
+    assert _run("add", "dana", "--role", "responder", password="long enough pass") == (
+        0,
+        "user dana added (responder)\n",
+    )
     with store.transaction() as tx:
         dana = tx.user("dana")
     assert dana is not None and dana.role == "responder" and verify_password(dana, "long enough pass")
@@ -42,7 +45,11 @@ def test_add_list_disable_and_reset_a_user(store: Store) -> None:
     assert _run("disable", "dana") == (0, "user dana disabled\n")
     with store.transaction() as tx:
         assert not verify_password(tx.user("dana"), "another long one")
-        assert [a.action for a in tx.audit_log(target="user:dana")] == ["user-disable", "user-reset-password", "user-add"]
+        assert [a.action for a in tx.audit_log(target="user:dana")] == [
+            "user-disable",
+            "user-reset-password",
+            "user-add",
+        ]
 
 
 @pytest.mark.parametrize(
@@ -54,7 +61,9 @@ def test_add_list_disable_and_reset_a_user(store: Store) -> None:
         (("reset-password", "ghost"), "long enough pass", "no user 'ghost'"),
     ],
 )
-def test_bad_user_commands_say_why_in_one_line(store: Store, args: tuple[str, ...], password: str, message: str) -> None:
+def test_bad_user_commands_say_why_in_one_line(
+    store: Store, args: tuple[str, ...], password: str, message: str
+) -> None:
     code, output = _run(*args, password=password)
     assert code == 1 and message in output and "Traceback" not in output
 

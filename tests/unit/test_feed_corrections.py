@@ -12,7 +12,7 @@ import classifiers.train
 from bot.cli.main import app
 from classifiers.data import Example, corrected_examples, load_splits
 from tests.conftest import REPO
-from tests.unit.web_support import Feed, feed  # noqa: F401
+from tests.unit.web_support import Feed, feed_fixture  # noqa: F401
 
 TEXT = "My car caught fire while charging"
 
@@ -65,7 +65,9 @@ def test_earshot_train_sees_a_correction_made_in_the_feed(
     command = ["train", "--config", str(REPO / "config.yaml"), "--out", str(tmp_path)]
     assert CliRunner().invoke(app, command).exit_code == 0
     rory = feed.login("rory")
-    rory.post(f"/api/posts/{feed.post_id}/corrections", json={"kind": "not_complaint"}, headers={"X-CSRF-Token": rory.csrf})  # type: ignore[attr-defined]
+    rory.post(
+        f"/api/posts/{feed.post_id}/corrections", json={"kind": "not_complaint"}, headers={"X-CSRF-Token": rory.csrf}
+    )  # type: ignore[attr-defined]
     result = CliRunner().invoke(app, command)
     assert result.exit_code == 0, result.output
     added = [e for e in seen["after"] if e not in seen["before"]]

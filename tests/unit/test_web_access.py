@@ -10,7 +10,7 @@ from itsdangerous.timed import TimestampSigner
 
 from bot.web import api, health, live, pages
 from bot.web.auth import SESSION_COOKIE, new_api_token
-from tests.unit.web_support import Feed, feed  # noqa: F401
+from tests.unit.web_support import Feed, feed_fixture  # noqa: F401
 
 PUBLIC = {"/login", "/healthz", "/readyz", "/metrics"}
 
@@ -83,7 +83,9 @@ def test_a_viewer_reads_but_may_not_act(feed: Feed) -> None:
         form = viewer.post(f"/alerts/{feed.alert_id}/{action}", data={"csrf_token": viewer.csrf})  # type: ignore[attr-defined]
         assert form.status_code == 403, action
     correction = viewer.post(
-        f"/api/posts/{feed.post_id}/corrections", json={"kind": "not_complaint"}, headers={"X-CSRF-Token": viewer.csrf}  # type: ignore[attr-defined]
+        f"/api/posts/{feed.post_id}/corrections",
+        json={"kind": "not_complaint"},
+        headers={"X-CSRF-Token": viewer.csrf},  # type: ignore[attr-defined]
     )
     assert correction.status_code == 403
     assert viewer.get("/api/alerts").json()[0]["acked_at"] is None

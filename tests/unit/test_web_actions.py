@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.store.delivery_tables import AlertRow, OutboxRow
-from tests.unit.web_support import Feed, feed  # noqa: F401
+from tests.unit.web_support import Feed, feed_fixture  # noqa: F401
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>' + "é" * 3000
 

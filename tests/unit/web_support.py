@@ -48,8 +48,9 @@ def _hidden(html: str, name: str) -> str:
     return found.group(1)
 
 
-@pytest.fixture
-def feed(sqlite_store: Store) -> Iterator[Feed]:
+@pytest.fixture(name="feed")
+def feed_fixture(sqlite_store: Store) -> Iterator[Feed]:
+    """A store with one post, one unacknowledged alert on it, and a viewer, a responder and an admin."""
     sqlite_store.save_batch("x", [make_post("1", text="My car caught fire while charging")], None)
     desk = Desk(sqlite_store, settings(), Clock(NOON))
     alert_id = desk.raise_alert("k1", "on-call", "My car caught fire while charging")

@@ -81,7 +81,7 @@ class FeedItemOps(Ops):
         """Alerts matching `f`: unacknowledged first, then the most urgent, then the newest."""
         query = _joined()
         if f.tier:
-            query = query.where(or_(AlertRow.tier == f.tier, AlertRow.current_tier == f.tier))
+            query = query.where(or_(col(AlertRow.tier) == f.tier, col(AlertRow.current_tier) == f.tier))
         if f.urgency:
             query = query.where(ClassificationRow.urgency == f.urgency)
         if f.source:
@@ -160,7 +160,9 @@ class FeedItemOps(Ops):
 
 def _joined() -> Any:
     return (
-        select(AlertRow, PostRow, ClassificationRow, RouteDecisionRow, IncidentRow, AlertHandlingRow)
+        select(  # type: ignore[call-overload]  # six entities: more than sqlmodel types
+            AlertRow, PostRow, ClassificationRow, RouteDecisionRow, IncidentRow, AlertHandlingRow
+        )
         .join(PostRow, col(PostRow.id) == AlertRow.post_id, isouter=True)
         .join(ClassificationRow, col(ClassificationRow.post_id) == AlertRow.post_id, isouter=True)
         .join(RouteDecisionRow, col(RouteDecisionRow.post_id) == AlertRow.post_id, isouter=True)
@@ -170,7 +172,7 @@ def _joined() -> Any:
 
 
 def _rank(item: FeedItem) -> tuple[int, int, float]:
-    urgency = URGENCY_ORDER.index(item.urgency) if item.urgency in URGENCY_ORDER else -1  # type: ignore[arg-type]
+    urgency = URGENCY_ORDER.index(item.urgency) if item.urgency in URGENCY_ORDER else -1
     return (0 if item.acked_at is None else 1, -urgency, -item.created_at.timestamp())
 
 
