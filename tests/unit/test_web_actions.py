@@ -6,7 +6,10 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from bot.store import FeedFilter, Store
 from bot.store.delivery_tables import AlertRow, OutboxRow
+from tests.conftest import make_post
+from tests.unit.delivery_support import NOON, Clock, Desk, settings
 from tests.unit.web_support import Feed, feed_fixture  # noqa: F401
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>' + "é" * 3000
@@ -50,6 +53,12 @@ def test_snooze_pauses_escalation_until_the_chosen_time_then_it_resumes(feed: Fe
     assert snoozed.next_escalation_at is not None and snoozed.next_escalation_at > due + timedelta(hours=1)
     item = rory.get(f"/api/alerts/{feed.alert_id}").json()
     assert item["snoozed_until"] is not None and item["acked_at"] is None
+    feed.desk.clock.now = snoozed.next_escalation_at - timedelta(minutes=1)
+    feed.desk.tick()
+    assert _alert(feed).escalation_level == 0  # still snoozed
+    feed.desk.clock.now = snoozed.next_escalation_at + timedelta(minutes=1)
+    feed.desk.tick()
+    assert _alert(feed).escalation_level == 1 and _alert(feed).current_tier == "executive"  # resumed
 
 
 def test_claim_reassign_resolve_and_note_are_recorded_with_who_and_when(feed: Feed) -> None:
@@ -120,3 +129,29 @@ def _message(key: str):  # type: ignore[no-untyped-def]
     from tests.unit.delivery_support import NOON, message
 
     return message(key, "support", "<script>steal()</script>", NOON)
+
+
+def test_the_feed_stamp_changes_on_a_new_alert_an_ack_and_any_handling(store: Store) -> None:
+    """What the live stream polls, on SQLite and PostgreSQL: several processes may share one database."""
+    store.save_batch("x", [make_post("1")], None)
+    desk = Desk(store, settings(), Clock(NOON))
+    with store.transaction() as tx:
+        empty = tx.feed_stamp()
+    first = desk.raise_alert("k1", "on-call")
+    stamps = [empty]
+    for change in (
+        lambda tx: None,
+        lambda tx: tx.claim_alert(first, "rory"),
+        lambda tx: tx.acknowledge_alert(first, "rory"),
+        lambda tx: tx.add_note(first, "rory", "called"),
+    ):
+        with store.transaction() as tx:
+            change(tx)
+        with store.transaction() as tx:
+            stamps.append(tx.feed_stamp())
+    assert stamps[1][0] == first and stamps[1] != stamps[0]
+    assert len(set(stamps[1:])) == 4  # every change moved it
+    with store.transaction() as tx:
+        items = tx.feed_items(FeedFilter(q="car", status="acked"))
+        assert [(i.id, i.assignee, i.acked_by) for i in items] == [(first, "rory", "rory")]
+        assert tx.feed_items(FeedFilter(q="100%_\\")) == []  # LIKE wildcards are matched literally
