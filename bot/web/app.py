@@ -63,13 +63,14 @@ def principal(request: Request) -> Principal:
 
 def create_app(store: Store, settings: WebSettings | None = None, context: FeedContext | None = None) -> FastAPI:
     """The whole feed application over `store`."""
-    from bot.web import api, health, live, pages
+    from bot.web import admin, api, health, live, pages
 
     app = FastAPI(title="Earshot feed", openapi_url=None, docs_url=None, redoc_url=None)
     app.state.feed = Feed(store, settings or WebSettings(), context or FeedContext())
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(health.router)
     app.include_router(pages.router)
+    app.include_router(admin.router)
     app.include_router(live.router)
     app.include_router(api.router)
     _handlers(app)

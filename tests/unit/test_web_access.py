@@ -8,7 +8,7 @@ import time
 import pytest
 from itsdangerous.timed import TimestampSigner
 
-from bot.web import api, health, live, pages
+from bot.web import admin, api, health, live, pages
 from bot.web.auth import SESSION_COOKIE, new_api_token
 from tests.unit.web_support import Feed, feed_fixture  # noqa: F401
 
@@ -18,10 +18,18 @@ PUBLIC = {"/login", "/healthz", "/readyz", "/metrics"}
 def _routes() -> list[tuple[str, str]]:
     """(method, path) of every route of the feed's routers, ids filled in with 1."""
     found = []
-    for route in [*api.router.routes, *health.router.routes, *live.router.routes, *pages.router.routes]:
+    for route in [
+        *admin.router.routes,
+        *api.router.routes,
+        *health.router.routes,
+        *live.router.routes,
+        *pages.router.routes,
+    ]:
         methods = getattr(route, "methods", None)
         if methods and route.path not in PUBLIC:  # type: ignore[attr-defined]
-            path = re.sub(r"\{alert_id\}|\{incident_id\}|\{post_id\}", "1", route.path).replace("{action}", "ack")
+            path = re.sub(r"\{alert_id\}|\{incident_id\}|\{post_id\}|\{name\}", "1", route.path).replace(
+                "{action}", "ack"
+            )
             found += [(method, path) for method in sorted(methods) if method != "HEAD"]
     return found
 
@@ -153,3 +161,21 @@ def test_openapi_lists_the_api_for_a_logged_in_user(feed: Feed) -> None:
     assert feed.client().get("/api/openapi.json").status_code == 401
     document = feed.login("vera").get("/api/openapi.json").json()
     assert "/api/alerts/{alert_id}/{action}" in document["paths"] and "/api/alerts" in document["paths"]
+
+
+def test_only_an_admin_manages_users_in_the_feed(feed: Feed) -> None:
+    rory = feed.login("rory")
+    assert rory.get("/users").status_code == 403
+    refused = rory.post("/users", data={"csrf_token": rory.csrf, "name": "eve", "role": "admin", "password": "x" * 12})  # type: ignore[attr-defined]
+    assert refused.status_code == 403
+    ada = feed.login("ada")
+    add = {"csrf_token": ada.csrf, "name": "<b>eve</b>", "role": "viewer", "password": "long enough"}  # type: ignore[attr-defined]
+    assert ada.post("/users", data={**add, "password": "short"}).status_code == 400
+    assert ada.post("/users", data=add).status_code == 303
+    assert "&lt;b&gt;eve&lt;/b&gt;" in ada.get("/users").text
+    assert ada.post("/users/nobody/disable", data={"csrf_token": ada.csrf}).status_code == 404  # type: ignore[attr-defined]
+    assert ada.post("/users/rory/disable", data={"csrf_token": ada.csrf}).status_code == 303  # type: ignore[attr-defined]
+    assert rory.get("/api/me").status_code == 401
+    with feed.store.transaction() as tx:
+        assert [(a.actor, a.action) for a in tx.audit_log(target="user:rory")][0] == ("ada", "user-disable")
+        assert tx.user("<b>eve</b>").role == "viewer"  # type: ignore[union-attr]

@@ -105,10 +105,12 @@ class HandlingOps(Ops):
         ]
 
     def feed_stamp(self) -> tuple[int, str]:
-        """Changes whenever an alert is added, acknowledged or handled: cheap enough to poll every second."""
-        newest, acked = self.session.exec(select(func.max(AlertRow.id), func.count(col(AlertRow.acked_at)))).one()
+        """Changes when an alert is added, acknowledged, escalated or handled: cheap enough to poll every second."""
+        newest, acked, levels = self.session.exec(
+            select(func.max(AlertRow.id), func.count(col(AlertRow.acked_at)), func.sum(AlertRow.escalation_level))
+        ).one()
         touched = self.session.exec(select(func.max(AlertHandlingRow.updated_at))).one()
-        return int(newest or 0), f"{newest}:{acked}:{touched}"
+        return int(newest or 0), f"{newest}:{acked}:{levels}:{touched}"
 
     def add_correction(self, post_id: int, kind: str, value: str, author: str) -> CorrectionView | None:
         """Store a correction of post `post_id`'s labels; None if no such post."""
