@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.core.labels import URGENCY_ORDER
@@ -137,13 +137,21 @@ def _items(feed: Feed, chosen: FeedFilter) -> dict[str, Any]:
     return {"items": items, "trends": trends, "users": users}
 
 
-@router.get("/alerts/{alert_id}", response_class=HTMLResponse)
-def alert_page(request: Request, alert_id: int, user: User) -> Response:
+@router.get("/alerts")
+def all_alerts(request: Request, user: User) -> Response:
+    """Where alert summaries link ("All alerts"): the feed."""
+    return RedirectResponse("/" + (f"?{request.url.query}" if request.url.query else ""), status_code=303)
+
+
+@router.get("/alerts/{ref}", response_class=HTMLResponse)
+def alert_page(request: Request, ref: Annotated[str, Path(max_length=MAX_FIELD)], user: User) -> Response:
+    """One alert, by id or by the idempotency key alert messages link with (routing.feed_base_url)."""
     feed = feed_of(request)
     with feed.store.transaction() as tx:
-        item = tx.feed_item(alert_id)
-        if item is None:
-            raise NotFound(f"no alert {alert_id}")
+        alert_id = int(ref) if ref.isdigit() and len(ref) < 12 else tx.alert_for_key(ref)
+        item = tx.feed_item(alert_id) if alert_id is not None else None
+        if item is None or alert_id is None:
+            raise NotFound(f"no alert {ref[:64]}")
         notes = tx.notes(alert_id)
         audit = tx.audit_log(target=f"alert:{alert_id}")
         users = [u.name for u in tx.users() if not u.disabled]

@@ -66,3 +66,18 @@ def test_review_queue_lists_unsure_posts_and_a_correction_takes_one_out(feed: Fe
     rory.post("/posts/1/correct", data={"csrf_token": rory.csrf, "kind": "not_complaint", "next": "/review"})  # type: ignore[attr-defined]
     assert rory.get("/api/review").json() == []
     assert "Nothing to review." in rory.get("/review").text
+
+
+def test_the_links_in_alert_messages_open_the_alert_in_the_feed(feed: Feed) -> None:
+    from urllib.parse import quote
+
+    from bot.routing.messages import alert_key
+
+    key = alert_key(1)  # "alert:post:1"; bot.routing.messages links to feed_base_url/alerts/<quoted key>
+    alert_id = feed.desk.raise_alert(key, "support")
+    viewer = feed.login("vera")
+    by_key = viewer.get("/alerts/" + quote(key, safe=""))
+    assert by_key.status_code == 200 and f'id="alert-{alert_id}"' in by_key.text and f"Alert {key}" in by_key.text
+    assert viewer.get("/alerts/" + quote("alert:post:999", safe="")).status_code == 404
+    summary = viewer.get("/alerts?urgency=critical")  # summaries link to all alerts
+    assert summary.status_code == 303 and summary.headers["location"] == "/?urgency=critical"
