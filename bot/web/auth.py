@@ -165,6 +165,9 @@ class LoginLimiter:
 
     def failed(self, user: str, address: str) -> None:
         now = time.monotonic()
+        if len(self._failures) > 10_000:  # a flood of made-up names: forget what is past the window
+            for key in [k for k, v in self._failures.items() if not v or v[-1] < now - self.window]:
+                del self._failures[key]
         self._failures[f"u:{user}"].append(now)
         self._failures[f"a:{address}"].append(now)
 

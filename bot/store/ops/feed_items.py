@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 
 from bot.core.labels import URGENCY_ORDER
@@ -138,7 +138,9 @@ class FeedItemOps(Ops):
         return {key: tuple(value) for key, value in found.items()}
 
     def unacked_count(self) -> int:
-        return len(self.session.exec(select(AlertRow.id).where(col(AlertRow.acked_at).is_(None))).all())
+        return int(
+            self.session.exec(select(func.count(col(AlertRow.id))).where(col(AlertRow.acked_at).is_(None))).one()
+        )
 
     def review_queue(self, limit: int = 100) -> list[tuple[int, str, str | None, str, float, str]]:
         """Posts a head was unsure of: (post id, text, author, urgency, complaint score, main topic)."""
