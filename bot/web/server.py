@@ -23,7 +23,13 @@ class FeedServer:
             app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3, access_log=False
         )
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="earshot-web", daemon=True)
+        self.thread = threading.Thread(target=self._serve, name="earshot-web", daemon=True)
+
+    def _serve(self) -> None:
+        try:
+            self.server.run()
+        except SystemExit:  # uvicorn exits when it cannot bind; start() says so in one line
+            pass
 
     def start(self, wait_seconds: float = 15) -> None:
         """Start serving; EarshotError if it cannot listen (the port taken, say)."""

@@ -44,31 +44,44 @@ def test_only_not_a_complaint_teaches_the_trained_heads_once_per_text() -> None:
     assert corrected_examples([("urgency", "low", "c")]) == {}
 
 
-def test_corrections_join_the_training_split_only() -> None:
+@pytest.fixture
+def small_data(tmp_path: Path) -> Path:
+    """A few lines of each labelled file: load_splits as `earshot train` runs it, in a blink."""
+    folder = tmp_path / "labelled"
+    folder.mkdir()
+    for name in ("complaints", "sentiment"):
+        lines = (REPO / "data" / "labelled" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+        (folder / f"{name}.jsonl").write_text("\n".join(lines[:40]) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_corrections_join_the_training_split_only(small_data: Path) -> None:
     extra = {"complaints": [Example(text="the feed says: not a complaint", labels={"complaint": False, "severity": 0})]}
-    plain, corrected = load_splits(REPO / "data" / "labelled"), load_splits(REPO / "data" / "labelled", extra)
+    plain, corrected = load_splits(small_data), load_splits(small_data, extra)
     assert corrected.train["complaints"] == plain.train["complaints"] + extra["complaints"]
     assert corrected.test == plain.test
 
 
 def test_earshot_train_sees_a_correction_made_in_the_feed(
-    feed: Feed, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    feed: Feed, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, small_data: Path
 ) -> None:
-    seen: dict[str, Any] = {}
+    seen: list[list[Example]] = []
 
     def fake_training(data_dir: Path, out_dir: Path, options: Any, extra: Any = None) -> dict:
-        seen["before" if "before" not in seen else "after"] = load_splits(data_dir, extra).all_train()
+        seen.append(load_splits(small_data, extra).all_train())  # what training would learn from
         return {}
 
     monkeypatch.setattr(classifiers.train, "train", fake_training)
     monkeypatch.setenv("EARSHOT_DATABASE_URL", str(feed.store.engine.url))
-    command = ["train", "--config", str(REPO / "config.yaml"), "--out", str(tmp_path)]
+    command = ["train", "--config", str(REPO / "config.yaml"), "--out", str(tmp_path / "model")]
     assert CliRunner().invoke(app, command).exit_code == 0
     rory = feed.login("rory")
     rory.post(
-        f"/api/posts/{feed.post_id}/corrections", json={"kind": "not_complaint"}, headers={"X-CSRF-Token": rory.csrf}
-    )  # type: ignore[attr-defined]
+        f"/api/posts/{feed.post_id}/corrections",
+        json={"kind": "not_complaint"},
+        headers={"X-CSRF-Token": rory.csrf},  # type: ignore[attr-defined]
+    )
     result = CliRunner().invoke(app, command)
     assert result.exit_code == 0, result.output
-    added = [e for e in seen["after"] if e not in seen["before"]]
-    assert added == [Example(text=TEXT, labels={"complaint": False, "severity": 0})]
+    before, after = seen
+    assert [e for e in after if e not in before] == [Example(text=TEXT, labels={"complaint": False, "severity": 0})]
