@@ -110,15 +110,36 @@ class Splits:
         return [e for examples in self.train.values() for e in examples]
 
 
-def load_splits(data_dir: Path = DEFAULT_DATA_DIR) -> Splits:
-    """Each labelled file less its stratified held-out part (20% of complaints, 2,500 sentiment tweets)."""
+def load_splits(data_dir: Path = DEFAULT_DATA_DIR, extra: Mapping[str, list[Example]] | None = None) -> Splits:
+    """Each labelled file less its stratified held-out part (20% of complaints, 2,500 sentiment tweets).
+
+    `extra` (by file name: the feed's corrections, see `corrected_examples`) joins the training part only,
+    so the held-out figures stay comparable from one training to the next.
+    """
     train, test = {}, {}
     for spec in labelled_files():
         examples = read_jsonl(Path(data_dir) / f"{spec.name}.jsonl")
         train[spec.name], test[spec.name] = stratified_split(
             examples, spec.stratify, spec.held_out_fraction(len(examples))
         )
+        train[spec.name] += list((extra or {}).get(spec.name, []))
     return Splits(train=train, test=test)
+
+
+def corrected_examples(corrections: list[tuple[str, str, str]]) -> dict[str, list[Example]]:
+    """Labelled examples from the feed's corrections, (kind, value, text), newest first.
+
+    "not a complaint" teaches the complaint and severity heads (complaints.jsonl's labels). Topics
+    and urgency are not trained (topics match config descriptions; urgency follows rules), so those
+    corrections are kept and shown but add nothing here.
+    """
+    seen: set[str] = set()
+    examples = []
+    for kind, _value, text in corrections:
+        if kind == "not_complaint" and text not in seen:
+            seen.add(text)
+            examples.append(Example(text=text, labels={"complaint": False, "severity": 0}))
+    return {"complaints": examples} if examples else {}
 
 
 def write_heldout(out_dir: Path, data_dir: Path = DEFAULT_DATA_DIR) -> tuple[Path, ...]:

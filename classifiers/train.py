@@ -195,11 +195,13 @@ def _calibrate(logits: np.ndarray, labels: np.ndarray) -> tuple[float, dict[str,
     }
 
 
-def train(data_dir: Path, out_dir: Path, options: TrainOptions = TrainOptions()) -> dict:
-    """Train, calibrate and write the artifacts; return the held-out report."""
+def train(
+    data_dir: Path, out_dir: Path, options: TrainOptions = TrainOptions(), extra: dict[str, list[Example]] | None = None
+) -> dict:
+    """Train, calibrate and write the artifacts; return the held-out report. `extra`: see load_splits."""
     torch.set_num_threads(options.threads)
     _seed_everything(options.seed)
-    splits = load_splits(data_dir)
+    splits = load_splits(data_dir, extra)
     trainer = Trainer(options)
     started = time.monotonic()
     trainer.fit(splits)

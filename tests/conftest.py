@@ -14,6 +14,8 @@ from bot.core.posts import Engagement, Post
 from bot.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
+# `earshot run` started by tests serves the feed on any free port, never on a fixed one.
+os.environ.setdefault("EARSHOT_WEB_PORT", "0")
 PG_ADMIN_URL = os.environ.get("EARSHOT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from bot.app.alarm import AlarmSettings
+from bot.app.web_settings import WebSettings
 from bot.core.errors import ConfigError, StoreError
 from bot.core.section import Section
 from bot.digest.settings import DigestSettings
@@ -100,6 +101,7 @@ class Config(Section):
     routing: RoutingSettings = RoutingSettings()
     digest: DigestSettings = DigestSettings()
     alarms: AlarmSettings = AlarmSettings()
+    web: WebSettings = WebSettings()
     # Directory relative paths in the config are resolved against (the config file's own).
     base_dir: Path = Field(default=Path("."), exclude=True)
 

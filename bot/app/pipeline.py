@@ -86,6 +86,11 @@ class Pipeline:
         self.database = DatabaseGuard()
 
     @property
+    def classifier_loaded(self) -> bool:
+        """Whether the model is loaded (for /readyz)."""
+        return self._classifier is not None
+
+    @property
     def classifier(self) -> Classifier:
         """The classifier, loaded on first use and then kept."""
         if self._classifier is None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from bot.app.config import Config
 from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, load
-from bot.core.errors import EarshotError
+from bot.core.errors import EarshotError, StoreError
 
 DATA_DIR = Path("data/labelled")
 
@@ -78,5 +78,23 @@ def train(
     settings = load(config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     target = out or (Path(settings.classifier.model_dir) if settings.classifier.model_dir else DEFAULT_DIR)
-    report = run_training(_data_dir(settings), target, TrainOptions(epochs=epochs, threads=settings.classifier.threads))
+    extra = _corrections(settings)
+    options = TrainOptions(epochs=epochs, threads=settings.classifier.threads)
+    report = run_training(_data_dir(settings), target, options, extra=extra)
     typer.echo(json.dumps(report))
+
+
+def _corrections(settings: Config) -> dict[str, list[Any]]:
+    """The feed's corrections as labelled examples (none, with a warning, if the database is unreachable)."""
+    from bot.store import Store
+    from classifiers.data import corrected_examples
+
+    try:
+        with Store.open(settings.database_url).transaction() as tx:
+            found = [(c.kind, c.value, c.text) for c in tx.corrections(limit=100_000)]
+    except StoreError as err:
+        typer.echo(f"warning: corrections from the feed left out: {err}", err=True)
+        return {}
+    extra = corrected_examples(found)
+    typer.echo(f"training with {sum(map(len, extra.values()))} corrected examples from the feed", err=True)
+    return extra

@@ -7,7 +7,8 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from bot.cli import alerts, classify, digest, route, run, sources, status, tickets, topics
+from bot.cli import alerts, classify, digest, route, run, serve, sources, status, tickets, topics
+from bot.cli.users import user_app
 from bot.core.errors import ConfigError, EarshotError, StoreError
 
 
@@ -52,3 +53,5 @@ app.command("ack")(alerts.ack)
 app.command("tickets")(tickets.tickets)
 app.command("digest")(digest.digest)
 app.add_typer(topics.topics_app, name="topics")
+app.command("serve")(serve.serve)
+app.add_typer(user_app, name="user")

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.app.config import mask_password
+from bot.app.config import Config, mask_password
 from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, load
 from bot.core.errors import StoreError
 from bot.store import check_url
 from connectors.registry import enabled_sources, problems
+
+if TYPE_CHECKING:
+    from bot.app.pipeline import Pipeline
+    from bot.web.server import FeedServer
 
 
 def run(
@@ -29,8 +34,28 @@ def run(
     pipeline = build_pipeline(settings)
     if once:
         pipeline.run_once()
-    else:
-        run_forever(pipeline, started=start_line(config, settings))
+        return
+    server = _feed_server(settings, pipeline)
+    try:
+        run_forever(pipeline, threading.Event(), started=start_line(config, settings))
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _feed_server(settings: Config, pipeline: Pipeline) -> FeedServer | None:
+    """The alert feed on web.host:web.port, started beside the daemon (None when web.enabled is false)."""
+    from bot.web.build import build_server
+
+    if not settings.web.enabled:
+        return None
+
+    def problems() -> list[str]:
+        return [] if pipeline.classifier_loaded else ["the model is not loaded yet"]
+
+    server = build_server(settings, pipeline.store, problems)
+    server.start()
+    return server
 
 
 def check_config(path: Annotated[Path, typer.Argument(help="Config file to check.")] = DEFAULT_CONFIG) -> None:

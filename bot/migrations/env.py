@@ -7,6 +7,7 @@ import bot.store.delivery_tables  # noqa: F401
 import bot.store.digest_tables  # noqa: F401
 import bot.store.routing_tables  # noqa: F401
 import bot.store.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+import bot.store.web_tables  # noqa: F401
 
 connection = context.config.attributes.get("connection")
 if connection is None:

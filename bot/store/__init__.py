@@ -6,12 +6,25 @@ It owns Earshot's state: stages read and write only through `Store` and its `Tra
 from bot.store.engine import check_url
 from bot.store.ops.digest import DigestPost, DigestView, IncidentFacts, TicketBreach
 from bot.store.ops.feed import TICKET_STATUSES, AlertView, SourceView, TicketView
+from bot.store.ops.feed_items import FEED_STATUSES, FeedFilter, FeedItem
+from bot.store.ops.handling import CorrectionView, NoteView
 from bot.store.ops.health import DeadLetters, SourceActivity
 from bot.store.ops.responses import ResponseTimes
+from bot.store.ops.users import AuditView, UserView
 from bot.store.store import Store, StoredPost
 from bot.store.transaction import Transaction
+from bot.store.web_tables import CORRECTION_KINDS, ROLES
 
 __all__ = [
+    "CORRECTION_KINDS",
+    "FEED_STATUSES",
+    "ROLES",
+    "AuditView",
+    "CorrectionView",
+    "FeedFilter",
+    "FeedItem",
+    "NoteView",
+    "UserView",
     "TICKET_STATUSES",
     "AlertView",
     "DigestPost",

@@ -1,0 +1,94 @@
+"""`earshot user add|list|disable|reset-password`: who may log into the feed, and with which role."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, open_store, when
+from bot.core.errors import EarshotError
+from bot.store import ROLES
+
+user_app = typer.Typer(help="Manage the feed's users (viewer reads, responder acts, admin also manages users).")
+MIN_PASSWORD = 8
+
+
+def _password(password_stdin: bool) -> str:
+    """The new password: one line from stdin, or typed twice at a prompt."""
+    if password_stdin or not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD:
+        raise EarshotError(f"the password must have at least {MIN_PASSWORD} characters")
+    return password
+
+
+StdinOption = Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin (one line).")]
+
+
+@user_app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="The login name.")],
+    role: Annotated[str, typer.Option("--role", help=f"One of {', '.join(ROLES)}.")] = "responder",
+    password_stdin: StdinOption = False,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Add a user; the password comes from a prompt, or stdin."""
+    from bot.web.auth import hash_password
+
+    name = name.strip()
+    if not name or len(name) > 64 or not name.isprintable():
+        raise EarshotError("a user name needs 1 to 64 printable characters")
+    if role not in ROLES:
+        raise EarshotError(f"unknown role {role!r}; the roles are {', '.join(ROLES)}")
+    store = open_store(config)
+    password = _password(password_stdin)
+    try:
+        with store.transaction() as tx:
+            tx.add_user(name, role, hash_password(password))
+            tx.audit("cli", "user-add", f"user:{name}", role=role)
+    except ValueError as err:
+        raise EarshotError(str(err)) from err
+    typer.echo(f"user {name} added ({role})")
+
+
+@user_app.command("list")
+def list_users(config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Every user: name, role, and whether they are disabled."""
+    with open_store(config).transaction() as tx:
+        users = tx.users()
+    if not users:
+        typer.echo("no users; add one with `earshot user add NAME --role responder`")
+    for user in users:
+        typer.echo(
+            f"{user.name:<24} {user.role:<10} {'disabled' if user.disabled else 'active':<9} {when(user.created_at)}"
+        )
+
+
+@user_app.command("disable")
+def disable(name: str, config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Disable a user: they cannot log in, their sessions and API tokens stop working."""
+    with open_store(config).transaction() as tx:
+        if tx.set_user_disabled(name, True) is None:
+            raise EarshotError(f"no user {name!r}")
+        tx.audit("cli", "user-disable", f"user:{name}")
+    typer.echo(f"user {name} disabled")
+
+
+@user_app.command("reset-password")
+def reset_password(name: str, password_stdin: StdinOption = False, config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Set a new password (prompt or stdin); the user's sessions end."""
+    from bot.web.auth import hash_password
+
+    store = open_store(config)
+    with store.transaction() as tx:
+        if tx.user(name) is None:
+            raise EarshotError(f"no user {name!r}")
+    password = _password(password_stdin)
+    with store.transaction() as tx:
+        tx.set_password(name, hash_password(password))
+        tx.audit("cli", "user-reset-password", f"user:{name}")
+    typer.echo(f"password of {name} reset")

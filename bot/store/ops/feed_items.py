@@ -1,0 +1,222 @@
+"""The live feed's rows: each alert with its post, labels, decision, incident and handling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlmodel import col, select
+
+from bot.core.labels import URGENCY_ORDER
+from bot.store.delivery_tables import AlertRow, TicketRow
+from bot.store.ops.base import Ops
+from bot.store.routing_tables import IncidentRow, RouteDecisionRow
+from bot.store.tables import ClassificationRow, EngagementSnapshotRow, PostRow
+from bot.store.web_tables import AlertHandlingRow
+
+FEED_STATUSES = ("open", "acked", "resolved", "all")  # open: nobody acknowledged it yet
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeedFilter:
+    """What the feed shows; every field comes from the page's URL."""
+
+    tier: str = ""
+    urgency: str = ""
+    topic: str = ""
+    source: str = ""
+    status: str = "all"
+    q: str = ""
+    limit: int = 100
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeedItem:
+    """One alert as the feed shows it."""
+
+    id: int
+    title: str
+    tier: str
+    current_tier: str
+    level: int
+    rule: str
+    reasons: tuple[str, ...]
+    created_at: datetime
+    acked_at: datetime | None
+    acked_by: str | None
+    next_escalation_at: datetime | None
+    assignee: str | None
+    resolved_at: datetime | None
+    resolved_by: str | None
+    snoozed_until: datetime | None
+    post_id: int | None
+    text: str
+    author: str | None
+    reach: int | None
+    source: str
+    url: str
+    complaint_score: float | None
+    urgency: str | None
+    sentiment: str | None
+    topics: tuple[tuple[str, float], ...]
+    needs_review: bool
+    visibility: dict[str, Any]
+    incident_id: int | None
+    incident_size: int | None
+    incident_sources: tuple[str, ...]
+    ticket_id: int | None
+    trend: tuple[int, ...] = field(default=())  # interactions at each engagement snapshot, oldest first
+
+    @property
+    def status(self) -> str:
+        return "resolved" if self.resolved_at else "acked" if self.acked_at else "open"
+
+
+class FeedItemOps(Ops):
+    """Reads for the web feed."""
+
+    def feed_items(self, f: FeedFilter) -> list[FeedItem]:
+        """Alerts matching `f`: unacknowledged first, then the most urgent, then the newest."""
+        query = _joined()
+        if f.tier:
+            query = query.where(or_(col(AlertRow.tier) == f.tier, col(AlertRow.current_tier) == f.tier))
+        if f.urgency:
+            query = query.where(ClassificationRow.urgency == f.urgency)
+        if f.source:
+            query = query.where(PostRow.source == f.source)
+        if f.status == "open":
+            query = query.where(col(AlertRow.acked_at).is_(None))
+        elif f.status == "acked":
+            query = query.where(col(AlertRow.acked_at).is_not(None), col(AlertRow.resolved_at).is_(None))
+        elif f.status == "resolved":
+            query = query.where(col(AlertRow.resolved_at).is_not(None))
+        if f.q:
+            pattern = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            query = query.where(
+                or_(
+                    col(PostRow.text).ilike(pattern, escape="\\"),
+                    col(PostRow.author_handle).ilike(pattern, escape="\\"),
+                )
+            )
+        rows = self.session.exec(query.order_by(col(AlertRow.id).desc()).limit(max(f.limit, 1) * 3)).all()
+        items = [_item(*row) for row in rows]
+        if f.topic:
+            items = [i for i in items if f.topic in (name for name, _ in i.topics)]
+        items.sort(key=_rank)
+        return items[: f.limit]
+
+    def feed_item(self, alert_id: int) -> FeedItem | None:
+        """One alert with everything the detail page shows, its engagement trend included."""
+        row = self.session.exec(_joined().where(AlertRow.id == alert_id)).first()
+        if row is None:
+            return None
+        item = _item(*row)
+        if item.post_id is None:
+            return item
+        snaps = self.session.exec(
+            select(EngagementSnapshotRow)
+            .where(EngagementSnapshotRow.post_id == item.post_id)
+            .order_by(col(EngagementSnapshotRow.taken_at))
+        ).all()
+        trend = tuple(s.likes + s.reposts + s.replies + s.quotes for s in snaps)
+        return FeedItem(**{**item.__dict__, "trend": trend})
+
+    def trends(self, post_ids: list[int]) -> dict[int, tuple[int, ...]]:
+        """Interactions at each snapshot, oldest first, for many posts in one query."""
+        found: dict[int, list[int]] = {}
+        if not post_ids:
+            return {}
+        snaps = self.session.exec(
+            select(EngagementSnapshotRow)
+            .where(col(EngagementSnapshotRow.post_id).in_(post_ids))
+            .order_by(col(EngagementSnapshotRow.taken_at))
+        ).all()
+        for s in snaps:
+            found.setdefault(s.post_id, []).append(s.likes + s.reposts + s.replies + s.quotes)
+        return {key: tuple(value) for key, value in found.items()}
+
+    def unacked_count(self) -> int:
+        return int(
+            self.session.exec(select(func.count(col(AlertRow.id))).where(col(AlertRow.acked_at).is_(None))).one()
+        )
+
+    def review_queue(self, limit: int = 100) -> list[tuple[int, str, str | None, str, float, str]]:
+        """Posts a head was unsure of: (post id, text, author, urgency, complaint score, main topic)."""
+        rows = self.session.exec(
+            select(PostRow, ClassificationRow)
+            .join(ClassificationRow, col(ClassificationRow.post_id) == PostRow.id)
+            .where(col(ClassificationRow.needs_review).is_(True))
+            .order_by(col(PostRow.id).desc())
+            .limit(limit)
+        ).all()
+        return [
+            (p.id or 0, p.text, p.author_handle, c.urgency, c.complaint_score, (c.topics or [{}])[0].get("name", ""))
+            for p, c in rows
+        ]
+
+    def ticket_rows(self, limit: int = 200) -> list[TicketRow]:
+        return list(self.session.exec(select(TicketRow).order_by(col(TicketRow.id).desc()).limit(limit)).all())
+
+
+def _joined() -> Any:
+    return (
+        select(  # type: ignore[call-overload]  # six entities: more than sqlmodel types
+            AlertRow, PostRow, ClassificationRow, RouteDecisionRow, IncidentRow, AlertHandlingRow
+        )
+        .join(PostRow, col(PostRow.id) == AlertRow.post_id, isouter=True)
+        .join(ClassificationRow, col(ClassificationRow.post_id) == AlertRow.post_id, isouter=True)
+        .join(RouteDecisionRow, col(RouteDecisionRow.post_id) == AlertRow.post_id, isouter=True)
+        .join(IncidentRow, col(IncidentRow.id) == AlertRow.incident_id, isouter=True)
+        .join(AlertHandlingRow, col(AlertHandlingRow.alert_id) == AlertRow.id, isouter=True)
+    )
+
+
+def _rank(item: FeedItem) -> tuple[int, int, float]:
+    urgency = URGENCY_ORDER.index(item.urgency) if item.urgency in URGENCY_ORDER else -1
+    return (0 if item.acked_at is None else 1, -urgency, -item.created_at.timestamp())
+
+
+def _item(
+    alert: AlertRow,
+    post: PostRow | None,
+    labels: ClassificationRow | None,
+    decision: RouteDecisionRow | None,
+    incident: IncidentRow | None,
+    handling: AlertHandlingRow | None,
+) -> FeedItem:
+    assert alert.id is not None
+    return FeedItem(
+        id=alert.id,
+        title=str(alert.message.get("title") or (post.text[:80] if post else f"alert {alert.id}")),
+        tier=alert.tier,
+        current_tier=alert.current_tier,
+        level=alert.escalation_level,
+        rule=alert.rule,
+        reasons=tuple(decision.reasons) if decision else (),
+        created_at=alert.created_at,
+        acked_at=alert.acked_at,
+        acked_by=alert.acked_by,
+        next_escalation_at=alert.next_escalation_at,
+        assignee=handling.assignee if handling else None,
+        resolved_at=alert.resolved_at,
+        resolved_by=alert.resolved_by,
+        snoozed_until=alert.snoozed_until,
+        post_id=alert.post_id,
+        text=post.text if post else "",
+        author=post.author_handle if post else None,
+        reach=post.author_reach if post else None,
+        source=post.source if post else "",
+        url=post.url if post else "",
+        complaint_score=labels.complaint_score if labels else None,
+        urgency=labels.urgency if labels else None,
+        sentiment=labels.sentiment if labels else None,
+        topics=tuple((str(t.get("name")), float(t.get("score", 0.0))) for t in (labels.topics if labels else [])),
+        needs_review=bool(labels and labels.needs_review),
+        visibility=dict(decision.visibility) if decision else {},
+        incident_id=alert.incident_id,
+        incident_size=incident.post_count if incident else None,
+        incident_sources=tuple(incident.sources) if incident else (),
+        ticket_id=decision.ticket_id if decision else None,
+    )

@@ -1,0 +1,134 @@
+"""The feed's FastAPI application: pages, the JSON API, live events, health and metrics.
+
+app = create_app(store, config.web, context=FeedContext(...))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from bot.app.web_settings import WebSettings
+from bot.core.errors import StoreError
+from bot.store import Store
+from bot.web.actions import BadRequest, NotFound
+from bot.web.auth import CsrfRefused, Forbidden, LoginLimiter, NotLoggedIn, Principal, Sessions, authenticate
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeedContext:
+    """What the pages need from the config, and how `/readyz` learns about the daemon."""
+
+    topics: tuple[str, ...] = ()
+    tiers: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    brand: str = "Earshot"
+    problems: Callable[[], list[str]] = field(default=lambda: [])  # why the daemon is not ready
+
+
+class Feed:
+    """Everything the routes share, kept on `app.state.feed`."""
+
+    def __init__(self, store: Store, settings: WebSettings, context: FeedContext) -> None:
+        self.store, self.settings, self.context = store, settings, context
+        with store.transaction() as tx:
+            secret = tx.web_secret()
+        self.sessions = Sessions(secret, int(timedelta(hours=settings.session_hours).total_seconds()))
+        self.limiter = LoginLimiter(settings.login_attempts)
+        self.templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescapes .html
+        self.stopping = False
+
+
+def feed_of(request: Request) -> Feed:
+    feed: Feed = request.app.state.feed
+    return feed
+
+
+def principal(request: Request) -> Principal:
+    """The logged-in user (FastAPI dependency): NotLoggedIn becomes a redirect or a 401."""
+    feed = feed_of(request)
+    return authenticate(request, feed.store, feed.sessions)
+
+
+def create_app(store: Store, settings: WebSettings | None = None, context: FeedContext | None = None) -> FastAPI:
+    """The whole feed application over `store`."""
+    from bot.web import admin, api, health, live, pages
+
+    app = FastAPI(title="Earshot feed", openapi_url=None, docs_url=None, redoc_url=None)
+    app.state.feed = Feed(store, settings or WebSettings(), context or FeedContext())
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.include_router(health.router)
+    app.include_router(pages.router)
+    app.include_router(admin.router)
+    app.include_router(live.router)
+    app.include_router(api.router)
+    _handlers(app)
+    return app
+
+
+def _handlers(app: FastAPI) -> None:
+    def wants_json(request: Request) -> bool:
+        return request.url.path.startswith(("/api/", "/events"))
+
+    def page(request: Request, status: int, message: str) -> Response:
+        if wants_json(request):
+            return JSONResponse({"detail": message}, status_code=status)
+        feed = feed_of(request)
+        return feed.templates.TemplateResponse(
+            request, "error.html", {"status": status, "message": message, "user": None}, status_code=status
+        )
+
+    @app.exception_handler(NotLoggedIn)
+    async def not_logged_in(request: Request, err: NotLoggedIn) -> Response:
+        if wants_json(request):
+            return JSONResponse({"detail": str(err)}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, err: Forbidden) -> Response:
+        return page(request, 403, str(err))
+
+    @app.exception_handler(CsrfRefused)
+    async def csrf(request: Request, err: CsrfRefused) -> Response:
+        return page(request, 403, str(err))
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, err: NotFound) -> Response:
+        return page(request, 404, str(err))
+
+    @app.exception_handler(BadRequest)
+    async def bad_request(request: Request, err: BadRequest) -> Response:
+        return page(request, 400, str(err))
+
+    @app.exception_handler(StoreError)
+    async def store_error(request: Request, err: StoreError) -> Response:
+        return page(request, 503, "the database is unavailable; try again shortly")
+
+    @app.exception_handler(404)
+    async def missing(request: Request, err: Any) -> Response:
+        """An unknown page: anonymous callers are sent to log in, so nothing tells them what exists."""
+        if not request.url.path.startswith("/static/"):
+            try:
+                principal(request)
+            except NotLoggedIn as why:
+                return await not_logged_in(request, why)
+        return page(request, 404, getattr(err, "detail", None) or "no such page")
+
+
+def safe_next(target: str | None) -> str:
+    """A same-site path to return to after login or an action; anything else goes home."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target[:2000]
+    return "/"

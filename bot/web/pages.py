@@ -1,0 +1,276 @@
+"""The feed's HTML pages: login, the live feed, alert and incident detail, tickets, sources, review."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from bot.core.labels import URGENCY_ORDER
+from bot.store import FEED_STATUSES, FeedFilter
+from bot.web.actions import NotFound, act, correct
+from bot.web.app import Feed, feed_of, principal, safe_next
+from bot.web.auth import LOGIN_COOKIE, SESSION_COOKIE, Forbidden, Principal, check_csrf, verify_password
+from bot.web.charts import incident_chart
+from bot.web.views import ago, sparkline
+
+router = APIRouter(include_in_schema=False)
+User = Annotated[Principal, Depends(principal)]
+MAX_FIELD = 200
+
+
+def render(request: Request, name: str, user: Principal | None, status: int = 200, **values: Any) -> Response:
+    feed = feed_of(request)
+    with feed.store.transaction() as tx:
+        unacked = tx.unacked_count() if user else 0
+    context = {"user": user, "unacked": unacked, "brand": feed.context.brand, "ago": ago, "spark": sparkline}
+    return feed.templates.TemplateResponse(request, name, {**context, **values}, status_code=status)
+
+
+def feed_filter(request: Request, feed: Feed) -> FeedFilter:
+    """The filter in the URL; values that are not one of the known ones are ignored."""
+    args = request.query_params
+    ctx = feed.context
+
+    def pick(name: str, allowed: tuple[str, ...]) -> str:
+        value = args.get(name, "")[:MAX_FIELD]
+        return value if value in allowed else ""
+
+    return FeedFilter(
+        tier=pick("tier", ctx.tiers),
+        urgency=pick("urgency", URGENCY_ORDER),
+        topic=pick("topic", ctx.topics),
+        source=pick("source", ctx.sources),
+        status=pick("status", FEED_STATUSES) or "all",
+        q=args.get("q", "")[:MAX_FIELD].strip(),
+    )
+
+
+# --- login ----------------------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/") -> Response:
+    return _login_form(request, next, "", 200)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    username: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    csrf_token: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    feed = feed_of(request)
+    address = request.client.host if request.client else "?"
+    if not feed.sessions.login_csrf_ok(request.cookies.get(LOGIN_COOKIE), csrf_token):
+        return _login_form(request, next, "The form expired; please try again.", 403)
+    if feed.limiter.blocked(username, address):
+        return _login_form(request, next, "Too many failed attempts; wait 15 minutes.", 429)
+    with feed.store.transaction() as tx:
+        user = tx.user(username)
+    if user is None or not verify_password(user, password):
+        feed.limiter.failed(username, address)
+        return _login_form(request, next, "Wrong username or password.", 401)
+    feed.limiter.succeeded(username)
+    cookie, _csrf = feed.sessions.issue(user)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        cookie,
+        max_age=feed.sessions.max_age,
+        httponly=True,
+        samesite="lax",
+        secure=_tls(request),
+    )
+    response.delete_cookie(LOGIN_COOKIE)
+    with feed.store.transaction() as tx:
+        tx.audit(user.name, "login", f"user:{user.name}", address=address)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, user: User, csrf_token: Annotated[str, Form(max_length=MAX_FIELD)] = "") -> Response:
+    check_csrf(user, csrf_token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+def _login_form(request: Request, next: str, error: str, status: int) -> Response:
+    feed = feed_of(request)
+    cookie, csrf = feed.sessions.login_token(request.cookies.get(LOGIN_COOKIE))
+    response = render(request, "login.html", None, status, csrf=csrf, next=safe_next(next), error=error)
+    response.set_cookie(LOGIN_COOKIE, cookie, max_age=3600, httponly=True, samesite="lax", secure=_tls(request))
+    return response
+
+
+def _tls(request: Request) -> bool:
+    return request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
+
+
+# --- the feed ---------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+def feed_page(request: Request, user: User) -> Response:
+    feed = feed_of(request)
+    chosen = feed_filter(request, feed)
+    return render(
+        request, "feed.html", user, f=chosen, ctx=feed.context, statuses=FEED_STATUSES, **_items(feed, chosen)
+    )
+
+
+@router.get("/feed/list", response_class=HTMLResponse)
+def feed_list(request: Request, user: User) -> Response:
+    feed = feed_of(request)
+    return render(request, "_alerts.html", user, **_items(feed, feed_filter(request, feed)))
+
+
+def _items(feed: Feed, chosen: FeedFilter) -> dict[str, Any]:
+    with feed.store.transaction() as tx:
+        items = tx.feed_items(chosen)
+        trends = tx.trends([i.post_id for i in items if i.post_id is not None])
+        users = [u.name for u in tx.users() if not u.disabled]
+    return {"items": items, "trends": trends, "users": users}
+
+
+@router.get("/alerts")
+def all_alerts(request: Request, user: User) -> Response:
+    """Where alert summaries link ("All alerts"): the feed."""
+    return RedirectResponse("/" + (f"?{request.url.query}" if request.url.query else ""), status_code=303)
+
+
+@router.get("/alerts/{ref}", response_class=HTMLResponse)
+def alert_page(request: Request, ref: Annotated[str, Path(max_length=MAX_FIELD)], user: User) -> Response:
+    """One alert, by id or by the idempotency key alert messages link with (routing.feed_base_url)."""
+    feed = feed_of(request)
+    with feed.store.transaction() as tx:
+        alert_id = int(ref) if ref.isdigit() and len(ref) < 12 else tx.alert_for_key(ref)
+        item = tx.feed_item(alert_id) if alert_id is not None else None
+        if item is None or alert_id is None:
+            raise NotFound(f"no alert {ref[:64]}")
+        notes = tx.notes(alert_id)
+        audit = tx.audit_log(target=f"alert:{alert_id}")
+        users = [u.name for u in tx.users() if not u.disabled]
+    return render(
+        request,
+        "alert.html",
+        user,
+        item=item,
+        notes=notes,
+        audit=audit,
+        users=users,
+        ctx=feed.context,
+        urgencies=URGENCY_ORDER,
+    )
+
+
+@router.post("/alerts/{alert_id}/{action}")
+def alert_action(
+    request: Request,
+    alert_id: int,
+    action: str,
+    user: User,
+    csrf_token: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+    minutes: Annotated[int, Form(ge=0, le=100000)] = 0,
+    to: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+    note: Annotated[str, Form(max_length=10000)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    check_csrf(user, csrf_token)
+    act(feed_of(request).store, user, alert_id, action, minutes=minutes, to=to, note=note)
+    return RedirectResponse(safe_next(next), status_code=303)
+
+
+@router.post("/posts/{post_id}/correct")
+def correct_post(
+    request: Request,
+    post_id: int,
+    user: User,
+    csrf_token: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+    kind: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+    value: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/corrections",
+) -> Response:
+    check_csrf(user, csrf_token)
+    feed = feed_of(request)
+    correct(feed.store, user, post_id, kind, value, topics=feed.context.topics)
+    return RedirectResponse(safe_next(next), status_code=303)
+
+
+# --- the other pages --------------------------------------------------------------------
+
+
+@router.get("/incidents/{incident_id}", response_class=HTMLResponse)
+def incident_page(request: Request, incident_id: int, user: User) -> Response:
+    with feed_of(request).store.transaction() as tx:
+        incident = tx.incident(incident_id)
+        if incident is None:
+            raise NotFound(f"no incident {incident_id}")
+        members = tx.timeline(incident_id)
+    return render(request, "incident.html", user, incident=incident, members=members)
+
+
+@router.get("/incidents/{incident_id}/chart.svg")
+def incident_svg(request: Request, incident_id: int, user: User) -> Response:
+    with feed_of(request).store.transaction() as tx:
+        if tx.incident(incident_id) is None:
+            raise NotFound(f"no incident {incident_id}")
+        members = tx.timeline(incident_id)
+    return Response(incident_chart(members), media_type="image/svg+xml")
+
+
+@router.get("/tickets", response_class=HTMLResponse)
+def tickets_page(request: Request, user: User) -> Response:
+    with feed_of(request).store.transaction() as tx:
+        tickets, now = tx.ticket_rows(), tx.now
+    return render(request, "tickets.html", user, tickets=tickets, now=now)
+
+
+@router.get("/sources", response_class=HTMLResponse)
+def sources_page(request: Request, user: User) -> Response:
+    with feed_of(request).store.transaction() as tx:
+        sources = tx.source_overview()
+    return render(request, "sources.html", user, sources=sources)
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review_page(request: Request, user: User) -> Response:
+    feed = feed_of(request)
+    with feed.store.transaction() as tx:
+        posts = tx.review_queue()
+    return render(request, "review.html", user, posts=posts, ctx=feed.context, urgencies=URGENCY_ORDER)
+
+
+@router.get("/corrections", response_class=HTMLResponse)
+def corrections_page(request: Request, user: User) -> Response:
+    with feed_of(request).store.transaction() as tx:
+        corrections = tx.corrections()
+    return render(request, "corrections.html", user, corrections=corrections)
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(request: Request, user: User, token: str = "") -> Response:
+    return render(request, "account.html", user, token="")
+
+
+@router.post("/account/tokens", response_class=HTMLResponse)
+def new_token(
+    request: Request,
+    user: User,
+    csrf_token: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+    label: Annotated[str, Form(max_length=64)] = "script",
+) -> Response:
+    from bot.web.auth import new_api_token
+
+    check_csrf(user, csrf_token)
+    if user.via != "session":
+        raise Forbidden("API tokens are made from a logged-in page")
+    token, digest = new_api_token()
+    with feed_of(request).store.transaction() as tx:
+        tx.add_token(user.user.id, label.strip() or "script", digest)
+        tx.audit(user.name, "token", f"user:{user.name}", label=label)
+    return render(request, "account.html", user, token=token)

@@ -1,0 +1,74 @@
+"""`earshot user add|list|disable|reset-password`: the feed's users from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli.main import app
+from bot.store import Store
+from bot.web.auth import verify_password
+from tests.conftest import REPO
+
+CONFIG = ["--config", str(REPO / "config.yaml")]
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
+    url = f"sqlite:///{tmp_path / 'earshot.db'}"
+    monkeypatch.setenv("EARSHOT_DATABASE_URL", url)
+    return Store.open(url)
+
+
+def _run(*args: str, password: str = "") -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["user", *args, *CONFIG], input=password + "\n")
+    return result.exit_code, result.output
+
+
+def test_add_list_disable_and_reset_a_user(store: Store) -> None:
+    assert _run("add", "dana", "--role", "responder", password="long enough pass") == (
+        0,
+        "user dana added (responder)\n",
+    )
+    with store.transaction() as tx:
+        dana = tx.user("dana")
+    assert dana is not None and dana.role == "responder" and verify_password(dana, "long enough pass")
+    assert dana.password_hash.startswith("$argon2")
+    code, listed = _run("list")
+    assert code == 0 and listed.split()[:3] == ["dana", "responder", "active"]
+    assert _run("reset-password", "dana", password="another long one")[0] == 0
+    with store.transaction() as tx:
+        assert verify_password(tx.user("dana"), "another long one")
+        assert not verify_password(tx.user("dana"), "long enough pass")
+    assert _run("disable", "dana") == (0, "user dana disabled\n")
+    with store.transaction() as tx:
+        assert not verify_password(tx.user("dana"), "another long one")
+        assert [a.action for a in tx.audit_log(target="user:dana")] == [
+            "user-disable",
+            "user-reset-password",
+            "user-add",
+        ]
+
+
+@pytest.mark.parametrize(
+    ("args", "password", "message"),
+    [
+        (("add", "dana", "--role", "boss"), "long enough pass", "unknown role 'boss'"),
+        (("add", "dana"), "short", "at least 8 characters"),
+        (("disable", "ghost"), "", "no user 'ghost'"),
+        (("reset-password", "ghost"), "long enough pass", "no user 'ghost'"),
+    ],
+)
+def test_bad_user_commands_say_why_in_one_line(
+    store: Store, args: tuple[str, ...], password: str, message: str
+) -> None:
+    code, output = _run(*args, password=password)
+    assert code == 1 and message in output and "Traceback" not in output
+
+
+def test_a_name_is_added_once(store: Store) -> None:
+    assert _run("add", "dana", password="long enough pass")[0] == 0
+    code, output = _run("add", "dana", password="long enough pass")
+    assert code == 1 and "already exists" in output
