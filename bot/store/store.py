@@ -27,7 +27,8 @@ from bot.store.convert import (
     update_from_post,
 )
 from bot.store.engine import check_url, first_line, make_engine, masked
-from bot.store.stages import STAGE_CLASSIFIED, STAGE_INGESTED, STAGE_SKIPPED
+from bot.store.records import StoredPost
+from bot.store.stages import STAGE_CLASSIFIED, STAGE_INGESTED, STAGE_ROUTED, STAGE_SKIPPED
 from bot.store.tables import (
     ClassificationRow,
     EngagementSnapshotRow,
@@ -45,14 +46,6 @@ class SaveResult:
     new: int
     seen_again: int
     snapshots: int
-
-
-@dataclass(frozen=True, kw_only=True)
-class StoredPost:
-    """A post with its row id, as the later stages see it."""
-
-    id: int
-    post: Post
 
 
 class Store:
@@ -280,7 +273,9 @@ class Store:
             if update.author_reach is not None:
                 row.author_reach = update.author_reach
             row.is_deleted = row.is_deleted or update.is_deleted
-            session.add(row)
+        if row.stage == STAGE_ROUTED:
+            row.review_due = True  # the router re-assesses it on its newest engagement
+        session.add(row)
         return 1
 
     @staticmethod

@@ -9,10 +9,11 @@ one writer (the operation family named after it).
 
 from __future__ import annotations
 
+from bot.store.ops.claims import ClaimOps
 from bot.store.ops.delivery import DeliveryOps
 from bot.store.ops.feed import FeedOps
 from bot.store.ops.routing import RoutingOps
 
 
-class Transaction(DeliveryOps, FeedOps, RoutingOps):
+class Transaction(ClaimOps, DeliveryOps, FeedOps, RoutingOps):
     """All operation families over one session."""

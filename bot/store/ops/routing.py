@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,9 +16,16 @@ from bot.core.posts import Engagement, Post, Snapshot
 from bot.store.convert import labels_from_row
 from bot.store.delivery_tables import AlertRow, TicketRow
 from bot.store.ops.base import Ops
-from bot.store.routing_tables import INCIDENT_OPEN, IncidentPostRow, IncidentRow, RouteDecisionRow
+from bot.store.routing_tables import (
+    INCIDENT_OPEN,
+    IncidentPostRow,
+    IncidentRow,
+    IncidentTermRow,
+    RouteDecisionRow,
+)
 from bot.store.tables import ClassificationRow, EngagementSnapshotRow, PostRow
 
+TERM_LENGTH = 64  # longer "words" (a pasted hash) are never indexed
 DECISION_FIELDS = (
     "rule",
     "reasons",
@@ -105,17 +112,25 @@ class RoutingOps(Ops):
         self.session.add(row)
 
     def posts_to_review(self, limit: int) -> list[int]:
-        """Routed posts with a snapshot newer than their last look, oldest decision first."""
+        """Routed posts flagged with a snapshot newer than their last look, oldest first (an indexed read).
+
+        Claimed `FOR UPDATE SKIP LOCKED`: on PostgreSQL another process's review skips them.
+        """
         return list(
             self.session.exec(
-                select(RouteDecisionRow.post_id)
-                .join(EngagementSnapshotRow, col(EngagementSnapshotRow.post_id) == RouteDecisionRow.post_id)
-                .where(
-                    EngagementSnapshotRow.taken_at
-                    > func.coalesce(RouteDecisionRow.reviewed_at, RouteDecisionRow.decided_at)
-                )
-                .distinct()
+                select(PostRow.id)
+                .where(col(PostRow.review_due).is_(True))
+                .order_by(col(PostRow.id))
                 .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).all()
+        )
+
+    def posts_to_review_of(self, post_ids: Sequence[int]) -> list[int]:
+        """Those of `post_ids` still flagged for review (another process may have reviewed them)."""
+        return list(
+            self.session.exec(
+                select(PostRow.id).where(col(PostRow.id).in_(list(post_ids)), col(PostRow.review_due).is_(True))
             ).all()
         )
 
@@ -124,9 +139,14 @@ class RoutingOps(Ops):
             select(func.max(EngagementSnapshotRow.taken_at)).where(EngagementSnapshotRow.post_id == post_id)
         ).one()
 
-    def mark_reviewed(self, post_id: int, at: datetime) -> None:
+    def mark_reviewed(self, post_id: int, at: datetime | None = None) -> None:
+        """The post's newest engagement was looked at (`at`, when given, is written to its decision)."""
+        post = self.session.get(PostRow, post_id)
+        if post is not None and post.review_due:
+            post.review_due = False
+            self.session.add(post)
         row = self.session.get(RouteDecisionRow, post_id)
-        if row is not None:
+        if row is not None and at is not None:
             row.reviewed_at = at
             self.session.add(row)
 
@@ -224,6 +244,66 @@ class RoutingOps(Ops):
             .order_by(col(IncidentPostRow.joined_at).desc())
         ).first()
         return _incident(row) if row else None
+
+    def incident_candidates(
+        self, terms: Collection[str], *, since: datetime, min_shared: int, limit: int
+    ) -> list[tuple[Incident, int]]:
+        """Open incidents active since `since` whose members used at least `min_shared` of `terms`,
+        most words in common first: an indexed lookup over the term index, never a scan of the window."""
+        words = [t for t in terms if len(t) <= TERM_LENGTH]
+        if not words:
+            return []
+        shared = func.count(IncidentTermRow.term).label("shared")
+        rows = self.session.exec(
+            select(IncidentRow, shared)
+            .join(IncidentTermRow, col(IncidentTermRow.incident_id) == IncidentRow.id)
+            .where(
+                col(IncidentTermRow.term).in_(words),
+                IncidentRow.status == INCIDENT_OPEN,
+                IncidentRow.last_post_at >= since,
+            )
+            .group_by(col(IncidentRow.id))
+            .having(shared >= min_shared)
+            .order_by(shared.desc(), col(IncidentRow.id).desc())
+            .limit(limit)
+        ).all()
+        return [(_incident(row), int(count)) for row, count in rows]
+
+    def add_incident_terms(self, incident_id: int, terms: Collection[str]) -> None:
+        """Index the words of a new member under its incident (each word once)."""
+        words = {t for t in terms if len(t) <= TERM_LENGTH}
+        if not words:
+            return
+        known = set(
+            self.session.exec(
+                select(IncidentTermRow.term).where(
+                    IncidentTermRow.incident_id == incident_id, col(IncidentTermRow.term).in_(words)
+                )
+            ).all()
+        )
+        self.session.add_all(IncidentTermRow(term=t, incident_id=incident_id) for t in sorted(words - known))
+
+    def recent_members(self, incident_id: int, limit: int) -> list[int]:
+        """The post ids of the incident's newest `limit` members."""
+        return list(
+            self.session.exec(
+                select(IncidentPostRow.post_id)
+                .where(IncidentPostRow.incident_id == incident_id)
+                .order_by(col(IncidentPostRow.post_id).desc())
+                .limit(limit)
+            ).all()
+        )
+
+    def vectors_of(self, post_ids: Collection[int]) -> dict[int, tuple[list[float], str]]:
+        """Each post's embedding and text, by post id."""
+        if not post_ids:
+            return {}
+        rows = self.session.exec(
+            select(ClassificationRow.post_id, ClassificationRow.embedding, PostRow.text)
+            .join(PostRow, col(PostRow.id) == ClassificationRow.post_id)
+            .where(col(ClassificationRow.post_id).in_(list(post_ids)))
+        ).all()
+        return {post_id: (list(embedding), text) for post_id, embedding, text in rows}
 
     def open_incidents_since(self, since: datetime) -> list[Incident]:
         rows = self.session.exec(
