@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, union_all
 from sqlmodel import col, select
 
 from bot.core.actions import Decision, Incident, IncidentMember
@@ -26,6 +27,7 @@ from bot.store.routing_tables import (
 from bot.store.tables import ClassificationRow, EngagementSnapshotRow, PostRow
 
 TERM_LENGTH = 64  # longer "words" (a pasted hash) are never indexed
+POSTINGS = 64  # per word, the newest incidents that used it are candidates (a common word stays cheap)
 DECISION_FIELDS = (
     "rule",
     "reasons",
@@ -248,26 +250,33 @@ class RoutingOps(Ops):
     def incident_candidates(
         self, terms: Collection[str], *, since: datetime, min_shared: int, limit: int
     ) -> list[tuple[Incident, int]]:
-        """Open incidents active since `since` whose members used at least `min_shared` of `terms`,
-        most words in common first: an indexed lookup over the term index, never a scan of the window."""
-        words = [t for t in terms if len(t) <= TERM_LENGTH]
-        if not words:
+        """Open incidents active since `since` whose members used at least `min_shared` of `terms`, most
+        words in common first. Bounded whatever the store holds: each word's newest POSTINGS incidents only."""
+        words = sorted({t for t in terms if len(t) <= TERM_LENGTH})
+        if len(words) < min_shared:
             return []
-        shared = func.count(IncidentTermRow.term).label("shared")
+        postings = [
+            select(IncidentTermRow.incident_id)
+            .where(IncidentTermRow.term == word)
+            .order_by(col(IncidentTermRow.incident_id).desc())
+            .limit(POSTINGS)
+            .subquery()
+            for word in words
+        ]
+        query = union_all(*(select(sub.c.incident_id) for sub in postings))
+        shared = Counter(incident_id for (incident_id,) in self.session.execute(query))
+        best = [i for i, n in sorted(shared.items(), key=lambda kv: (-kv[1], -kv[0])) if n >= min_shared]
+        if not best:
+            return []
         rows = self.session.exec(
-            select(IncidentRow, shared)
-            .join(IncidentTermRow, col(IncidentTermRow.incident_id) == IncidentRow.id)
-            .where(
-                col(IncidentTermRow.term).in_(words),
+            select(IncidentRow).where(
+                col(IncidentRow.id).in_(best[: 4 * limit]),
                 IncidentRow.status == INCIDENT_OPEN,
                 IncidentRow.last_post_at >= since,
             )
-            .group_by(col(IncidentRow.id))
-            .having(shared >= min_shared)
-            .order_by(shared.desc(), col(IncidentRow.id).desc())
-            .limit(limit)
         ).all()
-        return [(_incident(row), int(count)) for row, count in rows]
+        found = sorted(((_incident(row), shared[row.id]) for row in rows), key=lambda f: (-f[1], -f[0].id))
+        return found[:limit]
 
     def add_incident_terms(self, incident_id: int, terms: Collection[str]) -> None:
         """Index the words of a new member under its incident (each word once)."""
