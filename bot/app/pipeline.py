@@ -8,6 +8,7 @@ transaction as the stage change.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -76,6 +77,8 @@ class Pipeline:
         self._classifier_factory = classifier
         self._classifier: Classifier | None = None
         self.health = SourceHealth(store, clock=clock)
+        self.stop = threading.Event()  # set on shutdown: long passes end after their current batch
+        self.fleet = False  # True in the daemon: other processes may share the store
 
     @property
     def classifier(self) -> Classifier:
@@ -87,10 +90,25 @@ class Pipeline:
     # --- ingest -------------------------------------------------------------------------
 
     def ingest(self, connector: Connector) -> IngestResult:
-        """Fetch from the saved cursor until the source is exhausted; store posts, then cursor."""
+        """Fetch from the saved cursor until the source is exhausted; store posts, then cursor.
+
+        In a fleet (daemons sharing one PostgreSQL) one process polls a source at a time, under an
+        advisory lock per source, and only when no process polled it within its interval.
+        """
         name = connector.name
         if not self.health.may_poll(name):
             return IngestResult(source=name)
+        with self.store.exclusive(f"ingest:{name}") as mine:
+            if not mine or (self.fleet and self._polled_lately(name, connector.interval_seconds)):
+                return IngestResult(source=name)
+            return self._ingest(connector)
+
+    def _polled_lately(self, source: str, interval_seconds: float) -> bool:
+        last = self.store.source_state(source).last_success_at
+        return last is not None and utcnow() - last < timedelta(seconds=0.9 * interval_seconds)
+
+    def _ingest(self, connector: Connector) -> IngestResult:
+        name = connector.name
         new = seen = skipped = 0
         try:
             for _ in range(MAX_FETCHES_PER_TICK):
@@ -137,21 +155,33 @@ class Pipeline:
     # --- classify -----------------------------------------------------------------------
 
     def classify_pending(self) -> int:
-        """Label every post waiting at `ingested`, one batch per transaction."""
+        """Label every post waiting at `ingested`, one batch per transaction, until none is left or stop.
+
+        Each batch is claimed `FOR UPDATE SKIP LOCKED` in the transaction that stores its labels: on
+        PostgreSQL processes classify disjoint batches, and a process that dies releases its claim.
+        """
         done = 0
+        while not self.stop.is_set() and (count := self.classify_batch()):
+            done += count
+        if done:
+            log.info("classified posts", extra={"count": done, "model_version": self.classifier.version})
+        return done
+
+    def classify_batch(self) -> int:
+        """Claim, classify and label one batch in one transaction; returns how many posts."""
         settings = self.classifier_settings
-        while pending := self.store.pending(STAGE_INGESTED, self.settings.batch_size):
+        with self.store.transaction() as tx:
+            pending = tx.claim_posts(STAGE_INGESTED, self.settings.batch_size)
+            if not pending:
+                return 0
             labels = self.classifier.classify([item.post for item in pending])
             skip = [
                 item.id
                 for item, label in zip(pending, labels, strict=True)
                 if settings.other_languages == "skip" and label.language not in settings.languages
             ]
-            self.store.save_labels([(item.id, label) for item, label in zip(pending, labels, strict=True)], skip=skip)
-            done += len(pending)
-        if done:
-            log.info("classified posts", extra={"count": done, "model_version": self.classifier.version})
-        return done
+            tx.save_labels([(item.id, label) for item, label in zip(pending, labels, strict=True)], skip=skip)
+        return len(pending)
 
     # --- later stages -------------------------------------------------------------------
 

@@ -10,4 +10,10 @@ STAGE_SKIPPED = "skipped"  # stored but never routed (deleted, language skipped,
 CLASSIFY_CHANNEL = "earshot_classify"
 ROUTE_CHANNEL = "earshot_route"
 DELIVER_CHANNEL = "earshot_deliver"
+ESCALATE_CHANNEL = "earshot_escalate"
 ROUTING_LOCK = "earshot:routing"  # the advisory lock incident assignment runs under
+STAGE_CHANNELS = {
+    "route": ROUTE_CHANNEL,
+    "escalate": ESCALATE_CHANNEL,
+    "deliver": DELIVER_CHANNEL,
+}  # a stage's wake-up channel by name

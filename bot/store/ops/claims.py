@@ -6,20 +6,22 @@ connection and with it every claim, so there is no lease to expire and no table 
 
 from __future__ import annotations
 
-import zlib
+from collections.abc import Sequence
 
 from sqlalchemy import text
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
-from bot.store.convert import post_from_row
+from bot.core.labels import Labels
+from bot.store.convert import classification_row, post_from_row
+from bot.store.delivery_records import OutboxItem
+from bot.store.delivery_tables import OutboxRow
+from bot.store.locks import lock_key
 from bot.store.ops.base import Ops
+from bot.store.ops.delivery import DUE
+from bot.store.ops.delivery import _item as outbox_item
 from bot.store.records import StoredPost
+from bot.store.stages import ROUTE_CHANNEL, STAGE_CLASSIFIED, STAGE_SKIPPED
 from bot.store.tables import PostRow
-
-
-def lock_key(name: str) -> int:
-    """A stable 32-bit advisory lock key for a name."""
-    return zlib.crc32(name.encode("utf-8"))
 
 
 class ClaimOps(Ops):
@@ -27,8 +29,7 @@ class ClaimOps(Ops):
 
     @property
     def on_postgres(self) -> bool:
-        bind = self.session.get_bind()
-        return bind.dialect.name == "postgresql"
+        return bool(self.session.get_bind().dialect.name == "postgresql")
 
     def claim_posts(self, stage: str, limit: int) -> list[StoredPost]:
         """Up to `limit` posts waiting at `stage`, oldest first, that no other process holds."""
@@ -40,6 +41,29 @@ class ClaimOps(Ops):
             .with_for_update(skip_locked=True)
         ).all()
         return [StoredPost(id=row.id, post=post_from_row(row)) for row in rows]  # type: ignore[arg-type]
+
+    def lock_outbox_item(self, row_id: int) -> OutboxItem | None:
+        """The outbox row, locked until the transaction ends; None if gone or another process holds it."""
+        row = self.session.exec(
+            select(OutboxRow).where(OutboxRow.id == row_id).with_for_update(skip_locked=True)
+        ).first()
+        return outbox_item(row) if row is not None else None
+
+    def due_outbox_by_target(self, limit: int) -> dict[str, list[int]]:
+        """Ids of the rows due now, oldest first, up to `limit` per target, skipping rows being sent elsewhere."""
+        due = (col(OutboxRow.status).in_(DUE), OutboxRow.next_attempt_at <= self.now)
+        targets = self.session.exec(select(OutboxRow.target).where(*due).distinct()).all()
+        found: dict[str, list[int]] = {}
+        for target in sorted(targets):
+            ids = self.session.exec(
+                select(OutboxRow.id)
+                .where(OutboxRow.target == target, *due)
+                .order_by(col(OutboxRow.id))
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).all()
+            found[target] = [row_id for row_id in ids if row_id is not None]
+        return found
 
     def advisory_lock(self, name: str) -> None:
         """Wait for the advisory lock `name` (PostgreSQL); released when the transaction ends."""
@@ -56,5 +80,22 @@ class ClaimOps(Ops):
 
     def notify(self, channel: str) -> None:
         """Wake the processes listening on `channel` once this transaction commits (PostgreSQL)."""
-        if self.on_postgres:
-            self.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": channel})
+        notify(self.session, channel)
+
+    def save_labels(self, labelled: Sequence[tuple[int, Labels]], *, skip: Sequence[int] = ()) -> None:
+        """Store labels and move their posts to `classified` (or `skipped` when in `skip`); wakes routing."""
+        skipped = set(skip)
+        for post_id, labels in labelled:
+            self.session.merge(classification_row(post_id, labels, self.now))
+            row = self.session.get(PostRow, post_id)
+            if row is not None:
+                row.stage, row.stage_at = STAGE_SKIPPED if post_id in skipped else STAGE_CLASSIFIED, self.now
+                self.session.add(row)
+        if labelled:
+            self.notify(ROUTE_CHANNEL)
+
+
+def notify(session: Session, channel: str) -> None:
+    """NOTIFY `channel` when the session's transaction commits; nothing on SQLite."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": channel})
