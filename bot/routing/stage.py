@@ -27,6 +27,7 @@ from bot.store.stages import DELIVER_CHANNEL, ROUTING_LOCK, STAGE_CLASSIFIED, ST
 
 log = logging.getLogger(__name__)
 NO_INCIDENT_RULES = ("guard:deleted", "guard:brand-own-post")
+ROUTE_BATCH = 64  # posts per routing transaction: few commits, yet a page waits for at most this many
 
 
 class RouteStage:
@@ -67,7 +68,7 @@ class RouteStage:
         try:
             with self.store.transaction(now=self.clock()) as tx:
                 tx.advisory_lock(ROUTING_LOCK)
-                claimed = tx.claim_posts(STAGE_CLASSIFIED, self.batch_size)
+                claimed = tx.claim_posts(STAGE_CLASSIFIED, min(self.batch_size, ROUTE_BATCH))
                 for stored in claimed:
                     self.route(tx, stored)
                 if claimed:
