@@ -270,7 +270,7 @@ class RoutingOps(Ops):
             return []
         rows = self.session.exec(
             select(IncidentRow).where(
-                col(IncidentRow.id).in_(best[: 4 * limit]),
+                col(IncidentRow.id).in_(best[:limit]),
                 IncidentRow.status == INCIDENT_OPEN,
                 IncidentRow.last_post_at >= since,
             )
