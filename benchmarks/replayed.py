@@ -36,7 +36,7 @@ def demo_posts() -> list[Post]:
 
 def replayed(count: int, *, span: timedelta = timedelta(days=1), seed: int = 7) -> list[Post]:
     """`count` distinct posts cycling the demo stream, created over `span` ending now."""
-    base, rng = demo_posts(), random.Random(seed)
+    base, rng = list({p.key: p for p in reversed(demo_posts())}.values())[::-1], random.Random(seed)
     start = datetime.now(UTC) - span
     step = span / max(count, 1)
     out: list[Post] = []

@@ -123,8 +123,8 @@ class Incidents:
         return Match(incident=found, how="repost", reason=f"reposts {post.parent_id}") if found else None
 
     def _by_thread(self, tx: Transaction, post: Post) -> Match | None:
-        if not post.conversation_id or not post.author_handle:
-            return None
+        if not post.conversation_id or not post.author_handle or post.conversation_id == post.native_id:
+            return None  # a post that starts its conversation follows nothing
         found = tx.incident_of_thread(post)
         return (
             Match(

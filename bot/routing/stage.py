@@ -69,6 +69,7 @@ class RouteStage:
             with self.store.transaction(now=self.clock()) as tx:
                 tx.advisory_lock(ROUTING_LOCK)
                 claimed = tx.claim_posts(STAGE_CLASSIFIED, min(self.batch_size, ROUTE_BATCH))
+                tx.prefetch([stored.id for stored in claimed])
                 for stored in claimed:
                     self.route(tx, stored)
                 if claimed:

@@ -21,7 +21,7 @@ from bot.store.ops.delivery import DUE
 from bot.store.ops.delivery import _item as outbox_item
 from bot.store.records import StoredPost
 from bot.store.stages import ROUTE_CHANNEL, STAGE_CLASSIFIED, STAGE_SKIPPED
-from bot.store.tables import PostRow
+from bot.store.tables import ClassificationRow, PostRow
 
 
 class ClaimOps(Ops):
@@ -40,6 +40,7 @@ class ClaimOps(Ops):
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
+        self.session.info.setdefault("claimed", []).extend(rows)  # kept: reading them again costs no query
         return [StoredPost(id=row.id, post=post_from_row(row)) for row in rows]  # type: ignore[arg-type]
 
     def lock_outbox_item(self, row_id: int) -> OutboxItem | None:
@@ -85,8 +86,16 @@ class ClaimOps(Ops):
     def save_labels(self, labelled: Sequence[tuple[int, Labels]], *, skip: Sequence[int] = ()) -> None:
         """Store labels and move their posts to `classified` (or `skipped` when in `skip`); wakes routing."""
         skipped = set(skip)
+        ids = [post_id for post_id, _ in labelled]
+        known = set(
+            self.session.exec(select(ClassificationRow.post_id).where(col(ClassificationRow.post_id).in_(ids))).all()
+        )
         for post_id, labels in labelled:
-            self.session.merge(classification_row(post_id, labels, self.now))
+            row = classification_row(post_id, labels, self.now)
+            if post_id in known:
+                self.session.merge(row)  # labelled before (a stage reset by hand): replaced
+            else:
+                self.session.add(row)
             row = self.session.get(PostRow, post_id)
             if row is not None:
                 row.stage, row.stage_at = STAGE_SKIPPED if post_id in skipped else STAGE_CLASSIFIED, self.now
