@@ -91,15 +91,15 @@ class ClaimOps(Ops):
             self.session.exec(select(ClassificationRow.post_id).where(col(ClassificationRow.post_id).in_(ids))).all()
         )
         for post_id, labels in labelled:
-            row = classification_row(post_id, labels, self.now)
+            labelled_row = classification_row(post_id, labels, self.now)
             if post_id in known:
-                self.session.merge(row)  # labelled before (a stage reset by hand): replaced
+                self.session.merge(labelled_row)  # labelled before (a stage reset by hand): replaced
             else:
-                self.session.add(row)
-            row = self.session.get(PostRow, post_id)
-            if row is not None:
-                row.stage, row.stage_at = STAGE_SKIPPED if post_id in skipped else STAGE_CLASSIFIED, self.now
-                self.session.add(row)
+                self.session.add(labelled_row)
+            post = self.session.get(PostRow, post_id)
+            if post is not None:
+                post.stage, post.stage_at = STAGE_SKIPPED if post_id in skipped else STAGE_CLASSIFIED, self.now
+                self.session.add(post)
         if labelled:
             self.notify(ROUTE_CHANNEL)
 

@@ -141,23 +141,21 @@ class RoutingOps(Ops):
 
         Claimed `FOR UPDATE SKIP LOCKED`: on PostgreSQL another process's review skips them.
         """
-        return list(
-            self.session.exec(
-                select(PostRow.id)
-                .where(col(PostRow.review_due).is_(True))
-                .order_by(col(PostRow.id))
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            ).all()
-        )
+        ids = self.session.exec(
+            select(PostRow.id)
+            .where(col(PostRow.review_due).is_(True))
+            .order_by(col(PostRow.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        return [post_id for post_id in ids if post_id is not None]
 
     def posts_to_review_of(self, post_ids: Sequence[int]) -> list[int]:
         """Those of `post_ids` still flagged for review (another process may have reviewed them)."""
-        return list(
-            self.session.exec(
-                select(PostRow.id).where(col(PostRow.id).in_(list(post_ids)), col(PostRow.review_due).is_(True))
-            ).all()
-        )
+        ids = self.session.exec(
+            select(PostRow.id).where(col(PostRow.id).in_(list(post_ids)), col(PostRow.review_due).is_(True))
+        ).all()
+        return [post_id for post_id in ids if post_id is not None]
 
     def newest_snapshot_at(self, post_id: int) -> datetime | None:
         return self.session.exec(
