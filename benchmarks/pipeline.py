@@ -41,43 +41,59 @@ def labeller(kind: str):  # noqa: ANN201 - a function posts -> labels
     return lambda posts: [by_text.get(p.text.rsplit(" w", 2)[0]) or classifier.classify([p])[0] for p in posts]
 
 
-def route_curve(sizes: list[int], probe: int, kind: str) -> list[tuple[int, float]]:
-    """Route time per post (ms) right after the store reached each size."""
+def route_curve(sizes: list[int], probe: int, kind: str) -> list[tuple[int, float, float, float]]:
+    """(size, wall ms, CPU ms, SQL statements) per routed post, right after the store reached each size.
+
+    CPU time is this process's own: on a loaded machine it moves far less than wall time.
+    """
+    import logging
+
+    from sqlalchemy import event
+
     from bot.app.config import load_config
     from bot.app.daemon import build_route_stage
     from bot.store import Store
     from bot.store.stages import STAGE_INGESTED
 
+    logging.disable(logging.CRITICAL)
     config = load_config(REPO / "config.yaml")
     label = labeller(kind)
     folder = Path(tempfile.mkdtemp(prefix="earshot-bench-"))
     store = Store.open(f"sqlite:///{folder / 'route.db'}")
     stage = build_route_stage(config, store)
     posts = replayed(max(sizes) + probe)
+    statements = [0]
+    event.listen(store.engine, "before_cursor_execute", lambda *_: statements.__setitem__(0, statements[0] + 1))
     stored, curve = 0, []
 
-    def add(upto: int, *, timed: bool) -> float:
+    def add(upto: int) -> tuple[float, float, int]:
         nonlocal stored
-        spent = 0.0
+        wall = cpu = 0.0
+        sql = 0
         for start in range(stored, upto, 1000):
             chunk = posts[start : min(upto, start + 1000)]
             store.save_batch("bench", chunk, None)
             pending = store.pending(STAGE_INGESTED, len(chunk))
-            store.save_labels(
-                [(item.id, lab) for item, lab in zip(pending, label([i.post for i in pending]), strict=True)]
-            )
-            began = time.perf_counter()
+            labels = label([item.post for item in pending])
+            store.save_labels([(item.id, lab) for item, lab in zip(pending, labels, strict=True)])
+            began, began_cpu, began_sql = time.perf_counter(), time.process_time(), statements[0]
             while stage.run_once():
                 pass
-            spent += time.perf_counter() - began
+            wall += time.perf_counter() - began
+            cpu += time.process_time() - began_cpu
+            sql += statements[0] - began_sql
         stored = upto
-        return spent
+        return wall, cpu, sql
 
     for size in sizes:
-        add(size, timed=False)
-        spent = add(size + probe, timed=True)
-        curve.append((size, 1000 * spent / probe))
-        print(f"  route: {size:>7} stored -> {curve[-1][1]:.2f} ms/post", flush=True)
+        add(size)
+        wall, cpu, sql = add(size + probe)
+        curve.append((size, 1000 * wall / probe, 1000 * cpu / probe, sql / probe))
+        print(
+            f"  route: {size:>7} stored -> {curve[-1][1]:.2f} ms/post wall, {curve[-1][2]:.2f} ms CPU, "
+            f"{curve[-1][3]:.1f} SQL statements",
+            flush=True,
+        )
     return curve
 
 

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.app.config import PipelineSettings
@@ -79,6 +79,7 @@ class Pipeline:
         self.health = SourceHealth(store, clock=clock)
         self.stop = threading.Event()  # set on shutdown: long passes end after their current batch
         self.fleet = False  # True in the daemon: other processes may share the store
+        self._own_polls: dict[str, datetime | None] = {}  # when this process last polled each source
 
     @property
     def classifier(self) -> Classifier:
@@ -99,13 +100,19 @@ class Pipeline:
         if not self.health.may_poll(name):
             return IngestResult(source=name)
         with self.store.exclusive(f"ingest:{name}") as mine:
-            if not mine or (self.fleet and self._polled_lately(name, connector.interval_seconds)):
+            if not mine or (self.fleet and self._polled_elsewhere(name, connector.interval_seconds)):
                 return IngestResult(source=name)
-            return self._ingest(connector)
+            result = self._ingest(connector)
+            if self.fleet:
+                self._own_polls[name] = self.store.source_state(name).last_success_at
+            return result
 
-    def _polled_lately(self, source: str, interval_seconds: float) -> bool:
+    def _polled_elsewhere(self, source: str, interval_seconds: float) -> bool:
+        """Another process polled `source` within its interval (this process's own polls do not count)."""
         last = self.store.source_state(source).last_success_at
-        return last is not None and utcnow() - last < timedelta(seconds=0.9 * interval_seconds)
+        if last is None or last == self._own_polls.get(source):
+            return False
+        return utcnow() - last < timedelta(seconds=0.9 * interval_seconds)
 
     def _ingest(self, connector: Connector) -> IngestResult:
         name = connector.name
