@@ -114,10 +114,11 @@ def main() -> None:
     if args.what == "route":
         sizes = [int(s) for s in args.sizes.split(",")]
         curve = route_curve(sizes, args.probe, args.classifier)
-        first, last = curve[0][1], curve[-1][1]
+        first, last = curve[0], curve[-1]
         print(
-            f"route time per post: {', '.join(f'{n}: {ms:.2f} ms' for n, ms in curve)}; "
-            f"{last / first:.2f}x from {curve[0][0]} to {curve[-1][0]} stored (target <= 1.5x)"
+            f"route time per post (CPU): {', '.join(f'{n}: {cpu:.2f} ms' for n, _, cpu, _ in curve)}; "
+            f"{last[2] / first[2]:.2f}x CPU, {last[1] / first[1]:.2f}x wall, from {first[0]} to {last[0]} stored "
+            "(target <= 1.5x)"
         )
         return
     print(json.dumps(run_e2e(args), indent=2))
