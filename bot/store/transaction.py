@@ -12,8 +12,9 @@ from __future__ import annotations
 from bot.store.ops.claims import ClaimOps
 from bot.store.ops.delivery import DeliveryOps
 from bot.store.ops.feed import FeedOps
+from bot.store.ops.incidents import IncidentOps
 from bot.store.ops.routing import RoutingOps
 
 
-class Transaction(ClaimOps, DeliveryOps, FeedOps, RoutingOps):
+class Transaction(ClaimOps, DeliveryOps, FeedOps, IncidentOps, RoutingOps):
     """All operation families over one session."""
