@@ -157,7 +157,7 @@ def _figures(url: str) -> dict[str, Any]:
 
 def run_one(label: str, url: str, processes: int, args: Any, folder: Path) -> dict[str, Any]:
     """Start `processes` daemons on `url`, wait until all is routed and sent, stop them; their figures."""
-    threads = 2 if processes == 1 else 1
+    threads = 2 if url.startswith("sqlite") else 1  # PostgreSQL: one thread per process, to compare 1 and 2
     config = _config(folder, url, args.batch, threads)
     rss = [folder / f"rss-{uuid.uuid4().hex[:6]}.txt" for _ in range(processes)]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
