@@ -19,6 +19,7 @@ from bot.core.errors import StoreError
 
 log = logging.getLogger(__name__)
 MIGRATION_LOCK = "earshot:migrations"
+_HELD: dict[Path, IO[str]] = {}  # SQLite files whose daemon lock this process holds
 
 
 def lock_key(name: str) -> int:
@@ -39,6 +40,8 @@ def hold_daemon_lock(engine: Engine) -> IO[str] | None:
     path = sqlite_path(engine)
     if path is None:
         return None
+    if path in _HELD:  # this process holds it already (a second pipeline here is not a second daemon)
+        return _HELD[path]
     handle = open(path.with_name(path.name + ".lock"), "a+", encoding="utf-8")  # noqa: SIM115 - held for life
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -53,6 +56,7 @@ def hold_daemon_lock(engine: Engine) -> IO[str] | None:
     handle.truncate(0)
     handle.write(str(os.getpid()))
     handle.flush()
+    _HELD[path] = handle
     return handle
 
 
