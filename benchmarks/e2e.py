@@ -70,7 +70,9 @@ def daemon(config_path: str, count: int, rate: float, rss_file: str) -> None:
     pipeline.classifier  # noqa: B018 - load the model before the clock starts
     Path(rss_file).with_suffix(".ready").write_text("1")
     run_forever(pipeline)
-    Path(rss_file).write_text(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    Path(rss_file).with_suffix(".cpu").write_text(str(usage.ru_utime + usage.ru_stime))
+    Path(rss_file).write_text(str(usage.ru_maxrss / 1024))
 
 
 def _config(folder: Path, url: str, batch: int, threads: int) -> Path:
@@ -187,7 +189,14 @@ def run_one(label: str, url: str, processes: int, args: Any, folder: Path) -> di
             d.wait(120)
     figures = _figures(url)
     peaks = [float(p.read_text()) for p in rss if p.exists()]
-    return {"run": label, **figures, "peak_rss_mb": round(max(peaks), 0) if peaks else None}
+    cpu = sum(float(p.with_suffix(".cpu").read_text()) for p in rss if p.with_suffix(".cpu").exists())
+    return {
+        "run": label,
+        **figures,
+        "daemon_cpu_s": round(cpu, 1),  # on a shared machine, posts per CPU-second says more than wall time
+        "posts_per_cpu_s": round(figures["posts"] / cpu, 1) if cpu else None,
+        "peak_rss_mb": round(max(peaks), 0) if peaks else None,
+    }
 
 
 def run_e2e(args: Any) -> list[dict[str, Any]]:
