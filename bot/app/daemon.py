@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,9 +18,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.app.alarm import SourceAlarm
 from bot.app.config import Config, mask_password
 from bot.app.pipeline import Pipeline, Stage
+from bot.app.wakeups import StageLoop, Wakeups
 from bot.routing.responses import ResponseStage
 from bot.routing.stage import RouteStage
 from bot.store import Store, telemetry
+from bot.store.stages import CLASSIFY_CHANNEL, DELIVER_CHANNEL, ESCALATE_CHANNEL, ROUTE_CHANNEL, STAGE_CHANNELS
 from connectors.base import Connector
 from connectors.registry import build_connectors, enabled_sources
 
@@ -34,6 +37,7 @@ def build_pipeline(config: Config) -> Pipeline:
     from classifiers import load_classifier
 
     store = Store.open(config.database_url)
+    store.hold_daemon_lock()  # one daemon per SQLite file: a second one is refused with one line
     telemetry.register(store)
     connectors = build_connectors(config)
     return Pipeline(
@@ -129,14 +133,31 @@ def start_line(config_path: Path, config: Config) -> str:
     )
 
 
-def schedule(pipeline: Pipeline, scheduler: Any) -> None:
-    """Add one job per connector, per engagement re-poll, and per stage."""
+STOP_SECONDS = 25.0  # SIGTERM to exit, whatever the targets do (systemd's stop timeout is longer)
+NEXT_CHANNEL = {
+    ROUTE_CHANNEL: DELIVER_CHANNEL,
+    ESCALATE_CHANNEL: DELIVER_CHANNEL,
+}  # a stage that handled work wakes the next one
+
+
+def schedule(pipeline: Pipeline, scheduler: Any, wakeups: Wakeups | None = None) -> None:
+    """Add one job per connector and per engagement re-poll (the stages run in their own loops).
+
+    Every job and loop runs through the database guard: backoff during an outage, no traceback flood.
+    """
     now = datetime.now(UTC)
     guard = pipeline.database  # a database outage: backoff, one "failing" and one "recovered" line
     common = {"max_instances": 1, "coalesce": True, "next_run_time": now, "misfire_grace_time": 30}
+    wakeups = wakeups or Wakeups()
+
+    def ingest(connector: Any) -> None:
+        result = pipeline.ingest(connector)
+        if result is not None and result.new:
+            wakeups.wake(CLASSIFY_CHANNEL)
+
     for connector in pipeline.connectors:
         scheduler.add_job(
-            guard.wrap(pipeline.ingest),
+            guard.wrap(ingest),
             "interval",
             args=[connector],
             id=f"ingest:{connector.name}",
@@ -152,43 +173,87 @@ def schedule(pipeline: Pipeline, scheduler: Any) -> None:
                 seconds=pipeline.engagement.interval_seconds,
                 **common,
             )
-    scheduler.add_job(
-        guard.wrap(pipeline.classify_pending),
-        "interval",
-        id="classify",
-        seconds=pipeline.settings.classify_interval_seconds,
-        **common,
-    )
-    for stage in pipeline.stages:
-        scheduler.add_job(
-            guard.wrap(pipeline.run_stage),
-            "interval",
-            args=[stage],
-            id=stage.name,
-            seconds=stage.interval_seconds,
-            **common,
+
+
+def stage_loops(pipeline: Pipeline, wakeups: Wakeups, stop: threading.Event) -> list[StageLoop]:
+    """classify, then each plugged-in stage, each in its own loop woken by the stage before it."""
+    guard = pipeline.database
+    loops = [
+        StageLoop(
+            name="classify",
+            work=guard.wrap(pipeline.classify_pending, default=0),
+            interval=pipeline.settings.classify_interval_seconds,
+            channel=CLASSIFY_CHANNEL,
+            wakes=ROUTE_CHANNEL,
+            wakeups=wakeups,
+            stop=stop,
         )
+    ]
+    for stage in pipeline.stages:
+        channel = STAGE_CHANNELS.get(stage.name, f"earshot_{stage.name}")
+        loops.append(
+            StageLoop(
+                name=stage.name,
+                work=guard.wrap(lambda stage=stage: pipeline.run_stage(stage), default=0),
+                interval=stage.interval_seconds,
+                channel=channel,
+                wakes=NEXT_CHANNEL.get(channel),
+                wakeups=wakeups,
+                stop=stop,
+            )
+        )
+    return loops
 
 
 def run_forever(pipeline: Pipeline, stop: threading.Event | None = None, *, started: str = "earshot running") -> None:
-    """Run the jobs until SIGTERM/SIGINT (or `stop`), then let running jobs finish and exit.
+    """Run the jobs until SIGTERM/SIGINT (or `stop`), then stop within STOP_SECONDS and exit.
 
-    `started` is the start line logged once the jobs are scheduled (see `start_line`).
+    `started` is the start line logged once the jobs are scheduled (see `start_line`). Work not
+    finished by then (an unsent row, an unclassified post) is left in the store for the next start.
     """
-    stop = stop or threading.Event()
+    stop = pipeline.stop if stop is None else stop
+    pipeline.stop, pipeline.fleet = stop, True
+    wakeups = Wakeups()
     scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(max_workers=4)}, timezone=UTC)
-    schedule(pipeline, scheduler)
+    schedule(pipeline, scheduler, wakeups)
+    loops = stage_loops(pipeline, wakeups, stop)
 
     def on_signal(signum: int, _frame: Any) -> None:
-        log.info("received %s: finishing running jobs", signal.Signals(signum).name)
+        log.info("received %s: stopping within %.0f s", signal.Signals(signum).name, STOP_SECONDS)
         stop.set()
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
+    for stage in pipeline.stages:
+        start_lanes = getattr(stage, "start_lanes", None)
+        if start_lanes is not None:
+            start_lanes(stop)  # a stage with lanes (deliver) sends on one thread per target
     scheduler.start()
-    log.info(started, extra={"jobs": [job.id for job in scheduler.get_jobs()]})
+    threads = [loop.start() for loop in loops]
+    channels = [loop.channel for loop in loops]
+    listener = threading.Thread(
+        target=pipeline.store.listen, args=(channels, wakeups.wake, stop), name="earshot-listen", daemon=True
+    )
+    listener.start()
+    log.info(started, extra={"jobs": [job.id for job in scheduler.get_jobs()] + [loop.name for loop in loops]})
     stop.wait()
-    scheduler.shutdown(wait=True)
+    for channel in wakeups.channels:
+        wakeups.wake(channel)  # cut every wait short
+    deadline = time.monotonic() + STOP_SECONDS
+    scheduler.shutdown(wait=False)
+    for thread in [*threads, *_workers(scheduler), listener]:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    busy = [t.name for t in [*threads, *_workers(scheduler)] if t.is_alive()]
+    if busy:
+        log.warning("stopping with work still running; it is left for the next start", extra={"threads": busy})
+        logging.shutdown()
+        os._exit(0)  # a hung source or target must not hold the process past the stop bound
     pipeline.store.engine.dispose()
     log.info("earshot stopped cleanly")
+
+
+def _workers(scheduler: Any) -> list[threading.Thread]:
+    """The scheduler's worker threads (a job still running after shutdown)."""
+    executor = getattr(scheduler._lookup_executor("default"), "_pool", None)  # noqa: SLF001
+    return list(getattr(executor, "_threads", ()))

@@ -8,10 +8,11 @@ transaction as the stage change.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.app.config import PipelineSettings
@@ -84,6 +85,9 @@ class Pipeline:
         self._relevance: Relevance | None = None
         self.health = SourceHealth(store, clock=clock)
         self.database = DatabaseGuard()
+        self.stop = threading.Event()  # set on shutdown: long passes end after their current batch
+        self.fleet = False  # True in the daemon: other processes may share the store
+        self._own_polls: dict[str, datetime | None] = {}  # when this process last polled each source
 
     @property
     def classifier_loaded(self) -> bool:
@@ -100,10 +104,31 @@ class Pipeline:
     # --- ingest -------------------------------------------------------------------------
 
     def ingest(self, connector: Connector) -> IngestResult:
-        """Fetch from the saved cursor until the source is exhausted; store posts, then cursor."""
+        """Fetch from the saved cursor until the source is exhausted; store posts, then cursor.
+
+        In a fleet (daemons sharing one PostgreSQL) one process polls a source at a time, under an
+        advisory lock per source, and only when no process polled it within its interval.
+        """
         name = connector.name
         if not self.health.may_poll(name):
             return IngestResult(source=name)
+        with self.store.exclusive(f"ingest:{name}") as mine:
+            if not mine or (self.fleet and self._polled_elsewhere(name, connector.interval_seconds)):
+                return IngestResult(source=name)
+            result = self._ingest(connector)
+            if self.fleet:
+                self._own_polls[name] = self.store.source_state(name).last_success_at
+            return result
+
+    def _polled_elsewhere(self, source: str, interval_seconds: float) -> bool:
+        """Another process polled `source` within its interval (this process's own polls do not count)."""
+        last = self.store.source_state(source).last_success_at
+        if last is None or last == self._own_polls.get(source):
+            return False
+        return utcnow() - last < timedelta(seconds=0.9 * interval_seconds)
+
+    def _ingest(self, connector: Connector) -> IngestResult:
+        name = connector.name
         new = seen = skipped = 0
         try:
             for _ in range(MAX_FETCHES_PER_TICK):
@@ -154,10 +179,25 @@ class Pipeline:
     # --- classify -----------------------------------------------------------------------
 
     def classify_pending(self) -> int:
-        """Label every post waiting at `ingested`, one batch per transaction."""
+        """Label every post waiting at `ingested`, one batch per transaction, until none is left or stop.
+
+        Each batch is claimed `FOR UPDATE SKIP LOCKED` in the transaction that stores its labels: on
+        PostgreSQL processes classify disjoint batches, and a process that dies releases its claim.
+        """
         done = 0
+        while not self.stop.is_set() and (count := self.classify_batch()):
+            done += count
+        if done:
+            log.info("classified posts", extra={"count": done, "model_version": self.classifier.version})
+        return done
+
+    def classify_batch(self) -> int:
+        """Claim, classify and label one batch in one transaction; returns how many posts."""
         settings = self.classifier_settings
-        while pending := self.store.pending(STAGE_INGESTED, self.settings.batch_size):
+        with self.store.transaction() as tx:
+            pending = tx.claim_posts(STAGE_INGESTED, self.settings.batch_size)
+            if not pending:
+                return 0
             posts = [item.post for item in pending]
             started = time.perf_counter()
             labels = self.classifier.classify(posts)
@@ -170,11 +210,8 @@ class Pipeline:
                 if not label.about_brand
                 or (settings.other_languages == "skip" and label.language not in settings.languages)
             ]
-            self.store.save_labels([(item.id, label) for item, label in zip(pending, labels, strict=True)], skip=skip)
-            done += len(pending)
-        if done:
-            log.info("classified posts", extra={"count": done, "model_version": self.classifier.version})
-        return done
+            tx.save_labels([(item.id, label) for item, label in zip(pending, labels, strict=True)], skip=skip)
+        return len(pending)
 
     @property
     def relevance(self) -> Relevance | None:

@@ -23,11 +23,13 @@ from bot.core.clock import utcnow
 from bot.delivery.outbox import add_alert_rows
 from bot.delivery.settings import AlertSettings
 from bot.store.delivery_records import SUMMARY_PREFIX, AlertState, OutboxItem
+from bot.store.stages import DELIVER_CHANNEL
 
 if TYPE_CHECKING:
     from bot.store import Store, Transaction
 
 log = logging.getLogger(__name__)
+ESCALATION_LOCK = "earshot:escalation"
 
 
 class EscalationStage:
@@ -43,7 +45,11 @@ class EscalationStage:
     def run_once(self) -> int:
         """Escalate what is overdue and summarize finished cap windows; returns how many changed."""
         with self.store.transaction(now=self.clock()) as tx:
-            return escalate_due(tx, self.alerts) + summarize_held(tx)
+            tx.advisory_lock(ESCALATION_LOCK)  # processes sharing one PostgreSQL escalate one at a time
+            changed = escalate_due(tx, self.alerts) + summarize_held(tx)
+            if changed:
+                tx.notify(DELIVER_CHANNEL)
+            return changed
 
 
 def escalate_due(tx: Transaction, alerts: AlertSettings) -> int:

@@ -6,7 +6,8 @@ it if its channel is over the hourly cap, else mark it `sending` with attempts+1
 BEFORE the remote call. Call the sink with the row's idempotency key; then mark it
 `sent` (with the remote ref) or schedule a jittered exponential retry, or `dead` for a
 permanent failure. A row left in `sending` by a crash is sent again, with the same key, on
-the next start (or when its lease runs out): sinks that dedup (Zendesk, Jira, the webhook,
+the next start (or when its lease runs out; on PostgreSQL the sending process holds the
+row's lock, so only a row whose process died is taken): sinks that dedup (Zendesk, Jira, the webhook,
 PagerDuty, json:// webhooks) turn that into exactly once; the rest (Slack, email, Teams) may
 repeat that one message (at-least-once). A `sent` row is never sent again.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from bot.core.clock import utcnow
 from bot.core.retry import RetrySettings
 from bot.delivery.channels.base import AlertChannel, Notice
 from bot.delivery.escalation import over_cap
+from bot.delivery.lanes import Lanes, call_with_deadline
 from bot.delivery.render import message_from_json, render, render_summary
 from bot.delivery.settings import AlertSettings, TicketSettings
 from bot.delivery.sinks.base import TicketSink, request_from_json
@@ -69,24 +72,34 @@ class DeliverStage:
         self.feed_url, self.clock, self.interval_seconds = feed_url, clock, interval_seconds
         self.batch_size, self.jitter = batch_size, jitter
         self._recovered = False
+        self._lanes: Lanes | None = None
         self._opened: Counter[str] = Counter()  # tickets opened, per sink, this pass
         self._alerted: Counter[str] = Counter()  # alerts sent, per tier, this pass
 
     def run_once(self) -> int:
-        """Send every due row once; returns how many rows were handled."""
+        """Send every due row once (with lanes started: hand each target's rows to its lane); returns how many."""
         if not self._recovered:
             self.recover()
         with self.store.transaction(now=self.clock()) as tx:
-            ids = tx.due_outbox_ids(self.batch_size)
+            due = tx.due_outbox_by_target(self.batch_size)
+        if self._lanes is not None:
+            return sum(self._lanes.submit(target, ids) for target, ids in due.items())
         self._opened.clear()
         self._alerted.clear()
-        handled = sum(self.deliver(row_id) for row_id in ids)
-        if self._opened or self._alerted:
-            log.info("delivered", extra={"tickets_opened": dict(self._opened), "alerts_sent": dict(self._alerted)})
+        handled = sum(self.deliver(row_id) for row_id in sorted(i for ids in due.values() for i in ids))
+        self._log_pass()
         return handled
 
+    def start_lanes(self, stop: threading.Event) -> None:
+        """From now on each target sends on its own thread: a hung sink delays only itself."""
+        self._lanes = Lanes(self._deliver_in_lane, stop)
+
     def recover(self) -> int:
-        """Make rows a crashed run left in `sending` due now (resent with the same key)."""
+        """Make rows a crashed run left in `sending` due now (resent with the same key).
+
+        On PostgreSQL a live process holds the row it is sending locked, so this takes only rows
+        whose process is gone; on SQLite one daemon runs per file, so every such row is orphaned.
+        """
         with self.store.transaction(now=self.clock()) as tx:
             stuck = tx.resume_sending()
         if stuck:
@@ -95,30 +108,59 @@ class DeliverStage:
         return stuck
 
     def deliver(self, row_id: int) -> int:
-        """Send one outbox row (claim, call, record); returns 1 if it was handled."""
+        """Send one outbox row (claim, call within the total deadline, record); returns 1 if it was handled.
+
+        On PostgreSQL the claiming transaction stays open through the send, holding the row's lock: no
+        other process takes the row, and if this one dies the lock goes and the row is simply due again.
+        On SQLite the claim (`sending`, attempts + 1) commits before the call, so the write lock is free.
+        """
         with self.store.transaction(now=self.clock()) as tx:
-            item = tx.outbox_item(row_id)
-            if item is None or item.status not in ("pending", "sending") or item.next_attempt_at > tx.now:
-                return 0
-            if item.kind == "alert" and self._withheld(tx, item):
-                return 1
-            send = self._prepare(tx, item)
-            lease = tx.now + timedelta(seconds=2 * self._retry(item).timeout_seconds + 60)
-            if not tx.claim_outbox_row(row_id, attempts=item.attempts, lease_until=lease):
-                return 0  # a second deliverer, or an ack, got there first
-        try:
-            result = send.call()
-        except Exception as err:  # noqa: BLE001 - a misbehaving plugin must not stop delivery
-            result = Delivery(ok=False, error=f"{type(err).__name__}: {err}")
+            claimed = self._claim(tx, row_id)
+            if not isinstance(claimed, tuple):
+                return claimed
+            if tx.on_postgres:
+                result = self._call(*claimed)
+                return self._finish(tx, row_id, claimed, result)
+        result = self._call(*claimed)
         with self.store.transaction(now=self.clock()) as tx:
-            row = tx.outbox_item(row_id)
-            if row is None or row.status != "sending" or row.attempts != item.attempts + 1:
-                log.warning("delivery outcome dropped: the row moved on meanwhile", extra={"outbox_id": row_id})
-                return 1
-            self._record(tx, row, result)
+            return self._finish(tx, row_id, claimed, result)
+
+    def _claim(self, tx: Transaction, row_id: int) -> int | tuple[OutboxItem, _Send]:
+        item = tx.lock_outbox_item(row_id)  # None when gone, or another process holds it
+        if item is None or item.status not in ("pending", "sending") or item.next_attempt_at > tx.now:
+            return 0
+        if item.kind == "alert" and self._withheld(tx, item):
+            return 1
+        send = self._prepare(tx, item)
+        lease = tx.now + timedelta(seconds=2 * self._retry(item).timeout_seconds + 60)
+        if not tx.claim_outbox_row(row_id, attempts=item.attempts, lease_until=lease):
+            return 0  # a second deliverer, or an ack, got there first
+        return item, send
+
+    def _call(self, item: OutboxItem, send: _Send) -> Delivery:
+        return call_with_deadline(send.call, self._retry(item).timeout_seconds, target=item.target)
+
+    def _finish(self, tx: Transaction, row_id: int, claimed: tuple[OutboxItem, _Send], result: Delivery) -> int:
+        item, send = claimed
+        row = tx.outbox_item(row_id)
+        if row is None or row.status != "sending" or row.attempts != item.attempts + 1:
+            log.warning("delivery outcome dropped: the row moved on meanwhile", extra={"outbox_id": row_id})
+            return 1
+        self._record(tx, row, result)
         if result.ok:
             self._count(row, send.notice)
         return 1
+
+    def _deliver_in_lane(self, row_id: int) -> int:
+        handled = self.deliver(row_id)
+        self._log_pass()
+        return handled
+
+    def _log_pass(self) -> None:
+        if self._opened or self._alerted:
+            log.info("delivered", extra={"tickets_opened": dict(self._opened), "alerts_sent": dict(self._alerted)})
+            self._opened.clear()
+            self._alerted.clear()
 
     def _withheld(self, tx: Transaction, item: OutboxItem) -> bool:
         """Cancel the row if its alert is silenced (acked, resolved, snoozed); hold it if over the hourly cap."""

@@ -3,16 +3,19 @@
 A post joins, in this order of preference:
   1. `repost` — the incident of the post it reposts;
   2. `thread` — the incident of an earlier post by the same author in the same conversation;
-  3. `similar` — the open incident, active within `window_hours`, holding a post whose embedding
+  3. `similar` — the open incident, active within `window_hours`, holding a recent post whose embedding
      has cosine similarity ≥ `similarity` when they share a topic (≥ `cross_topic_similarity`
      when they do not) AND that has at least `min_shared_terms` distinctive words in common
      with it (see terms.py); the closest such post wins. The embedding (the frozen encoder's)
      separates problems; the shared words are a second guard against near-misses.
+Candidates come from an index of the words each incident's members used (incident_term), so
+finding the incident costs the same with 1,000 or 100,000 posts stored.
 Otherwise it opens a new incident (when the post is acted on: a ticket or an alert).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,6 +30,9 @@ from bot.routing.terms import terms
 from bot.store import Transaction
 
 TITLE_LENGTH = 120
+MAX_CANDIDATES = 16  # incidents compared with a post: those sharing the most distinctive words
+RECENT_MEMBERS = 48  # members of each candidate compared: its newest
+VECTOR_CACHE = 20_000  # member embeddings kept in memory (about 3 KB each)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,6 +63,7 @@ class Incidents:
     def __init__(self, settings: IncidentSettings, ignore: frozenset[str] = frozenset()) -> None:
         self.settings = settings
         self.ignore = ignore  # words every post shares (the brand's name), never evidence
+        self.vectors = MemberVectors(ignore)
 
     def find(self, tx: Transaction, post: Post, labels: Labels) -> Match | None:
         """The incident `post` belongs to, if any."""
@@ -81,7 +88,8 @@ class Incidents:
         how: str,
         similarity: float | None,
     ) -> Incident:
-        """Record `post` in `incident`; returns the incident as it now stands."""
+        """Record `post` in `incident` and index its words; returns the incident as it now stands."""
+        tx.add_incident_terms(incident.id, terms(post.text, self.ignore))
         return tx.add_member(
             incident.id,
             post_id=post_id,
@@ -115,8 +123,8 @@ class Incidents:
         return Match(incident=found, how="repost", reason=f"reposts {post.parent_id}") if found else None
 
     def _by_thread(self, tx: Transaction, post: Post) -> Match | None:
-        if not post.conversation_id or not post.author_handle:
-            return None
+        if not post.conversation_id or not post.author_handle or post.conversation_id == post.native_id:
+            return None  # a post that starts its conversation follows nothing
         found = tx.incident_of_thread(post)
         return (
             Match(
@@ -129,38 +137,52 @@ class Incidents:
         )
 
     def _by_similarity(self, tx: Transaction, post: Post, labels: Labels) -> Match | None:
-        if not labels.embedding:
+        """The closest recent member of a candidate incident, candidates found through the term index.
+
+        Cost is bounded whatever the store holds: at most MAX_CANDIDATES incidents (those sharing
+        the most distinctive words with the post), at most RECENT_MEMBERS members of each.
+        """
+        mine = terms(post.text, self.ignore)
+        if not labels.embedding or len(mine) < self.settings.min_shared_terms:
             return None
         since = post.created_at - timedelta(hours=self.settings.window_hours)
-        candidates = {incident.id: incident for incident in tx.open_incidents_since(since)}
-        if not candidates:
+        found = tx.incident_candidates(
+            mine, since=since, min_shared=self.settings.min_shared_terms, limit=MAX_CANDIDATES
+        )
+        if not found:
             return None
+        candidates = {incident.id: incident for incident, _ in found}
         topics = topic_names(labels, self.settings)
         threshold = {
             i: self.settings.similarity if _shares_topic(row.topics, topics) else self.settings.cross_topic_similarity
             for i, row in candidates.items()
         }
-        members = [m for m in tx.member_vectors(list(candidates)) if len(m.embedding) == len(labels.embedding)]
+        members = [
+            (incident_id, post_id)
+            for incident_id in candidates
+            for post_id in tx.recent_members(incident_id, RECENT_MEMBERS)
+        ]
+        vectors = self.vectors.get(tx, [post_id for _, post_id in members])
+        members = [(i, p) for i, p in members if p in vectors and len(vectors[p][0]) == len(labels.embedding)]
         if not members:
             return None
-        scores = cosine(labels.embedding, np.asarray([m.embedding for m in members], dtype=np.float64))
-        mine, floor = terms(post.text, self.ignore), min(threshold.values())
+        scores = cosine(labels.embedding, np.asarray([vectors[p][0] for _, p in members], dtype=np.float64))
+        floor = min(threshold.values())
         best: tuple[float, int, frozenset[str]] | None = None
         for index in np.argsort(-scores):
-            member = members[int(index)]
-            incident_id, text = member.incident_id, member.text
+            incident_id, member_post = members[int(index)]
             if scores[index] < floor:
                 break  # sorted: nothing further can qualify
             if scores[index] < threshold[incident_id]:
                 continue
-            shared = mine & terms(text, self.ignore)
+            shared = mine & vectors[member_post][1]
             if len(shared) >= self.settings.min_shared_terms:
                 best = (float(scores[index]), int(index), shared)
                 break
         if best is None:
             return None
         score, index, shared = best
-        incident_id, member_post = members[index].incident_id, members[index].post_id
+        incident_id, member_post = members[index]
         return Match(
             incident=candidates[incident_id],
             how="similar",
@@ -168,6 +190,27 @@ class Incidents:
             reason=f"similar to post {member_post} (cosine {score:.2f} ≥ {threshold[incident_id]}; "
             f"{len(shared)} words in common: {', '.join(sorted(shared)[:8])})",
         )
+
+
+class MemberVectors:
+    """Members' embeddings and distinctive words, read once and kept (a post's never change)."""
+
+    def __init__(self, ignore: frozenset[str], size: int = VECTOR_CACHE) -> None:
+        self.ignore, self.size = ignore, size
+        self._cache: OrderedDict[int, tuple[np.ndarray, frozenset[str]]] = OrderedDict()
+
+    def get(self, tx: Transaction, post_ids: Sequence[int]) -> dict[int, tuple[np.ndarray, frozenset[str]]]:
+        missing = [p for p in post_ids if p not in self._cache]
+        for post_id, (embedding, text) in tx.vectors_of(missing).items():
+            self._cache[post_id] = (np.asarray(embedding, dtype=np.float64), terms(text, self.ignore))
+        found = {}
+        for post_id in post_ids:
+            if post_id in self._cache:
+                self._cache.move_to_end(post_id)
+                found[post_id] = self._cache[post_id]
+        while len(self._cache) > self.size:
+            self._cache.popitem(last=False)
+        return found
 
 
 def _shares_topic(a: Sequence[str], b: Sequence[str]) -> bool:

@@ -1,8 +1,8 @@
 """The route stage: decides every classified post and enqueues its tickets and alerts, exactly once.
 
-For each post, ONE transaction writes the decision, the incident membership, the ticket and
+For each batch of posts, ONE transaction writes the decision, the incident membership, the ticket and
 alert rows (through the outbox) and the post's move to `routed`; a crash before the commit
-leaves the post `classified` and the rerun redoes it, and idempotency keys make a rerun after
+leaves the posts `classified` and the rerun redoes them, and idempotency keys make a rerun after
 the commit add nothing.
 """
 
@@ -24,10 +24,11 @@ from bot.routing.incidents import Incidents, Match
 from bot.routing.settings import RoutingSettings
 from bot.routing.terms import brand_words
 from bot.store import Store, StoredPost, Transaction
-from bot.store.stages import STAGE_CLASSIFIED, STAGE_ROUTED
+from bot.store.stages import DELIVER_CHANNEL, ROUTING_LOCK, STAGE_CLASSIFIED, STAGE_ROUTED
 
 log = logging.getLogger(__name__)
 NO_INCIDENT_RULES = ("guard:deleted", "guard:brand-own-post")
+ROUTE_BATCH = 64  # posts per routing transaction: few commits, yet a page waits for at most this many
 
 
 class RouteStage:
@@ -57,28 +58,55 @@ class RouteStage:
 
     def run_once(self) -> int:
         """Route a batch of classified posts, then review routed posts whose engagement grew; returns how many."""
+        return self.route_batch() + self.review_once()
+
+    def route_batch(self) -> int:
+        """Route up to a batch of classified posts in ONE transaction; if one fails, each on its own.
+
+        The batch is claimed `FOR UPDATE SKIP LOCKED` and routed under the routing advisory lock, so
+        processes sharing one PostgreSQL never route a post twice nor open two incidents for one problem.
+        """
+        try:
+            with self.store.transaction(now=self.clock()) as tx:
+                tx.advisory_lock(ROUTING_LOCK)
+                claimed = tx.claim_posts(STAGE_CLASSIFIED, min(self.batch_size, ROUTE_BATCH))
+                tx.prefetch([stored.id for stored in claimed])
+                for stored in claimed:
+                    self.route(tx, stored)
+                if claimed:
+                    tx.notify(DELIVER_CHANNEL)
+            return len(claimed)
+        except DatabaseUnavailable:
+            raise  # the database, not a post: the daemon's guard backs off
+        except Exception:  # rolled back: route one post per transaction, so one bad post holds back no other
+            log.debug("batch routing failed; routing one post at a time", exc_info=True)
         routed = 0
         for stored in self.store.pending(STAGE_CLASSIFIED, self.batch_size):
             try:
                 with self.store.transaction(now=self.clock()) as tx:
-                    self.route(tx, stored)
+                    tx.advisory_lock(ROUTING_LOCK)
+                    if self.route(tx, stored) is not None:
+                        tx.notify(DELIVER_CHANNEL)
                 routed += 1
             except DatabaseUnavailable:
                 raise  # the database, not this post: the daemon's guard backs off (bot/app/guard.py)
             except Exception:  # rolled back: the post stays `classified` and is retried next tick
                 log.exception("could not route post %s", stored.id, extra={"post_id": stored.id})
-        return routed + self.review_once()
+        return routed
 
     def review_once(self) -> int:
-        """Re-check routed posts that have newer engagement snapshots; a post that grew can escalate."""
+        """Re-check routed posts flagged with newer engagement snapshots; a post that grew can escalate."""
         with self.store.transaction() as tx:
             ids = tx.posts_to_review(self.batch_size)
         for post_id in ids:
             stored = self.store.post(post_id)
             try:
                 with self.store.transaction(now=self.clock()) as tx:
-                    if stored is not None:
+                    tx.advisory_lock(ROUTING_LOCK)
+                    if post_id in tx.posts_to_review_of([post_id]) and stored is not None:
                         self.review(tx, stored)
+                        tx.notify(DELIVER_CHANNEL)
+                    tx.mark_reviewed(post_id)
             except DatabaseUnavailable:
                 raise
             except Exception:  # keep the decision as it was; look again only after newer engagement

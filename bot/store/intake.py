@@ -19,6 +19,7 @@ from bot.core.errors import StoreError
 from bot.core.posts import DeadLetter, EngagementUpdate, Post
 from bot.core.sanitize import payload_text
 from bot.store.convert import row_from_post, snapshot_row
+from bot.store.stages import STAGE_ROUTED
 from bot.store.tables import DeadLetterRow, EngagementSnapshotRow, PostRow, SourceCursorRow, SourceStateRow
 
 StageFor = Callable[[Post], str]
@@ -77,7 +78,9 @@ def add_snapshot(session: Session, row: PostRow, update: EngagementUpdate) -> in
         if update.author_reach is not None:
             row.author_reach = update.author_reach
         row.is_deleted = row.is_deleted or update.is_deleted
-        session.add(row)
+    if row.stage == STAGE_ROUTED:
+        row.review_due = True  # the router re-assesses it on its newest engagement
+    session.add(row)
     return 1
 
 

@@ -9,6 +9,8 @@ from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
+from bot.store.locks import lock_migrations
+
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -22,6 +24,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply every migration up to `revision` on `engine`."""
     config = alembic_config()
     with engine.begin() as connection:
+        lock_migrations(connection)  # two daemons starting together on a fresh PostgreSQL: one migrates
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

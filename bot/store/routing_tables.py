@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Text
+from sqlalchemy import JSON, BigInteger, Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from bot.store.tables import utc_column
@@ -35,6 +35,7 @@ class IncidentPostRow(SQLModel, table=True):
     """A post's membership of an incident, with why it joined: the incident's timeline."""
 
     __tablename__ = "incident_post"
+    __table_args__ = (Index("ix_incident_post_recent", "incident_id", "post_id"),)
 
     post_id: int = Field(foreign_key="post.id", primary_key=True)
     incident_id: int = Field(foreign_key="incident.id", index=True)
@@ -43,6 +44,15 @@ class IncidentPostRow(SQLModel, table=True):
     reach: int = Field(default=0, sa_type=BigInteger)  # the post's projected reach when it joined
     how: str = Field(max_length=16)  # opened | similar | thread | repost
     similarity: float | None = None
+
+
+class IncidentTermRow(SQLModel, table=True):
+    """A distinctive word some member of the incident used: how a new post finds its candidates."""
+
+    __tablename__ = "incident_term"
+
+    term: str = Field(primary_key=True, max_length=64)
+    incident_id: int = Field(foreign_key="incident.id", primary_key=True)
 
 
 class RouteDecisionRow(SQLModel, table=True):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+import threading
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
@@ -17,15 +18,16 @@ from bot.core.clock import utcnow
 from bot.core.errors import DatabaseUnavailable, StoreError
 from bot.core.labels import Labels
 from bot.core.posts import DeadLetter, EngagementUpdate, Post
-from bot.store import intake, migrate
+from bot.store import intake, locks, migrate
 from bot.store.convert import (
-    classification_row,
     labels_from_row,
     post_from_row,
     update_from_post,
 )
 from bot.store.engine import check_url, first_line, make_engine, masked
-from bot.store.stages import STAGE_CLASSIFIED, STAGE_INGESTED, STAGE_SKIPPED
+from bot.store.ops.claims import notify
+from bot.store.records import StoredPost
+from bot.store.stages import CLASSIFY_CHANNEL, STAGE_INGESTED
 from bot.store.tables import (
     ClassificationRow,
     EngagementSnapshotRow,
@@ -45,19 +47,12 @@ class SaveResult:
     snapshots: int
 
 
-@dataclass(frozen=True, kw_only=True)
-class StoredPost:
-    """A post with its row id, as the later stages see it."""
-
-    id: int
-    post: Post
-
-
 class Store:
     """All reads and writes of Earshot's state."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._daemon_lock: IO[str] | None = None
 
     @classmethod
     def open(cls, url: str, *, migrate_schema: bool = True) -> Store:
@@ -100,6 +95,20 @@ class Store:
             if intake.unavailable(err):
                 raise DatabaseUnavailable(f"the database failed: {first_line(err)}") from err
             raise StoreError(f"the database failed: {first_line(err)}") from err
+
+    # --- between processes ----------------------------------------------------------------
+
+    def hold_daemon_lock(self) -> None:
+        """StoreError if another daemon runs on this SQLite file; held until this process ends."""
+        self._daemon_lock = locks.hold_daemon_lock(self.engine)
+
+    def exclusive(self, name: str) -> AbstractContextManager[bool]:
+        """A block that holds the advisory lock `name` if no other process does (see locks.exclusive)."""
+        return locks.exclusive(self.engine, name)
+
+    def listen(self, channels: Collection[str], on_notify: Callable[[str], Any], stop: threading.Event) -> None:
+        """Wake-ups from other processes (PostgreSQL LISTEN), until `stop`; see locks.listen."""
+        locks.listen(self.engine, channels, on_notify, stop)
 
     # --- intake -------------------------------------------------------------------------
 
@@ -161,6 +170,8 @@ class Store:
             intake.add_dead_letters(session, letters, now)
             intake.save_cursor(session, source, next_cursor, now)
             intake.count_intake(session, source, new, skipped + len(letters) - len(dead), now)
+            if new:
+                notify(session, CLASSIFY_CHANNEL)
         return SaveResult(new=new, seen_again=seen_again, snapshots=snapshots)
 
     def _save_posts(
@@ -210,12 +221,8 @@ class Store:
 
         Posts go to `classified`, or to `skipped` when their id is in `skip`.
         """
-        now = utcnow()
-        skipped = set(skip)
-        with self.session() as session:
-            for post_id, labels in labelled:
-                session.merge(classification_row(post_id, labels, now))
-                self._set_stage(session, post_id, STAGE_SKIPPED if post_id in skipped else STAGE_CLASSIFIED, now)
+        with self.transaction() as tx:
+            tx.save_labels(labelled, skip=skip)
 
     def set_stage(self, post_ids: Sequence[int], stage: str) -> None:
         now = utcnow()

@@ -23,6 +23,8 @@ class PostRow(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("source", "native_id", name="uq_post_source_native_id"),
         Index("ix_post_stage", "stage"),
+        Index("ix_post_review_due", "review_due"),
+        Index("ix_post_source_author", "source", "author_handle"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -49,6 +51,7 @@ class PostRow(SQLModel, table=True):
     raw: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     stage: str = Field(default=STAGE_INGESTED, max_length=16)
     stage_at: datetime = utc_column()
+    review_due: bool = False  # routed, then a newer engagement snapshot came: the router looks again
 
 
 class EngagementSnapshotRow(SQLModel, table=True):

@@ -10,18 +10,31 @@ one writer (the operation family named after it).
 from __future__ import annotations
 
 from bot.store.ops.alerts import AlertOps
+from bot.store.ops.claims import ClaimOps
 from bot.store.ops.delivery import DeliveryOps
 from bot.store.ops.digest import DigestOps
 from bot.store.ops.feed import FeedOps
 from bot.store.ops.feed_items import FeedItemOps
 from bot.store.ops.handling import HandlingOps
 from bot.store.ops.health import HealthOps
+from bot.store.ops.incidents import IncidentOps
 from bot.store.ops.responses import ResponseOps
 from bot.store.ops.routing import RoutingOps
 from bot.store.ops.users import UserOps
 
 
 class Transaction(
-    AlertOps, DeliveryOps, DigestOps, FeedOps, FeedItemOps, HandlingOps, HealthOps, ResponseOps, RoutingOps, UserOps
+    AlertOps,
+    ClaimOps,
+    DeliveryOps,
+    DigestOps,
+    FeedOps,
+    FeedItemOps,
+    HandlingOps,
+    HealthOps,
+    IncidentOps,
+    ResponseOps,
+    RoutingOps,
+    UserOps,
 ):
     """All operation families over one session."""

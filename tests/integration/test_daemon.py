@@ -65,7 +65,7 @@ def test_run_with_an_unreachable_database_says_so(monkeypatch):
     assert "database error: cannot reach the database" in result.output
 
 
-def test_sigterm_finishes_the_batch_and_exits_zero(tmp_path):
+def test_sigterm_finishes_the_batch_leaves_the_rest_and_exits_zero(tmp_path):
     database = tmp_path / "earshot.db"
     env = {**os.environ, "EARSHOT_DATABASE_URL": f"sqlite:///{database}", "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
@@ -98,5 +98,6 @@ def test_sigterm_finishes_the_batch_and_exits_zero(tmp_path):
     assert "stopped cleanly" in output
     store = Store.open(env["EARSHOT_DATABASE_URL"])
     assert store.count_posts() > 300
-    assert store.count_posts("ingested") == 0, "the classify batch running at SIGTERM did not finish"
+    # the batch running at SIGTERM finished; later batches are left `ingested` for the next start
+    assert store.count_posts() - store.count_posts("ingested") >= 256, "the classify batch did not finish"
     assert store.load_cursor("replay")["line"] == STREAM_LINES  # the ingest batch's cursor was saved

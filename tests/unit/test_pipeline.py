@@ -147,3 +147,37 @@ def test_other_languages_can_be_skipped(config, store):
     store.save_batch("x", [make_post("1")], None)
     pipeline(settings, store, []).classify_pending()
     assert store.count_posts(STAGE_SKIPPED) == 1
+
+
+class CountingConnector(ListConnector):
+    """Counts its fetches: how often a source was polled."""
+
+    def __init__(self, name: str, total: int) -> None:
+        super().__init__(name, total)
+        self.fetches = 0
+
+    def fetch(self, cursor):
+        self.fetches += 1
+        return super().fetch(cursor)
+
+
+def test_in_a_fleet_a_source_is_polled_by_one_process_per_interval(config, store):
+    first_source, second_source = CountingConnector("x", 3), CountingConnector("x", 3)
+    first = pipeline(config, store, [first_source])
+    second = pipeline(config, store, [second_source])
+    first.fleet = second.fleet = True
+    assert first.ingest(first_source).new == 3
+    assert second.ingest(second_source).new == 0 and second_source.fetches == 0  # polled elsewhere just now
+    first.ingest(first_source)
+    assert first_source.fetches == 2  # its own last poll never holds a process back
+
+
+def test_classify_claims_each_batch_and_labels_it_in_one_transaction(config, store):
+    run = pipeline(config, store, [ListConnector("x", 6)])
+    run.ingest(ListConnector("x", 6))
+    assert run.classify_batch() == 4  # batch_size 4
+    assert store.count_posts(STAGE_INGESTED) == 2
+    run.stop.set()
+    assert run.classify_pending() == 0  # stopping: no new batch starts
+    run.stop.clear()
+    assert run.classify_pending() == 2 and store.count_posts(STAGE_CLASSIFIED) == 6

@@ -8,7 +8,7 @@ from sqlmodel import select
 from bot.routing.explain import explain
 from bot.store import Store
 from bot.store.delivery_tables import AlertRow, OutboxRow, TicketEventRow, TicketRow
-from bot.store.routing_tables import IncidentPostRow, IncidentRow, RouteDecisionRow
+from bot.store.routing_tables import IncidentPostRow, IncidentRow, IncidentTermRow, RouteDecisionRow
 from bot.store.tables import PostRow
 from tests.unit.routing_support import RULES, add, config, growth, labels, post, route_stage
 
@@ -224,7 +224,7 @@ def test_rerunning_the_stage_enqueues_nothing_twice(store: Store) -> None:
             stage.route(tx, stored)
     assert (len(rows(store, TicketRow)), len(rows(store, AlertRow)), len(rows(store, OutboxRow))) == before
     with store.session() as session:  # even with the decision gone, the idempotency keys hold
-        for table in (RouteDecisionRow, IncidentPostRow, IncidentRow):
+        for table in (RouteDecisionRow, IncidentPostRow, IncidentTermRow, IncidentRow):
             for row in session.exec(select(table)).all():
                 session.delete(row)
         for row in session.exec(select(PostRow)).all():

@@ -200,7 +200,9 @@ class DeliveryOps(Ops):
 
     def resume_sending(self) -> int:
         """Make rows a crashed run left in `sending` due now; returns how many."""
-        stuck = self.session.exec(select(OutboxRow).where(OutboxRow.status == "sending")).all()
+        stuck = self.session.exec(  # a row another live process is sending is locked: skipped
+            select(OutboxRow).where(OutboxRow.status == "sending").with_for_update(skip_locked=True)
+        ).all()
         for row in stuck:
             row.next_attempt_at = self.now
             self.session.add(row)

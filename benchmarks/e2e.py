@@ -1,0 +1,223 @@
+"""The end-to-end runs of benchmarks/pipeline.py: real daemons over replayed posts, loopback alert channels.
+
+Each daemon is `python benchmarks/e2e.py daemon CONFIG POSTS RATE` in its own process: the real
+pipeline (`build_pipeline`, `run_forever`) with its sources replaced by one in-memory source that
+yields the replayed posts at the offered rate, stamping each with the moment it is handed over.
+The parent watches the database until every post is routed and every alert sent, then stops the
+daemons with SIGTERM and reads their peak RSS.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+class BenchSource:
+    """Replayed posts, `rate` per second (0: as fast as they are taken), cursor = how many were handed over."""
+
+    name = "bench"
+    interval_seconds = 1
+
+    def __init__(self, count: int, rate: float) -> None:
+        from benchmarks.replayed import replayed
+
+        self.posts, self.rate = replayed(count), rate
+        self.started: float | None = None  # the offered load starts with the first fetch
+
+    def fetch(self, cursor: dict[str, Any] | None) -> Any:
+        from connectors.base import Batch
+
+        done = (cursor or {}).get("done", 0)
+        self.started = self.started or time.monotonic()
+        due = len(self.posts) if self.rate <= 0 else int((time.monotonic() - self.started) * self.rate)
+        upto = min(len(self.posts), due, done + 1000)
+        now = datetime.now(UTC)
+        posts = [replace(p, fetched_at=now) for p in self.posts[done:upto]]
+        return Batch(posts=posts, next_cursor={"done": upto}, exhausted=upto >= min(due, len(self.posts)))
+
+    def refresh(self, posts: Any) -> list[Any]:
+        return []
+
+
+def daemon(config_path: str, count: int, rate: float, rss_file: str) -> None:
+    """One benchmark daemon (runs until SIGTERM); writes its peak RSS (MB) to `rss_file` at the end."""
+    import logging
+
+    from bot.app.config import load_config
+    from bot.app.daemon import build_pipeline, run_forever
+    from bot.app.logs import setup_logging
+
+    config = load_config(config_path)
+    setup_logging("human", os.environ.get("EARSHOT_BENCH_LOG", "WARNING"))
+    logging.getLogger("bot.routing.stage").setLevel(logging.ERROR)
+    pipeline = build_pipeline(config)
+    pipeline.connectors = [BenchSource(count, rate)]  # type: ignore[list-item]
+    pipeline.classifier  # noqa: B018 - load the model before the clock starts
+    Path(rss_file).with_suffix(".ready").write_text("1")
+    run_forever(pipeline)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    Path(rss_file).with_suffix(".cpu").write_text(str(usage.ru_utime + usage.ru_stime))
+    Path(rss_file).write_text(str(usage.ru_maxrss / 1024))
+
+
+def _config(folder: Path, url: str, batch: int, threads: int) -> Path:
+    import yaml
+
+    document = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
+    document["database"] = {"url": url}
+    document["connectors"]["replay"]["enabled"] = False
+    document["connectors"]["engagement"]["enabled"] = False
+    document["classifier"].update(batch_size=batch, threads=threads)
+    document["pipeline"]["batch_size"] = max(batch, 128)
+    document["routing"]["alerts"]["cap_per_hour"] = 1_000_000
+    for name, tier in document["routing"]["alerts"]["tiers"].items():
+        tier["urls"] = [f"stub://{name}"]
+        tier.pop("quiet_hours", None)
+    path = folder / f"config-{uuid.uuid4().hex[:6]}.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _fresh_pg(admin_url: str) -> str:
+    import sqlalchemy
+
+    name = f"earshot_bench_{uuid.uuid4().hex[:8]}"
+    engine = sqlalchemy.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _progress(url: str) -> tuple[int, int, int]:
+    """(posts stored, posts waiting to be classified or routed, alert rows not yet sent)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as c:
+            stored = c.execute(text("SELECT count(*) FROM post")).scalar() or 0
+            waiting = c.execute(text("SELECT count(*) FROM post WHERE stage IN ('ingested','classified')")).scalar()
+            unsent = c.execute(text("SELECT count(*) FROM outbox WHERE kind='alert' AND status <> 'sent'")).scalar()
+        return int(stored), int(waiting or 0), int(unsent or 0)
+    except Exception:  # noqa: BLE001 - the schema is not there yet
+        return 0, 1, 1
+    finally:
+        engine.dispose()
+
+
+def _figures(url: str) -> dict[str, Any]:
+    """Throughput from first post stored to last post routed; latency from post stored to its alert sent."""
+    from sqlmodel import select
+
+    from bot.store import Store
+    from bot.store.delivery_tables import AlertRow, OutboxRow
+    from bot.store.tables import PostRow
+
+    store = Store.open(url, migrate_schema=False)
+    with store.session() as session:
+        stamps = session.exec(select(PostRow.fetched_at, PostRow.stage_at)).all()
+        sent = session.exec(
+            select(OutboxRow.sent_at, PostRow.fetched_at)
+            .join(AlertRow, AlertRow.id == OutboxRow.ref_id)  # type: ignore[arg-type]
+            .join(PostRow, PostRow.id == AlertRow.post_id)  # type: ignore[arg-type]
+            .where(OutboxRow.kind == "alert", OutboxRow.status == "sent", AlertRow.escalation_level == 0)
+        ).all()
+    store.engine.dispose()
+    start = min(f for f, _ in stamps)
+    end = max(s for _, s in stamps)
+    latencies = sorted((s - f).total_seconds() for s, f in sent if s is not None)
+
+    def pct(p: float) -> float:
+        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))], 3) if latencies else float("nan")
+
+    seconds = (end - start).total_seconds()
+    return {
+        "posts": len(stamps),
+        "seconds": round(seconds, 1),
+        "posts_per_s": round(len(stamps) / seconds, 1) if seconds else None,
+        "alerts": len(latencies),
+        "p50_s": pct(0.50),
+        "p99_s": pct(0.99),
+    }
+
+
+def run_one(label: str, url: str, processes: int, args: Any, folder: Path) -> dict[str, Any]:
+    """Start `processes` daemons on `url`, wait until all is routed and sent, stop them; their figures."""
+    threads = 2 if url.startswith("sqlite") else 1  # PostgreSQL: one thread per process, to compare 1 and 2
+    config = _config(folder, url, args.batch, threads)
+    rss = [folder / f"rss-{uuid.uuid4().hex[:6]}.txt" for _ in range(processes)]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    if args.classifier == "stub":
+        env["EARSHOT_BENCH_STUB"] = "1"
+    daemons = [
+        subprocess.Popen(
+            [sys.executable, __file__, "daemon", str(config), str(args.posts), str(args.rate), str(path)],
+            cwd=REPO,
+            env=env,
+        )
+        for path in rss
+    ]
+    try:
+        deadline = time.monotonic() + 3 * 3600
+        while time.monotonic() < deadline:
+            stored, waiting, unsent = _progress(url)
+            if stored >= args.posts and waiting == 0 and unsent == 0:
+                break
+            if any(d.poll() is not None for d in daemons):
+                raise SystemExit(f"{label}: a daemon exited early")
+            time.sleep(1)
+    finally:
+        for d in daemons:
+            d.send_signal(signal.SIGTERM)
+        for d in daemons:
+            d.wait(120)
+    figures = _figures(url)
+    peaks = [float(p.read_text()) for p in rss if p.exists()]
+    cpu = sum(float(p.with_suffix(".cpu").read_text()) for p in rss if p.with_suffix(".cpu").exists())
+    return {
+        "run": label,
+        **figures,
+        "daemon_cpu_s": round(cpu, 1),  # on a shared machine, posts per CPU-second says more than wall time
+        "posts_per_cpu_s": round(figures["posts"] / cpu, 1) if cpu else None,
+        "peak_rss_mb": round(max(peaks), 0) if peaks else None,
+    }
+
+
+def run_e2e(args: Any) -> list[dict[str, Any]]:
+    """SQLite with one process, then PostgreSQL with one and two when `--pg-url` is given."""
+    folder = Path(tempfile.mkdtemp(prefix="earshot-e2e-"))
+    results = [run_one("sqlite, 1 process", f"sqlite:///{folder / 'bench.db'}", 1, args, folder)]
+    print(json.dumps(results[-1]), flush=True)
+    if args.pg_url:
+        for processes in (1, 2):
+            results.append(
+                run_one(f"postgresql, {processes} process(es)", _fresh_pg(args.pg_url), processes, args, folder)
+            )
+            print(json.dumps(results[-1]), flush=True)
+    return results
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["daemon"]:
+        if os.environ.get("EARSHOT_BENCH_STUB"):
+            import classifiers
+            from classifiers.stub import StubClassifier
+
+            classifiers.load_classifier = lambda settings: StubClassifier()  # type: ignore[assignment]
+        daemon(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), sys.argv[5])

@@ -1,0 +1,113 @@
+"""Locks between processes: one daemon per SQLite file, advisory locks and LISTEN/NOTIFY on PostgreSQL."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import threading
+import zlib
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+
+from bot.core.errors import StoreError
+
+log = logging.getLogger(__name__)
+MIGRATION_LOCK = "earshot:migrations"
+_HELD: dict[Path, IO[str]] = {}  # SQLite files whose daemon lock this process holds
+
+
+def lock_key(name: str) -> int:
+    """A stable 32-bit advisory lock key for a name."""
+    return zlib.crc32(name.encode("utf-8"))
+
+
+def sqlite_path(engine: Engine) -> Path | None:
+    """The database file of a SQLite engine (None for PostgreSQL or an in-memory database)."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return None
+    return Path(str(engine.url.database)).resolve()
+
+
+def hold_daemon_lock(engine: Engine) -> IO[str] | None:
+    """Refuse a second daemon on one SQLite file: an exclusive lock on `<file>.lock`, held while the
+    process lives (the OS drops it when the process dies). PostgreSQL shares work instead: None."""
+    path = sqlite_path(engine)
+    if path is None:
+        return None
+    if path in _HELD:  # this process holds it already (a second pipeline here is not a second daemon)
+        return _HELD[path]
+    handle = open(path.with_name(path.name + ".lock"), "a+", encoding="utf-8")  # noqa: SIM115 - held for life
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as err:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise StoreError(
+            f"another earshot daemon (pid {holder}) is already running on {path}: "
+            "one daemon per SQLite file (use PostgreSQL to run several)"
+        ) from err
+    handle.truncate(0)
+    handle.write(str(os.getpid()))
+    handle.flush()
+    _HELD[path] = handle
+    return handle
+
+
+def lock_migrations(connection: Connection) -> None:
+    """On PostgreSQL, wait for the migration lock (held until `connection`'s transaction ends)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(MIGRATION_LOCK)})
+
+
+@contextmanager
+def exclusive(engine: Engine, name: str) -> Iterator[bool]:
+    """Try the advisory lock `name` for the length of the block: True if this process holds it.
+
+    On PostgreSQL it is a session lock on a connection kept for the block, so it drops if the
+    process dies; on SQLite (one daemon per file) it is always True.
+    """
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    with engine.connect() as connection:
+        key = lock_key(name)
+        got = bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar())
+        connection.commit()
+        try:
+            yield got
+        finally:
+            if got:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                connection.commit()
+
+
+def listen(engine: Engine, channels: Collection[str], on_notify: Callable[[str], Any], stop: threading.Event) -> None:
+    """Call `on_notify(channel)` for every PostgreSQL NOTIFY on `channels` until `stop` is set.
+
+    Reconnects after a lost connection; returns at once on SQLite (stages wake in-process there).
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    while not stop.is_set():
+        try:
+            raw = engine.raw_connection()
+            try:
+                driver: Any = raw.driver_connection
+                driver.autocommit = True
+                for channel in channels:
+                    driver.execute(f'LISTEN "{channel}"')
+                while not stop.is_set():
+                    for notice in driver.notifies(timeout=1.0):
+                        on_notify(notice.channel)
+            finally:
+                raw.close()
+        except Exception as err:  # noqa: BLE001 - the interval still runs the stages; try again shortly
+            log.warning("listening for wake-ups failed: %s", str(err).splitlines()[0] if str(err) else err)
+            stop.wait(5.0)

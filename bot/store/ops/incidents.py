@@ -1,0 +1,225 @@
+"""Incident operations: incidents, their members, and the index of the words their members used."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import col, select
+
+from bot.core.actions import Incident, IncidentMember
+from bot.core.posts import Post
+from bot.store.ops.base import Ops
+from bot.store.routing_tables import INCIDENT_OPEN, IncidentPostRow, IncidentRow, IncidentTermRow
+from bot.store.tables import ClassificationRow, PostRow
+
+TERM_LENGTH = 64  # longer "words" (a pasted hash) are never indexed
+POSTINGS = 64  # per word, the newest incidents that used it are candidates (a common word stays cheap)
+
+
+class IncidentOps(Ops):
+    """Finds, opens and grows incidents; the incident, incident_post and incident_term rows have this one writer."""
+
+    def incident(self, incident_id: int) -> Incident | None:
+        row = self.session.get(IncidentRow, incident_id)
+        return _incident(row) if row else None
+
+    def open_incident(self, *, topics: Sequence[str], title: str, last_post_at: datetime) -> Incident:
+        row = IncidentRow(topics=list(topics), title=title, opened_at=self.now, last_post_at=last_post_at)
+        self.session.add(row)
+        self.session.flush()
+        return _incident(row)
+
+    def add_member(
+        self,
+        incident_id: int,
+        *,
+        post_id: int,
+        post: Post,
+        topics: Sequence[str],
+        reach: int,
+        how: str,
+        similarity: float | None,
+    ) -> Incident:
+        """Record `post` in the incident and update its counts, reach, sources and topics (once per post)."""
+        row = self._incident_row(incident_id)
+        if self.session.get(IncidentPostRow, post_id) is not None:
+            return _incident(row)
+        self.session.add(
+            IncidentPostRow(
+                post_id=post_id,
+                incident_id=incident_id,
+                joined_at=self.now,
+                post_created_at=post.created_at,
+                reach=reach,
+                how=how,
+                similarity=similarity,
+            )
+        )
+        row.post_count += 1
+        row.total_reach += reach
+        row.sources = sorted({*row.sources, post.source})
+        row.topics = list(dict.fromkeys([*row.topics, *topics]))
+        row.last_post_at = max(row.last_post_at, post.created_at)
+        self.session.add(row)
+        return _incident(row)
+
+    def grow_member(self, incident_id: int, post_id: int, reach: int) -> Incident:
+        """Raise a member's reach (and so its incident's) to its newest projection."""
+        row = self._incident_row(incident_id)
+        member = self.session.get(IncidentPostRow, post_id)
+        if member is not None and reach > member.reach:
+            row.total_reach += reach - member.reach
+            member.reach = reach
+            self.session.add(member)
+            self.session.add(row)
+        return _incident(row)
+
+    def note_incident_alerted(self, incident_id: int, tier: str) -> Incident:
+        row = self._incident_row(incident_id)
+        row.alert_tiers = [*row.alert_tiers, tier]
+        self.session.add(row)
+        return _incident(row)
+
+    def set_incident_ticket(self, incident_id: int, ticket_id: int) -> Incident:
+        row = self._incident_row(incident_id)
+        row.ticket_id = ticket_id
+        self.session.add(row)
+        return _incident(row)
+
+    def incident_of_post(self, source: str, native_id: str) -> Incident | None:
+        """The incident holding the post `source:native_id` (what a repost joins)."""
+        row = self.session.exec(
+            select(IncidentRow)
+            .join(IncidentPostRow, col(IncidentPostRow.incident_id) == IncidentRow.id)
+            .join(PostRow, col(PostRow.id) == IncidentPostRow.post_id)
+            .where(PostRow.source == source, PostRow.native_id == native_id)
+        ).first()
+        return _incident(row) if row else None
+
+    def incident_of_thread(self, post: Post) -> Incident | None:
+        """The incident of the newest earlier post by the same author in the same conversation."""
+        row = self.session.exec(
+            select(IncidentRow)
+            .join(IncidentPostRow, col(IncidentPostRow.incident_id) == IncidentRow.id)
+            .join(PostRow, col(PostRow.id) == IncidentPostRow.post_id)
+            .where(
+                PostRow.source == post.source,
+                PostRow.author_handle == post.author_handle,
+                PostRow.native_id != post.native_id,
+                (PostRow.conversation_id == post.conversation_id) | (PostRow.native_id == post.conversation_id),
+            )
+            .order_by(col(IncidentPostRow.joined_at).desc())
+        ).first()
+        return _incident(row) if row else None
+
+    def incident_candidates(
+        self, terms: Collection[str], *, since: datetime, min_shared: int, limit: int
+    ) -> list[tuple[Incident, int]]:
+        """Open incidents active since `since` whose members used at least `min_shared` of `terms`, most
+        words in common first. Bounded whatever the store holds: each word's newest POSTINGS incidents only."""
+        words = sorted({t for t in terms if len(t) <= TERM_LENGTH})
+        if len(words) < min_shared:
+            return []
+        postings = " UNION ALL ".join(  # plain SQL: built in microseconds, whatever the number of words
+            f"SELECT * FROM (SELECT incident_id FROM incident_term WHERE term = :t{i} "
+            f"ORDER BY incident_id DESC LIMIT :postings) AS p{i}"
+            for i in range(len(words))
+        )
+        params: dict[str, Any] = {f"t{i}": word for i, word in enumerate(words)} | {"postings": POSTINGS}
+        shared = Counter(incident_id for (incident_id,) in self.session.execute(text(postings), params))
+        best = [i for i, n in sorted(shared.items(), key=lambda kv: (-kv[1], -kv[0])) if n >= min_shared]
+        if not best:
+            return []
+        rows = self.session.exec(
+            select(IncidentRow).where(
+                col(IncidentRow.id).in_(best[:limit]),
+                IncidentRow.status == INCIDENT_OPEN,
+                IncidentRow.last_post_at >= since,
+            )
+        ).all()
+        found = sorted(((_incident(row), shared[row.id]) for row in rows), key=lambda f: (-f[1], -f[0].id))
+        return found[:limit]
+
+    def add_incident_terms(self, incident_id: int, terms: Collection[str]) -> None:
+        """Index the words of a new member under its incident (each word once)."""
+        words = {t for t in terms if len(t) <= TERM_LENGTH}
+        if not words:
+            return
+        known = set(
+            self.session.exec(
+                select(IncidentTermRow.term).where(
+                    IncidentTermRow.incident_id == incident_id, col(IncidentTermRow.term).in_(words)
+                )
+            ).all()
+        )
+        self.session.add_all(IncidentTermRow(term=t, incident_id=incident_id) for t in sorted(words - known))
+
+    def recent_members(self, incident_id: int, limit: int) -> list[int]:
+        """The post ids of the incident's newest `limit` members."""
+        return list(
+            self.session.exec(
+                select(IncidentPostRow.post_id)
+                .where(IncidentPostRow.incident_id == incident_id)
+                .order_by(col(IncidentPostRow.post_id).desc())
+                .limit(limit)
+            ).all()
+        )
+
+    def vectors_of(self, post_ids: Collection[int]) -> dict[int, tuple[list[float], str]]:
+        """Each post's embedding and text, by post id."""
+        if not post_ids:
+            return {}
+        rows = self.session.exec(
+            select(ClassificationRow.post_id, ClassificationRow.embedding, PostRow.text)
+            .join(PostRow, col(PostRow.id) == ClassificationRow.post_id)
+            .where(col(ClassificationRow.post_id).in_(list(post_ids)))
+        ).all()
+        return {post_id: (list(embedding), text) for post_id, embedding, text in rows}
+
+    def timeline(self, incident_id: int) -> list[IncidentMember]:
+        """The incident's posts in the order they were written."""
+        rows = self.session.exec(
+            select(IncidentPostRow, PostRow)
+            .join(PostRow, col(PostRow.id) == IncidentPostRow.post_id)
+            .where(IncidentPostRow.incident_id == incident_id)
+            .order_by(col(IncidentPostRow.post_created_at))
+        ).all()
+        return [
+            IncidentMember(
+                post_id=m.post_id,
+                source=p.source,
+                author_handle=p.author_handle,
+                post_created_at=m.post_created_at,
+                reach=m.reach,
+                how=m.how,
+                similarity=m.similarity,
+            )
+            for m, p in rows
+        ]
+
+    def _incident_row(self, incident_id: int) -> IncidentRow:
+        row = self.session.get(IncidentRow, incident_id)
+        if row is None:
+            raise LookupError(f"no incident {incident_id}")
+        return row
+
+
+def _incident(row: IncidentRow) -> Incident:
+    assert row.id is not None
+    return Incident(
+        id=row.id,
+        status=row.status,
+        title=row.title,
+        topics=tuple(row.topics),
+        sources=tuple(row.sources),
+        post_count=row.post_count,
+        total_reach=row.total_reach,
+        alert_tiers=tuple(row.alert_tiers),
+        ticket_id=row.ticket_id,
+        opened_at=row.opened_at,
+        last_post_at=row.last_post_at,
+    )
