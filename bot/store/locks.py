@@ -95,19 +95,27 @@ def listen(engine: Engine, channels: Collection[str], on_notify: Callable[[str],
     """
     if engine.dialect.name != "postgresql":
         return
+    failing = False
     while not stop.is_set():
+        raw: Any = None
         try:
             raw = engine.raw_connection()
-            try:
-                driver: Any = raw.driver_connection
-                driver.autocommit = True
-                for channel in channels:
-                    driver.execute(f'LISTEN "{channel}"')
-                while not stop.is_set():
-                    for notice in driver.notifies(timeout=1.0):
-                        on_notify(notice.channel)
-            finally:
-                raw.close()
+            driver: Any = raw.driver_connection
+            driver.autocommit = True
+            for channel in channels:
+                driver.execute(f'LISTEN "{channel}"')
+            if failing:
+                log.info("listening for wake-ups again")
+                failing = False
+            while not stop.is_set():
+                for notice in driver.notifies(timeout=1.0):
+                    on_notify(notice.channel)
         except Exception as err:  # noqa: BLE001 - the interval still runs the stages; try again shortly
-            log.warning("listening for wake-ups failed: %s", str(err).splitlines()[0] if str(err) else err)
+            if raw is not None:
+                raw.invalidate()  # a broken connection is dropped, not returned to the pool (no reset traceback)
+            if not failing:  # once per outage: the database guard says the rest
+                log.warning("listening for wake-ups failed: %s", str(err).splitlines()[0] if str(err) else err)
+                failing = True
             stop.wait(5.0)
+        else:
+            raw.close()
