@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Sequence
 
 from bot.core.actions import Delivery
+from bot.core.errors import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,8 @@ class Lanes:
                 row_id = queued[0]
             try:
                 self.send(row_id)
+            except StoreError as err:  # the database, not the row: it stays due, the guard says the rest
+                log.debug("outbox row %s left for later: %s", row_id, err, extra={"outbox_id": row_id})
             except Exception:  # noqa: BLE001 - one row's failure must not end the lane
                 log.exception("delivery of outbox row %s failed", row_id, extra={"outbox_id": row_id})
             with self._lock:

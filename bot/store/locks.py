@@ -14,8 +14,10 @@ from typing import IO, Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
-from bot.core.errors import StoreError
+from bot.core.errors import DatabaseUnavailable, StoreError
+from bot.store.engine import first_line
 
 log = logging.getLogger(__name__)
 MIGRATION_LOCK = "earshot:migrations"
@@ -76,16 +78,32 @@ def exclusive(engine: Engine, name: str) -> Iterator[bool]:
     if engine.dialect.name != "postgresql":
         yield True
         return
-    with engine.connect() as connection:
-        key = lock_key(name)
+    connection: Connection | None = None
+    key = lock_key(name)
+    try:
+        connection = engine.connect()
         got = bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar())
         connection.commit()
+    except DBAPIError as err:
+        _drop(connection)
+        raise DatabaseUnavailable(f"the database failed: {first_line(err)}") from err
+    try:
+        yield got
+    finally:
         try:
-            yield got
-        finally:
             if got:
                 connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
                 connection.commit()
+            connection.close()
+        except DBAPIError:
+            _drop(connection)  # the lock went with the lost connection
+
+
+def _drop(connection: Connection | None) -> None:
+    """Discard a broken connection instead of returning it to the pool (no reset traceback)."""
+    if connection is not None:
+        connection.invalidate()
+        connection.close()
 
 
 def listen(engine: Engine, channels: Collection[str], on_notify: Callable[[str], Any], stop: threading.Event) -> None:
