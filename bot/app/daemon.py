@@ -63,8 +63,7 @@ def build_alarm(config: Config, store: Store, connectors: Sequence[Connector]) -
     tier = alerts.tiers.get(settings.tier)
     if tier is None:
         log.warning("alarms.tier: no tier '%s' in routing.alerts.tiers; source alarms are only logged", settings.tier)
-    tiers = {settings.tier: tier} if tier is not None else {}
-    channels = build_channels(alerts.model_copy(update={"tiers": tiers}))
+    channels = build_channels(alerts, tiers=[settings.tier])
     sources = {connector.name: connector.interval_seconds for connector in connectors}
     return [SourceAlarm(store, settings, sources=sources, channels=channels)]
 
@@ -109,17 +108,16 @@ def build_stages(config: Config, store: Store) -> list[Stage]:
 
 def build_digest_service(config: Config, store: Store) -> DigestService:
     """The digest service: the brand, its accounts, the feed's address, the short form's channels."""
-    from bot.delivery import channel_for
+    from bot.delivery import build_channels
     from bot.digest.service import DigestService
 
-    urls = [url for tier in config.digest.alert_tiers for url in config.routing.alerts.tiers[tier].urls]
     return DigestService(
         store,
         config.digest,
         brand=config.brand.name,
         own_handles=config.brand.own_handles,
         feed_base_url=config.routing.feed_base_url,
-        channels=[channel_for(url) for url in dict.fromkeys(urls)],
+        channels=list(build_channels(config.routing.alerts, tiers=config.digest.alert_tiers).values()),
         env=os.environ,
     )
 

@@ -8,7 +8,6 @@ acknowledge(store, alert_id, "dana")  # also resolve(...), snooze(..., until=...
 """
 
 from bot.delivery.build import build_channels, build_delivery_stages, build_sinks
-from bot.delivery.channels import channel_for
 from bot.delivery.escalation import EscalationStage, acknowledge, resolve, snooze
 from bot.delivery.outbox import Outbox
 from bot.delivery.settings import AlertSettings, TicketSettings
@@ -22,7 +21,6 @@ __all__ = [
     "TicketSettings",
     "acknowledge",
     "build_channels",
-    "channel_for",
     "build_delivery_stages",
     "build_sinks",
     "resolve",

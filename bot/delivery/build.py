@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -28,10 +28,12 @@ def build_sinks(tickets: TicketSettings) -> dict[str, TicketSink]:
     return sinks
 
 
-def build_channels(alerts: AlertSettings) -> dict[str, AlertChannel]:
-    """One channel per distinct URL across the tiers, keyed by its secret-free id."""
+def build_channels(alerts: AlertSettings, tiers: Collection[str] | None = None) -> dict[str, AlertChannel]:
+    """One channel per distinct URL across the tiers (or only the named ones), keyed by its secret-free id."""
     channels: dict[str, AlertChannel] = {}
-    for tier in alerts.tiers.values():
+    for name, tier in alerts.tiers.items():
+        if tiers is not None and name not in tiers:
+            continue
         for url in tier.urls:
             if channel_id(url) not in channels:
                 channels[channel_id(url)] = channel_for(url, timeout_seconds=alerts.retry.timeout_seconds)
