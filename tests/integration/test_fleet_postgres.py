@@ -27,6 +27,7 @@ from tests.conftest import REPO
 from tests.fakes.sinks import FakeServices, fake_services
 
 pytestmark = pytest.mark.postgres
+OWED = ("pending", "sending", "held")  # alert rows still to be sent; a cancelled one (acknowledged meanwhile) is not
 
 EARSHOT = """
 import os, sys, classifiers
@@ -85,7 +86,7 @@ def _earshot(config: Path, log: Path) -> subprocess.Popen[str]:
 
 
 def _progress(url: str) -> tuple[int, int, int]:
-    """(posts stored, posts not yet routed or skipped, outbox alert rows not yet sent)."""
+    """(posts stored, posts not yet routed or skipped, outbox alert rows still owed a send)."""
     store = Store.open(url, migrate_schema=False)
     try:
         with store.session() as session:
@@ -94,11 +95,22 @@ def _progress(url: str) -> tuple[int, int, int]:
                 select(func.count()).select_from(PostRow).where(PostRow.stage.in_(("ingested", "classified")))  # type: ignore[attr-defined]
             ).one()
             unsent = session.exec(
-                select(func.count()).select_from(OutboxRow).where(OutboxRow.kind == "alert", OutboxRow.status != "sent")
+                select(func.count()).select_from(OutboxRow).where(OutboxRow.kind == "alert", OutboxRow.status.in_(OWED))  # type: ignore[attr-defined]
             ).one()
         return int(total), int(waiting), int(unsent)
     except Exception:  # noqa: BLE001 - the schema may not exist yet while the daemons start
         return 0, 1, 1
+    finally:
+        store.engine.dispose()
+
+
+def _unsent(url: str) -> list[tuple[object, ...]]:
+    """What a stuck run left unsent: (target, status, attempts, next attempt, last error) per alert row."""
+    store = Store.open(url, migrate_schema=False)
+    try:
+        with store.session() as session:
+            rows = session.exec(select(OutboxRow).where(OutboxRow.kind == "alert", OutboxRow.status.in_(OWED))).all()  # type: ignore[attr-defined]
+            return [(r.target, r.status, r.attempts, r.next_attempt_at, r.last_error) for r in rows]
     finally:
         store.engine.dispose()
 
@@ -111,7 +123,7 @@ def _wait_done(url: str, daemons: list[subprocess.Popen[str]], seconds: float = 
             return
         assert all(d.poll() is None for d in daemons), "a daemon died"
         time.sleep(1)
-    pytest.fail(f"not done after {seconds} s: {_progress(url)}")
+    pytest.fail(f"not done after {seconds} s: {_progress(url)}; alert rows not sent: {_unsent(url)}")
 
 
 def _stop(daemons: list[subprocess.Popen[str]]) -> list[str]:
@@ -125,7 +137,9 @@ def _stop(daemons: list[subprocess.Popen[str]]) -> list[str]:
 def _alert_keys(url: str) -> list[str]:
     store = Store.open(url, migrate_schema=False)
     with store.session() as session:
-        keys = session.exec(select(OutboxRow.idempotency_key).where(OutboxRow.kind == "alert")).all()
+        keys = session.exec(
+            select(OutboxRow.idempotency_key).where(OutboxRow.kind == "alert", OutboxRow.status != "cancelled")
+        ).all()  # a row cancelled before its send (the brand replied in public meanwhile) is owed nothing
         labelled = session.exec(select(func.count()).select_from(ClassificationRow)).one()
         posts = session.exec(select(func.count()).select_from(PostRow).where(PostRow.stage != "skipped")).one()
     store.engine.dispose()
