@@ -213,6 +213,55 @@ def run_e2e(args: Any) -> list[dict[str, Any]]:
     return results
 
 
+def _rss_mb(pid: int) -> float:
+    """The process's resident memory now (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def run_soak(args: Any) -> dict[str, Any]:
+    """One daemon on SQLite at an offered rate for `--minutes`: its RSS sampled every `--every` seconds."""
+    folder = Path(tempfile.mkdtemp(prefix="earshot-soak-"))
+    url = f"sqlite:///{folder / 'soak.db'}"
+    config = _config(folder, url, args.batch, 2)
+    count = int(args.rate * args.minutes * 60)
+    rss_file = folder / "rss.txt"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    if args.classifier == "stub":
+        env["EARSHOT_BENCH_STUB"] = "1"
+    command = [sys.executable, __file__, "daemon", str(config), str(count), str(args.rate), str(rss_file)]
+    process = subprocess.Popen(command, cwd=REPO, env=env)
+    samples: list[tuple[float, float, int]] = []  # (minutes since the first post was offered, RSS MB, posts stored)
+    try:
+        while not rss_file.with_suffix(".ready").exists():
+            if process.poll() is not None:
+                raise SystemExit("soak: the daemon exited early")
+            time.sleep(1)
+        started = time.monotonic()
+        while time.monotonic() - started < args.minutes * 60:
+            time.sleep(args.every)
+            if process.poll() is not None:
+                raise SystemExit("soak: the daemon exited early")
+            stored, _, _ = _progress(url)
+            samples.append((round((time.monotonic() - started) / 60, 2), round(_rss_mb(process.pid), 1), stored))
+            print(json.dumps({"minute": samples[-1][0], "rss_mb": samples[-1][1], "posts": stored}), flush=True)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(120)
+    half = [rss for minute, rss, _ in samples if minute >= args.minutes / 2]
+    return {
+        "run": f"soak, sqlite, {args.rate:g} posts/s offered, {args.minutes:g} min",
+        "posts": samples[-1][2] if samples else 0,
+        "rss_mb_first_sample": samples[0][1] if samples else None,
+        "rss_mb_at_half_time": half[0] if half else None,
+        "rss_mb_at_end": samples[-1][1] if samples else None,
+        "rss_mb_max": max(rss for _, rss, _ in samples) if samples else None,
+        **_figures(url),
+    }
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["daemon"]:
         if os.environ.get("EARSHOT_BENCH_STUB"):

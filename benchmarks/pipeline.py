@@ -5,11 +5,13 @@ Run by hand from the repository root (the machine's load shows in the figures; c
     python benchmarks/pipeline.py route --sizes 1000,10000,100000
     python benchmarks/pipeline.py e2e --posts 20000 [--pg-url postgresql+psycopg://postgres@127.0.0.1/postgres]
     python benchmarks/pipeline.py e2e --posts 3000 --rate 50      # latency at an offered load
+    python benchmarks/pipeline.py soak --minutes 60 --rate 10     # memory over an hour
 
 `route` fills a SQLite store with replayed posts (labels from the classifier, computed once per
 distinct demo post) and times the route stage on the next `--probe` posts at each size.
 `e2e` runs real daemons (`earshot run`, loopback alert channels) over replayed posts: one on
 SQLite, then one and two on PostgreSQL when `--pg-url` is given, each in its own process.
+`soak` runs one such daemon on SQLite at an offered rate and samples its RSS as it goes.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.e2e import run_e2e  # noqa: E402
+from benchmarks.e2e import run_e2e, run_soak  # noqa: E402
 from benchmarks.replayed import demo_posts, replayed  # noqa: E402
 
 
@@ -110,7 +112,16 @@ def main() -> None:
     e2e.add_argument("--batch", type=int, default=128, help="classifier batch size")
     e2e.add_argument("--pg-url", default="", help="a PostgreSQL server URL (a fresh database is made per run)")
     e2e.add_argument("--classifier", choices=("model", "stub"), default="model")
+    soak = sub.add_parser("soak", help="one daemon at an offered rate for a long while: RSS over time")
+    soak.add_argument("--minutes", type=float, default=60)
+    soak.add_argument("--rate", type=float, default=10, help="offered posts/s")
+    soak.add_argument("--every", type=float, default=60, help="seconds between RSS samples")
+    soak.add_argument("--batch", type=int, default=128, help="classifier batch size")
+    soak.add_argument("--classifier", choices=("model", "stub"), default="model")
     args = parser.parse_args()
+    if args.what == "soak":
+        print(json.dumps(run_soak(args), indent=2))
+        return
     if args.what == "route":
         sizes = [int(s) for s in args.sizes.split(",")]
         curve = route_curve(sizes, args.probe, args.classifier)

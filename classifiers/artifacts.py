@@ -35,6 +35,8 @@ def save(
     tensors = {k: v.contiguous() for k, v in encoder_tensors.items()}
     for name, value in model.heads.state_dict().items():
         tensors[f"head.{name}"] = value.detach().clone().contiguous()
+    for name, value in model.embedding.state_dict().items():
+        tensors[f"embedding.{name}"] = value.detach().clone().contiguous()
     save_file(tensors, str(out_dir / WEIGHTS))
     digest = hashlib.sha256((out_dir / WEIGHTS).read_bytes()).hexdigest()[:10]
     method = getattr(options, "method", "lora")
@@ -95,6 +97,7 @@ def load_model(art_dir: Path = DEFAULT_DIR) -> tuple[MultiTaskModel, Manifest]:
         model.encoder.load_state_dict(norms, strict=False)
         changed += apply_delta(model.encoder, _strip(tensors, "delta."))
         model.heads.load_state_dict(_strip(tensors, "head."))
+        model.embedding.load_state_dict(_strip(tensors, "embedding."))
     except (RuntimeError, KeyError, AttributeError) as err:
         raise ModelError(f"classifier artifact corrupt: {path}: {err}") from err
     if changed == 0:

@@ -1,4 +1,4 @@
-"""The packaged MiniLM encoder with Earshot's heads on one mean-pooled pass."""
+"""The packaged MiniLM encoder with Earshot's heads and the meaning embedding on one mean-pooled pass."""
 
 from __future__ import annotations
 
@@ -59,19 +59,28 @@ def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 
 class MultiTaskModel(nn.Module):
-    """Encoder plus one linear layer per trained head, all from the same pooled vector."""
+    """Encoder plus one linear layer per trained head, all from the same pooled vector.
+
+    `embedding` maps the fine-tuned pooled vector back to the frozen base encoder's (training
+    distils it), so topics, harm, relevance and incidents keep the base encoder's sense of meaning
+    without a second encoder pass.
+    """
 
     def __init__(self, encoder: nn.Module, dropout: float = 0.1) -> None:
         super().__init__()
         self.encoder = encoder
         self.dropout = nn.Dropout(dropout)
         self.heads = nn.ModuleDict({h.name: nn.Linear(HIDDEN, len(h.classes)) for h in trained_heads()})
+        self.embedding = nn.Linear(HIDDEN, HIDDEN)
+        with torch.no_grad():  # starts as the identity: the untrained encoder is the base encoder
+            self.embedding.weight.copy_(torch.eye(HIDDEN))
+            self.embedding.bias.zero_()
 
     def forward(
         self, input_ids: torch.Tensor, attention_mask: torch.Tensor
     ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """Return (pooled vectors, logits per head)."""
+        """Return (meaning embeddings, not normalised; logits per head)."""
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         pooled = mean_pool(hidden, attention_mask)
         features = self.dropout(pooled)
-        return pooled, {name: head(features) for name, head in self.heads.items()}
+        return self.embedding(pooled), {name: head(features) for name, head in self.heads.items()}

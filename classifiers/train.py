@@ -18,7 +18,7 @@ from classifiers import artifacts
 from classifiers.calibration import expected_calibration_error, fit_temperature, softmax
 from classifiers.data import Example, Splits, labelled_files, load_splits, normalise_text
 from classifiers.delta import int8_delta
-from classifiers.encoder import MultiTaskModel, load_base_encoder, load_tokenizer
+from classifiers.encoder import MultiTaskModel, load_base_encoder, load_tokenizer, mean_pool
 from classifiers.heads import trained_heads
 from classifiers.heads.base import TrainedHead
 from classifiers.lora import adapter_state, add_adapters
@@ -40,6 +40,7 @@ class TrainOptions:
     lora_alpha: float = 32.0
     lr_encoder: float = 5e-5  # 8e-4 suits "lora"
     lr_heads: float = 1e-3
+    distill: float = 10.0  # weight of (1 - cosine) between the meaning embedding and the frozen encoder's
     threads: int = 2
 
 
@@ -101,6 +102,9 @@ class Trainer:
             for name, parameter in encoder.named_parameters():
                 parameter.requires_grad = "lora_" in name or "LayerNorm" in name
         self.model = MultiTaskModel(encoder)
+        self.teacher = load_base_encoder().eval()  # the frozen encoder the meaning embedding is distilled from
+        for parameter in self.teacher.parameters():
+            parameter.requires_grad = False
 
     def encoder_tensors(self) -> dict[str, torch.Tensor]:
         """What to ship for the encoder: LoRA matrices and LayerNorms, or the int8 delta."""
@@ -140,10 +144,12 @@ class Trainer:
             rng.shuffle(epoch)
             plan.append(epoch)
         steps = sum(len(e) for e in plan)
-        adapters = [p for n, p in self.model.named_parameters() if p.requires_grad and not n.startswith("heads")]
+        top = [*self.model.heads.parameters(), *self.model.embedding.parameters()]
+        adapters = [
+            p for n, p in self.model.named_parameters() if p.requires_grad and not n.startswith(("heads", "embedding"))
+        ]
         optimiser = torch.optim.AdamW(
-            [{"params": adapters, "lr": o.lr_encoder}, {"params": self.model.heads.parameters(), "lr": o.lr_heads}],
-            weight_decay=0.01,
+            [{"params": adapters, "lr": o.lr_encoder}, {"params": top, "lr": o.lr_heads}], weight_decay=0.01
         )
         warmup = max(1, steps // 16)
         schedule = torch.optim.lr_scheduler.LambdaLR(
@@ -154,8 +160,9 @@ class Trainer:
         bar = Progress(steps, "training")
         for epoch in plan:
             for batch in epoch:
-                _, logits = self.model(**self.tokens([e.text for e in batch]))
-                loss = torch.zeros(())
+                tokens = self.tokens([e.text for e in batch])
+                embedded, logits = self.model(**tokens)
+                loss = o.distill * self._distance(tokens, embedded)
                 for head in heads:
                     keep, targets = _targets(head, batch)
                     if keep:
@@ -172,16 +179,25 @@ class Trainer:
                     log.debug("step %d/%d loss %.3f %.0fs", step, steps, loss.item(), time.monotonic() - started)
         bar.close()
 
+    def _distance(self, tokens: dict[str, torch.Tensor], embedded: torch.Tensor) -> torch.Tensor:
+        """Mean (1 - cosine) between the model's meaning embeddings and the frozen encoder's."""
+        with torch.no_grad():
+            target = mean_pool(self.teacher(**tokens).last_hidden_state, tokens["attention_mask"])
+        return (1 - nn.functional.cosine_similarity(embedded, target, dim=1)).mean()
+
     @torch.no_grad()
-    def logits(self, texts: list[str]) -> dict[str, np.ndarray]:
-        """Logits of every head for `texts`, in order."""
+    def logits(self, texts: list[str]) -> tuple[dict[str, np.ndarray], float]:
+        """Logits of every head for `texts`, in order, and the embeddings' mean cosine to the frozen encoder's."""
         self.model.eval()
         out: dict[str, list[np.ndarray]] = {name: [] for name in self.model.heads}
+        distance = 0.0
         for start in range(0, len(texts), 128):
-            _, logits = self.model(**self.tokens(texts[start : start + 128]))
+            tokens = self.tokens(texts[start : start + 128])
+            embedded, logits = self.model(**tokens)
+            distance += self._distance(tokens, embedded).item() * len(embedded)
             for name, values in logits.items():
                 out[name].append(values.numpy())
-        return {name: np.concatenate(values) for name, values in out.items()}
+        return {name: np.concatenate(values) for name, values in out.items()}, 1 - distance / max(len(texts), 1)
 
 
 def _calibrate(logits: np.ndarray, labels: np.ndarray) -> tuple[float, dict[str, float]]:
@@ -206,8 +222,11 @@ def train(
     started = time.monotonic()
     trainer.fit(splits)
     minutes = (time.monotonic() - started) / 60
-    logits = {name: trainer.logits([e.text for e in examples]) for name, examples in splits.test.items()}
+    logits, cosines = {}, {}
+    for name, examples in splits.test.items():
+        logits[name], cosines[f"embedding_cosine_on_{name}_heldout"] = trainer.logits([e.text for e in examples])
     temperatures, report = {}, {"train_minutes": round(minutes, 1), "options": options.__dict__}
+    report |= {key: round(value, 4) for key, value in cosines.items()}
     for head in _heads_by_file():
         rows, labels = _targets(head, splits.test[head.data.name])
         own = logits[head.data.name][head.name][rows]

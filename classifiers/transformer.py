@@ -1,7 +1,8 @@
-"""Earshot's classifier: a fine-tuned MiniLM pass for the trained heads, the frozen one for meaning.
+"""Earshot's classifier: one fine-tuned MiniLM pass for the trained heads and for meaning.
 
-The fine-tuned encoder pulls every complaint together, so topics, safety, relevance and incident
-grouping read the frozen base encoder's embeddings instead; both passes share the tokenisation.
+Fine-tuning pulls every complaint together, so topics, safety, relevance and incident grouping
+read the meaning embedding instead: a projection of the same pooled vector, distilled in training
+to the frozen base encoder's (see docs/classifier.md, "Embedding").
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from classifiers.artifacts import DEFAULT_DIR, load_model
 from classifiers.base import Classifier
 from classifiers.calibration import softmax
 from classifiers.data import normalise_text
-from classifiers.encoder import load_base_encoder, load_tokenizer, mean_pool
+from classifiers.encoder import load_tokenizer
 from classifiers.heads import head_classes, trained_heads
 from classifiers.heads.base import Batch, unit
 from classifiers.settings import ClassifierSettings
@@ -30,7 +31,7 @@ from classifiers.settings import ClassifierSettings
 
 @dataclass(frozen=True)
 class Inference:
-    """Calibrated probabilities per head and the frozen encoder's normalised embeddings, one row per text."""
+    """Calibrated probabilities per head and the normalised meaning embeddings, one row per text."""
 
     probs: dict[str, np.ndarray]
     embeddings: np.ndarray
@@ -53,12 +54,9 @@ class TransformerClassifier(Classifier):
         torch.set_num_threads(settings.threads)
         self.settings = settings
         model, manifest = load_model(Path(art_dir or settings.model_dir or DEFAULT_DIR))
-        base = load_base_encoder().eval()
         if settings.quantize:
             model.encoder = quantize(model.encoder)
-            base = quantize(base)
         self.model = model
-        self.base = base
         self.max_length = manifest.max_length
         self.temperatures = manifest.temperatures
         self.version = manifest.version + ("-int8" if settings.quantize else "")
@@ -66,12 +64,12 @@ class TransformerClassifier(Classifier):
         self.heads = [head(settings, self.embed) for head in head_classes()]
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        """The frozen encoder's normalised embeddings of `texts` (prototypes are built with it)."""
-        return self.infer(texts, heads=False).embeddings
+        """The normalised meaning embeddings of `texts` (prototypes are built with it)."""
+        return self.infer(texts).embeddings
 
     @torch.inference_mode()
-    def infer(self, texts: Sequence[str], heads: bool = True) -> Inference:
-        """Run both encoders once per batch, shortest texts together, and restore the order."""
+    def infer(self, texts: Sequence[str]) -> Inference:
+        """Run the encoder once per batch, shortest texts together, and restore the order."""
         cleaned = [normalise_text(t) or "." for t in texts]
         order = sorted(range(len(cleaned)), key=lambda i: len(cleaned[i]))
         logit_parts: dict[str, list[np.ndarray]] = {name: [] for name in self.model.heads}
@@ -82,13 +80,10 @@ class TransformerClassifier(Classifier):
             encoded = self.tokenizer(
                 batch, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
             )
-            ids, mask = encoded["input_ids"], encoded["attention_mask"]
-            hidden = self.base(input_ids=ids, attention_mask=mask).last_hidden_state
-            pooled_parts.append(mean_pool(hidden, mask).numpy())
-            if heads:
-                _, logits = self.model(ids, mask)
-                for name, values in logits.items():
-                    logit_parts[name].append(values.numpy())
+            embedded, logits = self.model(encoded["input_ids"], encoded["attention_mask"])
+            pooled_parts.append(embedded.numpy())
+            for name, values in logits.items():
+                logit_parts[name].append(values.numpy())
         inverse = np.argsort(np.array(order, dtype=np.int64))
         if not order:
             return Inference(
@@ -99,7 +94,6 @@ class TransformerClassifier(Classifier):
         probs = {
             name: softmax(np.concatenate(parts)[inverse], self.temperatures[name])
             for name, parts in logit_parts.items()
-            if parts
         }
         return Inference(probs=probs, embeddings=embeddings)
 

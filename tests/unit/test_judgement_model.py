@@ -11,7 +11,7 @@ import pytest
 from bot.app.config import load_config
 from classifiers import load_classifier
 from classifiers.evaluate import evaluate, post_from_text
-from classifiers.judged import topic_baselines
+from classifiers.judged import frozen_embed, topic_baselines
 from classifiers.settings import ClassifierSettings, TopicSettings
 from classifiers.taxonomy import check_taxonomy, read_taxonomy
 
@@ -44,6 +44,20 @@ def test_a_person_at_risk_is_critical_in_any_industry_and_slang_is_not(classifie
     assert caught >= 0.7 * sum(r["critical"] for r in rows) and false <= 1
     for lab in classifier.classify([post_from_text(t) for t in slang]):
         assert lab.urgency != "critical"
+
+
+def test_one_encoder_pass_serves_the_heads_and_keeps_the_frozen_encoders_sense_of_meaning(classifier):
+    rows = [json.loads(line) for line in _lines("urgency-check.jsonl")]
+    texts = [r["text"] for r in rows] + _lines("offtopic.txt")[:20]
+    passes: list[int] = []
+    hook = classifier.model.encoder.register_forward_hook(lambda *_: passes.append(1))
+    try:
+        labels = classifier.classify([post_from_text(t, i) for i, t in enumerate(texts[:30])])
+    finally:
+        hook.remove()
+    assert len(passes) == 1 and len(labels) == 30  # one batch, one encoder pass: heads and embedding together
+    cosine = (classifier.embed(texts) * frozen_embed(texts)).sum(axis=1)
+    assert cosine.mean() >= 0.95 and cosine.min() >= 0.85, (cosine.mean(), cosine.min())
 
 
 def test_harm_model_names_itself_when_it_decides(classifier):
