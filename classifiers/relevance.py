@@ -44,7 +44,7 @@ def _lower(values: Sequence[str]) -> set[str]:
 
 
 class Relevance:
-    """Judges each post about the brand or not; `embed` (the frozen encoder) settles ambiguous names."""
+    """Judges each post about the brand or not; `embed` (meaning embeddings) settles ambiguous names."""
 
     def __init__(self, brand: BrandTerms, embed: Embed | None = None, context: Sequence[str] = ()) -> None:
         """`context`: more texts of what the brand's posts are about (its topics' descriptions and examples)."""

@@ -38,7 +38,7 @@ class Batch:
 
     texts: list[str]
     probs: dict[str, np.ndarray]  # trained head -> calibrated probabilities, one row per post
-    embeddings: np.ndarray  # the frozen encoder's, L2-normalised, one row per post
+    embeddings: np.ndarray  # the meaning embeddings (distilled from the frozen encoder), L2-normalised, one per post
     fields: list[dict[str, Any]] = field(default_factory=list)  # Labels keyword arguments (scores unrounded)
     confidence: list[dict[str, float]] = field(default_factory=list)  # trained head -> confidence, for review
     notes: list[dict[str, Any]] = field(default_factory=list)  # what a head leaves for a later head

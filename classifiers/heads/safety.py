@@ -1,4 +1,4 @@
-"""safety: P(a person is at risk or was just hurt), a learned signal over the frozen embeddings."""
+"""safety: P(a person is at risk or was just hurt), a learned signal over the meaning embeddings."""
 
 from __future__ import annotations
 

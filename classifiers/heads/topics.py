@@ -1,7 +1,8 @@
 """topics: similarity to prototypes built from config, so a new topic needs no retraining.
 
-Posts and prototypes are embedded by the frozen base encoder (the fine-tuned one pulls every
-complaint together); a post no topic fits well enough gets `other`.
+Posts and prototypes are compared by their meaning embeddings, which keep the frozen base
+encoder's sense of meaning (the fine-tuned pooled vector pulls every complaint together); a post
+no topic fits well enough gets `other`.
 """
 
 from __future__ import annotations

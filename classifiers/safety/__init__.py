@@ -1,7 +1,7 @@
-"""A learned harm signal: is a person at risk, or just hurt? Brand-agnostic, over frozen embeddings.
+"""A learned harm signal: is a person at risk, or just hurt? Brand-agnostic, over meaning embeddings.
 
 `harm.txt` and `safe.txt` beside this module are short posts and descriptions written for Earshot in
-many industries (not the development set); a logistic regression over the frozen encoder's
+many industries (not the development set); a logistic regression over the meaning
 embeddings of them is fitted once when the classifier loads, in well under a second.
 """
 
