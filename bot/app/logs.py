@@ -7,7 +7,6 @@ import logging
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import TextIO
 
 from bot.app.secrets import MaskingFormatter, env_secrets
 
@@ -48,21 +47,9 @@ class HumanFormatter(logging.Formatter):
         return line
 
 
-class StderrHandler(logging.StreamHandler):
-    """Writes to whatever `sys.stderr` is when a record comes, never to a stream swapped out since."""
-
-    @property
-    def stream(self) -> TextIO:
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, value: TextIO) -> None:
-        """StreamHandler sets it; the current stderr is always used instead."""
-
-
 def setup_logging(fmt: str = "human", level: str = "INFO", secrets: Iterable[str] = ()) -> None:
     """Route every log record to stderr in the chosen format, every secret masked (env ones always)."""
-    handler = StderrHandler()
+    handler = logging.StreamHandler(sys.stderr)
     inner = JsonFormatter() if fmt == "json" else HumanFormatter()
     handler.setFormatter(MaskingFormatter(inner, {*secrets, *env_secrets()}))
     root = logging.getLogger()
