@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import random
@@ -94,6 +95,7 @@ class Trainer:
         self.options = options
         self.tokenizer = load_tokenizer()
         encoder = load_base_encoder()
+        self.teacher = copy.deepcopy(encoder).eval().requires_grad_(False)  # the meaning embedding is distilled from it
         self.base_state = {k: v.detach().clone() for k, v in encoder.state_dict().items()}
         for name, parameter in encoder.named_parameters():
             parameter.requires_grad = options.method == "full" and name.startswith("encoder.")
@@ -102,9 +104,6 @@ class Trainer:
             for name, parameter in encoder.named_parameters():
                 parameter.requires_grad = "lora_" in name or "LayerNorm" in name
         self.model = MultiTaskModel(encoder)
-        self.teacher = load_base_encoder().eval()  # the frozen encoder the meaning embedding is distilled from
-        for parameter in self.teacher.parameters():
-            parameter.requires_grad = False
 
     def encoder_tensors(self) -> dict[str, torch.Tensor]:
         """What to ship for the encoder: LoRA matrices and LayerNorms, or the int8 delta."""
