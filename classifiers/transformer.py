@@ -47,6 +47,23 @@ def quantize(module: nn.Module) -> nn.Module:
         return quantize_dynamic(module, {nn.Linear: per_channel_dynamic_qconfig})
 
 
+# Padded tokens per encoder pass: on a CPU, small passes of like-length texts beat one big padded
+# pass (on the demo stream at batch 128: 154 posts/s in one pass, 316 in passes of 1,536 tokens).
+TOKENS_PER_PASS = 1536
+
+
+def length_groups(lengths: Sequence[int], most: int) -> list[range]:
+    """Consecutive index ranges over `lengths` (ascending) of at most `most` items and TOKENS_PER_PASS padded tokens."""
+    groups, start = [], 0
+    for end, length in enumerate(lengths):
+        if end > start and (end - start >= most or (end - start + 1) * length > TOKENS_PER_PASS):
+            groups.append(range(start, end))
+            start = end
+    if start < len(lengths):
+        groups.append(range(start, len(lengths)))
+    return groups
+
+
 class TransformerClassifier(Classifier):
     """The product classifier; build it with `load_classifier(settings)`."""
 
@@ -69,26 +86,23 @@ class TransformerClassifier(Classifier):
 
     @torch.inference_mode()
     def infer(self, texts: Sequence[str]) -> Inference:
-        """Run the encoder once per batch, shortest texts together, and restore the order."""
+        """Run the encoder once per group of texts of like length, and restore the order."""
+        if not texts:
+            return Inference(
+                probs={h.name: np.zeros((0, len(h.classes))) for h in trained_heads()}, embeddings=np.zeros((0, 384))
+            )
         cleaned = [normalise_text(t) or "." for t in texts]
-        order = sorted(range(len(cleaned)), key=lambda i: len(cleaned[i]))
+        ids = self.tokenizer(cleaned, truncation=True, max_length=self.max_length)["input_ids"]
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         logit_parts: dict[str, list[np.ndarray]] = {name: [] for name in self.model.heads}
         pooled_parts = []
-        size = self.settings.batch_size
-        for start in range(0, len(order), size):
-            batch = [cleaned[i] for i in order[start : start + size]]
-            encoded = self.tokenizer(
-                batch, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
-            )
+        for group in length_groups([len(ids[i]) for i in order], self.settings.batch_size):
+            encoded = self.tokenizer.pad({"input_ids": [ids[order[i]] for i in group]}, return_tensors="pt")
             embedded, logits = self.model(encoded["input_ids"], encoded["attention_mask"])
             pooled_parts.append(embedded.numpy())
             for name, values in logits.items():
                 logit_parts[name].append(values.numpy())
         inverse = np.argsort(np.array(order, dtype=np.int64))
-        if not order:
-            return Inference(
-                probs={h.name: np.zeros((0, len(h.classes))) for h in trained_heads()}, embeddings=np.zeros((0, 384))
-            )
         pooled = np.concatenate(pooled_parts)[inverse]
         embeddings = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-9)
         probs = {

@@ -16,7 +16,7 @@ from classifiers.baseline import Baseline
 from classifiers.data import Example, Splits
 from classifiers.evaluate import classify_texts, evaluate, post_from_text
 from classifiers.settings import ClassifierSettings, TopicSettings
-from classifiers.transformer import TransformerClassifier
+from classifiers.transformer import TOKENS_PER_PASS, TransformerClassifier, length_groups
 
 REPO = Path(__file__).resolve().parents[2]
 KIDS = (
@@ -107,6 +107,15 @@ def test_same_post_same_labels_in_any_batch(classifier):
     assert alone.complaint == together.complaint
     # int8 activations are scaled per batch, so scores move a little with the company a post keeps
     assert abs(alone.complaint_score - together.complaint_score) < 0.02
+
+
+def test_passes_group_like_lengths_within_the_token_budget():
+    lengths = sorted([5] * 300 + [30] * 40 + [64] * 30)
+    groups = length_groups(lengths, most=128)
+    assert [i for g in groups for i in g] == list(range(len(lengths)))  # every text once, in order
+    assert all(len(g) <= 128 and len(g) * lengths[g[-1]] <= TOKENS_PER_PASS for g in groups)
+    assert length_groups([], most=32) == []
+    assert length_groups([500], most=32) == [range(1)]  # a text longer than the budget still gets its pass
 
 
 def test_new_topic_needs_no_retraining(settings):
