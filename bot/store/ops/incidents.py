@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
@@ -28,7 +27,9 @@ class IncidentOps(Ops):
         return _incident(row) if row else None
 
     def open_incident(self, *, topics: Sequence[str], title: str, last_post_at: datetime) -> Incident:
-        row = IncidentRow(topics=list(topics), title=title, opened_at=self.now, last_post_at=last_post_at)
+        row = IncidentRow(
+            topics=list(topics), sources=[], alert_tiers=[], title=title, opened_at=self.now, last_post_at=last_post_at
+        )
         self.session.add(row)
         self.session.flush()
         return _incident(row)
@@ -129,20 +130,23 @@ class IncidentOps(Ops):
             f"ORDER BY incident_id DESC LIMIT :postings) AS p{i}"
             for i in range(len(words))
         )
-        params: dict[str, Any] = {f"t{i}": word for i, word in enumerate(words)} | {"postings": POSTINGS}
-        shared = Counter(incident_id for (incident_id,) in self.session.execute(text(postings), params))
-        best = [i for i, n in sorted(shared.items(), key=lambda kv: (-kv[1], -kv[0])) if n >= min_shared]
-        if not best:
+        counted = (  # counted in the database: a few rows come back, not every posting
+            f"SELECT incident_id, count(*) AS n FROM ({postings}) AS postings GROUP BY incident_id "
+            "HAVING count(*) >= :min_shared ORDER BY n DESC, incident_id DESC LIMIT :limit"
+        )
+        params: dict[str, Any] = {f"t{i}": word for i, word in enumerate(words)}
+        params |= {"postings": POSTINGS, "min_shared": min_shared, "limit": limit}
+        shared = {int(incident_id): int(n) for incident_id, n in self.session.execute(text(counted), params)}
+        if not shared:
             return []
         rows = self.session.exec(
             select(IncidentRow).where(
-                col(IncidentRow.id).in_(best[:limit]),
+                col(IncidentRow.id).in_(list(shared)),
                 IncidentRow.status == INCIDENT_OPEN,
                 IncidentRow.last_post_at >= since,
             )
         ).all()
-        found = sorted(((_incident(row), shared[row.id]) for row in rows), key=lambda f: (-f[1], -f[0].id))
-        return found[:limit]
+        return sorted(((i, shared[i.id]) for i in map(_incident, rows)), key=lambda f: (-f[1], -f[0].id))
 
     def add_incident_terms(self, incident_id: int, terms: Collection[str]) -> None:
         """Index the words of a new member under its incident (each word once)."""

@@ -108,14 +108,17 @@ class RoutingOps(Ops):
         undecided = self.session.info.get("undecided", set())
         known = None if decision.post_id in undecided else self.session.get(RouteDecisionRow, decision.post_id)
         undecided.discard(decision.post_id)
-        row = known or RouteDecisionRow(post_id=decision.post_id, decided_at=decision.decided_at or self.now)
-        for name in DECISION_FIELDS:
-            value = getattr(decision, name)
-            if name == "reasons":
-                value = list(value)
-            if name == "decided_at" and value is None:
-                continue
-            setattr(row, name, value)
+        values = {name: getattr(decision, name) for name in DECISION_FIELDS}
+        values["reasons"] = list(decision.reasons)
+        if values["decided_at"] is None:
+            del values["decided_at"]
+        if known is None:
+            # every field given: sqlmodel works out an omitted default_factory field per row, slowly
+            row = RouteDecisionRow(post_id=decision.post_id, **({"decided_at": self.now} | values))
+        else:
+            row = known
+            for name, value in values.items():
+                setattr(row, name, value)
         self.session.add(row)
 
     def posts_to_review(self, limit: int) -> list[int]:
