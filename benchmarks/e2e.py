@@ -68,11 +68,33 @@ def daemon(config_path: str, count: int, rate: float, rss_file: str) -> None:
     pipeline = build_pipeline(config)
     pipeline.connectors = [BenchSource(count, rate)]  # type: ignore[list-item]
     pipeline.classifier  # noqa: B018 - load the model before the clock starts
+    if os.environ.get("EARSHOT_BENCH_TRACEMALLOC"):
+        _trace_growth(Path(rss_file).with_suffix(".growth"), float(os.environ["EARSHOT_BENCH_TRACEMALLOC"]))
     Path(rss_file).with_suffix(".ready").write_text("1")
     run_forever(pipeline)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     Path(rss_file).with_suffix(".cpu").write_text(str(usage.ru_utime + usage.ru_stime))
     Path(rss_file).write_text(str(usage.ru_maxrss / 1024))
+
+
+def _trace_growth(path: Path, every_s: float) -> None:
+    """Every `every_s`, write where Python memory grew since the first interval (tracemalloc, by line)."""
+    import threading
+    import tracemalloc
+
+    tracemalloc.start(8)
+
+    def watch() -> None:
+        time.sleep(every_s)
+        first = tracemalloc.take_snapshot()
+        while True:
+            time.sleep(every_s)
+            top = tracemalloc.take_snapshot().compare_to(first, "traceback")[:12]
+            lines = [f"{stat.size_diff / 1e6:+.2f} MB {stat.count_diff:+d} blocks" for stat in top]
+            details = ["\n".join([line, *stat.traceback.format()[-8:]]) for line, stat in zip(lines, top, strict=True)]
+            path.write_text(f"after {time.monotonic():.0f} s\n" + "\n\n".join(details), encoding="utf-8")
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _config(folder: Path, url: str, batch: int, threads: int) -> Path:
@@ -231,6 +253,9 @@ def run_soak(args: Any) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     if args.classifier == "stub":
         env["EARSHOT_BENCH_STUB"] = "1"
+    if args.trace_every:
+        env["EARSHOT_BENCH_TRACEMALLOC"] = str(args.trace_every)
+        print(f"tracemalloc growth: {rss_file.with_suffix('.growth')}", flush=True)
     command = [sys.executable, __file__, "daemon", str(config), str(count), str(args.rate), str(rss_file)]
     process = subprocess.Popen(command, cwd=REPO, env=env)
     samples: list[tuple[float, float, int]] = []  # (minutes since the first post was offered, RSS MB, posts stored)

@@ -118,6 +118,7 @@ def main() -> None:
     soak.add_argument("--every", type=float, default=60, help="seconds between RSS samples")
     soak.add_argument("--batch", type=int, default=128, help="classifier batch size")
     soak.add_argument("--classifier", choices=("model", "stub"), default="model")
+    soak.add_argument("--trace-every", type=float, default=0, help="write tracemalloc growth every N s (slower)")
     args = parser.parse_args()
     if args.what == "soak":
         print(json.dumps(run_soak(args), indent=2))
