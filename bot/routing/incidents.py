@@ -32,7 +32,7 @@ from bot.store import Transaction
 TITLE_LENGTH = 120
 MAX_CANDIDATES = 16  # incidents compared with a post: those sharing the most distinctive words
 RECENT_MEMBERS = 48  # members of each candidate compared: its newest
-VECTOR_CACHE = 20_000  # member embeddings kept in memory (about 3 KB each)
+VECTOR_CACHE = 8_192  # member embeddings kept in memory (about 2.5 KB each); one post reads at most 16 x 48
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -202,7 +202,7 @@ class MemberVectors:
     def get(self, tx: Transaction, post_ids: Sequence[int]) -> dict[int, tuple[np.ndarray, frozenset[str]]]:
         missing = [p for p in post_ids if p not in self._cache]
         for post_id, (embedding, text) in tx.vectors_of(missing).items():
-            self._cache[post_id] = (np.asarray(embedding, dtype=np.float64), terms(text, self.ignore))
+            self._cache[post_id] = (np.asarray(embedding, dtype=np.float32), terms(text, self.ignore))
         found = {}
         for post_id in post_ids:
             if post_id in self._cache:
