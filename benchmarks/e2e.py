@@ -97,7 +97,7 @@ def _trace_growth(path: Path, every_s: float) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _config(folder: Path, url: str, batch: int, threads: int) -> Path:
+def bench_config(folder: Path, url: str, batch: int, threads: int) -> Path:
     import yaml
 
     document = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
@@ -115,7 +115,7 @@ def _config(folder: Path, url: str, batch: int, threads: int) -> Path:
     return path
 
 
-def _fresh_pg(admin_url: str) -> str:
+def fresh_pg(admin_url: str) -> str:
     import sqlalchemy
 
     name = f"earshot_bench_{uuid.uuid4().hex[:8]}"
@@ -182,7 +182,7 @@ def _figures(url: str) -> dict[str, Any]:
 def run_one(label: str, url: str, processes: int, args: Any, folder: Path) -> dict[str, Any]:
     """Start `processes` daemons on `url`, wait until all is routed and sent, stop them; their figures."""
     threads = 2 if url.startswith("sqlite") else 1  # PostgreSQL: one thread per process, to compare 1 and 2
-    config = _config(folder, url, args.batch, threads)
+    config = bench_config(folder, url, args.batch, threads)
     rss = [folder / f"rss-{uuid.uuid4().hex[:6]}.txt" for _ in range(processes)]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     if args.classifier == "stub":
@@ -229,7 +229,7 @@ def run_e2e(args: Any) -> list[dict[str, Any]]:
     if args.pg_url:
         for processes in (1, 2):
             results.append(
-                run_one(f"postgresql, {processes} process(es)", _fresh_pg(args.pg_url), processes, args, folder)
+                run_one(f"postgresql, {processes} process(es)", fresh_pg(args.pg_url), processes, args, folder)
             )
             print(json.dumps(results[-1]), flush=True)
     return results
@@ -247,7 +247,7 @@ def run_soak(args: Any) -> dict[str, Any]:
     """One daemon on SQLite at an offered rate for `--minutes`: its RSS sampled every `--every` seconds."""
     folder = Path(tempfile.mkdtemp(prefix="earshot-soak-"))
     url = f"sqlite:///{folder / 'soak.db'}"
-    config = _config(folder, url, args.batch, 2)
+    config = bench_config(folder, url, args.batch, 2)
     count = int(args.rate * args.minutes * 60)
     rss_file = folder / "rss.txt"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
