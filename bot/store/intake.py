@@ -18,7 +18,7 @@ from sqlmodel import Session, col, func, select
 from bot.core.errors import StoreError
 from bot.core.posts import DeadLetter, EngagementUpdate, Post
 from bot.core.sanitize import payload_text
-from bot.store.convert import row_from_post, snapshot_row
+from bot.store.convert import snapshot_row
 from bot.store.stages import STAGE_ROUTED
 from bot.store.tables import DeadLetterRow, EngagementSnapshotRow, PostRow, SourceCursorRow, SourceStateRow
 
@@ -55,13 +55,15 @@ def known_rows(session: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[
     return found
 
 
-def add_snapshot(session: Session, row: PostRow, update: EngagementUpdate) -> int:
-    """Record metrics once per (post, moment); the post row keeps the newest."""
-    exists = session.exec(
-        select(EngagementSnapshotRow.id).where(
-            EngagementSnapshotRow.post_id == row.id, EngagementSnapshotRow.taken_at == update.taken_at
-        )
-    ).first()
+def add_snapshot(session: Session, row: PostRow, update: EngagementUpdate, *, first: bool = False) -> int:
+    """Record metrics once per (post, moment); the post row keeps the newest. `first`: the row is new."""
+    exists = None
+    if not first:
+        exists = session.exec(
+            select(EngagementSnapshotRow.id).where(
+                EngagementSnapshotRow.post_id == row.id, EngagementSnapshotRow.taken_at == update.taken_at
+            )
+        ).first()
     if exists is not None:
         return 0
     session.add(snapshot_row(row.id, update))  # type: ignore[arg-type]
@@ -82,13 +84,6 @@ def add_snapshot(session: Session, row: PostRow, update: EngagementUpdate) -> in
         row.review_due = True  # the router re-assesses it on its newest engagement
     session.add(row)
     return 1
-
-
-def add_post(session: Session, post: Post, stage: str, now: datetime) -> PostRow:
-    row = row_from_post(post, stage, now)
-    session.add(row)
-    session.flush()
-    return row
 
 
 def add_dead_letters(session: Session, letters: Sequence[DeadLetter], now: datetime) -> None:

@@ -22,6 +22,7 @@ from bot.store import intake, locks, migrate
 from bot.store.convert import (
     labels_from_row,
     post_from_row,
+    row_from_post,
     update_from_post,
 )
 from bot.store.engine import check_url, first_line, make_engine, masked
@@ -177,17 +178,20 @@ class Store:
     def _save_posts(
         self, session: Session, posts: Sequence[Post], stage_for: Callable[[Post], str] | None, now: datetime
     ) -> tuple[int, int, int]:
-        new = seen_again = snapshots = 0
         known = intake.known_rows(session, [p.key for p in posts])
+        fresh: set[tuple[str, str]] = set()  # new rows still without their first snapshot
         for post in posts:
-            row = known.get(post.key)
-            if row is None:
-                row = intake.add_post(session, post, stage_for(post) if stage_for else STAGE_INGESTED, now)
-                known[post.key] = row
-                new += 1
-            else:
-                seen_again += 1
-            snapshots += intake.add_snapshot(session, row, update_from_post(post))
+            if post.key not in known:
+                known[post.key] = row_from_post(post, stage_for(post) if stage_for else STAGE_INGESTED, now)
+                session.add(known[post.key])
+                fresh.add(post.key)
+        new, seen_again = len(fresh), len(posts) - len(fresh)
+        session.flush()  # every new post in one statement; their ids come back
+        snapshots = 0
+        for post in posts:
+            first = post.key in fresh
+            fresh.discard(post.key)
+            snapshots += intake.add_snapshot(session, known[post.key], update_from_post(post), first=first)
         return new, seen_again, snapshots
 
     def save_engagement(self, updates: Sequence[EngagementUpdate]) -> int:

@@ -54,6 +54,15 @@ def test_the_same_snapshot_twice_is_stored_once(store):
     assert len(store.snapshots(store.find_post("x", "1").id)) == 1
 
 
+def test_a_post_twice_in_one_batch_is_one_post_with_each_distinct_snapshot(store):
+    later = make_post("1", likes=9, fetched_at=NOW + timedelta(hours=1))
+    saved = store.save_batch("x", [make_post("1"), make_post("2"), make_post("1"), later], None)
+    assert (saved.new, saved.seen_again, store.count_posts()) == (2, 2, 2)
+    stored = store.find_post("x", "1")
+    assert [s.likes for s in store.snapshots(stored.id)] == [0, 9]
+    assert stored.post.engagement.likes == 9
+
+
 def test_engagement_updates_for_unknown_posts_are_ignored(store):
     store.save_batch("x", [make_post("1")], None)
     update = EngagementUpdate(
@@ -73,10 +82,10 @@ def test_a_crash_mid_batch_saves_neither_posts_nor_cursor(store, monkeypatch):
     store.save_batch("x", [make_post("1")], {"since_id": "1"})
     real = intake.add_snapshot
 
-    def crash_on_third(session, row, update):
+    def crash_on_third(session, row, update, **kwargs):
         if update.native_id == "3":
             raise RuntimeError("power cut")
-        return real(session, row, update)
+        return real(session, row, update, **kwargs)
 
     monkeypatch.setattr(intake, "add_snapshot", crash_on_third)
     with pytest.raises(RuntimeError, match="power cut"):
