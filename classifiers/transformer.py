@@ -72,7 +72,7 @@ class TransformerClassifier(Classifier):
         # oneDNN keeps a compiled kernel per input shape (up to 1,024 of them), and passes grouped by
         # length bring a new shape almost every call: a daemon's memory grew ~450 MB in 900 calls.
         # Without oneDNN it stays flat, at about the same speed (docs/scaling.md, "Soak").
-        torch.backends.mkldnn.enabled = False
+        torch.backends.mkldnn.set_flags(False)
         self.settings = settings
         model, manifest = load_model(Path(art_dir or settings.model_dir or DEFAULT_DIR))
         if settings.quantize:
