@@ -47,21 +47,36 @@ def quantize(module: nn.Module) -> nn.Module:
         return quantize_dynamic(module, {nn.Linear: per_channel_dynamic_qconfig})
 
 
-# Padded tokens per encoder pass: on a CPU, small passes of like-length texts beat one big padded
-# pass (on the demo stream at batch 128: 154 posts/s in one pass, 316 in passes of 1,536 tokens).
-TOKENS_PER_PASS = 1536
+# How texts are split into encoder passes. Measured on 2 cores (docs/classifier.md, "Speed"): a
+# pass runs at ~16k tokens/s from about 256 to 1,024 padded tokens, slows to ~11k beyond (its
+# activations leave the cache), and costs a fixed ~3 ms, about 48 tokens' worth, however small.
+TOKENS_PER_PASS = 1024
+PASS_OVERHEAD_TOKENS = 48
 
 
 def length_groups(lengths: Sequence[int], most: int) -> list[range]:
-    """Consecutive index ranges over `lengths` (ascending) of at most `most` items and TOKENS_PER_PASS padded tokens."""
-    groups, start = [], 0
-    for end, length in enumerate(lengths):
-        if end > start and (end - start >= most or (end - start + 1) * length > TOKENS_PER_PASS):
-            groups.append(range(start, end))
-            start = end
-    if start < len(lengths):
-        groups.append(range(start, len(lengths)))
-    return groups
+    """The cheapest split of `lengths` (ascending) into consecutive passes of at most `most` texts.
+
+    A pass costs PASS_OVERHEAD_TOKENS plus its padded tokens (texts x its longest) and holds at most
+    TOKENS_PER_PASS padded tokens, unless one text alone is longer. Dynamic programming over split
+    points: each end looks back at most `most` texts, so O(len x most).
+    """
+    count = len(lengths)
+    cost = [0.0] + [float("inf")] * count  # cost[end]: cheapest split of lengths[:end]
+    start_of = [0] * (count + 1)
+    for end in range(1, count + 1):
+        longest = lengths[end - 1]
+        for start in range(end - 1, max(end - most, 0) - 1, -1):
+            if start < end - 1 and (end - start) * longest > TOKENS_PER_PASS:
+                break
+            total = cost[start] + PASS_OVERHEAD_TOKENS + (end - start) * longest
+            if total < cost[end]:
+                cost[end], start_of[end] = total, start
+    groups, end = [], count
+    while end > 0:
+        groups.append(range(start_of[end], end))
+        end = start_of[end]
+    return groups[::-1]
 
 
 class TransformerClassifier(Classifier):

@@ -118,6 +118,14 @@ def test_passes_group_like_lengths_within_the_token_budget():
     assert length_groups([500], most=32) == [range(1)]  # a text longer than the budget still gets its pass
 
 
+def test_passes_split_where_padding_costs_more_than_a_pass():
+    # one pass would pad twenty short texts to 40 tokens; two passes cost less
+    assert length_groups([5] * 20 + [40], most=32) == [range(20), range(20, 21)]
+    # a few tokens of padding are cheaper than another pass
+    assert length_groups([10, 11, 12, 13], most=32) == [range(4)]
+    assert [len(g) for g in length_groups([8] * 10, most=4)] in ([2, 4, 4], [4, 2, 4], [4, 4, 2])
+
+
 def test_new_topic_needs_no_retraining(settings):
     extra = TopicSettings(
         name="insurance",
