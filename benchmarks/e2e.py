@@ -71,10 +71,10 @@ def daemon(config_path: str, count: int, rate: float, rss_file: str) -> None:
     if os.environ.get("EARSHOT_BENCH_TRACEMALLOC"):
         _trace_growth(Path(rss_file).with_suffix(".growth"), float(os.environ["EARSHOT_BENCH_TRACEMALLOC"]))
     Path(rss_file).with_suffix(".ready").write_text("1")
-    run_forever(pipeline)
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    Path(rss_file).with_suffix(".cpu").write_text(str(usage.ru_utime + usage.ru_stime))
-    Path(rss_file).write_text(str(usage.ru_maxrss / 1024))
+    run_forever(pipeline)  # ends by stopping the classifier's worker process, so its usage counts below
+    usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    Path(rss_file).with_suffix(".cpu").write_text(str(sum(u.ru_utime + u.ru_stime for u in usage)))
+    Path(rss_file).write_text(str(sum(u.ru_maxrss for u in usage) / 1024))  # daemon + worker, each at its peak
 
 
 def _trace_growth(path: Path, every_s: float) -> None:
@@ -127,7 +127,7 @@ def fresh_pg(admin_url: str) -> str:
 
 
 def _progress(url: str) -> tuple[int, int, int]:
-    """(posts stored, posts waiting to be classified or routed, alert rows not yet sent)."""
+    """(posts stored, posts waiting to be classified or routed, alert rows still to send)."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)
@@ -135,7 +135,8 @@ def _progress(url: str) -> tuple[int, int, int]:
         with engine.connect() as c:
             stored = c.execute(text("SELECT count(*) FROM post")).scalar() or 0
             waiting = c.execute(text("SELECT count(*) FROM post WHERE stage IN ('ingested','classified')")).scalar()
-            unsent = c.execute(text("SELECT count(*) FROM outbox WHERE kind='alert' AND status <> 'sent'")).scalar()
+            to_send = "SELECT count(*) FROM outbox WHERE kind='alert' AND status IN ('pending','sending')"
+            unsent = c.execute(text(to_send)).scalar()
         return int(stored), int(waiting or 0), int(unsent or 0)
     except Exception:  # noqa: BLE001 - the schema is not there yet
         return 0, 1, 1
@@ -181,7 +182,8 @@ def _figures(url: str) -> dict[str, Any]:
 
 def run_one(label: str, url: str, processes: int, args: Any, folder: Path) -> dict[str, Any]:
     """Start `processes` daemons on `url`, wait until all is routed and sent, stop them; their figures."""
-    threads = 2 if url.startswith("sqlite") else 1  # PostgreSQL: one thread per process, to compare 1 and 2
+    # PostgreSQL: one thread per process, to compare 1 and 2
+    threads = args.threads or (2 if url.startswith("sqlite") else 1)
     config = bench_config(folder, url, args.batch, threads)
     rss = [folder / f"rss-{uuid.uuid4().hex[:6]}.txt" for _ in range(processes)]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -236,11 +238,24 @@ def run_e2e(args: Any) -> list[dict[str, Any]]:
 
 
 def _rss_mb(pid: int) -> float:
-    """The process's resident memory now (Linux /proc)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """The resident memory of the process and its children (the classifier's worker) now (Linux /proc)."""
+    total = 0.0
+    for status in [Path(f"/proc/{pid}/status"), *_children(pid)]:
+        for line in status.read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) / 1024
+    return total
+
+
+def _children(pid: int) -> list[Path]:
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            if f"\nPPid:\t{pid}\n" in status.read_text():
+                found.append(status)
+        except OSError:  # the process ended meanwhile
+            continue
+    return found
 
 
 def run_soak(args: Any) -> dict[str, Any]:
@@ -293,5 +308,5 @@ if __name__ == "__main__":
             import classifiers
             from classifiers.stub import StubClassifier
 
-            classifiers.load_classifier = lambda settings: StubClassifier()  # type: ignore[assignment]
+            classifiers.load_classifier = lambda settings, **_: StubClassifier()  # type: ignore[assignment]
         daemon(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), sys.argv[5])

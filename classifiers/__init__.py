@@ -9,8 +9,15 @@ if TYPE_CHECKING:
     from classifiers.settings import ClassifierSettings
 
 
-def load_classifier(settings: ClassifierSettings) -> Classifier:
-    """Load Earshot's transformer classifier once; raises ModelError if its artifacts are unusable."""
+def load_classifier(settings: ClassifierSettings, *, own_process: bool = False) -> Classifier:
+    """Load Earshot's transformer classifier once; raises ModelError if its artifacts are unusable.
+
+    `own_process`: run the model in a worker process (the daemon's choice, `classifier.own_process`).
+    """
+    if own_process:
+        from classifiers.worker import ProcessClassifier
+
+        return ProcessClassifier(settings)
     from classifiers.transformer import TransformerClassifier
 
     return TransformerClassifier(settings)

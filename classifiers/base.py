@@ -17,3 +17,6 @@ class Classifier(ABC):
     @abstractmethod
     def classify(self, posts: Sequence[Post]) -> list[Labels]:
         """Return one Labels per post, in order."""
+
+    def close(self) -> None:  # noqa: B027 - most classifiers hold nothing to release
+        """Release what the classifier holds (the worker process of `ProcessClassifier`)."""

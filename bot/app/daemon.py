@@ -43,7 +43,7 @@ def build_pipeline(config: Config) -> Pipeline:
     return Pipeline(
         store,
         connectors,
-        classifier=lambda: load_classifier(config.classifier),
+        classifier=lambda: load_classifier(config.classifier, own_process=config.classifier.own_process),
         settings=config.pipeline,
         engagement=config.connectors.engagement,
         classifier_settings=config.classifier,
@@ -247,7 +247,7 @@ def run_forever(pipeline: Pipeline, stop: threading.Event | None = None, *, star
         log.warning("stopping with work still running; it is left for the next start", extra={"threads": busy})
         logging.shutdown()
         os._exit(0)  # a hung source or target must not hold the process past the stop bound
-    pipeline.store.engine.dispose()
+    pipeline.close()
     log.info("earshot stopped cleanly")
 
 

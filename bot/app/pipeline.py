@@ -101,6 +101,12 @@ class Pipeline:
             self._classifier = self._classifier_factory()
         return self._classifier
 
+    def close(self) -> None:
+        """Stop the classifier's worker, if any, and release the database connections."""
+        if self._classifier is not None:
+            self._classifier.close()
+        self.store.engine.dispose()
+
     # --- ingest -------------------------------------------------------------------------
 
     def ingest(self, connector: Connector) -> IngestResult:

@@ -11,6 +11,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.core.errors import EarshotError
+
 log = logging.getLogger(__name__)
 
 
@@ -61,6 +63,9 @@ class StageLoop:
             event.clear()
             try:
                 handled = self.work()
+            except EarshotError as err:  # a known failure (the model's worker died, say): one line, no traceback
+                log.error("the %s stage failed: %s", self.name, err, extra={"stage": self.name})
+                handled = 0
             except Exception:  # noqa: BLE001 - a failing pass is logged; the loop goes on at the next wake
                 log.exception("the %s stage failed", self.name, extra={"stage": self.name})
                 handled = 0

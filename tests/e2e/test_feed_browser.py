@@ -30,7 +30,7 @@ PASSWORD = "a long responder password"
 LAUNCHER = """
 import sys, classifiers
 from classifiers.stub import StubClassifier
-classifiers.load_classifier = lambda settings: StubClassifier()  # the demo without minutes of model loading
+classifiers.load_classifier = lambda settings, **_: StubClassifier()  # the demo without minutes of model loading
 from bot.cli.main import app
 app(sys.argv[1:])
 """

@@ -230,7 +230,7 @@ def test_run_once_twice_from_the_cli_then_sources_reports_both(api, tmp_path, mo
     monkeypatch.setenv("X_BEARER_TOKEN", X_TOKEN)
     monkeypatch.setenv("REDDIT_CLIENT_ID", REDDIT_ID)
     monkeypatch.setenv("REDDIT_CLIENT_SECRET", REDDIT_SECRET)
-    monkeypatch.setattr(classifiers, "load_classifier", lambda settings: StubClassifier(), raising=False)
+    monkeypatch.setattr(classifiers, "load_classifier", lambda settings, **_: StubClassifier(), raising=False)
     api.faults += [Fault("/2/tweets/search/recent", 429), Fault("/r/askreddit/new", 503)]
     runner = CliRunner()
 

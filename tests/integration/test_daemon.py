@@ -29,7 +29,7 @@ class SlowClassifier(StubClassifier):
         return super().classify(posts)
 
 
-classifiers.load_classifier = lambda settings: SlowClassifier()
+classifiers.load_classifier = lambda settings, **_: SlowClassifier()
 from bot.cli.main import app
 app(sys.argv[1:])
 """
@@ -40,7 +40,7 @@ STREAM_LINES = len((REPO / "data" / "demo" / "stream.jsonl").read_text(encoding=
 def demo_db(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'earshot.db'}"
     monkeypatch.setenv("EARSHOT_DATABASE_URL", url)
-    monkeypatch.setattr(classifiers, "load_classifier", lambda settings: StubClassifier(), raising=False)
+    monkeypatch.setattr(classifiers, "load_classifier", lambda settings, **_: StubClassifier(), raising=False)
     return url
 
 

@@ -25,7 +25,7 @@ from tests.fakes.sinks import FakeServices, fake_services
 EARSHOT = (
     "import sys, classifiers\n"
     "from classifiers.stub import StubClassifier\n"
-    "classifiers.load_classifier = lambda settings: StubClassifier()\n"
+    "classifiers.load_classifier = lambda settings, **_: StubClassifier()\n"
     "from bot.cli.main import app\n"
     "app(sys.argv[1:])\n"
 )

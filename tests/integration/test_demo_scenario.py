@@ -74,7 +74,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     patch = pytest.MonkeyPatch()
     patch.delenv("EARSHOT_DATABASE_URL", raising=False)
     if not _use_real_model():
-        patch.setattr(classifiers, "load_classifier", lambda settings: StubClassifier(), raising=False)
+        patch.setattr(classifiers, "load_classifier", lambda settings, **_: StubClassifier(), raising=False)
     stub_channel.SENT.clear()
     result = CliRunner().invoke(app, ["run", "--once", "--config", str(config_path)])
     patch.undo()

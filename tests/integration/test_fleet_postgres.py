@@ -32,7 +32,7 @@ OWED = ("pending", "sending", "held")  # alert rows still to be sent; a cancelle
 EARSHOT = """
 import os, sys, classifiers
 from classifiers.stub import StubClassifier
-classifiers.load_classifier = lambda settings: StubClassifier()
+classifiers.load_classifier = lambda settings, **_: StubClassifier()
 from bot.store.ops import claims
 save = claims.ClaimOps.save_labels
 

@@ -29,7 +29,7 @@ from tests.conftest import REPO
 EARSHOT = (
     "import sys, classifiers\n"
     "from classifiers.stub import StubClassifier\n"
-    "classifiers.load_classifier = lambda settings: StubClassifier()\n"
+    "classifiers.load_classifier = lambda settings, **_: StubClassifier()\n"
     "from bot.cli.main import app\n"
     "app(sys.argv[1:])\n"
 )

@@ -48,7 +48,7 @@ class Classifier(StubClassifier):
         return super().classify(posts)
 
 
-classifiers.load_classifier = lambda settings: Classifier()
+classifiers.load_classifier = lambda settings, **_: Classifier()
 from bot.store import Store
 from bot.routing.stage import RouteStage
 
