@@ -182,9 +182,7 @@ def _figures(url: str) -> dict[str, Any]:
 
 def run_one(label: str, url: str, processes: int, args: Any, folder: Path) -> dict[str, Any]:
     """Start `processes` daemons on `url`, wait until all is routed and sent, stop them; their figures."""
-    # PostgreSQL: one thread per process, to compare 1 and 2
-    threads = args.threads or (2 if url.startswith("sqlite") else 1)
-    config = bench_config(folder, url, args.batch, threads)
+    config = bench_config(folder, url, args.batch, args.threads)
     rss = [folder / f"rss-{uuid.uuid4().hex[:6]}.txt" for _ in range(processes)]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     if args.classifier == "stub":
@@ -262,7 +260,7 @@ def run_soak(args: Any) -> dict[str, Any]:
     """One daemon on SQLite at an offered rate for `--minutes`: its RSS sampled every `--every` seconds."""
     folder = Path(tempfile.mkdtemp(prefix="earshot-soak-"))
     url = f"sqlite:///{folder / 'soak.db'}"
-    config = bench_config(folder, url, args.batch, 2)
+    config = bench_config(folder, url, args.batch, 1)
     count = int(args.rate * args.minutes * 60)
     rss_file = folder / "rss.txt"
     env = {**os.environ, "PYTHONPATH": str(REPO)}

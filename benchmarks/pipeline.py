@@ -112,7 +112,7 @@ def main() -> None:
     e2e.add_argument("--batch", type=int, default=128, help="classifier batch size")
     e2e.add_argument("--pg-url", default="", help="a PostgreSQL server URL (a fresh database is made per run)")
     e2e.add_argument("--classifier", choices=("model", "stub"), default="model")
-    e2e.add_argument("--threads", type=int, default=0, help="classifier threads (0: 2 on SQLite, 1 per process on PG)")
+    e2e.add_argument("--threads", type=int, default=1, help="the model worker's threads (each process)")
     soak = sub.add_parser("soak", help="one daemon at an offered rate for a long while: RSS over time")
     soak.add_argument("--minutes", type=float, default=60)
     soak.add_argument("--rate", type=float, default=10, help="offered posts/s")

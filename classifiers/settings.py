@@ -96,7 +96,7 @@ class ClassifierSettings(Section):
     safety: SafetySettings = SafetySettings()
     model_dir: str | None = None  # the trained artifacts; None: the ones shipped in classifiers/artifacts
     quantize: bool = True  # dynamic int8 Linear layers: faster on CPU, same accuracy
-    threads: int = Field(default=2, gt=0)
+    threads: int = Field(default=1, gt=0)  # the daemon's other stages need a core too (docs/scaling.md)
     own_process: bool = True  # the daemon runs the model in a worker process, out of its other threads' way
     embedding_decimals: int = Field(default=4, ge=1, le=8)
 

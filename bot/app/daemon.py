@@ -178,7 +178,7 @@ def stage_loops(pipeline: Pipeline, wakeups: Wakeups, stop: threading.Event) -> 
     guard = pipeline.database
     loops = [
         StageLoop(
-            name="classify",
+            name="classify" if lane == 0 else f"classify-{lane + 1}",
             work=guard.wrap(pipeline.classify_pending, default=0),
             interval=pipeline.settings.classify_interval_seconds,
             channel=CLASSIFY_CHANNEL,
@@ -186,6 +186,7 @@ def stage_loops(pipeline: Pipeline, wakeups: Wakeups, stop: threading.Event) -> 
             wakeups=wakeups,
             stop=stop,
         )
+        for lane in range(pipeline.classify_lanes)
     ]
     for stage in pipeline.stages:
         channel = STAGE_CHANNELS.get(stage.name, f"earshot_{stage.name}")

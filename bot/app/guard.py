@@ -41,6 +41,7 @@ class DatabaseGuard:
         self.last_error: str | None = None
         self._failures = 0
         self._next_try = 0.0
+        self._recovered_at: float | None = None
         self._lock = threading.Lock()
         metrics.DATABASE_UP.set(1)
 
@@ -60,18 +61,21 @@ class DatabaseGuard:
     def run(self, job: Callable[..., T], *args: Any, default: Any = None, **kwargs: Any) -> T:
         """`job(*args)`; `default` if the database is in backoff or fails now."""
         with self._lock:
-            if self.failing and self.clock() < self._next_try:
+            started = self.clock()
+            if self.failing and started < self._next_try:
                 return default
         try:
             result = job(*args, **kwargs)
         except StoreError as err:
-            self._failed(err)
+            self._failed(err, started)
             return default
-        self._succeeded()
+        self._succeeded(started)
         return result
 
-    def _failed(self, err: StoreError) -> None:
+    def _failed(self, err: StoreError, started: float) -> None:
         with self._lock:
+            if self.failing_since is None and self._recovered_at is not None and started < self._recovered_at:
+                return  # a job from before the recovery (another thread's), failing late: old news
             self.last_error = " ".join(str(err).split())[:300]
             if self.failing_since is None:
                 self.failing_since = self.clock()
@@ -81,11 +85,12 @@ class DatabaseGuard:
             self._failures += 1
             self._next_try = self.clock() + wait * (0.5 + self.rng.random() / 2)
 
-    def _succeeded(self) -> None:
+    def _succeeded(self, started: float) -> None:
         with self._lock:
-            if self.failing_since is None:
-                return
-            down = self.clock() - self.failing_since
+            if self.failing_since is None or started < self.failing_since:
+                return  # a job from before the outage (another thread's) proves nothing about now
+            self._recovered_at = self.clock()
+            down = self._recovered_at - self.failing_since
             self.failing_since, self._failures, self._next_try = None, 0, 0.0
             metrics.DATABASE_UP.set(1)
         log.warning("database recovered after %.0fs; resuming", down, extra={"outage_seconds": round(down, 1)})

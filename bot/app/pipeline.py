@@ -22,7 +22,7 @@ from bot.core.clock import utcnow
 from bot.core.errors import AuthFailed, RateLimited, SourceError, StoreError
 from bot.core.posts import DeadLetter, Post
 from bot.core.sanitize import payload_text
-from bot.store import Store
+from bot.store import Store, StoredPost, Transaction
 from bot.store.stages import STAGE_INGESTED, STAGE_SKIPPED
 from classifiers.base import Classifier
 from classifiers.relevance import BrandTerms, Relevance
@@ -81,6 +81,9 @@ class Pipeline:
         self.stages = list(stages)
         self._classifier_factory = classifier
         self._classifier: Classifier | None = None
+        self._loading = threading.Lock()  # classify lanes share one model, loaded once
+        self._in_flight: set[int] = set()  # posts a classify lane of this process has claimed
+        self._claims = threading.Lock()
         self.brand = brand  # None: every post counts as about the brand
         self._relevance: Relevance | None = None
         self.health = SourceHealth(store, clock=clock)
@@ -97,9 +100,10 @@ class Pipeline:
     @property
     def classifier(self) -> Classifier:
         """The classifier, loaded on first use and then kept."""
-        if self._classifier is None:
-            self._classifier = self._classifier_factory()
-        return self._classifier
+        with self._loading:
+            if self._classifier is None:
+                self._classifier = self._classifier_factory()
+            return self._classifier
 
     def close(self) -> None:
         """Stop the classifier's worker, if any, and release the database connections."""
@@ -198,25 +202,45 @@ class Pipeline:
         return done
 
     def classify_batch(self) -> int:
-        """Claim, classify and label one batch in one transaction; returns how many posts."""
+        """Claim, classify and label one batch in one transaction; returns how many posts.
+
+        Lanes of one process (see `classify_lanes`) may run this at once: each claims posts no other
+        lane holds, and releases them only once its transaction has ended.
+        """
+        claimed: set[int] = set()
+        try:
+            with self.store.transaction() as tx:
+                with self._claims:
+                    pending = tx.claim_posts(STAGE_INGESTED, self.settings.batch_size, exclude=self._in_flight)
+                    claimed = {item.id for item in pending}
+                    self._in_flight |= claimed
+                return self._label(tx, pending) if pending else 0
+        finally:
+            with self._claims:
+                self._in_flight -= claimed
+
+    @property
+    def classify_lanes(self) -> int:
+        """Classify loops to run: two when the model has a process of its own, so that it works on one
+        batch while the other lane stores the batch before; one otherwise (they would share one GIL)."""
+        return 2 if self.classifier_settings.own_process else 1
+
+    def _label(self, tx: Transaction, pending: list[StoredPost]) -> int:
+        """Classify the claimed posts and store their labels in `tx`; returns how many."""
         settings = self.classifier_settings
-        with self.store.transaction() as tx:
-            pending = tx.claim_posts(STAGE_INGESTED, self.settings.batch_size)
-            if not pending:
-                return 0
-            posts = [item.post for item in pending]
-            started = time.perf_counter()
-            labels = self.classifier.classify(posts)
-            if self.relevance is not None:
-                labels = self.relevance.judge(posts, labels)
-            metrics.classified(len(pending), time.perf_counter() - started)
-            skip = [
-                item.id
-                for item, label in zip(pending, labels, strict=True)
-                if not label.about_brand
-                or (settings.other_languages == "skip" and label.language not in settings.languages)
-            ]
-            tx.save_labels([(item.id, label) for item, label in zip(pending, labels, strict=True)], skip=skip)
+        posts = [item.post for item in pending]
+        started = time.perf_counter()
+        labels = self.classifier.classify(posts)
+        if self.relevance is not None:
+            labels = self.relevance.judge(posts, labels)
+        metrics.classified(len(pending), time.perf_counter() - started)
+        skip = [
+            item.id
+            for item, label in zip(pending, labels, strict=True)
+            if not label.about_brand
+            or (settings.other_languages == "skip" and label.language not in settings.languages)
+        ]
+        tx.save_labels([(item.id, label) for item, label in zip(pending, labels, strict=True)], skip=skip)
         return len(pending)
 
     @property

@@ -1,6 +1,8 @@
 """Each stage is idempotent and durable: a crash mid-batch resumes without loss or duplicates."""
 
 import logging
+import threading
+import time
 from collections.abc import Sequence
 
 import pytest
@@ -181,3 +183,28 @@ def test_classify_claims_each_batch_and_labels_it_in_one_transaction(config, sto
     assert run.classify_pending() == 0  # stopping: no new batch starts
     run.stop.clear()
     assert run.classify_pending() == 2 and store.count_posts(STAGE_CLASSIFIED) == 6
+
+
+class CountingClassifier(StubClassifier):
+    """Counts every post it labels, slowly enough that two lanes overlap."""
+
+    seen: list[str] = []
+
+    def classify(self, posts):
+        CountingClassifier.seen += [p.native_id for p in posts]
+        time.sleep(0.02)
+        return super().classify(posts)
+
+
+def test_two_classify_lanes_label_every_post_once(config, store):
+    CountingClassifier.seen = []
+    store.save_batch("x", [make_post(str(i)) for i in range(60)], None)
+    run = pipeline(config, store, [], classifier=CountingClassifier)
+    assert run.classify_lanes == 2  # the shipped config runs the model in its own process
+    lanes = [threading.Thread(target=run.classify_pending) for _ in range(run.classify_lanes)]
+    for lane in lanes:
+        lane.start()
+    for lane in lanes:
+        lane.join(60)
+    assert sorted(CountingClassifier.seen) == sorted(str(i) for i in range(60))  # each once, none twice
+    assert store.count_posts(STAGE_CLASSIFIED) == 60 and not run._in_flight  # noqa: SLF001

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,42 @@ def test_an_outage_logs_failing_once_backs_off_and_logs_recovered_once(caplog: p
     assert sum("database recovered" in m for m in messages) == 1
     assert all(r.exc_info is None for r in caplog.records)  # no traceback flood
     assert metrics.DATABASE_UP._value.get() == 1
+
+
+def test_jobs_that_straddle_an_outage_do_not_log_it_twice(caplog: pytest.LogCaptureFixture) -> None:
+    # two threads: a slow job started before the outage ends after it began, and one started
+    # before the recovery fails after it; neither is news about the database now
+    clock = Clock()
+    guard = DatabaseGuard(clock=clock, first_backoff=1.0, max_backoff=8.0)
+    caplog.set_level(logging.INFO, logger="bot.app.guard")
+
+    def fails() -> int:
+        raise StoreError("the database failed: connection refused")
+
+    def slow_then(outcome) -> Callable[[], int]:
+        def job() -> int:
+            clock.now += 5  # the other thread's outage and recovery happen meanwhile
+            return outcome()
+
+        return job
+
+    def outage_starts() -> int:
+        guard.run(fails, default=0)  # another thread meets the outage while this job runs
+        return 1
+
+    assert guard.run(slow_then(outage_starts)) == 1  # started before the outage: no "recovered"
+    assert guard.failing
+
+    def recovery_then_fail() -> int:
+        assert guard.run(lambda: 2) == 2  # another thread: the database answers again
+        return fails()
+
+    clock.now += 10
+    assert guard.run(slow_then(recovery_then_fail), default=0) == 0  # started before the recovery
+    assert not guard.failing
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("database failing" in m for m in messages) == 1
+    assert sum("database recovered" in m for m in messages) == 1
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ connection and with it every claim, so there is no lease to expire and no table 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import text
 from sqlmodel import Session, col, select
@@ -31,15 +31,15 @@ class ClaimOps(Ops):
     def on_postgres(self) -> bool:
         return bool(self.session.get_bind().dialect.name == "postgresql")
 
-    def claim_posts(self, stage: str, limit: int) -> list[StoredPost]:
-        """Up to `limit` posts waiting at `stage`, oldest first, that no other process holds."""
-        rows = self.session.exec(
-            select(PostRow)
-            .where(PostRow.stage == stage)
-            .order_by(col(PostRow.id))
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        ).all()
+    def claim_posts(self, stage: str, limit: int, exclude: Collection[int] = ()) -> list[StoredPost]:
+        """Up to `limit` posts waiting at `stage`, oldest first, that no other process holds.
+
+        `exclude`: ids this process's other threads are working on (SQLite has no row locks to skip).
+        """
+        query = select(PostRow).where(PostRow.stage == stage)
+        if exclude:
+            query = query.where(col(PostRow.id).not_in(list(exclude)))
+        rows = self.session.exec(query.order_by(col(PostRow.id)).limit(limit).with_for_update(skip_locked=True)).all()
         self.session.info.setdefault("claimed", []).extend(rows)  # kept: reading them again costs no query
         return [StoredPost(id=row.id, post=post_from_row(row)) for row in rows]  # type: ignore[arg-type]
 
