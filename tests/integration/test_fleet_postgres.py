@@ -29,10 +29,13 @@ from tests.fakes.sinks import FakeServices, fake_services
 pytestmark = pytest.mark.postgres
 OWED = ("pending", "sending", "held")  # alert rows still to be sent; a cancelled one (acknowledged meanwhile) is not
 
-EARSHOT = """
-import os, sys, classifiers
+STUB = """
+import classifiers
 from classifiers.stub import StubClassifier
 classifiers.load_classifier = lambda settings, **_: StubClassifier()
+"""
+EARSHOT = """
+import os, sys
 from bot.store.ops import claims
 save = claims.ClaimOps.save_labels
 
@@ -76,11 +79,13 @@ def _config(tmp_path: Path, url: str, server: FakeServices) -> Path:
     return path
 
 
-def _earshot(config: Path, log: Path) -> subprocess.Popen[str]:
+def _earshot(config: Path, log: Path, *, model: bool = False) -> subprocess.Popen[str]:
+    """A daemon; with `model`, the shipped classifier in its worker process instead of the stub."""
     env = {key: value for key, value in os.environ.items() if key != "EARSHOT_DATABASE_URL"}
     env.update(PYTHONPATH=str(REPO), EARSHOT_LABELLED_LOG=str(log), PYTHONUNBUFFERED="1")
+    script = EARSHOT if model else STUB + EARSHOT
     return subprocess.Popen(
-        [sys.executable, "-c", EARSHOT, "run", "--config", str(config)], cwd=REPO, env=env, text=True,
+        [sys.executable, "-c", script, "run", "--config", str(config)], cwd=REPO, env=env, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
 
@@ -121,7 +126,8 @@ def _wait_done(url: str, daemons: list[subprocess.Popen[str]], seconds: float = 
         total, waiting, unsent = _progress(url)
         if total > 300 and waiting == 0 and unsent == 0:  # the demo stream holds a few hundred posts
             return
-        assert all(d.poll() is None for d in daemons), "a daemon died"
+        dead = [d for d in daemons if d.poll() is not None]
+        assert not dead, f"a daemon died: {dead[0].communicate()[0][-3000:] if dead else ''}"
         time.sleep(1)
     pytest.fail(f"not done after {seconds} s: {_progress(url)}; alert rows not sent: {_unsent(url)}")
 
@@ -190,3 +196,52 @@ def test_a_daemon_killed_mid_run_loses_nothing_the_other_carries_on(
     keys = _alert_keys(postgres_url)
     received = server.received.json_alerts
     assert keys and sorted(received) == sorted(keys)  # every alert reached the channel: nothing lost
+
+
+def test_with_the_model_a_killed_daemon_leaves_no_worker_and_the_other_loses_nothing(
+    tmp_path: Path, postgres_url: str, server: FakeServices
+) -> None:
+    config = _config(tmp_path, postgres_url, server)
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    daemons = [_earshot(config, log, model=True) for log in logs]
+    try:
+        deadline = time.monotonic() + 240
+        while not (_children(daemons[0].pid) and server.received.json_alerts) and time.monotonic() < deadline:
+            dead = [d for d in daemons if d.poll() is not None]
+            assert not dead, f"a daemon died: {dead[0].communicate()[0][-3000:] if dead else ''}"
+            time.sleep(0.2)
+        workers = _children(daemons[0].pid)
+        assert workers and server.received.json_alerts, "no model worker, or no alert went out"
+        daemons[0].send_signal(signal.SIGKILL)
+        assert daemons[0].wait(30) == -9
+        _wait_done(postgres_url, daemons[1:])
+        assert not [pid for pid in workers if _running(pid)], "the killed daemon's model worker lives on"
+        _stop(daemons[1:])
+    finally:
+        for daemon in daemons:
+            daemon.kill()
+    labelled = Counter(line for log in logs if log.exists() for line in log.read_text().split())
+    assert labelled and max(labelled.values()) == 1, "a post was classified twice"
+    keys = _alert_keys(postgres_url)
+    received = server.received.json_alerts
+    assert keys and sorted(received) == sorted(keys)
+    # at most the one send the killed daemon had under way is repeated (receivers dedupe by its idempotency key)
+    assert sum(len(bodies) - 1 for bodies in received.values()) <= 1, "alerts were sent twice"
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            if f"\nPPid:\t{pid}\n" in status.read_text():
+                found.append(int(status.parent.name))
+        except OSError:  # ended meanwhile
+            continue
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False

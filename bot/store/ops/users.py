@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from bot.store.ops.base import Ops
@@ -114,9 +115,13 @@ class UserOps(Ops):
         """The session-signing key, made once and shared by every process on this database."""
         row = self.session.get(WebSecretRow, "session")
         if row is None:
-            row = WebSecretRow(name="session", value=secrets.token_urlsafe(48))
-            self.session.add(row)
-            self.session.flush()
+            try:
+                with self.session.begin_nested():  # daemons starting together on a new database race here
+                    self.session.add(WebSecretRow(name="session", value=secrets.token_urlsafe(48)))
+            except IntegrityError:
+                pass  # another process made it first: theirs is the one
+            row = self.session.get(WebSecretRow, "session", populate_existing=True)
+        assert row is not None
         return row.value
 
     def _user_row(self, name: str) -> UserRow | None:
