@@ -33,7 +33,10 @@ def run(
     setup_logging(settings.logging.format, settings.logging.level, secrets=known_secrets(settings))
     pipeline = build_pipeline(settings)
     if once:
-        pipeline.run_once()
+        try:
+            pipeline.run_once()
+        finally:
+            pipeline.close()  # the model's worker process, the database connections
         return
     server = _feed_server(settings, pipeline)
     try:
