@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from bot.app.secrets import MaskingFormatter, env_secrets
 
@@ -47,9 +48,29 @@ class HumanFormatter(logging.Formatter):
         return line
 
 
+class StderrHandler(logging.StreamHandler):
+    """Writes to whatever `sys.stderr` is when a record comes, unless `setStream` gave it a stream.
+
+    A test runner swaps `sys.stderr` per test and closes the old one; a library thread that logs
+    late (aiosmtpd's "connection lost") must not write to a closed stream.
+    """
+
+    def __init__(self) -> None:
+        self._given: Any = None
+        super().__init__()
+
+    @property
+    def stream(self) -> Any:
+        return self._given if self._given is not None else sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        self._given = None if value is sys.stderr else value
+
+
 def setup_logging(fmt: str = "human", level: str = "INFO", secrets: Iterable[str] = ()) -> None:
     """Route every log record to stderr in the chosen format, every secret masked (env ones always)."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = StderrHandler()
     inner = JsonFormatter() if fmt == "json" else HumanFormatter()
     handler.setFormatter(MaskingFormatter(inner, {*secrets, *env_secrets()}))
     root = logging.getLogger()

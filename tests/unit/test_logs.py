@@ -1,9 +1,11 @@
 """Logs are structured: one JSON object per line, or a human line with key=value extras."""
 
+import io
 import json
 import logging
+import sys
 
-from bot.app.logs import HumanFormatter, JsonFormatter
+from bot.app.logs import HumanFormatter, JsonFormatter, setup_logging
 
 
 def record(**extra):
@@ -21,3 +23,23 @@ def test_json_lines_carry_message_and_extras():
 def test_human_lines_show_extras_as_key_value():
     line = HumanFormatter().format(record(source="x"))
     assert "WARNING" in line and line.endswith("source x failing  source=x")
+
+
+def test_the_handler_follows_stderr_so_a_late_line_never_meets_a_closed_stream(monkeypatch):
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    try:
+        setup_logging("human", "INFO")
+        first, second = io.StringIO(), io.StringIO()
+        monkeypatch.setattr(sys, "stderr", first)
+        logging.getLogger("earshot.test").info("one")
+        first.close()  # a test runner closes the stream it lent, a library thread logs on
+        monkeypatch.setattr(sys, "stderr", second)
+        logging.getLogger("earshot.test").info("two")
+        assert "two" in second.getvalue()
+        given = io.StringIO()
+        root.handlers[0].setStream(given)  # type: ignore[attr-defined]
+        logging.getLogger("earshot.test").info("three")
+        assert "three" in given.getvalue() and "three" not in second.getvalue()
+    finally:
+        root.handlers[:], root.level = saved
