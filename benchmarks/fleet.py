@@ -5,8 +5,9 @@ Run by hand from the repository root:
     python benchmarks/fleet.py --pg-url postgresql+psycopg://postgres@127.0.0.1/postgres [--posts 4000]
 
 Each run fills a fresh database with `--posts` replayed posts at `ingested`, starts N processes that
-each load the shipped classifier with one torch thread and run only the classify stage
-(`Pipeline.classify_pending`: batches claimed `FOR UPDATE SKIP LOCKED`), lets them go together once
+each load the shipped classifier with one torch thread, in its worker process as the daemon does,
+and run only the classify stage (`Pipeline.classify_pending` in the daemon's classify lanes:
+batches claimed `FOR UPDATE SKIP LOCKED`), lets them go together once
 all are loaded, and times until no post is left to classify. Every post must be classified once.
 Routing and delivery are left out on purpose: this isolates the claim that classification scales
 with processes (the whole pipeline is `pipeline.py e2e`). On a 2-core machine two processes are all
@@ -21,6 +22,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -41,8 +43,17 @@ def worker(config_path: str, folder: str) -> None:
     Path(folder, f"ready-{os.getpid()}").write_text("1")
     while not Path(folder, "go").exists():
         time.sleep(0.05)
-    done = pipeline.classify_pending()
-    Path(folder, f"done-{os.getpid()}").write_text(str(done))
+    done: list[int] = []  # as the daemon does: one classify lane per `classify_lanes`, one model worker
+    lanes = [
+        threading.Thread(target=lambda: done.append(pipeline.classify_pending()))
+        for _ in range(pipeline.classify_lanes)
+    ]
+    for lane in lanes:
+        lane.start()
+    for lane in lanes:
+        lane.join()
+    pipeline.close()
+    Path(folder, f"done-{os.getpid()}").write_text(str(sum(done)))
 
 
 def _fill(url: str, count: int) -> None:
