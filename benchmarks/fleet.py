@@ -79,14 +79,19 @@ def _left(url: str) -> tuple[int, int]:
     return int(left), int(labelled)
 
 
-def run(admin_url: str, posts: int, processes: int, batch: int) -> dict[str, object]:
+def run(admin_url: str, posts: int, processes: int, batch: int, own_process: bool) -> dict[str, object]:
     """Fill a fresh database, classify it with `processes` processes; their posts/s."""
+    import yaml
+
     from benchmarks.e2e import bench_config, fresh_pg
 
     folder = Path(tempfile.mkdtemp(prefix="earshot-fleet-"))
     url = fresh_pg(admin_url)
     _fill(url, posts)
     config = bench_config(folder, url, batch, threads=1)
+    document = yaml.safe_load(config.read_text(encoding="utf-8"))
+    document["classifier"]["own_process"] = own_process
+    config.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     procs = [
         subprocess.Popen([sys.executable, __file__, "worker", str(config), str(folder)], cwd=REPO, env=env)
@@ -124,8 +129,9 @@ def main() -> None:
     parser.add_argument("--pg-url", required=True, help="a PostgreSQL server URL (a fresh database per run)")
     parser.add_argument("--posts", type=int, default=4000)
     parser.add_argument("--batch", type=int, default=128, help="classifier batch size")
+    parser.add_argument("--in-process", action="store_true", help="the model in each process, one classify lane")
     args = parser.parse_args()
-    results = [run(args.pg_url, args.posts, n, args.batch) for n in (1, 2)]
+    results = [run(args.pg_url, args.posts, n, args.batch, not args.in_process) for n in (1, 2)]
     for result in results:
         print(json.dumps(result), flush=True)
     print(f"2 processes / 1 process: {results[1]['posts_per_s'] / results[0]['posts_per_s']:.2f}x (target >= 1.6x)")
