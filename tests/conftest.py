@@ -111,3 +111,23 @@ def make_post(
         raw={"id": native_id},
         **extra,
     )  # type: ignore[arg-type]
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            if f"\nPPid:\t{pid}\n" in status.read_text():
+                found.append(int(status.parent.name))
+        except OSError:  # ended meanwhile
+            continue
+    return found
+
+
+def process_running(pid: int) -> bool:
+    """Whether `pid` runs (a zombie has ended; only its exit status waits to be read)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False

@@ -81,7 +81,7 @@ class Pipeline:
         self.stages = list(stages)
         self._classifier_factory = classifier
         self._classifier: Classifier | None = None
-        self._loading = threading.Lock()  # classify lanes share one model, loaded once
+        self._loading = threading.RLock()  # classify lanes share one model and one relevance check, made once
         self._in_flight: set[int] = set()  # posts a classify lane of this process has claimed
         self._claims = threading.Lock()
         self.brand = brand  # None: every post counts as about the brand
@@ -246,11 +246,12 @@ class Pipeline:
     @property
     def relevance(self) -> Relevance | None:
         """The about-the-brand check, with the classifier's frozen embeddings for ambiguous names."""
-        if self._relevance is None and self.brand is not None:
-            topics = [t for t in self.classifier_settings.topics if t.name != self.classifier_settings.other_topic]
-            context = [text for t in topics for text in (t.description, *t.examples) if text]
-            self._relevance = Relevance(self.brand, getattr(self.classifier, "embed", None), context)
-        return self._relevance
+        with self._loading:
+            if self._relevance is None and self.brand is not None:
+                topics = [t for t in self.classifier_settings.topics if t.name != self.classifier_settings.other_topic]
+                context = [text for t in topics for text in (t.description, *t.examples) if text]
+                self._relevance = Relevance(self.brand, getattr(self.classifier, "embed", None), context)
+            return self._relevance
 
     # --- later stages -------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from sqlmodel import func, select
 from bot.store import Store
 from bot.store.delivery_tables import OutboxRow
 from bot.store.tables import ClassificationRow, PostRow
-from tests.conftest import REPO
+from tests.conftest import REPO, child_pids, process_running
 from tests.fakes.sinks import FakeServices, fake_services
 
 pytestmark = pytest.mark.postgres
@@ -206,16 +206,16 @@ def test_with_the_model_a_killed_daemon_leaves_no_worker_and_the_other_loses_not
     daemons = [_earshot(config, log, model=True) for log in logs]
     try:
         deadline = time.monotonic() + 240
-        while not (_children(daemons[0].pid) and server.received.json_alerts) and time.monotonic() < deadline:
+        while not (child_pids(daemons[0].pid) and server.received.json_alerts) and time.monotonic() < deadline:
             dead = [d for d in daemons if d.poll() is not None]
             assert not dead, f"a daemon died: {dead[0].communicate()[0][-3000:] if dead else ''}"
             time.sleep(0.2)
-        workers = _children(daemons[0].pid)
+        workers = child_pids(daemons[0].pid)
         assert workers and server.received.json_alerts, "no model worker, or no alert went out"
         daemons[0].send_signal(signal.SIGKILL)
         assert daemons[0].wait(30) == -9
         _wait_done(postgres_url, daemons[1:])
-        assert not [pid for pid in workers if _running(pid)], "the killed daemon's model worker lives on"
+        assert not [pid for pid in workers if process_running(pid)], "the killed daemon's model worker lives on"
         _stop(daemons[1:])
     finally:
         for daemon in daemons:
@@ -227,21 +227,3 @@ def test_with_the_model_a_killed_daemon_leaves_no_worker_and_the_other_loses_not
     assert keys and sorted(received) == sorted(keys)
     # at most the one send the killed daemon had under way is repeated (receivers dedupe by its idempotency key)
     assert sum(len(bodies) - 1 for bodies in received.values()) <= 1, "alerts were sent twice"
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            if f"\nPPid:\t{pid}\n" in status.read_text():
-                found.append(int(status.parent.name))
-        except OSError:  # ended meanwhile
-            continue
-    return found
-
-
-def _running(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return False

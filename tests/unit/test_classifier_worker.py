@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,8 +16,8 @@ from bot.core.errors import ModelError
 from classifiers import load_classifier
 from classifiers.evaluate import post_from_text
 from classifiers.worker import ProcessClassifier
+from tests.conftest import REPO, process_running
 
-REPO = Path(__file__).resolve().parents[2]
 TEXTS = ["my car won't charge at home and support hung up on me", "love the new update!", "brake pedal went soft"]
 
 
@@ -81,16 +80,8 @@ def test_worker_ends_when_its_daemon_is_killed(tmp_path):
         daemon.kill()  # SIGKILL: no cleanup runs in the daemon
         daemon.wait(10)
         deadline = time.monotonic() + 20
-        while _alive(child) and time.monotonic() < deadline:
+        while process_running(child) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert not _alive(child), "the classifier worker outlived its daemon"
+        assert not process_running(child), "the classifier worker outlived its daemon"
     finally:
         daemon.kill()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"  # a zombie has ended; only its exit status waits to be read
