@@ -1,4 +1,4 @@
-"""`earshot alerts` (the alert feed, with each alert's post) and `earshot ack ALERT_ID --by NAME`."""
+"""`earshot alerts` (the alert feed, with each alert's post), `ack`, `resolve` and `snooze` ALERT_ID --by NAME."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo_json, open_store, when
+from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo_json, open_store, span, when
+from bot.core.clock import utcnow
 from bot.core.errors import EarshotError
+
+AlertId = Annotated[int, typer.Argument(help="The alert's id, as shown in the alert and the feed.")]
 
 
 def alerts(
@@ -40,7 +43,7 @@ def alerts(
 
 
 def ack(
-    alert_id: Annotated[int, typer.Argument(help="The alert's id, as shown in the alert and the feed.")],
+    alert_id: AlertId,
     by: Annotated[str, typer.Option("--by", help="Who acknowledges it.")],
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
@@ -51,3 +54,36 @@ def ack(
     if alert is None:
         raise EarshotError(f"no alert {alert_id}")
     typer.echo(f"alert {alert_id} acknowledged by {alert.acked_by} at {alert.acked_at:%Y-%m-%d %H:%M:%S} UTC")
+
+
+def resolve(
+    alert_id: AlertId,
+    by: Annotated[str, typer.Option("--by", help="Who resolves it.")],
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Resolve an alert (acknowledging it too, if nobody had): nothing unsent of it goes out."""
+    from bot.delivery import resolve as resolve_alert
+
+    alert = resolve_alert(open_store(config), alert_id, by)
+    if alert is None:
+        raise EarshotError(f"no alert {alert_id}")
+    typer.echo(f"alert {alert_id} resolved by {alert.resolved_by} at {alert.resolved_at:%Y-%m-%d %H:%M:%S} UTC")
+
+
+def snooze(
+    alert_id: AlertId,
+    by: Annotated[str, typer.Option("--by", help="Who snoozes it.")],
+    for_: Annotated[str, typer.Option("--for", help="How long: 30m, 2h, 1d.")] = "1h",
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Silence an unacknowledged alert for a while; then it escalates unless someone acknowledged it."""
+    from bot.delivery import snooze as snooze_alert
+
+    until = utcnow() + span(for_, "--for")
+    alert = snooze_alert(open_store(config), alert_id, by, until=until)
+    if alert is None:
+        raise EarshotError(f"no alert {alert_id}")
+    if alert.snoozed_until != until:
+        state = f"resolved by {alert.resolved_by}" if alert.resolved_by else f"acknowledged by {alert.acked_by}"
+        raise EarshotError(f"alert {alert_id} is already {state}: nothing to snooze")
+    typer.echo(f"alert {alert_id} snoozed by {alert.snoozed_by} until {until:%Y-%m-%d %H:%M} UTC")

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
 
-from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, load, when
+from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, load, span, when
 from bot.core.clock import utcnow
 from bot.core.errors import ConfigError, EarshotError
 from bot.store import Store
-
-_SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 def digest(
@@ -91,18 +87,11 @@ def _period(
     if start is None:
         if end is not None:
             raise EarshotError("--to needs --from")
-        return now - _span(since or "24h"), now
+        return now - span(since or "24h", "--since"), now
     first, last = _moment(start, "--from", zone), _moment(end, "--to", zone) if end else now
     if last <= first:
         raise EarshotError(f"--to ({last:%Y-%m-%d %H:%M} UTC) must be after --from ({first:%Y-%m-%d %H:%M} UTC)")
     return first, last
-
-
-def _span(text: str) -> timedelta:
-    match = _SPAN.match(text)
-    if not match or float(match.group(1)) <= 0:
-        raise EarshotError(f"--since '{text}': give a span like 24h, 90m, 7d or 2w")
-    return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
 
 
 def _moment(text: str, option: str, zone: ZoneInfo) -> datetime:

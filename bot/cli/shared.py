@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from bot.app.config import DEFAULT_CONFIG, Config, load_config
+from bot.core.errors import EarshotError
 from bot.store import Store
 
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="Path to config.yaml.")]
-__all__ = ["DEFAULT_CONFIG", "ConfigOption", "echo_json", "load", "open_store", "when"]
+__all__ = ["DEFAULT_CONFIG", "ConfigOption", "echo_json", "load", "open_store", "span", "when"]
+
+_SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 def load(path: Path) -> Config:
@@ -24,6 +29,14 @@ def load(path: Path) -> Config:
 def open_store(path: Path) -> Store:
     """The store the config at `path` names (StoreError, one line and exit 1, if it cannot be opened)."""
     return Store.open(load_config(path).database_url)
+
+
+def span(text: str, option: str) -> timedelta:
+    """A span given on the command line ('90m', '2h', '7d', '2w'); EarshotError naming `option` if not one."""
+    match = _SPAN.match(text)
+    if not match or float(match.group(1)) <= 0:
+        raise EarshotError(f"{option} '{text}': give a span like 24h, 90m, 7d or 2w")
+    return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
 
 
 def echo_json(row: dict[str, Any]) -> None:

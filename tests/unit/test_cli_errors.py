@@ -31,6 +31,8 @@ def one_line_error(result, code: int) -> str:
         ["alerts"],
         ["tickets"],
         ["ack", "1", "--by", "dana"],
+        ["resolve", "1", "--by", "dana"],
+        ["snooze", "1", "--by", "dana"],
         ["route", "--explain", "1"],
         ["run", "--once"],
     ],
@@ -87,9 +89,10 @@ def test_a_missing_config_is_a_config_error_for_every_command(tmp_path):
         assert line == f"config error: {missing}: no such config file"
 
 
-def test_ack_of_an_unknown_alert_is_one_line(tmp_path, monkeypatch):
+@pytest.mark.parametrize("command", ["ack", "resolve", "snooze"])
+def test_an_unknown_alert_is_one_line(command, tmp_path, monkeypatch):
     monkeypatch.setenv("EARSHOT_DATABASE_URL", f"sqlite:///{tmp_path / 'earshot.db'}")
-    line = one_line_error(CliRunner().invoke(app, ["ack", "999", "--by", "dana", "--config", CONFIG]), 1)
+    line = one_line_error(CliRunner().invoke(app, [command, "999", "--by", "dana", "--config", CONFIG]), 1)
     assert line == "error: no alert 999"
 
 

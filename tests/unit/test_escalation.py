@@ -8,10 +8,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from sqlmodel import select
 from typer.testing import CliRunner
 
 from bot.core.actions import Delivery
+from bot.core.clock import utcnow
 from bot.delivery import acknowledge
 from bot.delivery.channels import stub
 from bot.delivery.redact import redact
@@ -154,6 +156,34 @@ def test_ack_command_acknowledges_from_the_cli(desk: Desk, tmp_path: Path) -> No
     assert desk.alert(alert_id).acked_by == "dana"
     feed = CliRunner().invoke(app, ["alerts", "--config", str(config)])
     assert '"acked_by": "dana"' in feed.output
+
+
+def test_resolve_and_snooze_commands_silence_alerts_from_the_cli(desk: Desk, tmp_path: Path) -> None:
+    from bot.cli.main import app
+
+    first, second = desk.raise_alert("a1", "on-call"), desk.raise_alert("a2", "on-call")
+    config = tmp_path / "config.yaml"
+    config.write_text(f"brand: {{name: Aurora}}\ndatabase: {{url: '{desk.store.engine.url}'}}\n")
+
+    def cli(*args: str) -> Result:
+        return CliRunner().invoke(app, [*args, "--config", str(config)])
+
+    snoozed = cli("snooze", str(first), "--by", "rory", "--for", "90m")
+    assert snoozed.exit_code == 0, snoozed.output
+    alert = desk.alert(first)
+    assert alert.snoozed_by == "rory" and alert.snoozed_until is not None
+    assert timedelta(minutes=89) < alert.snoozed_until - utcnow() <= timedelta(minutes=90)
+    assert f"alert {first} snoozed by rory until" in snoozed.output
+
+    resolved = cli("resolve", str(second), "--by", "dana")
+    assert resolved.exit_code == 0, resolved.output
+    assert desk.alert(second).resolved_by == "dana" and desk.alert(second).acked_by == "dana"
+    again = cli("snooze", str(second), "--by", "rory")
+    assert again.exit_code == 1
+    assert again.stderr.strip() == f"error: alert {second} is already resolved by dana: nothing to snooze"
+    bad = cli("snooze", str(first), "--by", "rory", "--for", "soon")
+    assert bad.exit_code == 1
+    assert bad.stderr.strip() == "error: --for 'soon': give a span like 24h, 90m, 7d or 2w"
 
 
 def test_alert_no_channel_can_deliver_is_marked_failed_but_still_escalates(desk: Desk) -> None:
