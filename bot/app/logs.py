@@ -76,7 +76,7 @@ def setup_logging(fmt: str = "human", level: str = "INFO", secrets: Iterable[str
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("alembic", "httpx", "urllib3", "prawcore"):
+    for noisy in ("alembic", "httpx", "urllib3", "prawcore", "matplotlib"):  # matplotlib: its font cache, once
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
     # "skipped: maximum number of running instances" is expected while a long batch runs;
     # a job that raises is still logged, at ERROR.

@@ -43,3 +43,20 @@ def test_the_handler_follows_stderr_so_a_late_line_never_meets_a_closed_stream(m
         assert "three" in given.getvalue() and "three" not in second.getvalue()
     finally:
         root.handlers[:], root.level = saved
+
+
+def test_libraries_chatter_at_info_stays_out_of_the_operators_log(monkeypatch):
+    """matplotlib logs building its font cache at INFO the first time a chart is drawn on a machine."""
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    try:
+        setup_logging("human", "INFO")
+        stream = io.StringIO()
+        monkeypatch.setattr(sys, "stderr", stream)
+        logging.getLogger("matplotlib.font_manager").info("generated new fontManager")
+        logging.getLogger("matplotlib.font_manager").warning("no font found for 'Inter'")
+        logging.getLogger("earshot.test").info("digest sent")
+        assert "fontManager" not in stream.getvalue()
+        assert "no font found" in stream.getvalue() and "digest sent" in stream.getvalue()
+    finally:
+        root.handlers[:], root.level = saved
