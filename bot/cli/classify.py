@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -69,6 +70,7 @@ def train(
     config: ConfigOption = DEFAULT_CONFIG,
     out: Annotated[Path | None, typer.Option(help="Where to write the artifacts.")] = None,
     epochs: Annotated[int, typer.Option(help="Passes over the training data.")] = 3,
+    threads: Annotated[int | None, typer.Option(help="Torch threads (default: every core).")] = None,
 ) -> None:
     """Fine-tune the encoder and its heads on data/labelled (fixed seed), calibrate, save the artifacts."""
     from classifiers.artifacts import DEFAULT_DIR
@@ -79,7 +81,8 @@ def train(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     target = out or (Path(settings.classifier.model_dir) if settings.classifier.model_dir else DEFAULT_DIR)
     extra = _corrections(settings)
-    options = TrainOptions(epochs=epochs, threads=settings.classifier.threads)
+    # Not classifier.threads: that leaves the daemon's other stages a core; training has the machine.
+    options = TrainOptions(epochs=epochs, threads=threads or os.cpu_count() or 1)
     report = run_training(_data_dir(settings), target, options, extra=extra)
     typer.echo(json.dumps(report))
 
