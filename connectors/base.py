@@ -84,6 +84,7 @@ class Connector(ABC):
 
     name: str  # the key of this source's cursor and state, e.g. "x", "reddit", "replay"
     interval_seconds: int
+    recording: bool = False  # a recording that ends (the replay): its silence afterwards is no alarm
 
     @abstractmethod
     def fetch(self, cursor: Cursor | None) -> Batch:

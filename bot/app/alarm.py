@@ -2,7 +2,8 @@
 
 A source is in trouble when, for longer than configured, it
 - yields nothing for `silent_after_gaps` times its usual gap between new posts (its posts in
-  the last `window_hours`, spread evenly), and at least `min_silence_minutes`;
+  the last `window_hours`, spread evenly), and at least `min_silence_minutes` (a live source
+  only: a recording that ends, the replay, is expected to fall silent);
 - completes no fetch (its cursor is not saved: intake is stuck or not running);
 - keeps failing (`failing_minutes`), or its credentials were refused (at once).
 The alarm goes to the channels of `alarms.tier` (a tier of `routing.alerts.tiers`), is
@@ -14,7 +15,7 @@ did not take is tried again at the next check.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
 
 from pydantic import Field
@@ -42,11 +43,18 @@ class AlarmSettings(Section):
 
 
 def trouble(
-    activity: SourceActivity, settings: AlarmSettings, now: datetime, started: datetime, interval_seconds: int = 0
+    activity: SourceActivity,
+    settings: AlarmSettings,
+    now: datetime,
+    started: datetime,
+    interval_seconds: int = 0,
+    *,
+    live: bool = True,
 ) -> str | None:
     """Why `activity` should raise the alarm, or None when the source looks well.
 
     Times before `started` (the daemon's start) count from it: a restart after downtime starts afresh.
+    A source that is not `live` (a recording that ends) is never called silent, only stalled or failing.
     """
     if activity.status == "stopped":
         return f"stopped: {activity.last_error or 'credentials refused'}"
@@ -56,7 +64,7 @@ def trouble(
     moved = max(activity.cursor_moved_at or started, started)
     if now - moved >= max(timedelta(minutes=settings.stalled_minutes), timedelta(seconds=3 * interval_seconds)):
         return f"stalled: no fetch completed for {_minutes(now - moved)}"
-    if activity.posts_in_window >= settings.min_posts:
+    if live and activity.posts_in_window >= settings.min_posts:
         gap = timedelta(hours=settings.window_hours) / activity.posts_in_window
         allowed = max(gap * settings.silent_after_gaps, timedelta(minutes=settings.min_silence_minutes))
         quiet_since = max(activity.last_new_at or started, started)
@@ -80,9 +88,11 @@ class SourceAlarm:
         *,
         sources: Mapping[str, int],
         channels: Mapping[str, AlertChannel],
+        recordings: Collection[str] = (),
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.store, self.settings, self.sources = store, settings, dict(sources)  # name -> poll interval
+        self.recordings = frozenset(recordings)  # sources that end, so silence after them is expected
         self.channels, self.clock = dict(channels), clock
         self.interval_seconds = settings.check_interval_seconds
         self.started = clock()
@@ -97,7 +107,9 @@ class SourceAlarm:
         for source in self.sources:
             with self.store.transaction(now=now) as tx:
                 activity = tx.source_activity(source, window=window)
-                reason = trouble(activity, self.settings, now, self.started, self.sources[source])
+                reason = trouble(
+                    activity, self.settings, now, self.started, self.sources[source], live=source not in self.recordings
+                )
                 if (reason is None) == (activity.alarm_since is None):
                     continue
                 tx.set_alarm(source, reason)

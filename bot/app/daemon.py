@@ -65,7 +65,8 @@ def build_alarm(config: Config, store: Store, connectors: Sequence[Connector]) -
         log.warning("alarms.tier: no tier '%s' in routing.alerts.tiers; source alarms are only logged", settings.tier)
     channels = build_channels(alerts, tiers=[settings.tier])
     sources = {connector.name: connector.interval_seconds for connector in connectors}
-    return [SourceAlarm(store, settings, sources=sources, channels=channels)]
+    recordings = [connector.name for connector in connectors if connector.recording]
+    return [SourceAlarm(store, settings, sources=sources, channels=channels, recordings=recordings)]
 
 
 def build_route_stage(config: Config, store: Store, **options: Any) -> RouteStage:

@@ -32,6 +32,7 @@ class ReplayConnector(Connector):
     """Feeds the recorded demo stream from `path`/stream.jsonl, page by page."""
 
     name = "replay"
+    recording = True
 
     def __init__(self, settings: ReplaySettings, path: Path, clock: Any = None) -> None:
         self.settings = settings

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -15,7 +17,7 @@ from bot.delivery.channels import stub
 from bot.delivery.settings import AlertSettings
 from bot.store import Store
 from connectors.health import SourceHealth
-from tests.conftest import make_post
+from tests.conftest import REPO, make_post
 from tests.unit.delivery_support import Clock, clear_stub_channels
 
 
@@ -26,13 +28,14 @@ def _clear() -> Iterator[None]:
     clear_stub_channels()
 
 
-def alarm(store: Store, clock: Clock, **settings: object) -> SourceAlarm:
+def alarm(store: Store, clock: Clock, recordings: tuple[str, ...] = (), **settings: object) -> SourceAlarm:
     alerts = AlertSettings.model_validate({"tiers": {"operator": {"urls": ["stub://ops"]}}})
     return SourceAlarm(
         store,
         AlarmSettings.model_validate(settings),
         sources={"x": 60},
         channels=build_channels(alerts),
+        recordings=recordings,
         clock=clock,
     )
 
@@ -68,6 +71,29 @@ def test_a_source_that_goes_quiet_raises_the_alarm_once_and_then_says_it_recover
     assert watcher.run_once() == 1
     assert notices() == ["Earshot: source x needs attention", "Earshot: source x recovered"]
     assert sqlite_store.source_state("x").alarm_since is None
+
+
+def test_a_recording_that_ended_is_never_called_silent_but_still_stalls(sqlite_store: Store) -> None:
+    a_day_of_posts(sqlite_store)
+    clock = Clock(utcnow())
+    watcher = alarm(sqlite_store, clock, recordings=("x",), min_silence_minutes=60, stalled_minutes=300)
+    clock.advance(hours=4)  # a live source would be silent after 3 h
+    assert watcher.run_once() == 0 and notices() == []
+    clock.advance(hours=1, minutes=5)
+    assert watcher.run_once() == 1
+    assert "stalled" in (sqlite_store.source_state("x").alarm_reason or "")
+
+
+def test_the_daemon_counts_the_replay_as_a_recording_and_x_as_live(tmp_path: Path) -> None:
+    from bot.app.config import load_config
+    from bot.app.daemon import build_alarm
+    from connectors.replay.connector import ReplayConnector
+
+    config = load_config(REPO / "config.yaml")
+    replay = ReplayConnector(config.connectors.replay, REPO / "data" / "demo")
+    live = SimpleNamespace(name="x", interval_seconds=60, recording=False)
+    (watcher,) = build_alarm(config, Store.open(f"sqlite:///{tmp_path / 'e.db'}"), [replay, live])
+    assert isinstance(watcher, SourceAlarm) and watcher.recordings == {"replay"}
 
 
 def test_a_source_with_too_little_history_is_never_called_silent(sqlite_store: Store) -> None:
