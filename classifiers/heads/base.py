@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -48,19 +49,19 @@ class Batch:
             rows.extend({} for _ in range(len(self.texts) - len(rows)))
 
 
-class Head:
+class Head(ABC):
     """One label of a post. A module of classifiers/heads/ defines one and names it HEAD."""
 
     name: ClassVar[str]
     after: ClassVar[tuple[str, ...]] = ()  # heads whose fields or notes this one reads
     label: ClassVar[str | None] = None  # its key in labelled JSON lines, if evaluate can check it
 
-    def __init__(self, settings: ClassifierSettings, embed: Embed) -> None:
+    def __init__(self, settings: ClassifierSettings, embed: Embed) -> None:  # noqa: B027 - most heads need nothing
         """Build what the head needs from its section (compiled rules, prototypes)."""
 
+    @abstractmethod
     def read(self, batch: Batch) -> None:
         """Add this head's fields to every post of the batch."""
-        raise NotImplementedError
 
     @classmethod
     def parse(cls, value: object, where: str) -> object:
@@ -69,8 +70,8 @@ class Head:
 
     @classmethod
     def predicted(cls, labels: Labels) -> object:
-        """The value of `labels` that compares with this head's labelled value."""
-        raise NotImplementedError
+        """The value of `labels` that compares with this head's labelled value (heads with a `label`)."""
+        raise NotImplementedError(f"{cls.__name__} has a label but does not say which field predicts it")
 
 
 class TrainedHead(Head):
