@@ -200,13 +200,21 @@ class Trainer:
 
 
 def _calibrate(logits: np.ndarray, labels: np.ndarray) -> tuple[float, dict[str, float]]:
-    """Fit the temperature on even rows, report ECE before/after on odd rows."""
-    fit, check = slice(0, None, 2), slice(1, None, 2)
-    temperature = fit_temperature(logits[fit], labels[fit])
+    """Fit the temperature on every held-out row; report ECE before/after, cross-fitted.
+
+    The ECE after scaling is measured out of sample: a temperature fitted on the even rows scales
+    the odd rows and one fitted on the odd rows the even ones, and ECE is taken over all of them
+    (one half alone, a few hundred rows in 15 bins, moves by a point or two with the halving).
+    """
+    halves = (slice(0, None, 2), slice(1, None, 2))
+    crossed = np.zeros(logits.shape, dtype=np.float64)
+    for fit, check in (halves, halves[::-1]):
+        crossed[check] = softmax(logits[check], fit_temperature(logits[fit], labels[fit]))
+    temperature = fit_temperature(logits, labels)
     return temperature, {
         "temperature": round(temperature, 4),
-        "ece_before": round(expected_calibration_error(softmax(logits[check]), labels[check]), 4),
-        "ece_after": round(expected_calibration_error(softmax(logits[check], temperature), labels[check]), 4),
+        "ece_before": round(expected_calibration_error(softmax(logits), labels), 4),
+        "ece_after": round(expected_calibration_error(crossed, labels), 4),
     }
 
 
