@@ -7,8 +7,8 @@ from bot.core.labels import Labels
 from classifiers.heads.base import Batch, LabelledFile, TrainedHead
 
 SENTIMENTS: tuple[str, ...] = ("negative", "neutral", "positive")
-# SemEval tweets; a fresh 6,000 of the training split each epoch.
-SENTIMENT_TWEETS = LabelledFile(name="sentiment", stratify="sentiment", held_out=2500, sample=6000)
+# SemEval tweets; a fresh 10,000 of the training split each epoch.
+SENTIMENT_TWEETS = LabelledFile(name="sentiment", stratify="sentiment", held_out=2500, sample=10000)
 
 
 class SentimentHead(TrainedHead):
