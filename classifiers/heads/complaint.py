@@ -9,7 +9,12 @@ COMPLAINTS = LabelledFile(name="complaints", stratify="complaint", held_out=0.2,
 
 
 class ComplaintHead(TrainedHead):
-    """P(complaint): the mean of this head and 1 - P(severity 0); a complaint when >= 0.5."""
+    """P(complaint) from this head alone; a complaint when >= 0.5.
+
+    Severity 0 also means "not a complaint", but its head is trained class-weighted, which raises
+    its grades 1-4 at the expense of 0: averaging it in called 228 of 552 held-out tweets
+    complaints (197 are), 0.841 macro-F1 against 0.880 for this head alone (fp32).
+    """
 
     name = "complaint"
     label = "complaint"
@@ -18,8 +23,7 @@ class ComplaintHead(TrainedHead):
 
     def read(self, batch: Batch) -> None:
         for i, fields in enumerate(batch.fields):
-            # Two heads learnt the same yes/no (severity 0 means not a complaint): average them.
-            p_complaint = (float(batch.probs["complaint"][i, 1]) + 1.0 - float(batch.probs["severity"][i, 0])) / 2
+            p_complaint = float(batch.probs["complaint"][i, 1])
             fields["complaint"] = p_complaint >= 0.5
             fields["complaint_score"] = p_complaint
             batch.confidence[i]["complaint"] = max(p_complaint, 1 - p_complaint)

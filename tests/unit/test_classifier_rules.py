@@ -252,3 +252,16 @@ def test_heads_are_found_in_their_folder_each_after_what_it_reads():
 def test_review_heads_must_be_trained_heads():
     with pytest.raises(ValueError, match="unknown head 'urgency'; trained heads: complaint, sentiment, severity"):
         ClassifierSettings(review_heads=["urgency"])
+
+
+def test_complaint_is_the_complaint_head_alone_whatever_the_class_weighted_severity_head_says():
+    from classifiers.heads.base import Batch
+    from classifiers.heads.complaint import ComplaintHead
+
+    # the severity head, trained class-weighted, puts little mass on grade 0 even for a non-complaint
+    probs = {"complaint": np.array([[0.7, 0.3], [0.2, 0.8]]), "severity": np.array([[0.1, 0.3, 0.2, 0.2, 0.2]] * 2)}
+    batch = Batch(texts=["nice weather", "refund me"], probs=probs, embeddings=np.zeros((2, 384)))
+    ComplaintHead(ClassifierSettings(), lambda texts: np.zeros((len(texts), 384))).read(batch)
+    assert [f["complaint"] for f in batch.fields] == [False, True]
+    assert [f["complaint_score"] for f in batch.fields] == pytest.approx([0.3, 0.8])
+    assert [c["complaint"] for c in batch.confidence] == pytest.approx([0.7, 0.8])
