@@ -16,6 +16,7 @@ from classifiers.delta import apply_delta
 from classifiers.encoder import MultiTaskModel, load_base_encoder
 from classifiers.heads import trained_heads
 from classifiers.lora import merge_adapters
+from classifiers.runtime import Runner, TorchRunner, int8_runner, write_graph
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "artifacts"
 WEIGHTS = "weights.safetensors"
@@ -30,7 +31,7 @@ def save(
     options: object,
     report: dict,
 ) -> None:
-    """Write the weights that differ from the base encoder and a manifest beside them."""
+    """Write the weights that differ from the base encoder, a manifest and the int8 graph beside them."""
     out_dir.mkdir(parents=True, exist_ok=True)
     tensors = {k: v.contiguous() for k, v in encoder_tensors.items()}
     for name, value in model.heads.state_dict().items():
@@ -49,6 +50,8 @@ def save(
         "report": report,
     }
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    shipped, _ = load_model(out_dir)  # the graph is exported from the weights as shipped, not as trained
+    write_graph(shipped, digest, out_dir)
 
 
 def _strip(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
@@ -103,3 +106,22 @@ def load_model(art_dir: Path = DEFAULT_DIR) -> tuple[MultiTaskModel, Manifest]:
     if changed == 0:
         raise ModelError(f"classifier artifact corrupt: {path}: no encoder weights found")
     return model.eval(), manifest
+
+
+def load_runner(art_dir: Path, *, quantize: bool, threads: int) -> tuple[Runner, Manifest]:
+    """How the product runs the shipped model: the int8 graph, or the torch model in fp32.
+
+    The graph must come from the weights beside it (their sha256 prefix is in its metadata); one
+    missing or stale (hand-copied weights, a corrupt file) is rebuilt in memory from the weights.
+    """
+    manifest = read_manifest(art_dir)
+    path = art_dir / WEIGHTS
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+    except FileNotFoundError as err:
+        raise ModelError(f"classifier artifact missing: {path} (run `earshot train`)") from err
+    except OSError as err:
+        raise ModelError(f"classifier artifact unreadable: {path}: {err}") from err
+    if not quantize:
+        return TorchRunner(load_model(art_dir)[0]), manifest
+    return int8_runner(art_dir, digest, threads, lambda: load_model(art_dir)[0]), manifest

@@ -7,25 +7,24 @@ to the frozen base encoder's (see docs/classifier.md, "Embedding").
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
 
 from bot.core.errors import ModelError
 from bot.core.labels import Labels
 from bot.core.posts import Post
-from classifiers.artifacts import DEFAULT_DIR, load_model
+from classifiers.artifacts import DEFAULT_DIR, load_runner
 from classifiers.base import Classifier
 from classifiers.calibration import softmax
 from classifiers.data import normalise_text
 from classifiers.encoder import load_tokenizer
 from classifiers.heads import head_classes, trained_heads
 from classifiers.heads.base import Batch, unit
+from classifiers.runtime import Runner
 from classifiers.settings import ClassifierSettings
 
 
@@ -35,16 +34,6 @@ class Inference:
 
     probs: dict[str, np.ndarray]
     embeddings: np.ndarray
-
-
-def quantize(module: nn.Module) -> nn.Module:
-    """Dynamic int8 quantisation of every Linear: per-channel int8 weights, activations quantised on the fly."""
-    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
-
-    with warnings.catch_warnings():  # torch.ao eager quantisation warns that it is moving to torchao
-        warnings.simplefilter("ignore", category=UserWarning)
-        warnings.simplefilter("ignore", category=DeprecationWarning)
-        return quantize_dynamic(module, {nn.Linear: per_channel_dynamic_qconfig})
 
 
 # How texts are split into encoder passes. Measured on 2 cores (docs/classifier.md, "Speed"): a
@@ -89,10 +78,9 @@ class TransformerClassifier(Classifier):
         # Without oneDNN it stays flat, at about the same speed (docs/scaling.md, "Soak").
         torch.backends.mkldnn.set_flags(False)
         self.settings = settings
-        model, manifest = load_model(Path(art_dir or settings.model_dir or DEFAULT_DIR))
-        if settings.quantize:
-            model.encoder = quantize(model.encoder)
-        self.model = model
+        model_dir = Path(art_dir or settings.model_dir or DEFAULT_DIR)
+        self.run: Runner
+        self.run, manifest = load_runner(model_dir, quantize=settings.quantize, threads=settings.threads)
         self.max_length = manifest.max_length
         self.temperatures = manifest.temperatures
         self.version = manifest.version + ("-int8" if settings.quantize else "")
@@ -103,7 +91,6 @@ class TransformerClassifier(Classifier):
         """The normalised meaning embeddings of `texts` (prototypes are built with it)."""
         return self.infer(texts).embeddings
 
-    @torch.inference_mode()
     def infer(self, texts: Sequence[str]) -> Inference:
         """Run the encoder once per group of texts of like length, and restore the order."""
         if not texts:
@@ -113,14 +100,14 @@ class TransformerClassifier(Classifier):
         cleaned = [normalise_text(t) or "." for t in texts]
         ids = self.tokenizer(cleaned, truncation=True, max_length=self.max_length)["input_ids"]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        logit_parts: dict[str, list[np.ndarray]] = {name: [] for name in self.model.heads}
+        logit_parts: dict[str, list[np.ndarray]] = {head.name: [] for head in trained_heads()}
         pooled_parts = []
         for group in length_groups([len(ids[i]) for i in order], self.settings.batch_size):
-            encoded = self.tokenizer.pad({"input_ids": [ids[order[i]] for i in group]}, return_tensors="pt")
-            embedded, logits = self.model(encoded["input_ids"], encoded["attention_mask"])
-            pooled_parts.append(embedded.numpy())
+            encoded = self.tokenizer.pad({"input_ids": [ids[order[i]] for i in group]}, return_tensors="np")
+            embedded, logits = self.run(encoded["input_ids"], encoded["attention_mask"])
+            pooled_parts.append(embedded)
             for name, values in logits.items():
-                logit_parts[name].append(values.numpy())
+                logit_parts[name].append(values)
         inverse = np.argsort(np.array(order, dtype=np.int64))
         pooled = np.concatenate(pooled_parts)[inverse]
         embeddings = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-9)

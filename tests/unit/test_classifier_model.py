@@ -15,6 +15,7 @@ from classifiers.artifacts import DEFAULT_DIR, MANIFEST, WEIGHTS
 from classifiers.baseline import Baseline
 from classifiers.data import Example, Splits
 from classifiers.evaluate import classify_texts, evaluate, post_from_text
+from classifiers.runtime import GRAPH
 from classifiers.settings import ClassifierSettings, TopicSettings
 from classifiers.transformer import TOKENS_PER_PASS, TransformerClassifier, length_groups
 
@@ -197,9 +198,34 @@ def test_missing_artifact_is_a_clear_model_error(settings, tmp_path):
         TransformerClassifier(settings, target)
 
 
-@pytest.mark.parametrize("name", [WEIGHTS, MANIFEST])
+@pytest.mark.parametrize("name", [WEIGHTS, MANIFEST, GRAPH])
 def test_corrupt_artifact_is_a_clear_model_error(settings, tmp_path, name):
     target = _copy_artifacts(tmp_path)
     (target / name).write_bytes(b"\x00garbage")
     with pytest.raises(ModelError, match="corrupt"):
         TransformerClassifier(settings, target)
+
+
+def test_a_missing_graph_is_rebuilt_from_the_weights_with_the_same_labels(settings, classifier, tmp_path, caplog):
+    target = _copy_artifacts(tmp_path)
+    (target / GRAPH).unlink()
+    with caplog.at_level("WARNING", logger="classifiers.runtime"):
+        rebuilt = TransformerClassifier(settings, target)
+    assert any("building the int8 graph in memory" in r.getMessage() for r in caplog.records)
+    assert not (target / GRAPH).exists()  # nothing written into a model directory at load
+    texts = [KIDS, "going to the beach today", "@AuroraMotors you charged me twice"]
+    shipped, again = classifier.infer(texts), rebuilt.infer(texts)
+    for name, probs in shipped.probs.items():
+        assert abs(probs - again.probs[name]).max() < 1e-5, name
+
+
+def test_the_shipped_graph_stays_true_to_the_fp32_model(settings, classifier):
+    """The graph is the fp32 weights quantised: a stale or broken export would drift far from them."""
+    lines = (REPO / "data/labelled/complaints.jsonl").read_text(encoding="utf-8").splitlines()[:200]
+    texts = [json.loads(line)["text"] for line in lines]
+    fp32 = TransformerClassifier(settings.model_copy(update={"quantize": False}))
+    graph, torch_model = classifier.infer(texts), fp32.infer(texts)
+    cosine = (graph.embeddings * torch_model.embeddings).sum(axis=1)
+    assert float(cosine.mean()) >= 0.98 and float(cosine.min()) >= 0.9, (cosine.mean(), cosine.min())
+    moved = abs(graph.probs["complaint"][:, 1] - torch_model.probs["complaint"][:, 1])
+    assert float(sorted(moved)[int(0.95 * len(moved))]) < 0.1, sorted(moved)[-10:]

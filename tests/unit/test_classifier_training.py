@@ -17,6 +17,7 @@ from classifiers.artifacts import MANIFEST, WEIGHTS, read_manifest
 from classifiers.evaluate import post_from_text
 from classifiers.heads import trained_heads
 from classifiers.lora import LoRALinear, adapter_state, add_adapters, merge_adapters
+from classifiers.runtime import GRAPH
 from classifiers.train import TrainOptions, train
 from classifiers.transformer import TransformerClassifier
 
@@ -46,7 +47,7 @@ def tiny_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def test_earshot_train_writes_artifacts_that_load_and_classify(tiny_data: Path, tmp_path: Path) -> None:
+def test_earshot_train_writes_artifacts_that_load_and_classify(tiny_data: Path, tmp_path: Path, caplog) -> None:
     out = tmp_path / "artifacts"
     result = CliRunner().invoke(
         app, ["train", "--config", str(tiny_data / "config.yaml"), "--out", str(out), "--epochs", "1"]
@@ -57,13 +58,15 @@ def test_earshot_train_writes_artifacts_that_load_and_classify(tiny_data: Path, 
     assert report["complaint_heldout"]["n"] == 8  # a stratified 20% of the 40 complaint tweets
     assert report["sentiment_heldout"]["n"] == 15  # at most half of a file is held out
     assert "macro_recall" in report["sentiment_on_complaints_heldout"]
-    assert (out / WEIGHTS).is_file() and (out / MANIFEST).is_file()
+    assert (out / WEIGHTS).is_file() and (out / MANIFEST).is_file() and (out / GRAPH).is_file()
     manifest = read_manifest(out)
     assert set(manifest.temperatures) == {head.name for head in trained_heads()}
     assert manifest.version.startswith("minilm-l6-full-")
 
     settings = load_config(tiny_data / "config.yaml").classifier
-    classifier = TransformerClassifier(settings, out)
+    with caplog.at_level("WARNING", logger="classifiers.runtime"):
+        classifier = TransformerClassifier(settings, out)
+    assert not [r for r in caplog.records if r.name == "classifiers.runtime"]  # train wrote the graph that loads
     texts = ["the app is broken again and nobody answers", "love the car", "my kids were sweating in the back"]
     labels = classifier.classify([post_from_text(t, i) for i, t in enumerate(texts)])
     assert [label.model_version for label in labels] == [classifier.version] * 3

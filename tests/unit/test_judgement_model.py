@@ -46,17 +46,18 @@ def test_a_person_at_risk_is_critical_in_any_industry_and_slang_is_not(classifie
         assert lab.urgency != "critical"
 
 
-def test_one_encoder_pass_serves_the_heads_and_keeps_the_frozen_encoders_sense_of_meaning(classifier):
+def test_one_encoder_pass_serves_the_heads_and_keeps_the_frozen_encoders_sense_of_meaning(classifier, monkeypatch):
     rows = [json.loads(line) for line in _lines("urgency-check.jsonl")]
     texts = [r["text"] for r in rows] + _lines("offtopic.txt")[:20]
     encoded: list[int] = []  # texts per encoder pass (passes group texts of like length)
-    hook = classifier.model.encoder.register_forward_hook(
-        lambda _module, _args, kwargs, _out: encoded.append(len(kwargs["input_ids"])), with_kwargs=True
-    )
-    try:
-        labels = classifier.classify([post_from_text(t, i) for i, t in enumerate(texts[:30])])
-    finally:
-        hook.remove()
+    run = classifier.run
+
+    def counted(ids, mask):
+        encoded.append(len(ids))
+        return run(ids, mask)
+
+    monkeypatch.setattr(classifier, "run", counted)
+    labels = classifier.classify([post_from_text(t, i) for i, t in enumerate(texts[:30])])
     assert sum(encoded) == len(labels) == 30  # each text through the encoder once: heads and embedding together
     cosine = (classifier.embed(texts) * frozen_embed(texts)).sum(axis=1)
     assert cosine.mean() >= 0.95 and cosine.min() >= 0.85, (cosine.mean(), cosine.min())
