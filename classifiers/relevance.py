@@ -65,7 +65,8 @@ class Relevance:
         verdicts = [self._rules(post) for post in posts]
         unsure = [i for i, v in enumerate(verdicts) if v is None]
         if unsure:
-            for i, verdict in zip(unsure, self._model([posts[i].text for i in unsure]), strict=True):
+            texts, given = [posts[i].text for i in unsure], [labels[i].embedding for i in unsure]
+            for i, verdict in zip(unsure, self._model(texts, given), strict=True):
                 verdicts[i] = verdict
         return [
             replace(label, about_brand=about, relevance=why)
@@ -92,13 +93,22 @@ class Relevance:
             return None
         return False, "names no handle, name, product or subreddit of the brand"
 
-    def _model(self, texts: list[str]) -> list[tuple[bool, str]]:
-        """Ambiguous names: nearer the brand's description than any other sense of the name?"""
+    def _model(self, texts: list[str], given: list[tuple[float, ...]]) -> list[tuple[bool, str]]:
+        """Ambiguous names: nearer the brand's description than any other sense of the name?
+
+        `given`: the posts' meaning embeddings from their labels; the texts are encoded again only
+        when a label has none (labels from another classifier).
+        """
         if self.embed is None or not self.context or not self.brand.not_about:
             return [(True, "an ambiguous name, kept: no model or senses to tell")] * len(texts)
         if self._senses is None:
             self._senses = self.embed([*self.context, *self.brand.not_about])
-        sims = self.embed(texts) @ self._senses.T
+        if all(len(vector) == self._senses.shape[1] for vector in given):
+            vectors = np.asarray(given, dtype=np.float64)
+            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        else:
+            vectors = self.embed(texts)
+        sims = vectors @ self._senses.T
         cut = len(self.context)
         out = []
         for row in sims:

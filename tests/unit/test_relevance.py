@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -91,6 +92,20 @@ def test_an_ambiguous_name_is_settled_by_the_model():
     car = _judge(_post("my aurora will not charge at the charging station"))
     assert not sky.about_brand and "northern lights night sky" in sky.relevance
     assert car.about_brand and car.relevance.startswith("ambiguous name, nearer the brand")
+
+
+def test_an_ambiguous_name_is_settled_on_the_embedding_its_labels_carry_without_encoding_it_again():
+    encoded: list[str] = []
+
+    def embed(texts: list[str]) -> np.ndarray:
+        encoded.extend(texts)
+        return _words(texts)
+
+    post = _post("my aurora will not charge at the charging station")  # car words; its labels' vector says sky
+    sky = tuple(float(x) for x in _words(["northern lights in the night sky"])[0])
+    labels = Relevance(BRAND, embed).judge([post], [replace(LABELS, embedding=sky)])[0]
+    assert not labels.about_brand and "northern lights night sky" in labels.relevance
+    assert post.text not in encoded  # only the brand's senses were encoded
 
 
 def test_without_a_model_an_ambiguous_name_is_kept():
