@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,11 +71,37 @@ def daemon(config_path: str, count: int, rate: float, rss_file: str) -> None:
     pipeline.classifier  # noqa: B018 - load the model before the clock starts
     if os.environ.get("EARSHOT_BENCH_TRACEMALLOC"):
         _trace_growth(Path(rss_file).with_suffix(".growth"), float(os.environ["EARSHOT_BENCH_TRACEMALLOC"]))
+    threads = _thread_cpu()
     Path(rss_file).with_suffix(".ready").write_text("1")
     run_forever(pipeline)  # ends by stopping the classifier's worker process, so its usage counts below
     usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
     Path(rss_file).with_suffix(".cpu").write_text(str(sum(u.ru_utime + u.ru_stime for u in usage)))
+    by_stage = Counter({"model worker": usage[1].ru_utime + usage[1].ru_stime})
+    for (name, _), seconds in threads.items():  # earshot-lane-stub:on-call-2 -> earshot-lane-stub:on-call
+        by_stage[name.rstrip("0123456789_-")] += seconds
+    Path(rss_file).with_suffix(".threads").write_text(json.dumps(by_stage))
     Path(rss_file).write_text(str(sum(u.ru_maxrss for u in usage) / 1024))  # daemon + worker, each at its peak
+
+
+def _thread_cpu() -> dict[tuple[str, int], float]:
+    """CPU-seconds per live thread of this process, by (name, native id), refreshed every 0.2 s."""
+    import threading
+
+    seen: dict[tuple[str, int], float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def watch() -> None:
+        while True:
+            for thread in threading.enumerate():
+                try:  # fields 14 and 15 of /proc/.../stat: user and system clock ticks
+                    stat = Path(f"/proc/self/task/{thread.native_id}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue  # the thread ended between enumerate and read
+                seen[(thread.name, thread.native_id or 0)] = (int(stat[11]) + int(stat[12])) / tick
+            time.sleep(0.2)
+
+    threading.Thread(target=watch, daemon=True, name="bench-cpu-watch").start()
+    return seen
 
 
 def _trace_growth(path: Path, every_s: float) -> None:
@@ -212,12 +239,17 @@ def run_one(label: str, url: str, processes: int, args: Any, folder: Path) -> di
     figures = _figures(url)
     peaks = [float(p.read_text()) for p in rss if p.exists()]
     cpu = sum(float(p.with_suffix(".cpu").read_text()) for p in rss if p.with_suffix(".cpu").exists())
+    by_thread: Counter[str] = Counter()
+    for path in (p.with_suffix(".threads") for p in rss if p.with_suffix(".threads").exists()):
+        by_thread.update(json.loads(path.read_text()))
     return {
         "run": label,
         **figures,
         "daemon_cpu_s": round(cpu, 1),  # on a shared machine, posts per CPU-second says more than wall time
         "posts_per_cpu_s": round(figures["posts"] / cpu, 1) if cpu else None,
         "peak_rss_mb": round(max(peaks), 0) if peaks else None,
+        # where the CPU went: the model's worker process, then each daemon thread (stage loop, lane)
+        "cpu_s_by_thread": {name: round(sec, 1) for name, sec in by_thread.most_common() if sec >= 0.05},
     }
 
 
