@@ -95,7 +95,7 @@ class ClassifierSettings(Section):
     risk_signals: list[RiskSignalSettings] = Field(default_factory=_default_risk_signals)
     safety: SafetySettings = SafetySettings()
     model_dir: str | None = None  # the trained artifacts; None: the ones shipped in classifiers/artifacts
-    quantize: bool = True  # dynamic int8 Linear layers: faster on CPU, same accuracy
+    quantize: bool = True  # the int8 ONNX graph under onnxruntime; false: the torch model in fp32 (slower)
     threads: int = Field(default=1, gt=0)  # the daemon's other stages need a core too (docs/scaling.md)
     own_process: bool = True  # the daemon runs the model in a worker process, out of its other threads' way
     embedding_decimals: int = Field(default=4, ge=1, le=8)

@@ -36,9 +36,10 @@ class Inference:
     embeddings: np.ndarray
 
 
-# How texts are split into encoder passes. Measured on 2 cores (docs/classifier.md, "Speed"): a
-# pass runs at ~16k tokens/s from about 256 to 1,024 padded tokens, slows to ~11k beyond (its
-# activations leave the cache), and costs a fixed ~3 ms, about 48 tokens' worth, however small.
+# How texts are split into encoder passes. Measured under torch's int8 on 2 cores, not yet under
+# onnxruntime (docs/classifier.md, "Speed"): a pass ran at ~16k tokens/s from about 256 to 1,024
+# padded tokens, slowed to ~11k beyond (its activations leave the cache), and cost a fixed ~3 ms,
+# about 48 tokens' worth, however small.
 TOKENS_PER_PASS = 1024
 PASS_OVERHEAD_TOKENS = 48
 
@@ -73,7 +74,7 @@ class TransformerClassifier(Classifier):
 
     def __init__(self, settings: ClassifierSettings, art_dir: Path | None = None) -> None:
         torch.set_num_threads(settings.threads)
-        # oneDNN keeps a compiled kernel per input shape (up to 1,024 of them), and passes grouped by
+        # fp32 (torch) path: oneDNN keeps a compiled kernel per input shape (up to 1,024 of them), and passes grouped by
         # length bring a new shape almost every call: a daemon's memory grew ~450 MB in 900 calls.
         # Without oneDNN it stays flat, at about the same speed (docs/scaling.md, "Soak").
         torch.backends.mkldnn.set_flags(False)
