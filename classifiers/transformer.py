@@ -36,10 +36,10 @@ class Inference:
     embeddings: np.ndarray
 
 
-# How texts are split into encoder passes. Measured under torch's int8 on 2 cores, not yet under
-# onnxruntime (docs/classifier.md, "Speed"): a pass ran at ~16k tokens/s from about 256 to 1,024
-# padded tokens, slowed to ~11k beyond (its activations leave the cache), and cost a fixed ~3 ms,
-# about 48 tokens' worth, however small.
+# How texts are split into encoder passes. Measured under torch's int8 on 2 cores, and still the
+# faster choice under onnxruntime (docs/classifier.md, "Speed"): a pass ran at ~16k tokens/s from
+# about 256 to 1,024 padded tokens, slowed to ~11k beyond (its activations leave the cache), and
+# cost a fixed ~3 ms, about 48 tokens' worth, however small.
 TOKENS_PER_PASS = 1024
 PASS_OVERHEAD_TOKENS = 48
 
