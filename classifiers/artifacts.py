@@ -39,7 +39,7 @@ def save(
     for name, value in model.embedding.state_dict().items():
         tensors[f"embedding.{name}"] = value.detach().clone().contiguous()
     save_file(tensors, str(out_dir / WEIGHTS))
-    digest = hashlib.sha256((out_dir / WEIGHTS).read_bytes()).hexdigest()[:10]
+    digest = weights_digest(out_dir / WEIGHTS)
     method = getattr(options, "method", "lora")
     manifest = {
         "version": f"minilm-l6-{method}-{digest}",
@@ -52,6 +52,11 @@ def save(
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     shipped, _ = load_model(out_dir)  # the graph is exported from the weights as shipped, not as trained
     write_graph(shipped, digest, out_dir)
+
+
+def weights_digest(path: Path) -> str:
+    """The sha256 prefix that names the weights: in the version, and in the int8 graph made from them."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
 
 
 def _strip(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
@@ -117,7 +122,7 @@ def load_runner(art_dir: Path, *, quantize: bool, threads: int) -> tuple[Runner,
     manifest = read_manifest(art_dir)
     path = art_dir / WEIGHTS
     try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+        digest = weights_digest(path)
     except FileNotFoundError as err:
         raise ModelError(f"classifier artifact missing: {path} (run `earshot train`)") from err
     except OSError as err:

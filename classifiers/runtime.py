@@ -86,7 +86,7 @@ class _Flat(nn.Module):
 
 
 def export_int8(model: MultiTaskModel, digest: str) -> bytes:
-    """The model as an int8 ONNX graph tagged with `digest` (about 23 MB, 15-20 s on 2 cores)."""
+    """The model as an int8 ONNX graph tagged with `digest` (about 23 MB, about 10 s on 2 cores)."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
