@@ -82,3 +82,42 @@ def test_a_post_still_joins_its_incident_among_many(sqlite_store: Store) -> None
     second = sqlite_store.find_post("x", "p9")
     assert first and second
     assert members[second.id].how == "similar" and members[second.id].incident_id == members[first.id].incident_id
+
+
+def test_a_batch_writes_its_decisions_and_stage_moves_in_one_statement_each(sqlite_store: Store) -> None:
+    items = [(post(f"b{i}", author=f"a{i}", text=f"order {i} never arrived"), labels()) for i in range(12)]
+    add(sqlite_store, items)
+    stage = route_stage(config(), sqlite_store)
+    with _work(sqlite_store) as seen:
+        assert stage.run_once() == 12
+    inserts = [s for s in seen if s.startswith("INSERT INTO route_decision")]
+    moves = [s for s in seen if s.startswith("UPDATE post SET stage")]
+    assert (len(inserts), len(moves)) == (1, 1), f"{len(inserts)} decision inserts, {len(moves)} stage updates"
+    assert sqlite_store.count_posts("routed") == 12
+    ids = [stored.id for i in range(12) if (stored := sqlite_store.find_post("x", f"b{i}"))]
+    with sqlite_store.transaction() as tx:
+        assert all((d := tx.decision(post_id)) is not None and d.rule for post_id in ids)
+
+
+def test_held_decisions_are_read_back_in_their_transaction_and_lost_with_it(sqlite_store: Store) -> None:
+    add(sqlite_store, [(post("h1"), labels())])
+    stored = sqlite_store.find_post("x", "h1")
+    assert stored is not None
+    stage = route_stage(config(), sqlite_store)
+
+    class Abort(Exception):
+        pass
+
+    try:
+        with sqlite_store.transaction() as tx:
+            decision = stage.route(tx, stored)
+            assert decision is not None and tx.decision(stored.id) == decision
+            assert tx.stage_of(stored.id) == "routed"
+            raise Abort
+    except Abort:
+        pass
+    with sqlite_store.transaction() as tx:
+        assert tx.decision(stored.id) is None and tx.stage_of(stored.id) == "classified"
+    assert stage.run_once() == 1  # routed again, from the start
+    with sqlite_store.transaction() as tx:
+        assert tx.decision(stored.id) is not None and tx.stage_of(stored.id) == "routed"

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, func, update
-from sqlmodel import col, select
+from sqlalchemy import CursorResult, case, func, update
+from sqlmodel import col, select, union_all
 
 from bot.core.actions import TicketRequest
 from bot.store.delivery_records import SUMMARY_PREFIX, AlertState, OutboxItem
@@ -31,24 +31,20 @@ class DeliveryOps(Ops):
 
     def ticket_for_key(self, key: str) -> int | None:
         """The ticket a request with this idempotency key already opened or commented on."""
-        ticket_id = self.session.exec(select(TicketRow.id).where(TicketRow.idempotency_key == key)).first()
-        if ticket_id is None:
-            ticket_id = self.session.exec(
-                select(TicketEventRow.ticket_id).where(TicketEventRow.idempotency_key == key)
-            ).first()
-        return ticket_id
+        opened = select(TicketRow.id).where(TicketRow.idempotency_key == key)
+        commented = select(TicketEventRow.ticket_id).where(TicketEventRow.idempotency_key == key)
+        return self.session.execute(union_all(opened, commented)).scalars().first()
 
     def thread_ticket(self, thread_ref: str | None, incident_id: int | None) -> int | None:
         """The ticket a follow-up belongs to: by thread key or id, else the incident's unresolved one."""
         if thread_ref:
+            by_key = col(TicketRow.thread_key) == thread_ref
+            match = (by_key | (TicketRow.id == int(thread_ref))) if thread_ref.isdigit() else by_key
             found = self.session.exec(
-                select(TicketRow.id).where(TicketRow.thread_key == thread_ref).order_by(col(TicketRow.id))
-            ).first()
-            if found is None and thread_ref.isdigit():
-                by_id = self.session.get(TicketRow, int(thread_ref))
-                found = by_id.id if by_id is not None else None
+                select(TicketRow).where(match).order_by(case((by_key, 0), else_=1), col(TicketRow.id))
+            ).first()  # one query: by thread key, else by id
             if found is not None:
-                return found
+                return self._held_ticket(found).id
         if incident_id is not None:
             return self.session.exec(
                 select(TicketRow.id)
@@ -95,7 +91,7 @@ class DeliveryOps(Ops):
     ) -> int:
         """A comment on a ticket (reopening it when resolved); returns the event id."""
         now = now or self.now
-        ticket = self.session.get(TicketRow, ticket_id)
+        ticket = self.session.info.get("tickets", {}).get(ticket_id) or self.session.get(TicketRow, ticket_id)
         assert ticket is not None, f"no ticket {ticket_id}"
         event = TicketEventRow(
             ticket_id=ticket_id,
@@ -114,6 +110,11 @@ class DeliveryOps(Ops):
         self.session.flush()
         assert event.id is not None
         return event.id
+
+    def _held_ticket(self, row: TicketRow) -> TicketRow:
+        """Keep `row` for this transaction (the session holds rows weakly): commenting on it reads no more."""
+        self.session.info.setdefault("tickets", {})[row.id] = row
+        return row
 
     def alert_for_key(self, key: str) -> int | None:
         """The alert already stored for this idempotency key."""

@@ -6,7 +6,8 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
 from bot.core.actions import Incident, IncidentMember
@@ -32,6 +33,8 @@ class IncidentOps(Ops):
         )
         self.session.add(row)
         self.session.flush()
+        assert row.id is not None
+        self.session.info.setdefault("incidents", {})[row.id] = row
         return _incident(row)
 
     def add_member(
@@ -47,7 +50,8 @@ class IncidentOps(Ops):
     ) -> Incident:
         """Record `post` in the incident and update its counts, reach, sources and topics (once per post)."""
         row = self._incident_row(incident_id)
-        if self.session.get(IncidentPostRow, post_id) is not None:
+        unmembered = self.session.info.get("unmembered", ())  # read by RoutingOps.prefetch for a batch
+        if post_id not in unmembered and self.session.get(IncidentPostRow, post_id) is not None:
             return _incident(row)
         self.session.add(
             IncidentPostRow(
@@ -131,36 +135,36 @@ class IncidentOps(Ops):
             for i in range(len(words))
         )
         counted = (  # counted in the database: a few rows come back, not every posting
-            f"SELECT incident_id, count(*) AS n FROM ({postings}) AS postings GROUP BY incident_id "
-            "HAVING count(*) >= :min_shared ORDER BY n DESC, incident_id DESC LIMIT :limit"
+            f"SELECT postings.incident_id, count(*) AS n FROM ({postings}) AS postings "
+            "JOIN incident ON incident.id = postings.incident_id "
+            "WHERE incident.status = :open AND incident.last_post_at >= :since "
+            "GROUP BY postings.incident_id HAVING count(*) >= :min_shared "
+            "ORDER BY n DESC, postings.incident_id DESC LIMIT :limit"
         )
         params: dict[str, Any] = {f"t{i}": word for i, word in enumerate(words)}
-        params |= {"postings": POSTINGS, "min_shared": min_shared, "limit": limit}
-        shared = {int(incident_id): int(n) for incident_id, n in self.session.execute(text(counted), params)}
-        if not shared:
-            return []
-        rows = self.session.exec(
-            select(IncidentRow).where(
-                col(IncidentRow.id).in_(list(shared)),
-                IncidentRow.status == INCIDENT_OPEN,
-                IncidentRow.last_post_at >= since,
-            )
-        ).all()
-        return sorted(((i, shared[i.id]) for i in map(_incident, rows)), key=lambda f: (-f[1], -f[0].id))
+        params |= {"postings": POSTINGS, "min_shared": min_shared, "limit": limit, "open": INCIDENT_OPEN}
+        since_param = bindparam("since", since, type_=IncidentRow.__table__.c.last_post_at.type)  # type: ignore[attr-defined]
+        shared = [(int(i), int(n)) for i, n in self.session.execute(text(counted).bindparams(since_param), params)]
+        rows = self._incident_rows([i for i, _ in shared])
+        return [(_incident(rows[i]), n) for i, n in shared]
+
+    def _incident_rows(self, ids: Sequence[int]) -> dict[int, IncidentRow]:
+        """The incidents' rows by id; one query for those this transaction does not hold yet."""
+        held: dict[int, IncidentRow] = self.session.info.setdefault("incidents", {})  # the session holds rows weakly
+        missing = [i for i in ids if i not in held]
+        if missing:
+            for row in self.session.exec(select(IncidentRow).where(col(IncidentRow.id).in_(missing))):
+                held[row.id] = row  # type: ignore[index]
+        return {i: held[i] for i in ids}
 
     def add_incident_terms(self, incident_id: int, terms: Collection[str]) -> None:
-        """Index the words of a new member under its incident (each word once)."""
-        words = {t for t in terms if len(t) <= TERM_LENGTH}
+        """Index the words of a new member under its incident (each word once: a word it has is skipped)."""
+        words = sorted({t for t in terms if len(t) <= TERM_LENGTH})
         if not words:
             return
-        known = set(
-            self.session.exec(
-                select(IncidentTermRow.term).where(
-                    IncidentTermRow.incident_id == incident_id, col(IncidentTermRow.term).in_(words)
-                )
-            ).all()
-        )
-        self.session.add_all(IncidentTermRow(term=t, incident_id=incident_id) for t in sorted(words - known))
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(IncidentTermRow).on_conflict_do_nothing()
+        self.session.execute(statement, [{"term": t, "incident_id": incident_id} for t in words])
 
     def recent_members(self, incident_id: int, limit: int) -> list[int]:
         """The post ids of the incident's newest `limit` members."""
@@ -206,9 +210,11 @@ class IncidentOps(Ops):
         ]
 
     def _incident_row(self, incident_id: int) -> IncidentRow:
-        row = self.session.get(IncidentRow, incident_id)
+        held: dict[int, IncidentRow] = self.session.info.setdefault("incidents", {})
+        row = held.get(incident_id) or self.session.get(IncidentRow, incident_id)
         if row is None:
             raise LookupError(f"no incident {incident_id}")
+        held[incident_id] = row
         return row
 
 
