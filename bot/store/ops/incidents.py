@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import TextClause, bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
@@ -129,22 +130,15 @@ class IncidentOps(Ops):
         words = sorted({t for t in terms if len(t) <= TERM_LENGTH})
         if len(words) < min_shared:
             return []
-        postings = " UNION ALL ".join(  # plain SQL: built in microseconds, whatever the number of words
-            f"SELECT * FROM (SELECT incident_id FROM incident_term WHERE term = :t{i} "
-            f"ORDER BY incident_id DESC LIMIT :postings) AS p{i}"
-            for i in range(len(words))
-        )
-        counted = (  # counted in the database: a few rows come back, not every posting
-            f"SELECT postings.incident_id, count(*) AS n FROM ({postings}) AS postings "
-            "JOIN incident ON incident.id = postings.incident_id "
-            "WHERE incident.status = :open AND incident.last_post_at >= :since "
-            "GROUP BY postings.incident_id HAVING count(*) >= :min_shared "
-            "ORDER BY n DESC, postings.incident_id DESC LIMIT :limit"
-        )
         params: dict[str, Any] = {f"t{i}": word for i, word in enumerate(words)}
-        params |= {"postings": POSTINGS, "min_shared": min_shared, "limit": limit, "open": INCIDENT_OPEN}
-        since_param = bindparam("since", since, type_=IncidentRow.__table__.c.last_post_at.type)  # type: ignore[attr-defined]
-        shared = [(int(i), int(n)) for i, n in self.session.execute(text(counted).bindparams(since_param), params)]
+        params |= {
+            "postings": POSTINGS,
+            "min_shared": min_shared,
+            "limit": limit,
+            "open": INCIDENT_OPEN,
+            "since": since,
+        }
+        shared = [(int(i), int(n)) for i, n in self.session.execute(_candidates_query(len(words)), params)]
         rows = self._incident_rows([i for i, _ in shared])
         return [(_incident(rows[i]), n) for i, n in shared]
 
@@ -216,6 +210,25 @@ class IncidentOps(Ops):
             raise LookupError(f"no incident {incident_id}")
         held[incident_id] = row
         return row
+
+
+@lru_cache(maxsize=128)
+def _candidates_query(words: int) -> TextClause:
+    """The candidate count for a post of `words` indexed words: plain SQL, parsed once per length."""
+    postings = " UNION ALL ".join(
+        f"SELECT * FROM (SELECT incident_id FROM incident_term WHERE term = :t{i} "
+        f"ORDER BY incident_id DESC LIMIT :postings) AS p{i}"
+        for i in range(words)
+    )
+    counted = (  # counted in the database: a few rows come back, not every posting
+        f"SELECT postings.incident_id, count(*) AS n FROM ({postings}) AS postings "
+        "JOIN incident ON incident.id = postings.incident_id "
+        "WHERE incident.status = :open AND incident.last_post_at >= :since "
+        "GROUP BY postings.incident_id HAVING count(*) >= :min_shared "
+        "ORDER BY n DESC, postings.incident_id DESC LIMIT :limit"
+    )
+    since_type = IncidentRow.__table__.c.last_post_at.type  # type: ignore[attr-defined]  # stored as the column stores it
+    return text(counted).bindparams(bindparam("since", type_=since_type))
 
 
 def _incident(row: IncidentRow) -> Incident:
