@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from bot.core.labels import Labels, TopicScore
 from bot.core.posts import Engagement, EngagementUpdate, Post
@@ -88,7 +89,12 @@ def update_from_post(post: Post) -> EngagementUpdate:
 
 
 def classification_row(post_id: int, labels: Labels, now: datetime) -> ClassificationRow:
-    return ClassificationRow(
+    return ClassificationRow(**classification_values(post_id, labels, now))
+
+
+def classification_values(post_id: int, labels: Labels, now: datetime) -> dict[str, Any]:
+    """The columns of a post's classification row."""
+    return dict(
         post_id=post_id,
         model_version=labels.model_version,
         complaint=labels.complaint,

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import event, inspect
 
 from bot.core.errors import StoreError
 from bot.core.posts import Engagement, EngagementUpdate
@@ -108,6 +108,23 @@ def test_labels_move_posts_to_classified(store):
     store.save_labels(list(zip([p.id for p in pending], labels, strict=True)))  # idempotent
     assert store.count_posts(STAGE_CLASSIFIED) == 2
     assert store.labels(pending[0].id).complaint is True
+
+
+def test_a_batch_of_labels_is_stored_in_one_statement_per_table(store):
+    store.save_batch("x", [make_post(str(i), text=f"order {i} is late") for i in range(20)], None)
+    pending = store.pending(STAGE_INGESTED, 30)
+    labels = StubClassifier().classify([p.post for p in pending])
+    statements: list[str] = []
+    listen = lambda _conn, _cursor, sql, *_: statements.append(" ".join(sql.split()[:3]))  # noqa: E731
+    event.listen(store.engine, "before_cursor_execute", listen)
+    try:
+        store.save_labels(list(zip([p.id for p in pending], labels, strict=True)), skip=[pending[0].id])
+    finally:
+        event.remove(store.engine, "before_cursor_execute", listen)
+    writes = sorted(s for s in statements if not s.startswith("SELECT"))
+    assert writes == ["INSERT INTO classification", "UPDATE post SET"], statements
+    assert store.count_posts(STAGE_CLASSIFIED) == 19 and store.count_posts("skipped") == 1
+    assert store.labels(pending[5].id) == labels[5]
 
 
 def test_intake_counts_per_source(store):

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import text
+from sqlalchemy import insert, text, update
 from sqlmodel import Session, col, select
 
 from bot.core.labels import Labels
-from bot.store.convert import classification_row, post_from_row
+from bot.store.convert import classification_row, classification_values, post_from_row
 from bot.store.delivery_records import OutboxItem
 from bot.store.delivery_tables import OutboxRow
 from bot.store.locks import lock_key
@@ -90,16 +90,21 @@ class ClaimOps(Ops):
         known = set(
             self.session.exec(select(ClassificationRow.post_id).where(col(ClassificationRow.post_id).in_(ids))).all()
         )
+        fresh = [
+            classification_values(post_id, labels, self.now) for post_id, labels in labelled if post_id not in known
+        ]
+        if fresh:  # Core, one executemany: building an ORM row per post cost more than storing it
+            self.session.execute(insert(ClassificationRow.__table__), fresh)  # type: ignore[attr-defined]
         for post_id, labels in labelled:
-            labelled_row = classification_row(post_id, labels, self.now)
             if post_id in known:
-                self.session.merge(labelled_row)  # labelled before (a stage reset by hand): replaced
-            else:
-                self.session.add(labelled_row)
-            post = self.session.get(PostRow, post_id)
-            if post is not None:
-                post.stage, post.stage_at = STAGE_SKIPPED if post_id in skipped else STAGE_CLASSIFIED, self.now
-                self.session.add(post)
+                self.session.merge(classification_row(post_id, labels, self.now))  # labelled before: replaced
+        present = self.session.exec(select(PostRow.id).where(col(PostRow.id).in_(ids))).all()
+        moves = [
+            {"id": post_id, "stage": STAGE_SKIPPED if post_id in skipped else STAGE_CLASSIFIED, "stage_at": self.now}
+            for post_id in present
+        ]
+        if moves:
+            self.session.execute(update(PostRow), moves)
         if labelled:
             self.notify(ROUTE_CHANNEL)
 
