@@ -46,7 +46,7 @@ class Outbox:
 
     def enqueue_ticket(self, tx: Transaction, *, post_id: int, request: TicketRequest) -> int:
         """Open a ticket (or comment on its thread's ticket); returns the ticket id."""
-        known = tx.ticket_for_key(request.idempotency_key)
+        known = tx.ticket_for_key(request.idempotency_key, post_id)
         if known is not None:
             return known
         now = self.clock()

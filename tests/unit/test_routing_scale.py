@@ -93,6 +93,8 @@ def test_a_batch_writes_its_decisions_and_stage_moves_in_one_statement_each(sqli
     inserts = [s for s in seen if s.startswith("INSERT INTO route_decision")]
     moves = [s for s in seen if s.startswith("UPDATE post SET stage")]
     assert (len(inserts), len(moves)) == (1, 1), f"{len(inserts)} decision inserts, {len(moves)} stage updates"
+    assert not [s for s in seen if "ticket.idempotency_key =" in s]  # the batch's posts were read without tickets
+    assert len([s for s in seen if s.startswith("INSERT INTO ticket ")]) >= 1
     assert sqlite_store.count_posts("routed") == 12
     ids = [stored.id for i in range(12) if (stored := sqlite_store.find_post("x", f"b{i}"))]
     with sqlite_store.transaction() as tx:

@@ -29,8 +29,14 @@ class DeliveryOps(Ops):
 
     # --- enqueueing ---------------------------------------------------------------------
 
-    def ticket_for_key(self, key: str) -> int | None:
-        """The ticket a request with this idempotency key already opened or commented on."""
+    def ticket_for_key(self, key: str, post_id: int | None = None) -> int | None:
+        """The ticket a request with this idempotency key already opened or commented on.
+
+        With `post_id` (the post the request is for; a key always comes with the same post), a post
+        that RoutingOps.prefetch found without a ticket or comment costs no query.
+        """
+        if post_id is not None and post_id in self.session.info.get("unticketed", ()):
+            return None
         opened = select(TicketRow.id).where(TicketRow.idempotency_key == key)
         commented = select(TicketEventRow.ticket_id).where(TicketEventRow.idempotency_key == key)
         return self.session.execute(union_all(opened, commented)).scalars().first()
@@ -84,6 +90,7 @@ class DeliveryOps(Ops):
         self.session.add(ticket)
         self.session.flush()
         assert ticket.id is not None
+        self.session.info.get("unticketed", set()).discard(post_id)
         return ticket.id
 
     def add_ticket_comment(
@@ -103,6 +110,7 @@ class DeliveryOps(Ops):
             created_at=now,
         )
         self.session.add(event)
+        self.session.info.get("unticketed", set()).discard(post_id)
         ticket.updated_at = now
         if ticket.status == "resolved":
             ticket.status = "open"  # a follow-up on a closed problem reopens it

@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, func, insert, update
+from sqlalchemy import event, func, insert, union_all, update
 from sqlmodel import Session, col, select
 
 from bot.core.actions import Decision
 from bot.core.labels import Labels
 from bot.core.posts import Engagement, Snapshot
 from bot.store.convert import labels_from_row
-from bot.store.delivery_tables import AlertRow, TicketRow
+from bot.store.delivery_tables import AlertRow, TicketEventRow, TicketRow
 from bot.store.ops.base import Ops
 from bot.store.routing_tables import IncidentPostRow, RouteDecisionRow
 from bot.store.tables import ClassificationRow, EngagementSnapshotRow, PostRow
@@ -82,8 +82,8 @@ class RoutingOps(Ops):
         return labels_from_row(row) if row else None
 
     def prefetch(self, post_ids: Sequence[int]) -> None:
-        """Read the labels, snapshots, decisions and incident memberships of a batch of posts in four queries,
-        kept for this transaction: routing the batch then reads them without a query per post."""
+        """Read the labels, snapshots, decisions, incident memberships and tickets of a batch of posts in five
+        queries, kept for this transaction: routing the batch then reads them without a query per post."""
         ids = list(post_ids)
         keep = self.session.info.setdefault("claimed", [])
         keep += self.session.exec(select(ClassificationRow).where(col(ClassificationRow.post_id).in_(ids))).all()
@@ -93,6 +93,9 @@ class RoutingOps(Ops):
         members = self.session.exec(select(IncidentPostRow).where(col(IncidentPostRow.post_id).in_(ids))).all()
         keep += members
         self.session.info["unmembered"] = set(ids) - {row.post_id for row in members}
+        opened = select(TicketRow.post_id).where(col(TicketRow.post_id).in_(ids))
+        commented = select(TicketEventRow.post_id).where(col(TicketEventRow.post_id).in_(ids))
+        self.session.info["unticketed"] = set(ids) - set(self.session.execute(union_all(opened, commented)).scalars())
         snapshots: dict[int, list[EngagementSnapshotRow]] = {post_id: [] for post_id in ids}
         for row in self.session.exec(
             select(EngagementSnapshotRow)
