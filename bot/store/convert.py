@@ -11,8 +11,13 @@ from bot.store.tables import ClassificationRow, EngagementSnapshotRow, PostRow
 
 
 def row_from_post(post: Post, stage: str, now: datetime) -> PostRow:
+    return PostRow(**post_values(post, stage, now))
+
+
+def post_values(post: Post, stage: str, now: datetime) -> dict[str, Any]:
+    """The columns of a new post's row."""
     e = post.engagement
-    return PostRow(
+    return dict(
         source=post.source,
         native_id=post.native_id,
         kind=post.kind,
@@ -64,8 +69,13 @@ def post_from_row(row: PostRow) -> Post:
 
 
 def snapshot_row(post_id: int, update: EngagementUpdate) -> EngagementSnapshotRow:
+    return EngagementSnapshotRow(**snapshot_values(post_id, update))
+
+
+def snapshot_values(post_id: int, update: EngagementUpdate) -> dict[str, Any]:
+    """The columns of an engagement snapshot's row."""
     e = update.engagement
-    return EngagementSnapshotRow(
+    return dict(
         post_id=post_id,
         taken_at=update.taken_at,
         likes=e.likes,

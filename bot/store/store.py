@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, select
@@ -22,7 +22,8 @@ from bot.store import intake, locks, migrate
 from bot.store.convert import (
     labels_from_row,
     post_from_row,
-    row_from_post,
+    post_values,
+    snapshot_values,
     update_from_post,
 )
 from bot.store.engine import check_url, first_line, make_engine, masked
@@ -179,20 +180,24 @@ class Store:
         self, session: Session, posts: Sequence[Post], stage_for: Callable[[Post], str] | None, now: datetime
     ) -> tuple[int, int, int]:
         known = intake.known_rows(session, [p.key for p in posts])
-        fresh: set[tuple[str, str]] = set()  # new rows still without their first snapshot
+        fresh: dict[tuple[str, str], Post] = {}  # new posts, first copy of each
         for post in posts:
             if post.key not in known:
-                known[post.key] = row_from_post(post, stage_for(post) if stage_for else STAGE_INGESTED, now)
-                session.add(known[post.key])
-                fresh.add(post.key)
-        new, seen_again = len(fresh), len(posts) - len(fresh)
-        session.flush()  # every new post in one statement; their ids come back
-        snapshots = 0
-        for post in posts:
-            first = post.key in fresh
-            fresh.discard(post.key)
-            snapshots += intake.add_snapshot(session, known[post.key], update_from_post(post), first=first)
-        return new, seen_again, snapshots
+                fresh.setdefault(post.key, post)
+        if fresh:  # Core, one executemany each: an ORM row per post cost more than storing it
+            table = PostRow.__table__  # type: ignore[attr-defined]
+            values = [post_values(p, stage_for(p) if stage_for else STAGE_INGESTED, now) for p in fresh.values()]
+            stored = session.execute(insert(table).returning(table.c.id, table.c.source, table.c.native_id), values)
+            ids = {(source, native_id): post_id for post_id, source, native_id in stored}
+            first = [snapshot_values(ids[key], update_from_post(post)) for key, post in fresh.items()]
+            session.execute(insert(EngagementSnapshotRow.__table__), first)  # type: ignore[attr-defined]
+        again = [post for post in posts if fresh.get(post.key) is not post]  # known, or a later copy of a new one
+        if any(post.key in fresh for post in again):
+            known |= intake.known_rows(session, [post.key for post in again if post.key in fresh])
+        snapshots = len(fresh)
+        for post in again:
+            snapshots += intake.add_snapshot(session, known[post.key], update_from_post(post))
+        return len(fresh), len(posts) - len(fresh), snapshots
 
     def save_engagement(self, updates: Sequence[EngagementUpdate]) -> int:
         """Store re-polled metrics of known posts; returns how many snapshots were added."""

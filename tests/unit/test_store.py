@@ -80,18 +80,29 @@ def test_cursor_is_saved_with_its_batch(store):
 
 def test_a_crash_mid_batch_saves_neither_posts_nor_cursor(store, monkeypatch):
     store.save_batch("x", [make_post("1")], {"since_id": "1"})
-    real = intake.add_snapshot
+    real = intake.save_cursor
 
-    def crash_on_third(session, row, update, **kwargs):
-        if update.native_id == "3":
+    def crash_after_the_posts(session, source, cursor, now):  # the posts are written, the cursor is next
+        if cursor == {"since_id": "3"}:
             raise RuntimeError("power cut")
-        return real(session, row, update, **kwargs)
+        return real(session, source, cursor, now)
 
-    monkeypatch.setattr(intake, "add_snapshot", crash_on_third)
+    monkeypatch.setattr(intake, "save_cursor", crash_after_the_posts)
     with pytest.raises(RuntimeError, match="power cut"):
         store.save_batch("x", [make_post("2"), make_post("3")], {"since_id": "3"})
     assert store.count_posts() == 1
     assert store.load_cursor("x") == {"since_id": "1"}
+
+
+def test_a_post_twice_in_one_batch_is_one_post_with_both_snapshots(store):
+    later = NOW + timedelta(minutes=30)
+    result = store.save_batch("x", [make_post("7", likes=1), make_post("7", likes=9, fetched_at=later)], None)
+    assert (result.new, result.seen_again, result.snapshots) == (1, 1, 2)
+    stored = store.find_post("x", "7")
+    assert stored is not None and stored.post.engagement.likes == 9  # the row keeps the newest
+    assert [s.likes for s in store.snapshots(stored.id)] == [1, 9]
+    again = store.save_batch("x", [make_post("7", likes=9, fetched_at=later)], None)
+    assert (again.new, again.seen_again, again.snapshots) == (0, 1, 0)
 
 
 def test_times_come_back_timezone_aware(store):
