@@ -10,10 +10,6 @@ from bot.core.posts import Engagement, EngagementUpdate, Post
 from bot.store.tables import ClassificationRow, EngagementSnapshotRow, PostRow
 
 
-def row_from_post(post: Post, stage: str, now: datetime) -> PostRow:
-    return PostRow(**post_values(post, stage, now))
-
-
 def post_values(post: Post, stage: str, now: datetime) -> dict[str, Any]:
     """The columns of a new post's row."""
     e = post.engagement

@@ -8,7 +8,8 @@ from sqlalchemy import text
 
 from bot.core.errors import StoreError
 from bot.store import Store, Transaction, check_url
-from bot.store.convert import row_from_post
+from bot.store.convert import post_values
+from bot.store.tables import PostRow
 from tests.conftest import NOW, make_post
 
 
@@ -35,7 +36,7 @@ def test_a_sqlite_folder_that_cannot_be_made_is_a_store_error(tmp_path):
 def test_a_failure_inside_a_session_is_a_store_error_and_rolls_back(sqlite_store):
     failing = pytest.raises(StoreError, match="the database failed: .*no such table")
     with failing, sqlite_store.session() as session:
-        session.add(row_from_post(make_post("1"), "ingested", NOW))
+        session.add(PostRow(**post_values(make_post("1"), "ingested", NOW)))
         session.flush()
         session.exec(text("SELECT * FROM no_such_table"))  # type: ignore[call-overload]
     assert sqlite_store.count_posts() == 0
