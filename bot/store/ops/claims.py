@@ -27,10 +27,6 @@ from bot.store.tables import ClassificationRow, PostRow
 class ClaimOps(Ops):
     """Row claims (`FOR UPDATE SKIP LOCKED`) and advisory locks, held until the transaction ends."""
 
-    @property
-    def on_postgres(self) -> bool:
-        return bool(self.session.get_bind().dialect.name == "postgresql")
-
     def claim_posts(self, stage: str, limit: int, exclude: Collection[int] = ()) -> list[StoredPost]:
         """Up to `limit` posts waiting at `stage`, oldest first, that no other process holds.
 

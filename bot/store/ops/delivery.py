@@ -50,7 +50,8 @@ class DeliveryOps(Ops):
                 select(TicketRow).where(match).order_by(case((by_key, 0), else_=1), col(TicketRow.id))
             ).first()  # one query: by thread key, else by id
             if found is not None:
-                return self._held_ticket(found).id
+                self.held("ticket")[found.id] = found  # type: ignore[index]  # commenting on it reads it no more
+                return found.id
         if incident_id is not None:
             return self.session.exec(
                 select(TicketRow.id)
@@ -98,7 +99,7 @@ class DeliveryOps(Ops):
     ) -> int:
         """A comment on a ticket (reopening it when resolved); returns the event id."""
         now = now or self.now
-        ticket = self.session.info.get("tickets", {}).get(ticket_id) or self.session.get(TicketRow, ticket_id)
+        ticket = self.held("ticket").get(ticket_id) or self.session.get(TicketRow, ticket_id)
         assert ticket is not None, f"no ticket {ticket_id}"
         event = TicketEventRow(
             ticket_id=ticket_id,
@@ -118,11 +119,6 @@ class DeliveryOps(Ops):
         self.session.flush()
         assert event.id is not None
         return event.id
-
-    def _held_ticket(self, row: TicketRow) -> TicketRow:
-        """Keep `row` for this transaction (the session holds rows weakly): commenting on it reads no more."""
-        self.session.info.setdefault("tickets", {})[row.id] = row
-        return row
 
     def alert_for_key(self, key: str) -> int | None:
         """The alert already stored for this idempotency key."""

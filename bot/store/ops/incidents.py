@@ -35,7 +35,7 @@ class IncidentOps(Ops):
         self.session.add(row)
         self.session.flush()
         assert row.id is not None
-        self.session.info.setdefault("incidents", {})[row.id] = row
+        self.held("incident")[row.id] = row
         return _incident(row)
 
     def add_member(
@@ -144,7 +144,7 @@ class IncidentOps(Ops):
 
     def _incident_rows(self, ids: Sequence[int]) -> dict[int, IncidentRow]:
         """The incidents' rows by id; one query for those this transaction does not hold yet."""
-        held: dict[int, IncidentRow] = self.session.info.setdefault("incidents", {})  # the session holds rows weakly
+        held = self.held("incident")
         missing = [i for i in ids if i not in held]
         if missing:
             for row in self.session.exec(select(IncidentRow).where(col(IncidentRow.id).in_(missing))):
@@ -156,7 +156,7 @@ class IncidentOps(Ops):
         words = sorted({t for t in terms if len(t) <= TERM_LENGTH})
         if not words:
             return
-        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        dialect = postgresql if self.on_postgres else sqlite
         statement = dialect.insert(IncidentTermRow).on_conflict_do_nothing()
         self.session.execute(statement, [{"term": t, "incident_id": incident_id} for t in words])
 
@@ -204,7 +204,7 @@ class IncidentOps(Ops):
         ]
 
     def _incident_row(self, incident_id: int) -> IncidentRow:
-        held: dict[int, IncidentRow] = self.session.info.setdefault("incidents", {})
+        held = self.held("incident")
         row = held.get(incident_id) or self.session.get(IncidentRow, incident_id)
         if row is None:
             raise LookupError(f"no incident {incident_id}")

@@ -66,7 +66,7 @@ class RoutingOps(Ops):
     # --- what a post is ----------------------------------------------------------------
 
     def stage_of(self, post_id: int) -> str | None:
-        held = self._held().stages.get(post_id)
+        held = self._writes().stages.get(post_id)
         if held is not None:
             return held
         row = self.session.get(PostRow, post_id)
@@ -74,8 +74,8 @@ class RoutingOps(Ops):
 
     def set_stage(self, post_id: int, stage: str) -> None:
         """Move the post to `stage` when the transaction commits (see RouteWrites)."""
-        if post_id in self._held().stages or self.session.get(PostRow, post_id) is not None:
-            self._held().stages[post_id] = stage
+        if post_id in self._writes().stages or self.session.get(PostRow, post_id) is not None:
+            self._writes().stages[post_id] = stage
 
     def labels_of(self, post_id: int) -> Labels | None:
         row = self.session.get(ClassificationRow, post_id)
@@ -128,7 +128,7 @@ class RoutingOps(Ops):
     # --- decisions ---------------------------------------------------------------------
 
     def decision(self, post_id: int) -> Decision | None:
-        held = self._held().decisions.get(post_id)
+        held = self._writes().decisions.get(post_id)
         if held is not None or post_id in self.session.info.get("undecided", ()):
             return held
         row = self.session.get(RouteDecisionRow, post_id)
@@ -136,7 +136,7 @@ class RoutingOps(Ops):
 
     def save_decision(self, decision: Decision) -> None:
         """Insert the post's decision when the transaction commits (see RouteWrites), or replace its stored one."""
-        held = self._held().decisions
+        held = self._writes().decisions
         new = decision.post_id in held or decision.post_id in self.session.info.get("undecided", ())
         known = None if new else self.session.get(RouteDecisionRow, decision.post_id)
         if known is None:
@@ -146,14 +146,14 @@ class RoutingOps(Ops):
             setattr(known, name, value)
         self.session.add(known)
 
-    def _held(self) -> RouteWrites:
+    def _writes(self) -> RouteWrites:
         """This transaction's held writes; they are written just before it commits."""
-        held = self.session.info.get("route_writes")
-        if held is None:
-            held = self.session.info["route_writes"] = RouteWrites()
+        writes = self.session.info.get("route_writes")
+        if writes is None:
+            writes = self.session.info["route_writes"] = RouteWrites()
             now = self.now
-            event.listen(self.session, "before_commit", lambda session: held.write(session, now))
-        return held
+            event.listen(self.session, "before_commit", lambda session: writes.write(session, now))
+        return writes
 
     def posts_to_review(self, limit: int) -> list[int]:
         """Routed posts flagged with a snapshot newer than their last look, oldest first (an indexed read).
