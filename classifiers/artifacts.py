@@ -12,6 +12,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from bot.core.errors import ModelError
+from classifiers.calibration import Scaling
 from classifiers.delta import apply_delta
 from classifiers.encoder import MultiTaskModel, load_base_encoder
 from classifiers.heads import trained_heads
@@ -27,7 +28,7 @@ def save(
     out_dir: Path,
     model: MultiTaskModel,
     encoder_tensors: dict[str, torch.Tensor],
-    temperatures: dict[str, float],
+    scalings: dict[str, Scaling],
     options: object,
     report: dict,
 ) -> None:
@@ -45,7 +46,8 @@ def save(
         "version": f"minilm-l6-{method}-{digest}",
         "sha256_prefix": digest,
         "max_length": getattr(options, "max_length", 64),
-        "temperatures": temperatures,
+        "temperatures": {name: scaling.temperature for name, scaling in scalings.items()},
+        "biases": {name: list(scaling.bias) for name, scaling in scalings.items() if scaling.bias},
         "options": getattr(options, "__dict__", {}),
         "report": report,
     }
@@ -69,7 +71,15 @@ class Manifest:
 
     version: str
     max_length: int
-    temperatures: dict[str, float]
+    scalings: dict[str, Scaling]  # trained head -> its calibration
+
+
+def _scaling(raw: dict, head: str, classes: int) -> Scaling:
+    """A head's calibration from model.json: its temperature, and its class bias if it has one."""
+    bias = tuple(float(b) for b in raw.get("biases", {}).get(head, ()))
+    if bias and len(bias) != classes:
+        raise ValueError(f"{head} has {classes} classes but {len(bias)} biases")
+    return Scaling(float(raw["temperatures"][head]), bias)
 
 
 def read_manifest(art_dir: Path) -> Manifest:
@@ -80,7 +90,7 @@ def read_manifest(art_dir: Path) -> Manifest:
         return Manifest(
             version=str(raw["version"]),
             max_length=int(raw["max_length"]),
-            temperatures={h.name: float(raw["temperatures"][h.name]) for h in trained_heads()},
+            scalings={h.name: _scaling(raw, h.name, len(h.classes)) for h in trained_heads()},
         )
     except FileNotFoundError as err:
         raise ModelError(f"classifier artifact missing: {path} (run `earshot train`)") from err

@@ -16,7 +16,7 @@ from torch import nn
 
 from bot.core.progress import Progress
 from classifiers import artifacts
-from classifiers.calibration import expected_calibration_error, fit_temperature, softmax
+from classifiers.calibration import Scaling, expected_calibration_error, fit_scaling, softmax
 from classifiers.data import Example, Splits, labelled_files, load_splits, normalise_text
 from classifiers.delta import int8_delta
 from classifiers.encoder import MultiTaskModel, load_base_encoder, load_tokenizer, mean_pool
@@ -42,6 +42,7 @@ class TrainOptions:
     lr_encoder: float = 5e-5  # 8e-4 suits "lora"
     lr_heads: float = 1e-3
     distill: float = 10.0  # weight of (1 - cosine) between the meaning embedding and the frozen encoder's
+    average: float = 0.0  # ship the mean of the weights over this last share of the steps (0: the last weights)
     threads: int = 2
 
 
@@ -81,11 +82,46 @@ def _targets(head: type[TrainedHead], examples: list[Example]) -> tuple[list[int
     return rows, [head.target(examples[i].label(head.name)) for i in rows]
 
 
+def _learners(heads: list[type[TrainedHead]], source: str) -> list[type[TrainedHead]]:
+    """The heads that learn from a batch of labelled file `source` (where its lines carry their label)."""
+    return [head for head in heads if not (head.own_file_only and head.data.name != source)]
+
+
 def _loss(head: type[TrainedHead], splits: Splits) -> nn.CrossEntropyLoss:
     if not head.balanced:
         return nn.CrossEntropyLoss()
     _, labels = _targets(head, splits.train[head.data.name])
     return nn.CrossEntropyLoss(weight=_class_weights(labels, len(head.classes)))
+
+
+class _Average:
+    """The running mean of a model's trainable weights from step `start` on (stochastic weight averaging)."""
+
+    def __init__(self, model: nn.Module, start: int) -> None:
+        self.model, self.start, self.count = model, start, 0
+        self.names = [name for name, p in model.named_parameters() if p.requires_grad]
+        self.sums: dict[str, torch.Tensor] = {}
+
+    def add(self, step: int) -> None:
+        """Fold the current weights in, once `step` has reached the start."""
+        if step < self.start:
+            return
+        weights = dict(self.model.named_parameters())
+        with torch.no_grad():
+            for name in self.names:
+                value = weights[name].detach()
+                if name in self.sums:
+                    self.sums[name].add_(value)
+                else:
+                    self.sums[name] = value.clone()
+        self.count += 1
+
+    def apply(self) -> None:
+        """Replace the model's weights by their mean."""
+        weights = dict(self.model.named_parameters())
+        with torch.no_grad():
+            for name, total in self.sums.items():
+                weights[name].copy_(total / self.count)
 
 
 class Trainer:
@@ -134,12 +170,12 @@ class Trainer:
         files = sorted(labelled_files(), key=lambda spec: spec.sample is None)  # sampled files draw first
         plan = []
         for _ in range(o.epochs):
-            epoch: list[list[Example]] = []
+            epoch: list[tuple[str, list[Example]]] = []
             for spec in files:
                 examples = splits.train[spec.name]
                 for _ in range(spec.passes):
                     chosen = examples if spec.sample is None else rng.sample(examples, min(spec.sample, len(examples)))
-                    epoch += _batches(chosen, o.batch_size, rng)
+                    epoch += [(spec.name, batch) for batch in _batches(chosen, o.batch_size, rng)]
             rng.shuffle(epoch)
             plan.append(epoch)
         steps = sum(len(e) for e in plan)
@@ -156,13 +192,14 @@ class Trainer:
         )
         self.model.train()
         step, started = 0, time.monotonic()
+        averaged = _Average(self.model, start=steps - round(steps * o.average)) if o.average else None
         bar = Progress(steps, "training")
         for epoch in plan:
-            for batch in epoch:
+            for source, batch in epoch:
                 tokens = self.tokens([e.text for e in batch])
                 embedded, logits = self.model(**tokens)
                 loss = o.distill * self._distance(tokens, embedded)
-                for head in heads:
+                for head in _learners(heads, source):
                     keep, targets = _targets(head, batch)
                     if keep:
                         target = torch.tensor(targets)
@@ -173,10 +210,14 @@ class Trainer:
                 schedule.step()
                 optimiser.zero_grad()
                 step += 1
+                if averaged:
+                    averaged.add(step)
                 bar.advance()
                 if step % 20 == 0 or step == steps:
                     log.debug("step %d/%d loss %.3f %.0fs", step, steps, loss.item(), time.monotonic() - started)
         bar.close()
+        if averaged:
+            averaged.apply()
 
     def _distance(self, tokens: dict[str, torch.Tensor], embedded: torch.Tensor) -> torch.Tensor:
         """Mean (1 - cosine) between the model's meaning embeddings and the frozen encoder's."""
@@ -199,20 +240,21 @@ class Trainer:
         return {name: np.concatenate(values) for name, values in out.items()}, 1 - distance / max(len(texts), 1)
 
 
-def _calibrate(logits: np.ndarray, labels: np.ndarray) -> tuple[float, dict[str, float]]:
-    """Fit the temperature on every held-out row; report ECE before/after, cross-fitted.
+def _calibrate(logits: np.ndarray, labels: np.ndarray, *, bias: bool) -> tuple[Scaling, dict[str, object]]:
+    """Fit the Scaling on every held-out row; report ECE before/after, cross-fitted.
 
-    The ECE after scaling is measured out of sample: a temperature fitted on the even rows scales
-    the odd rows and one fitted on the odd rows the even ones, and ECE is taken over all of them
-    (one half alone, a few hundred rows in 15 bins, moves by a point or two with the halving).
+    The ECE after scaling is measured out of sample: a Scaling fitted on the even rows scales the
+    odd rows and one fitted on the odd rows the even ones, and ECE is taken over all of them (one
+    half alone, a few hundred rows in 15 bins, moves by a point or two with the halving).
     """
     halves = (slice(0, None, 2), slice(1, None, 2))
     crossed = np.zeros(logits.shape, dtype=np.float64)
     for fit, check in (halves, halves[::-1]):
-        crossed[check] = softmax(logits[check], fit_temperature(logits[fit], labels[fit]))
-    temperature = fit_temperature(logits, labels)
-    return temperature, {
-        "temperature": round(temperature, 4),
+        crossed[check] = fit_scaling(logits[fit], labels[fit], bias=bias).probs(logits[check])
+    scaling = fit_scaling(logits, labels, bias=bias)
+    return scaling, {
+        "temperature": round(scaling.temperature, 4),
+        "bias": list(scaling.bias),
         "ece_before": round(expected_calibration_error(softmax(logits), labels), 4),
         "ece_after": round(expected_calibration_error(crossed, labels), 4),
     }
@@ -232,12 +274,12 @@ def train(
     logits, cosines = {}, {}
     for name, examples in splits.test.items():
         logits[name], cosines[f"embedding_cosine_on_{name}_heldout"] = trainer.logits([e.text for e in examples])
-    temperatures, report = {}, {"train_minutes": round(minutes, 1), "options": options.__dict__}
+    scalings, report = {}, {"train_minutes": round(minutes, 1), "options": options.__dict__}
     report |= {key: round(value, 4) for key, value in cosines.items()}
     for head in _heads_by_file():
         rows, labels = _targets(head, splits.test[head.data.name])
         own = logits[head.data.name][head.name][rows]
-        temperatures[head.name], report[f"{head.name}_calibration"] = _calibrate(own, np.array(labels))
+        scalings[head.name], report[f"{head.name}_calibration"] = _calibrate(own, np.array(labels), bias=head.balanced)
         report[f"{head.name}_heldout"] = head_metrics(labels, own.argmax(1).tolist(), recall=head.recall)
     for head in _heads_by_file():  # a head on the held-out part of the other files that carry its label
         for name, examples in splits.test.items():
@@ -246,6 +288,6 @@ def train(
                 report[f"{head.name}_on_{name}_heldout"] = head_metrics(
                     labels, logits[name][head.name][rows].argmax(1).tolist(), recall=head.recall
                 )
-    artifacts.save(out_dir, trainer.model, trainer.encoder_tensors(), temperatures, options, report)
+    artifacts.save(out_dir, trainer.model, trainer.encoder_tensors(), scalings, options, report)
     log.info("report %s", json.dumps(report))
     return report

@@ -30,9 +30,10 @@ from classifiers.settings import ClassifierSettings
 
 @dataclass(frozen=True)
 class Inference:
-    """Calibrated probabilities per head and the normalised meaning embeddings, one row per text."""
+    """Per head, calibrated and class-balanced probabilities; the normalised meaning embeddings; one row per text."""
 
     probs: dict[str, np.ndarray]
+    balanced: dict[str, np.ndarray]
     embeddings: np.ndarray
 
 
@@ -83,7 +84,7 @@ class TransformerClassifier(Classifier):
         self.run: Runner
         self.run, manifest = load_runner(model_dir, quantize=settings.quantize, threads=settings.threads)
         self.max_length = manifest.max_length
-        self.temperatures = manifest.temperatures
+        self.scalings = manifest.scalings
         self.version = manifest.version + ("-int8" if settings.quantize else "")
         self.tokenizer = load_tokenizer()
         self.heads = [head(settings, self.embed) for head in head_classes()]
@@ -95,9 +96,8 @@ class TransformerClassifier(Classifier):
     def infer(self, texts: Sequence[str]) -> Inference:
         """Run the encoder once per group of texts of like length, and restore the order."""
         if not texts:
-            return Inference(
-                probs={h.name: np.zeros((0, len(h.classes))) for h in trained_heads()}, embeddings=np.zeros((0, 384))
-            )
+            empty = {h.name: np.zeros((0, len(h.classes))) for h in trained_heads()}
+            return Inference(probs=empty, balanced=empty, embeddings=np.zeros((0, 384)))
         cleaned = [normalise_text(t) or "." for t in texts]
         ids = self.tokenizer(cleaned, truncation=True, max_length=self.max_length)["input_ids"]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
@@ -112,11 +112,12 @@ class TransformerClassifier(Classifier):
         inverse = np.argsort(np.array(order, dtype=np.int64))
         pooled = np.concatenate(pooled_parts)[inverse]
         embeddings = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-9)
-        probs = {
-            name: softmax(np.concatenate(parts)[inverse], self.temperatures[name])
-            for name, parts in logit_parts.items()
-        }
-        return Inference(probs=probs, embeddings=embeddings)
+        probs, balanced = {}, {}
+        for name, parts in logit_parts.items():
+            scores, scaling = np.concatenate(parts)[inverse], self.scalings[name]
+            probs[name] = scaling.probs(scores)
+            balanced[name] = softmax(scores, scaling.temperature) if scaling.bias else probs[name]
+        return Inference(probs=probs, balanced=balanced, embeddings=embeddings)
 
     def classify(self, posts: Sequence[Post]) -> list[Labels]:
         """One Labels per post, in order: every head reads the same encoder pass."""
@@ -125,7 +126,7 @@ class TransformerClassifier(Classifier):
             result = self.infer(texts)
         except RuntimeError as err:
             raise ModelError(f"the classifier failed on a batch of {len(texts)}: {err}") from err
-        batch = Batch(texts=texts, probs=result.probs, embeddings=result.embeddings)
+        batch = Batch(texts=texts, probs=result.probs, balanced=result.balanced, embeddings=result.embeddings)
         for head in self.heads:
             head.read(batch)
         rounded = np.round(result.embeddings, self.settings.embedding_decimals).tolist()

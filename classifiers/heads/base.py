@@ -39,6 +39,9 @@ class Batch:
 
     texts: list[str]
     probs: dict[str, np.ndarray]  # trained head -> calibrated probabilities, one row per post
+    # The same before the class bias of its calibration: a class-weighted head's view with every class equally
+    # likely, which its decision takes (macro figures); the calibrated probabilities give its confidence.
+    balanced: dict[str, np.ndarray]
     embeddings: np.ndarray  # the meaning embeddings (distilled from the frozen encoder), L2-normalised, one per post
     fields: list[dict[str, Any]] = field(default_factory=list)  # Labels keyword arguments (scores unrounded)
     confidence: list[dict[str, float]] = field(default_factory=list)  # trained head -> confidence, for review
@@ -82,6 +85,7 @@ class TrainedHead(Head):
     loss_weight: ClassVar[float] = 1.0
     balanced: ClassVar[bool] = False  # class-weighted loss (weights from `data`'s training split)
     recall: ClassVar[bool] = False  # also report macro-recall
+    own_file_only: ClassVar[bool] = False  # learn from `data` alone, though other files carry the label too
 
     @classmethod
     def target(cls, value: object) -> int:

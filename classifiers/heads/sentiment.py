@@ -12,7 +12,10 @@ SENTIMENT_TWEETS = LabelledFile(name="sentiment", stratify="sentiment", held_out
 
 
 class SentimentHead(TrainedHead):
-    """The most probable of SENTIMENTS and its probability; class-weighted so no class is sacrificed."""
+    """The most probable of SENTIMENTS with classes equally likely (class-weighted, so none is sacrificed).
+
+    Its score is the calibrated probability of that sentiment.
+    """
 
     name = "sentiment"
     label = "sentiment"
@@ -23,9 +26,9 @@ class SentimentHead(TrainedHead):
 
     def read(self, batch: Batch) -> None:
         for i, fields in enumerate(batch.fields):
-            probs = batch.probs["sentiment"][i]
-            fields["sentiment"] = SENTIMENTS[int(probs.argmax())]
-            fields["sentiment_score"] = float(probs.max())
+            chosen = int(batch.balanced["sentiment"][i].argmax())
+            fields["sentiment"] = SENTIMENTS[chosen]
+            fields["sentiment_score"] = float(batch.probs["sentiment"][i, chosen])
             batch.confidence[i]["sentiment"] = fields["sentiment_score"]
 
     @classmethod

@@ -10,7 +10,10 @@ SEVERITY_NAMES = ("not a complaint", "no explicit reproach", "disapproval", "acc
 
 
 class SeverityHead(TrainedHead):
-    """Consistent with complaint: 0 for a non-complaint, else the best of 1-4 renormalised."""
+    """Consistent with complaint: 0 for a non-complaint, else the most probable of 1-4 with grades equally likely.
+
+    Its score is the calibrated probability of that grade among 1-4.
+    """
 
     name = "severity"
     after = ("complaint",)
@@ -21,10 +24,10 @@ class SeverityHead(TrainedHead):
 
     def read(self, batch: Batch) -> None:
         for i, fields in enumerate(batch.fields):
-            probs = batch.probs["severity"][i]
             if fields["complaint"]:
-                graded = probs[1:] / max(float(probs[1:].sum()), 1e-9)
-                fields["severity"], fields["severity_score"] = int(graded.argmax()) + 1, float(graded.max())
+                grade = int(batch.balanced["severity"][i, 1:].argmax()) + 1
+                probs = batch.probs["severity"][i]
+                fields["severity"], fields["severity_score"] = grade, float(probs[grade] / max(probs[1:].sum(), 1e-9))
             else:
                 fields["severity"], fields["severity_score"] = 0, 1.0 - fields["complaint_score"]
             batch.confidence[i]["severity"] = fields["severity_score"]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from bot.core.labels import Labels, TopicScore
-from classifiers.calibration import expected_calibration_error, fit_temperature, softmax
+from classifiers.calibration import Scaling, expected_calibration_error, fit_temperature, softmax
 from classifiers.data import Example, normalise_text, stratified_split
 from classifiers.heads.language import LanguageDetector
 from classifiers.heads.topics import TopicIndex
@@ -67,13 +67,31 @@ def test_training_reports_calibration_out_of_sample_and_ships_a_temperature_fitt
     labels = rng.integers(0, 3, 600)
     noisy = np.where(rng.random(600) < 0.6, labels, rng.integers(0, 3, 600))
     logits = np.eye(3)[noisy] * 5.0 + rng.normal(0, 0.5, (600, 3))  # 73% right, ~97% sure
-    temperature, report = _calibrate(logits, labels)
-    assert temperature == fit_temperature(logits, labels)
+    scaling, report = _calibrate(logits, labels, bias=False)
+    assert scaling == Scaling(fit_temperature(logits, labels))
     assert report["ece_after"] < report["ece_before"] / 3
     # Out of sample: each half is scaled by the other half's temperature, so the figure is not the
     # in-sample ECE of the shipped temperature.
-    in_sample = expected_calibration_error(softmax(logits, temperature), labels)
+    in_sample = expected_calibration_error(scaling.probs(logits), labels)
     assert report["ece_after"] != round(in_sample, 4)
+
+
+def test_a_class_bias_calibrates_a_class_weighted_head_where_a_temperature_cannot():
+    from classifiers.train import _calibrate
+
+    # Posts x ~ N(1.5 * onehot(label), 1): the true log-odds are 1.5 x plus the log priors. A head
+    # trained class-weighted learns 1.5 x alone, as if the classes were equally likely, and says the
+    # rare class (a tenth of the rows) far too often.
+    rng = np.random.default_rng(2)
+    labels = rng.choice(3, 3000, p=[0.6, 0.3, 0.1])
+    weighted = 1.5 * (np.eye(3)[labels] * 1.5 + rng.normal(0, 1.0, (3000, 3)))
+    temperature_only, plain = _calibrate(weighted, labels, bias=False)
+    scaling, report = _calibrate(weighted, labels, bias=True)
+    assert report["ece_after"] < plain["ece_after"] / 2
+    assert report["ece_after"] < 0.03
+    assert scaling.bias[0] > scaling.bias[1] > scaling.bias[2]  # the bias puts the priors back
+    assert sum(scaling.bias) == pytest.approx(0, abs=1e-5)
+    assert not temperature_only.bias
 
 
 def test_softmax_rows_sum_to_one():
@@ -260,8 +278,26 @@ def test_complaint_is_the_complaint_head_alone_whatever_the_class_weighted_sever
 
     # the severity head, trained class-weighted, puts little mass on grade 0 even for a non-complaint
     probs = {"complaint": np.array([[0.7, 0.3], [0.2, 0.8]]), "severity": np.array([[0.1, 0.3, 0.2, 0.2, 0.2]] * 2)}
-    batch = Batch(texts=["nice weather", "refund me"], probs=probs, embeddings=np.zeros((2, 384)))
+    batch = Batch(texts=["nice weather", "refund me"], probs=probs, balanced=probs, embeddings=np.zeros((2, 384)))
     ComplaintHead(ClassifierSettings(), lambda texts: np.zeros((len(texts), 384))).read(batch)
     assert [f["complaint"] for f in batch.fields] == [False, True]
     assert [f["complaint_score"] for f in batch.fields] == pytest.approx([0.3, 0.8])
     assert [c["complaint"] for c in batch.confidence] == pytest.approx([0.7, 0.8])
+
+
+def test_class_weighted_heads_decide_class_balanced_and_report_the_calibrated_probability():
+    from classifiers.heads.base import Batch
+    from classifiers.heads.sentiment import SentimentHead
+    from classifiers.heads.severity import SeverityHead
+
+    # calibration's class bias makes "neutral" and grade 1 the most probable; the balanced view decides
+    probs = {"sentiment": np.array([[0.3, 0.5, 0.2]]), "severity": np.array([[0.2, 0.4, 0.1, 0.2, 0.1]])}
+    balanced = {"sentiment": np.array([[0.5, 0.3, 0.2]]), "severity": np.array([[0.1, 0.2, 0.1, 0.5, 0.1]])}
+    batch = Batch(texts=["late again"], probs=probs, balanced=balanced, embeddings=np.zeros((1, 384)))
+    batch.fields[0] |= {"complaint": True, "complaint_score": 0.8}
+    settings, embed = ClassifierSettings(), lambda texts: np.zeros((len(texts), 384))
+    SentimentHead(settings, embed).read(batch)
+    SeverityHead(settings, embed).read(batch)
+    fields = batch.fields[0]
+    assert (fields["sentiment"], fields["sentiment_score"]) == ("negative", pytest.approx(0.3))
+    assert (fields["severity"], fields["severity_score"]) == (3, pytest.approx(0.2 / 0.8))
