@@ -82,8 +82,14 @@ def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int 
     probs = np.asarray(probs, dtype=np.float64)
     if len(labels) == 0:
         return 0.0
-    confidence = probs.max(axis=1)
-    correct = probs.argmax(axis=1) == np.asarray(labels)
+    return confidence_error(probs.max(axis=1), probs.argmax(axis=1) == np.asarray(labels), bins)
+
+
+def confidence_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 15) -> float:
+    """How far stated confidences are from how often they were right: |accuracy - confidence| per bin, weighted."""
+    confidence, correct = np.asarray(confidence, dtype=np.float64), np.asarray(correct, dtype=np.float64)
+    if len(confidence) == 0:
+        return 0.0
     edges = np.linspace(0.0, 1.0, bins + 1)
     error = 0.0
     for low, high in zip(edges[:-1], edges[1:], strict=True):

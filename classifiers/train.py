@@ -42,7 +42,6 @@ class TrainOptions:
     lr_encoder: float = 5e-5  # 8e-4 suits "lora"
     lr_heads: float = 1e-3
     distill: float = 10.0  # weight of (1 - cosine) between the meaning embedding and the frozen encoder's
-    average: float = 0.0  # ship the mean of the weights over this last share of the steps (0: the last weights)
     threads: int = 2
 
 
@@ -82,46 +81,11 @@ def _targets(head: type[TrainedHead], examples: list[Example]) -> tuple[list[int
     return rows, [head.target(examples[i].label(head.name)) for i in rows]
 
 
-def _learners(heads: list[type[TrainedHead]], source: str) -> list[type[TrainedHead]]:
-    """The heads that learn from a batch of labelled file `source` (where its lines carry their label)."""
-    return [head for head in heads if not (head.own_file_only and head.data.name != source)]
-
-
 def _loss(head: type[TrainedHead], splits: Splits) -> nn.CrossEntropyLoss:
     if not head.balanced:
         return nn.CrossEntropyLoss()
     _, labels = _targets(head, splits.train[head.data.name])
     return nn.CrossEntropyLoss(weight=_class_weights(labels, len(head.classes)))
-
-
-class _Average:
-    """The running mean of a model's trainable weights from step `start` on (stochastic weight averaging)."""
-
-    def __init__(self, model: nn.Module, start: int) -> None:
-        self.model, self.start, self.count = model, start, 0
-        self.names = [name for name, p in model.named_parameters() if p.requires_grad]
-        self.sums: dict[str, torch.Tensor] = {}
-
-    def add(self, step: int) -> None:
-        """Fold the current weights in, once `step` has reached the start."""
-        if step < self.start:
-            return
-        weights = dict(self.model.named_parameters())
-        with torch.no_grad():
-            for name in self.names:
-                value = weights[name].detach()
-                if name in self.sums:
-                    self.sums[name].add_(value)
-                else:
-                    self.sums[name] = value.clone()
-        self.count += 1
-
-    def apply(self) -> None:
-        """Replace the model's weights by their mean."""
-        weights = dict(self.model.named_parameters())
-        with torch.no_grad():
-            for name, total in self.sums.items():
-                weights[name].copy_(total / self.count)
 
 
 class Trainer:
@@ -170,12 +134,12 @@ class Trainer:
         files = sorted(labelled_files(), key=lambda spec: spec.sample is None)  # sampled files draw first
         plan = []
         for _ in range(o.epochs):
-            epoch: list[tuple[str, list[Example]]] = []
+            epoch: list[list[Example]] = []
             for spec in files:
                 examples = splits.train[spec.name]
                 for _ in range(spec.passes):
                     chosen = examples if spec.sample is None else rng.sample(examples, min(spec.sample, len(examples)))
-                    epoch += [(spec.name, batch) for batch in _batches(chosen, o.batch_size, rng)]
+                    epoch += _batches(chosen, o.batch_size, rng)
             rng.shuffle(epoch)
             plan.append(epoch)
         steps = sum(len(e) for e in plan)
@@ -192,14 +156,13 @@ class Trainer:
         )
         self.model.train()
         step, started = 0, time.monotonic()
-        averaged = _Average(self.model, start=steps - round(steps * o.average)) if o.average else None
         bar = Progress(steps, "training")
         for epoch in plan:
-            for source, batch in epoch:
+            for batch in epoch:
                 tokens = self.tokens([e.text for e in batch])
                 embedded, logits = self.model(**tokens)
                 loss = o.distill * self._distance(tokens, embedded)
-                for head in _learners(heads, source):
+                for head in heads:
                     keep, targets = _targets(head, batch)
                     if keep:
                         target = torch.tensor(targets)
@@ -210,14 +173,10 @@ class Trainer:
                 schedule.step()
                 optimiser.zero_grad()
                 step += 1
-                if averaged:
-                    averaged.add(step)
                 bar.advance()
                 if step % 20 == 0 or step == steps:
                     log.debug("step %d/%d loss %.3f %.0fs", step, steps, loss.item(), time.monotonic() - started)
         bar.close()
-        if averaged:
-            averaged.apply()
 
     def _distance(self, tokens: dict[str, torch.Tensor], embedded: torch.Tensor) -> torch.Tensor:
         """Mean (1 - cosine) between the model's meaning embeddings and the frozen encoder's."""
@@ -254,7 +213,7 @@ def _calibrate(logits: np.ndarray, labels: np.ndarray, *, bias: bool) -> tuple[S
     scaling = fit_scaling(logits, labels, bias=bias)
     return scaling, {
         "temperature": round(scaling.temperature, 4),
-        "bias": list(scaling.bias),
+        **({"bias": list(scaling.bias)} if scaling.bias else {}),
         "ece_before": round(expected_calibration_error(softmax(logits), labels), 4),
         "ece_after": round(expected_calibration_error(crossed, labels), 4),
     }

@@ -85,7 +85,6 @@ class TrainedHead(Head):
     loss_weight: ClassVar[float] = 1.0
     balanced: ClassVar[bool] = False  # class-weighted loss (weights from `data`'s training split)
     recall: ClassVar[bool] = False  # also report macro-recall
-    own_file_only: ClassVar[bool] = False  # learn from `data` alone, though other files carry the label too
 
     @classmethod
     def target(cls, value: object) -> int:

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.app.config import load_config
@@ -229,3 +230,22 @@ def test_the_shipped_graph_stays_true_to_the_fp32_model(settings, classifier):
     assert float(cosine.mean()) >= 0.98 and float(cosine.min()) >= 0.9, (cosine.mean(), cosine.min())
     moved = abs(graph.probs["complaint"][:, 1] - torch_model.probs["complaint"][:, 1])
     assert float(sorted(moved)[int(0.95 * len(moved))]) < 0.1, sorted(moved)[-10:]
+
+
+def test_the_shipped_grades_and_sentiments_are_calibrated_as_a_user_reads_them(classifier):
+    """On held-out tweets, a label's score is about how often that label is right (in the product path).
+
+    In sample (these rows fitted the calibration), so it guards against shipping a miscalibrated model.
+    """
+    from classifiers.artifacts import read_manifest
+    from classifiers.calibration import confidence_error
+    from classifiers.data import load_splits
+
+    assert {name for name, s in read_manifest(DEFAULT_DIR).scalings.items() if s.bias} == {"severity", "sentiment"}
+    held_out = load_splits(REPO / "data" / "labelled").test
+    for head, file in (("severity", "complaints"), ("sentiment", "sentiment")):
+        examples = held_out[file][::3] if file == "sentiment" else held_out[file]  # held out class by class: stride
+        labels = classifier.classify([post_from_text(e.text, i) for i, e in enumerate(examples)])
+        score = [getattr(label, f"{head}_score") for label in labels]
+        right = [getattr(label, head) == e.label(head) for label, e in zip(labels, examples, strict=True)]
+        assert confidence_error(np.array(score), np.array(right)) < 0.05, head

@@ -18,7 +18,7 @@ from classifiers.evaluate import post_from_text
 from classifiers.heads import trained_heads
 from classifiers.lora import LoRALinear, adapter_state, add_adapters, merge_adapters
 from classifiers.runtime import GRAPH
-from classifiers.train import TrainOptions, _Average, train
+from classifiers.train import TrainOptions, train
 from classifiers.transformer import TransformerClassifier
 
 REPO = Path(__file__).resolve().parents[2]
@@ -86,20 +86,6 @@ def test_lora_training_ships_adapters_that_load(tiny_data: Path, tmp_path: Path)
     settings = load_config(tiny_data / "config.yaml").classifier.model_copy(update={"quantize": False})
     labels = TransformerClassifier(settings, out).classify([post_from_text("where is my refund")])
     assert len(labels) == 1
-
-
-def test_weight_averaging_ships_the_mean_of_the_last_steps_weights() -> None:
-    model = nn.Linear(2, 2)
-    model.bias.requires_grad = False  # frozen weights are left alone
-    averaged = _Average(model, start=3)
-    for step in range(1, 6):
-        with torch.no_grad():
-            model.weight.fill_(step)
-            model.bias.fill_(step)
-        averaged.add(step)
-    averaged.apply()
-    assert torch.equal(model.weight, torch.full((2, 2), 4.0))  # steps 3, 4 and 5
-    assert torch.equal(model.bias, torch.full((2,), 5.0))
 
 
 class _Block(nn.Module):
