@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import emoji
+
 from bot.core.errors import ModelError
 from classifiers.heads import labelled_heads, trained_heads
 from classifiers.heads.base import LabelledFile
@@ -22,10 +24,23 @@ _URL = re.compile(r"https?://\S+")
 _SPACE = re.compile(r"\s+")
 
 
+def _emoji_as_words(_chars: str, data: dict) -> str:
+    return " " + str(data["en"]).strip(":").replace("_", " ") + " "
+
+
 def normalise_text(text: str) -> str:
-    """Undo literal \\uXXXX escapes, shorten links to 'http' and squeeze whitespace."""
+    """Undo literal \\uXXXX escapes, shorten links to 'http', spell emoji out and squeeze whitespace.
+
+    MiniLM's vocabulary has no emoji: each was [UNK], which the heads read as mildly positive, so
+    "new update 😡😡" came out positive. Spelt out by their CLDR names ("enraged face"), the
+    encoder reads them as the words they stand for.
+    """
     text = _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text)
     text = _URL.sub("http", text)
+    if not text.isascii():  # the emoji search costs ~0.1 ms a post; most posts have none
+        # escaped surrogate pairs ("\\ud83d\\ude21") joined; a lone half, which the tokenizer rejects, becomes U+FFFD
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        text = emoji.replace_emoji(text, replace=_emoji_as_words)
     return _SPACE.sub(" ", text).strip()
 
 

@@ -64,6 +64,20 @@ def test_clear_examples(classifier, text, complaint, sentiment):
     assert labels.sentiment == sentiment
 
 
+def test_an_emoji_carries_its_sentiment(classifier):
+    # MiniLM's vocabulary has no emoji; as [UNK] every one of these read positive.
+    subjects = ("my order", "the new app layout", "today's delivery", "the latest firmware", "my new headphones")
+    subjects += ("this morning's train",)
+    upset = [f"@brand {s} {e}" for s, e in zip(subjects, ("😠", "🤢", "😩", "👎👎", "💩", "😞"), strict=True)]
+    pleased = [f"@brand {s} {e}" for s, e in zip(subjects, ("😁", "🤩", "🥳", "👌", "😍", "🙌"), strict=True)]
+    upset_labels = classifier.classify([post_from_text(t, i) for i, t in enumerate(upset)])
+    pleased_labels = classifier.classify([post_from_text(t, i) for i, t in enumerate(pleased)])
+    assert sum(labels.sentiment == "negative" for labels in upset_labels) >= 5
+    assert sum(labels.sentiment == "positive" for labels in pleased_labels) >= 3  # the others neutral
+    assert all(labels.sentiment != "positive" for labels in upset_labels)
+    assert all(labels.sentiment != "negative" for labels in pleased_labels)
+
+
 def test_topics_follow_the_taxonomy(classifier):
     texts = [
         "My supercharger session stopped at 30% and the charge port is stuck",

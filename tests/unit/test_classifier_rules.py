@@ -220,6 +220,21 @@ def test_normalise_text_undoes_escapes_and_links():
     assert normalise_text("a\\u002c b http://t.co/x  c") == "a, b http c"
 
 
+@pytest.mark.parametrize(
+    ("text", "normalised"),
+    [
+        ("new update 😡😡", "new update enraged face enraged face"),
+        ("ok 👍🏽", "ok thumbs up medium skin tone"),
+        ("❤️ it", "red heart it"),
+        ("escaped \\ud83d\\ude21 pair", "escaped enraged face pair"),
+        ("a lone \\ud83d half", "a lone \ufffd half"),  # the tokenizer raised TypeError on a lone surrogate
+        ("café :) fine", "café :) fine"),
+    ],
+)
+def test_normalise_text_spells_emoji_out_for_the_encoder(text, normalised):
+    assert normalise_text(text) == normalised
+
+
 def test_stratified_split_keeps_class_shares():
     examples = [Example(text=str(i), labels={"complaint": i % 4 == 0}) for i in range(100)]
     rest, held = stratified_split(examples, "complaint", 0.2)
