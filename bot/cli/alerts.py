@@ -1,4 +1,4 @@
-"""`earshot alerts` (the alert feed, with each alert's post), `ack`, `resolve` and `snooze` ALERT_ID --by NAME."""
+"""`earshot alerts` (the feed, with each alert's post); `ack`, `resolve`, `snooze`, `false-alarm` ALERT_ID --by NAME."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def alerts(
     ] = True,
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
-    """Print the alert feed, newest first: tier, status, rule, title, the post id and its link."""
+    """Print the alert feed, newest first: tier, status, rule, title, the post id and its link, the brand's reply."""
     store = open_store(config)
     with store.transaction() as tx:
         feed = tx.alert_feed(unacked=unacked, limit=limit)
@@ -40,6 +40,8 @@ def alerts(
             f"{acked}  rule {alert.rule or '-'}  {alert.title or ''}"
         )
         typer.echo(f"{'':<7}post {alert.post_id if alert.post_id is not None else '-'}  {alert.post_url or ''}")
+        if alert.reply is not None:
+            typer.echo(f"{'':<7}public reply {alert.reply.describe(limit=100)}")
 
 
 def ack(
@@ -87,3 +89,18 @@ def snooze(
         state = f"resolved by {alert.resolved_by}" if alert.resolved_by else f"acknowledged by {alert.acked_by}"
         raise EarshotError(f"alert {alert_id} is already {state}: nothing to snooze")
     typer.echo(f"alert {alert_id} snoozed by {alert.snoozed_by} until {until:%Y-%m-%d %H:%M} UTC")
+
+
+def false_alarm(
+    alert_id: AlertId,
+    by: Annotated[str, typer.Option("--by", help="Who marks it.")],
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Mark a page a false alarm: the alert is resolved and its post kept as a correction for `earshot train`."""
+    from bot.web.actions import BadRequest, NotFound
+    from bot.web.actions import false_alarm as mark
+
+    try:
+        typer.echo(mark(open_store(config), alert_id, by))
+    except (BadRequest, NotFound) as err:
+        raise EarshotError(str(err)) from err

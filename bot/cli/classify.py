@@ -98,6 +98,13 @@ def _corrections(settings: Config) -> dict[str, list[Any]]:
     except StoreError as err:
         typer.echo(f"warning: corrections from the feed left out: {err}", err=True)
         return {}
-    extra = corrected_examples(found)
+    extra = corrected_examples(found)  # every kind is handed over; each kind's use is decided there
     typer.echo(f"training with {sum(map(len, extra.values()))} corrected examples from the feed", err=True)
+    alarms = [c for c in found if c[0] == "false_alarm"]
+    if alarms and not corrected_examples(alarms):
+        typer.echo(
+            f"note: {len(alarms)} false alarms from the feed are kept, but no trained head learns from them yet "
+            "(the harm model that rates posts critical learns from classifiers/safety/ only)",
+            err=True,
+        )
     return extra

@@ -14,7 +14,7 @@ from sqlmodel import Field, SQLModel
 from bot.store.tables import utc_column
 
 ROLES = ("viewer", "responder", "admin")
-CORRECTION_KINDS = ("not_complaint", "topic", "urgency")
+CORRECTION_KINDS = ("not_complaint", "topic", "urgency", "false_alarm")  # false_alarm: a page that should not have gone
 
 
 class UserRow(SQLModel, table=True):
@@ -87,8 +87,8 @@ class CorrectionRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     post_id: int = Field(foreign_key="post.id", index=True)
-    kind: str = Field(max_length=16)  # not_complaint | topic | urgency
-    value: str = Field(default="", max_length=64)
+    kind: str = Field(max_length=16)  # not_complaint | topic | urgency | false_alarm
+    value: str = Field(default="", max_length=64)  # the topic, the urgency; a false alarm: the urgency it paged at
     text: str = Field(sa_type=Text)  # the post's text, as the classifier saw it
     author: str = Field(max_length=64)
     created_at: datetime = utc_column()

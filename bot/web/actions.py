@@ -1,6 +1,7 @@
 """The feed's actions, shared by the pages and the JSON API; each writes an audit row.
 
-Acknowledge is `bot.delivery.acknowledge`, the very operation `earshot ack` runs.
+Acknowledge is `bot.delivery.acknowledge`, the very operation `earshot ack` runs; a false alarm is
+`false_alarm`, the very operation `earshot false-alarm` runs.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from bot.delivery import acknowledge, resolve, snooze
 from bot.store import CORRECTION_KINDS, Store
 from bot.web.auth import Forbidden, Principal
 
-ACTIONS = ("ack", "claim", "resolve", "snooze", "reassign", "note")
+ACTIONS = ("ack", "claim", "resolve", "snooze", "reassign", "note", "false-alarm")
 MAX_NOTE = 4000
 MAX_SNOOZE_MINUTES = 7 * 24 * 60
 
@@ -37,6 +38,8 @@ def act(
         raise NotFound(f"no action {action!r}")
     if action in ("ack", "resolve", "snooze"):
         return _silence(store, who, alert_id, action, minutes)
+    if action == "false-alarm":
+        return false_alarm(store, alert_id, who.name)
     with store.transaction() as tx:
         if action == "claim":
             done, said = tx.claim_alert(alert_id, who.name), f"alert {alert_id} claimed by {who.name}"
@@ -73,12 +76,30 @@ def _silence(store: Store, who: Principal, alert_id: int, action: str, minutes: 
     return said
 
 
+def false_alarm(store: Store, alert_id: int, by: str) -> str:
+    """Mark a page a false alarm, in one transaction: the alert is resolved (nothing unsent of it goes out)
+    and its post is kept as a `false_alarm` correction for the next `earshot train`. Like resolving, it
+    silences no later post of the incident (bot/routing/silence.py)."""
+    with store.transaction(now=utcnow()) as tx:
+        item = tx.feed_item(alert_id)
+        if item is None:
+            raise NotFound(f"no alert {alert_id}")
+        if item.post_id is None:
+            raise BadRequest(f"alert {alert_id} is about no post: resolve it instead")
+        tx.resolve_alert(alert_id, by)
+        tx.add_correction(item.post_id, "false_alarm", item.urgency or "", by)
+        tx.audit(by, "false-alarm", f"alert:{alert_id}", post=item.post_id)
+    return f"alert {alert_id} marked a false alarm: resolved, and post {item.post_id} kept for the next training"
+
+
 def correct(
     store: Store, who: Principal, post_id: int, kind: str, value: str = "", *, topics: Sequence[str] = ()
 ) -> str:
     """Store a correction of a post's labels (a labelled example for the next `earshot train`)."""
     if not who.can_act:
         raise Forbidden(f"{who.name} is a viewer and cannot correct labels")
+    if kind == "false_alarm":
+        raise BadRequest("a false alarm is marked on its alert: POST /alerts/<id>/false-alarm")
     if kind not in CORRECTION_KINDS:
         raise BadRequest(f"unknown correction {kind[:40]!r}; the kinds are {', '.join(CORRECTION_KINDS)}")
     value = value.strip()

@@ -85,7 +85,7 @@ def alert(request: Request, alert_id: int, user: User) -> dict[str, Any]:
 def alert_action(
     request: Request, alert_id: int, action: str, user: User, csrf: Csrf = None, body: ActionIn | None = None
 ) -> Done:
-    """ack | claim | resolve | snooze (minutes) | reassign (to) | note (note)."""
+    """ack | claim | resolve | snooze (minutes) | reassign (to) | note (note) | false-alarm."""
     check_csrf(user, csrf)
     body = body or ActionIn()
     said = act(feed_of(request).store, user, alert_id, action, minutes=body.minutes, to=body.to, note=body.note)

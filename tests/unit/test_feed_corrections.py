@@ -85,3 +85,74 @@ def test_earshot_train_sees_a_correction_made_in_the_feed(
     assert result.exit_code == 0, result.output
     before, after = seen
     assert [e for e in after if e not in before] == [Example(text=TEXT, labels={"complaint": False, "severity": 0})]
+
+
+def _critical(feed: Feed) -> None:
+    from tests.unit.routing_support import labels
+
+    feed.store.save_labels([(feed.post_id, labels(urgency="critical"))])
+
+
+def test_a_false_alarm_is_one_click_in_the_feed_resolves_the_page_and_is_kept_as_a_correction(feed: Feed) -> None:
+    _critical(feed)
+    assert feed.login("vera").post(f"/api/alerts/{feed.alert_id}/false-alarm").status_code == 403  # a viewer
+    rory = feed.login("rory")
+    assert f'action="/alerts/{feed.alert_id}/false-alarm"' in rory.get("/").text
+    page = rory.post(
+        f"/alerts/{feed.alert_id}/false-alarm",
+        data={"csrf_token": rory.csrf, "next": "/"},  # type: ignore[attr-defined]
+    )
+    assert page.status_code == 303
+    item = rory.get(f"/api/alerts/{feed.alert_id}").json()
+    assert item["status"] == "resolved" and item["resolved_by"] == "rory"
+    assert [e["action"] for e in item["audit"]] == ["false-alarm"]
+    listed = rory.get("/api/corrections").json()
+    assert [(c["kind"], c["value"], c["text"], c["author"]) for c in listed] == [
+        ("false_alarm", "critical", TEXT, "rory")
+    ]
+    assert "false alarm (paged as critical)" in rory.get("/corrections").text
+
+
+def test_a_false_alarm_is_marked_on_its_alert_not_as_a_post_correction(feed: Feed) -> None:
+    rory = feed.login("rory")
+    answer = rory.post(
+        f"/api/posts/{feed.post_id}/corrections",
+        json={"kind": "false_alarm"},
+        headers={"X-CSRF-Token": rory.csrf},  # type: ignore[attr-defined]
+    )
+    assert answer.status_code == 400 and "/alerts/<id>/false-alarm" in answer.text
+
+
+def test_earshot_false_alarm_marks_it_from_the_command_line(feed: Feed, monkeypatch: pytest.MonkeyPatch) -> None:
+    _critical(feed)
+    monkeypatch.setenv("EARSHOT_DATABASE_URL", str(feed.store.engine.url))
+    config = ["--config", str(REPO / "config.yaml")]
+    done = CliRunner().invoke(app, ["false-alarm", str(feed.alert_id), "--by", "dana", *config])
+    assert done.exit_code == 0, done.output
+    assert f"alert {feed.alert_id} marked a false alarm" in done.output
+    with feed.store.transaction() as tx:
+        assert [(c.kind, c.value, c.author) for c in tx.corrections()] == [("false_alarm", "critical", "dana")]
+        assert tx.audit_log(target=f"alert:{feed.alert_id}")[0].actor == "dana"
+    missing = CliRunner().invoke(app, ["false-alarm", "999", "--by", "dana", *config])
+    assert missing.exit_code != 0 and "no alert 999" in missing.output
+
+
+def test_earshot_train_is_handed_the_false_alarms_made_in_the_feed(
+    feed: Feed, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _critical(feed)
+    handed: list[list[tuple[str, str, str]]] = []
+
+    def reader(corrections: list[tuple[str, str, str]]) -> dict[str, list[Example]]:
+        handed.append(list(corrections))
+        return corrected_examples(corrections)
+
+    monkeypatch.setattr("classifiers.data.corrected_examples", reader)
+    monkeypatch.setattr(classifiers.train, "train", lambda *_args, **_kwargs: {})
+    monkeypatch.setenv("EARSHOT_DATABASE_URL", str(feed.store.engine.url))
+    rory = feed.login("rory")
+    rory.post(f"/api/alerts/{feed.alert_id}/false-alarm", headers={"X-CSRF-Token": rory.csrf})  # type: ignore[attr-defined]
+    command = ["train", "--config", str(REPO / "config.yaml"), "--out", str(tmp_path / "model")]
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 0, result.output
+    assert handed[0] == [("false_alarm", "critical", TEXT)]

@@ -29,7 +29,8 @@ class NoteView:
 
 @dataclass(frozen=True, kw_only=True)
 class CorrectionView:
-    """A stored correction: post `post_id` is not a complaint, or its topic/urgency is `value`."""
+    """A stored correction: post `post_id` is not a complaint, its topic/urgency is `value`, or it paged at
+    urgency `value` and should not have (a false alarm)."""
 
     id: int
     post_id: int
