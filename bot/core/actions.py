@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from bot.core.posts import require_aware
@@ -70,9 +70,29 @@ class AlertMessage:
     reasons: tuple[str, ...]
     feed_url: str  # link to this alert in the alert feed
     created_at: datetime
+    reply_acknowledges: bool = True  # may a public reply acknowledge it? never for the safety override
 
     def __post_init__(self) -> None:
         require_aware("created_at", self.created_at)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublicReply:
+    """The brand's first public answer to a post (a responder's reply), as an alert carries it."""
+
+    responder: str  # the handle, without '@'
+    at: datetime
+    url: str
+    text: str
+
+    def __post_init__(self) -> None:
+        require_aware("at", self.at)
+
+    def describe(self, limit: int = 200) -> str:
+        """`@handle at 2026-11-20 09:08 UTC: "text" (url)`, the text cut at `limit` characters."""
+        words = " ".join(self.text.split())
+        short = words if len(words) <= limit else words[: limit - 1] + "…"
+        return f'@{self.responder} at {self.at.astimezone(UTC):%Y-%m-%d %H:%M} UTC: "{short}" ({self.url})'
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -91,7 +91,11 @@ class Outbox:
             )
 
     def enqueue_alert(self, tx: Transaction, *, post_id: int, message: AlertMessage) -> int:
-        """Store an alert in the feed and one outbox row per channel of its tier; returns the alert id."""
+        """Store an alert in the feed and one outbox row per channel of its tier; returns the alert id.
+
+        A public reply already linked to the post is kept on the alert at once, and acknowledges it (its rows
+        cancelled) when a reply may: as if the respond stage had run after the route stage, not before.
+        """
         known = tx.alert_for_key(message.idempotency_key)
         if known is not None:
             return known
@@ -109,8 +113,12 @@ class Outbox:
             sent=not tier.urls,
             next_escalation_at=tier.escalation_due(now),
             now=now,
+            reply_acknowledges=message.reply_acknowledges and tier.public_reply_acknowledges,
         )
         add_alert_rows(tx, alert_id, message.idempotency_key, message.tier, 0, self.alerts, now)
+        reply = tx.first_reply(post_id)
+        if reply is not None:
+            tx.note_public_reply(alert_id, reply, acknowledges=self.alerts.public_reply_acknowledges)
         return alert_id
 
 

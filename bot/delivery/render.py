@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
 
-from bot.core.actions import AlertMessage
+from bot.core.actions import AlertMessage, PublicReply
 from bot.delivery.channels.base import Notice, Severity
 from bot.delivery.redact import redact
 
@@ -29,9 +29,17 @@ def message_from_json(data: dict[str, Any]) -> AlertMessage:
 
 
 def render(
-    message: AlertMessage, *, tier: str, level: int, alert_id: int, redacted: bool, idempotency_key: str
+    message: AlertMessage,
+    *,
+    tier: str,
+    level: int,
+    alert_id: int,
+    redacted: bool,
+    idempotency_key: str,
+    reply: PublicReply | None = None,
 ) -> Notice:
-    """The notice for one alert: everything a responder needs without opening the store."""
+    """The notice for one alert: everything a responder needs without opening the store, and the brand's
+    public reply to the post when there is one (a page that goes out after a reply: the safety override's)."""
     text = redact(message.text) if redacted else message.text
     escalated = f" (escalated to {tier}, level {level})" if level else ""
     labels = ", ".join(_label(head, value) for head, value in sorted(message.labels.items())) or "none"
@@ -46,6 +54,7 @@ def render(
         f"Velocity: {message.velocity_per_hour:.0f}/h · projected reach {_count(message.projected_reach)}",
         f"Incident: {incident}",
         f"Rule: {message.rule}" + (f" — {'; '.join(message.reasons)}" if message.reasons else ""),
+        *_reply_lines(reply, redacted),
         f"Alert #{alert_id} ({tier}): {message.feed_url} — acknowledge with `earshot ack {alert_id} --by NAME`",
         f"Ref: {idempotency_key}",
     ]
@@ -81,6 +90,13 @@ def render_summary(
         idempotency_key=idempotency_key,
         url=feed_url,
     )
+
+
+def _reply_lines(reply: PublicReply | None, redacted: bool) -> list[str]:
+    if reply is None:
+        return []
+    shown = replace(reply, text=redact(reply.text)) if redacted else reply
+    return [f"Brand replied in public: {shown.describe()} — a reply does not acknowledge this alert"]
 
 
 def _severity(tier: str, level: int, message: AlertMessage) -> Severity:

@@ -124,6 +124,8 @@ class TierSettings(Section):
     escalate_after_minutes: int | None = Field(default=None, gt=0)
     next: str | None = None  # the tier to escalate to
     quiet_hours: QuietHours | None = None
+    # False: a responder's public reply never acknowledges this tier's alerts (as for the safety override's)
+    public_reply_acknowledges: bool = True
 
     def not_before(self, now: datetime) -> datetime:
         """When an alert raised at `now` may go out: `now`, or the end of the quiet hours it falls in."""
@@ -153,7 +155,9 @@ class AlertSettings(Section):
     tiers: dict[str, TierSettings] = Field(default_factory=_default_tiers)
     cap_per_hour: int = Field(default=20, gt=0)  # per channel; the rest become one summary
     redact: bool = True  # mask emails, phone, order and vehicle numbers in alert text
-    public_reply_acknowledges: bool = True  # a responder's public reply acks the post's open alerts
+    # a responder's public reply acks the post's open alerts, except the safety override's and those of a
+    # tier with `public_reply_acknowledges: false` (the reply is shown on them instead)
+    public_reply_acknowledges: bool = True
     retry: RetrySettings = RetrySettings(max_attempts=10, backoff_seconds=10.0, backoff_max_seconds=600.0)
 
     @model_validator(mode="after")

@@ -221,6 +221,7 @@ class DeliverStage:
                 alert_id=payload["alert_id"],
                 redacted=self.alerts.redact,
                 idempotency_key=item.idempotency_key,
+                reply=alert.reply,
             )
         return _Send(lambda: channel.send(notice), notice)
 

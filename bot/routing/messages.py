@@ -9,7 +9,7 @@ from urllib.parse import quote
 from bot.core.actions import AlertMessage, Incident, Priority, TicketRequest
 from bot.core.labels import Labels
 from bot.core.posts import Post
-from bot.routing.rules import Verdict
+from bot.routing.rules import SAFETY_RULE, Verdict
 from bot.routing.visibility import Visibility
 
 
@@ -99,7 +99,10 @@ def alert_message(
     now: datetime,
     title: str | None = None,
 ) -> AlertMessage:
-    """An alert with everything a responder needs: text, link, reach, labels, velocity, incident, why."""
+    """An alert with everything a responder needs: text, link, reach, labels, velocity, incident, why.
+
+    A public reply never acknowledges the safety override's alert: a social-care answer is not the danger handled.
+    """
     who = f"@{post.author_handle}" if post.author_handle else "a deleted author"
     return AlertMessage(
         idempotency_key=key,
@@ -118,6 +121,7 @@ def alert_message(
         reasons=reasons,
         feed_url=f"{feed_base_url.rstrip('/')}/alerts/{quote(key, safe='')}",
         created_at=now,
+        reply_acknowledges=rule != SAFETY_RULE,
     )
 
 

@@ -2,9 +2,15 @@
 
 A public reply from someone who speaks for the brand (`brand.responders`) is linked to the
 post it answers (X `referenced_tweets` replied_to, else the conversation's root; Reddit
-`parent_id`, else the submission), late if the reply came first; with
-`routing.alerts.public_reply_acknowledges` it acknowledges that post's open alerts, so nobody
-is paged about a complaint the brand already answered.
+`parent_id`, else the submission), late if the reply came first. The first reply is kept on each
+alert of that post (the message shows it if it is still unsent, the feed and `route --explain`
+always); with `routing.alerts.public_reply_acknowledges` it also acknowledges the post's open
+alerts, so nobody is paged about a complaint the brand already answered. Never an alert of the
+safety override, nor of a tier with `public_reply_acknowledges: false`: "please DM us" is not the
+danger handled, and such a page escalates until a person acknowledges it.
+
+An alert raised after the reply was linked gets it when it is stored (`Outbox.enqueue_alert`), so
+which of the two stages runs first changes nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ log = logging.getLogger(__name__)
 
 
 class ResponseStage:
-    """Records, links and (optionally) lets public replies acknowledge alerts; idempotent."""
+    """Records and links public replies, keeps them on alerts, and (optionally) lets them acknowledge; idempotent."""
 
     name = "respond"
 
@@ -40,17 +46,17 @@ class ResponseStage:
         self.clock = clock
 
     def run_once(self) -> int:
-        """Responses recorded, linked and alerts acknowledged in this pass."""
+        """Responses recorded, linked, and alerts that got a reply or were acknowledged, in this pass."""
         if not any(self.responders.values()):
             return 0
         with self.store.transaction(now=self.clock()) as tx:
             recorded = tx.record_public_replies(self.responders)
             linked = tx.link_responses(self.responders)
-            acked = 0
-            if self.acknowledges:
-                for alert_id, responder in tx.answered_open_alerts():
-                    found = tx.acknowledge_alert(alert_id, f"@{responder} (public reply)")
-                    acked += bool(found and found[1])
-        if recorded or linked or acked:
-            log.info("responses", extra={"recorded": recorded, "linked": linked, "alerts_acked": acked})
-        return recorded + linked + acked
+            answered = tx.answered_alerts(unacked=self.acknowledges)
+            acked = sum(tx.note_public_reply(a, reply, acknowledges=self.acknowledges) for a, reply in answered)
+        if recorded or linked or answered:
+            log.info(
+                "responses",
+                extra={"recorded": recorded, "linked": linked, "alerts_answered": len(answered), "alerts_acked": acked},
+            )
+        return recorded + linked + len(answered)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.core.actions import PublicReply
+
 SUMMARY_PREFIX = "summary:"  # idempotency keys of the rows standing in for capped alerts
 
 
@@ -33,7 +35,8 @@ class OutboxItem:
 
 @dataclass(frozen=True, kw_only=True)
 class AlertState:
-    """An alert in the feed: its message, the tier it reached, and who acknowledged, resolved or snoozed it."""
+    """An alert in the feed: its message, the tier it reached, who acknowledged, resolved or snoozed it, and the
+    brand's public reply to its post."""
 
     id: int
     idempotency_key: str
@@ -49,6 +52,8 @@ class AlertState:
     resolved_by: str | None = None
     snoozed_until: datetime | None = None
     snoozed_by: str | None = None
+    reply_acknowledges: bool = True  # False: a public reply is shown on it, never acknowledges it
+    reply: PublicReply | None = None  # the brand's first public reply to its post
 
     @property
     def acked(self) -> bool:

@@ -86,6 +86,11 @@ class AlertRow(SQLModel, table=True):
     snoozed_by: str | None = Field(default=None, max_length=128)
     escalation_level: int = 0
     next_escalation_at: datetime | None = utc_column(nullable=True)
+    reply_acknowledges: bool = True  # False: a public reply never acks it (safety override, or its tier says so)
+    reply_by: str | None = Field(default=None, max_length=128)  # the brand's first public reply to its post
+    reply_at: datetime | None = utc_column(nullable=True)
+    reply_url: str | None = Field(default=None, sa_type=Text)
+    reply_text: str | None = Field(default=None, sa_type=Text)
 
 
 class OutboxRow(SQLModel, table=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bot.core.actions import AlertMessage
 from bot.delivery import DeliverStage, EscalationStage, Outbox, build_channels
@@ -49,9 +50,9 @@ class Desk:
             jitter=lambda: 0.5,
         )
 
-    def raise_alert(self, key: str, tier: str, text: str = "my car is on fire") -> int:
+    def raise_alert(self, key: str, tier: str, text: str = "my car is on fire", **fields: Any) -> int:
         with self.store.transaction() as tx:
-            return self.outbox.enqueue_alert(tx, post_id=1, message=message(key, tier, text, self.clock.now))
+            return self.outbox.enqueue_alert(tx, post_id=1, message=message(key, tier, text, self.clock.now, **fields))
 
     def tick(self) -> None:
         self.escalate.run_once()
@@ -65,8 +66,9 @@ class Desk:
             return row
 
 
-def message(key: str, tier: str, text: str, now: datetime) -> AlertMessage:
-    return AlertMessage(
+def message(key: str, tier: str, text: str, now: datetime, **fields: Any) -> AlertMessage:
+    """The safety override's alert about post 1; `fields` replace any of its fields (`rule`, ...)."""
+    values: dict[str, Any] = dict(
         idempotency_key=key,
         tier=tier,
         title=f"Alert {key}",
@@ -83,7 +85,9 @@ def message(key: str, tier: str, text: str, now: datetime) -> AlertMessage:
         reasons=("urgency critical",),
         feed_url="http://feed/alerts/1",
         created_at=now,
+        reply_acknowledges=False,
     )
+    return AlertMessage(**{**values, **fields})
 
 
 def settings(**extra: object) -> AlertSettings:

@@ -193,7 +193,7 @@ def desk(sqlite_store: Store) -> Iterator[Desk]:
 
 @pytest.mark.parametrize("acknowledges", [True, False])
 def test_the_alert_of_an_answered_complaint_stops_escalating(desk: Desk, acknowledges: bool) -> None:
-    alert_id = desk.raise_alert("kids", "on-call")
+    alert_id = desk.raise_alert("kids", "on-call", rule="vip-or-press-complaint", reply_acknowledges=True)
     desk.tick()
     save_x(desk.store, REPLY)
     stage(desk.store, acknowledges, clock=desk.clock).run_once()
@@ -208,3 +208,17 @@ def test_the_alert_of_an_answered_complaint_stops_escalating(desk: Desk, acknowl
         )
     else:
         assert alert.acked_at is None and alert.escalation_level >= 1
+    assert alert.reply_by == "AuroraSupport"  # kept on the alert either way
+
+
+def test_the_safety_overrides_alert_keeps_the_reply_and_keeps_escalating(desk: Desk) -> None:
+    alert_id = desk.raise_alert("kids", "on-call")  # rule safety-override: a reply never acknowledges it
+    desk.tick()
+    save_x(desk.store, REPLY)
+    assert stage(desk.store, clock=desk.clock).run_once() == 3  # recorded, linked, kept on the alert
+    assert stage(desk.store, clock=desk.clock).run_once() == 0  # idempotent: the run --once loop ends
+    desk.clock.advance(minutes=16)
+    desk.tick()
+    alert = desk.alert(alert_id)
+    assert (alert.acked_at, alert.current_tier, alert.escalation_level) == (None, "executive", 1)
+    assert (alert.reply_by, alert.reply_text) == ("AuroraSupport", "@dana_drives We're so sorry, please DM us your VIN")

@@ -81,3 +81,28 @@ def test_the_links_in_alert_messages_open_the_alert_in_the_feed(feed: Feed) -> N
     assert viewer.get("/alerts/" + quote("alert:post:999", safe="")).status_code == 404
     summary = viewer.get("/alerts?urgency=critical")  # summaries link to all alerts
     assert summary.status_code == 303 and summary.headers["location"] == "/?urgency=critical"
+
+
+def test_the_feed_and_the_alert_page_show_the_brands_public_reply(feed: Feed) -> None:
+    from bot.core.actions import PublicReply
+    from tests.unit.delivery_support import NOON
+
+    reply = PublicReply(
+        responder="AuroraSupport", at=NOON, url="https://x.com/AuroraSupport/status/9", text="So sorry <b>DM us</b>"
+    )
+    with feed.store.transaction(now=NOON) as tx:
+        assert not tx.note_public_reply(feed.alert_id, reply, acknowledges=True)  # the safety override's: no ack
+    viewer = feed.login("vera")
+    listing = viewer.get("/").text
+    assert "brand replied in public" in listing and 'href="https://x.com/AuroraSupport/status/9"' in listing
+    assert "So sorry &lt;b&gt;DM us&lt;/b&gt;" in listing and "<b>DM us</b>" not in listing
+    assert "not an acknowledgement</strong>: escalates until a person acknowledges it" in listing
+    page = viewer.get(f"/alerts/{feed.alert_id}").text
+    assert "replied in public at 2026-11-20 12:00 UTC" in page and "No brand responses recorded" not in page
+    assert "A public reply does not acknowledge this alert" in page
+    shown = viewer.get(f"/api/alerts/{feed.alert_id}").json()
+    assert (shown["reply"]["responder"], shown["reply_acknowledges"], shown["acked_at"]) == (
+        "AuroraSupport",
+        False,
+        None,
+    )

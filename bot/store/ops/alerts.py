@@ -1,8 +1,9 @@
-"""Alert operations a human triggers: acknowledge, resolve, snooze; and the silence delivery re-checks.
+"""Alert operations a human triggers: acknowledge, resolve, snooze; a public reply; the silence delivery re-checks.
 
-Each one cancels every unsent row (pending, held by quiet hours or the cap, waiting for a retry)
-of the alert and of its escalations. `silence_of` reads the alerts locked (FOR SHARE on
-PostgreSQL), so an ack and the claim of one of its rows never interleave.
+Each of the first three cancels every unsent row (pending, held by quiet hours or the cap, waiting
+for a retry) of the alert and of its escalations. A public reply is kept on the alert and
+acknowledges it only when the alert allows it (never the safety override's). `silence_of` reads the
+alerts locked (FOR SHARE on PostgreSQL), so an ack and the claim of one of its rows never interleave.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import datetime
 
 from sqlmodel import col, select
 
+from bot.core.actions import PublicReply
 from bot.store.delivery_records import SUMMARY_PREFIX, AlertState
 from bot.store.delivery_tables import AlertRow, OutboxRow
 from bot.store.ops.base import Ops
@@ -66,6 +68,25 @@ class AlertOps(Ops):
         self._cancel_unsent(alert_id, f"snoozed by {by} until {until:%Y-%m-%d %H:%M} UTC")
         return to_alert_state(alert)
 
+    def note_public_reply(self, alert_id: int, reply: PublicReply, *, acknowledges: bool) -> bool:
+        """Keep the brand's first public reply on the alert; with `acknowledges`, it also acknowledges an
+        alert that allows it (`reply_acknowledges`). Returns whether this call acknowledged it."""
+        alert = self.session.get(AlertRow, alert_id)
+        if alert is None:
+            return False
+        if alert.reply_at is None:
+            alert.reply_by, alert.reply_at, alert.reply_url, alert.reply_text = (
+                reply.responder,
+                reply.at,
+                reply.url,
+                reply.text,
+            )
+            self.session.add(alert)
+        if not (acknowledges and alert.reply_acknowledges):
+            return False
+        found = self.acknowledge_alert(alert_id, f"@{reply.responder} (public reply)")
+        return bool(found and found[1])
+
     def silence_of(self, alert_ids: Sequence[int]) -> str | None:
         """Why none of these alerts may go out now (all acked, resolved or snoozed), else None.
 
@@ -97,5 +118,14 @@ class AlertOps(Ops):
 
 def to_alert_state(row: AlertRow) -> AlertState:
     assert row.id is not None
-    fields = {name: getattr(row, name) for name in AlertState.__dataclass_fields__}
-    return AlertState(**{**fields, "message": dict(row.message)})
+    fields = {name: getattr(row, name) for name in AlertState.__dataclass_fields__ if name != "reply"}
+    return AlertState(**{**fields, "message": dict(row.message), "reply": reply_of(row)})
+
+
+def reply_of(row: AlertRow) -> PublicReply | None:
+    """The public reply kept on an alert row, if any."""
+    if row.reply_at is None:
+        return None
+    return PublicReply(
+        responder=row.reply_by or "?", at=row.reply_at, url=row.reply_url or "", text=row.reply_text or ""
+    )

@@ -136,8 +136,12 @@ class DeliveryOps(Ops):
         sent: bool,
         next_escalation_at: datetime | None,
         now: datetime | None = None,
+        reply_acknowledges: bool = True,
     ) -> int:
-        """A new alert in the feed (`sent` already when its tier has no channel); returns its id."""
+        """A new alert in the feed (`sent` already when its tier has no channel); returns its id.
+
+        `reply_acknowledges=False`: a public reply to its post is shown on it, never acknowledges it.
+        """
         now = now or self.now
         alert = AlertRow(
             idempotency_key=idempotency_key,
@@ -152,6 +156,7 @@ class DeliveryOps(Ops):
             sent_at=now if sent else None,
             escalation_level=0,
             next_escalation_at=next_escalation_at,
+            reply_acknowledges=reply_acknowledges,
         )
         self.session.add(alert)
         self.session.flush()

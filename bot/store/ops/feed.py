@@ -8,7 +8,9 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from bot.core.actions import PublicReply
 from bot.store.delivery_tables import TICKET_STATUSES, AlertRow, TicketRow
+from bot.store.ops.alerts import reply_of
 from bot.store.ops.base import Ops
 
 __all__ = ["TICKET_STATUSES", "AlertView", "FeedOps", "SourceView", "TicketView"]
@@ -32,6 +34,7 @@ class AlertView:
     next_escalation_at: datetime | None
     post_id: int | None
     post_url: str | None
+    reply: PublicReply | None = None  # the brand's first public reply to the post
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,6 +95,7 @@ class FeedOps(Ops):
                 next_escalation_at=row.next_escalation_at,
                 post_id=row.post_id,
                 post_url=url,
+                reply=reply_of(row),
             )
             for row, url in self.session.exec(query).all()
         ]

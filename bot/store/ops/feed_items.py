@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import col, select
 
+from bot.core.actions import PublicReply
 from bot.core.labels import URGENCY_ORDER
 from bot.store.delivery_tables import AlertRow, TicketRow
+from bot.store.ops.alerts import reply_of
 from bot.store.ops.base import Ops
 from bot.store.routing_tables import IncidentRow, RouteDecisionRow
 from bot.store.tables import ClassificationRow, EngagementSnapshotRow, PostRow
@@ -67,6 +69,8 @@ class FeedItem:
     incident_size: int | None
     incident_sources: tuple[str, ...]
     ticket_id: int | None
+    reply: PublicReply | None = None  # the brand's first public reply to the post
+    reply_acknowledges: bool = True  # False: the reply did not acknowledge it (the safety override's)
     trend: tuple[int, ...] = field(default=())  # interactions at each engagement snapshot, oldest first
 
     @property
@@ -219,4 +223,6 @@ def _item(
         incident_size=incident.post_count if incident else None,
         incident_sources=tuple(incident.sources) if incident else (),
         ticket_id=decision.ticket_id if decision else None,
+        reply=reply_of(alert),
+        reply_acknowledges=alert.reply_acknowledges,
     )

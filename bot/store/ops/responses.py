@@ -10,9 +10,10 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 
+from bot.core.actions import PublicReply
 from bot.store.delivery_tables import AlertRow, TicketEventRow
 from bot.store.digest_tables import ResponseRow
 from bot.store.ops.base import Ops
@@ -102,19 +103,35 @@ class ResponseOps(Ops):
                     break
         return linked
 
-    def answered_open_alerts(self) -> list[tuple[int, str]]:
-        """(alert id, responder) of every unacknowledged alert whose post has a public reply."""
+    def answered_alerts(self, *, unacked: bool = True) -> list[tuple[int, PublicReply]]:
+        """(alert id, the first public reply to its post) of every alert whose post has one and that still
+        lacks it, or, with `unacked`, that a reply may still acknowledge (unacknowledged, `reply_acknowledges`)."""
+        lacking = col(AlertRow.reply_at).is_(None)
+        may_ack = col(AlertRow.acked_at).is_(None) & col(AlertRow.reply_acknowledges).is_(True)
+        waiting = or_(lacking, may_ack) if unacked else lacking
         rows = self.session.exec(
-            select(AlertRow.id, ResponseRow.responder)
+            select(AlertRow.id, ResponseRow, PostRow.text)
             .join(ResponseRow, col(ResponseRow.post_id) == AlertRow.post_id)
-            .where(col(AlertRow.acked_at).is_(None))
-            .order_by(col(AlertRow.id), col(ResponseRow.responded_at))
+            .join(PostRow, col(PostRow.id) == ResponseRow.reply_post_id)
+            .where(waiting)
+            .order_by(col(AlertRow.id), col(ResponseRow.responded_at), col(ResponseRow.id))
         ).all()
-        found: dict[int, str] = {}
-        for alert_id, responder in rows:
-            if alert_id is not None:
-                found.setdefault(alert_id, responder)
+        found: dict[int, PublicReply] = {}
+        for alert_id, response, text in rows:
+            if alert_id is not None and alert_id not in found:
+                found[alert_id] = _reply(response, text)
         return list(found.items())
+
+    def first_reply(self, post_id: int) -> PublicReply | None:
+        """The first public reply linked to `post_id`, if any."""
+        row = self.session.exec(
+            select(ResponseRow, PostRow.text)
+            .join(PostRow, col(PostRow.id) == ResponseRow.reply_post_id)
+            .where(ResponseRow.post_id == post_id)
+            .order_by(col(ResponseRow.responded_at), col(ResponseRow.id))
+            .limit(1)
+        ).first()
+        return _reply(*row) if row is not None else None
 
     def first_replies(self, post_ids: Sequence[int]) -> dict[int, tuple[str, str, datetime]]:
         """post id -> (responder, reply url, when) of the first public reply to each of `post_ids` answered."""
@@ -159,6 +176,10 @@ class ResponseOps(Ops):
         return self.session.exec(
             select(PostRow).where(PostRow.source == source, PostRow.native_id == native_id)
         ).first()
+
+
+def _reply(response: ResponseRow, text: str) -> PublicReply:
+    return PublicReply(responder=response.responder, at=response.responded_at, url=response.url, text=text)
 
 
 def _aware(value: datetime) -> datetime:

@@ -15,6 +15,7 @@ from bot.core.labels import Labels
 from bot.core.posts import Engagement, Snapshot
 from bot.store.convert import labels_from_row
 from bot.store.delivery_tables import AlertRow, TicketEventRow, TicketRow
+from bot.store.ops.alerts import reply_of
 from bot.store.ops.base import Ops
 from bot.store.routing_tables import IncidentPostRow, RouteDecisionRow
 from bot.store.tables import ClassificationRow, EngagementSnapshotRow, PostRow
@@ -200,13 +201,22 @@ class RoutingOps(Ops):
         return f"{row.status}, {row.queue}/{row.priority}" if row else None
 
     def alert_briefs(self, post_id: int) -> list[str]:
-        """One line per alert a post raised: tier, current tier, status, who acknowledged it."""
+        """A line per alert a post raised (tier, current tier, status, who acknowledged it), and one more for
+        the brand's public reply kept on it."""
         rows = self.session.exec(select(AlertRow).where(AlertRow.post_id == post_id).order_by(col(AlertRow.id))).all()
-        return [
-            f"alert #{a.id} to {a.tier} (now {a.current_tier}, {a.status}"
-            f"{', acked by ' + a.acked_by if a.acked_by else ''})"
-            for a in rows
-        ]
+        return [line for a in rows for line in _alert_brief(a)]
+
+
+def _alert_brief(alert: AlertRow) -> list[str]:
+    line = (
+        f"alert #{alert.id} to {alert.tier} (now {alert.current_tier}, {alert.status}"
+        f"{', acked by ' + alert.acked_by if alert.acked_by else ''})"
+    )
+    reply = reply_of(alert)
+    if reply is None:
+        return [line]
+    stands = "" if alert.reply_acknowledges else "; not an acknowledgement: only a person acknowledges this alert"
+    return [line, f"  public reply: {reply.describe()}{stands}"]
 
 
 def _decision_values(decision: Decision, now: datetime) -> dict[str, Any]:
