@@ -6,7 +6,7 @@ import difflib
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_origin
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
@@ -232,8 +232,10 @@ def _describe(err: ValidationError) -> str:
 def _nearest_key(loc: tuple[Any, ...]) -> str | None:
     """The valid key closest to the unknown last element of `loc`."""
     model: Any = Config
+    keyed = False  # the part after a mapping field is a name of the user's (a tier, a sink), not a field
     for part in loc[:-1]:
-        if isinstance(part, int):
+        if isinstance(part, int) or keyed:
+            keyed = False
             continue
         field = model.model_fields.get(part)
         if field is None:
@@ -241,6 +243,7 @@ def _nearest_key(loc: tuple[Any, ...]) -> str | None:
         model = _model_of(field.annotation)
         if model is None:
             return None
+        keyed = get_origin(field.annotation) is dict
     matches = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.5)
     return matches[0] if matches else None
 

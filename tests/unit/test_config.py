@@ -120,3 +120,18 @@ def test_the_daemon_start_line_names_config_database_sources_and_where_to_look(m
         f"earshot running: config {REPO / 'config.yaml'}, database postgresql+psycopg://earshot:***@db/"
         "earshot, sources replay; see `earshot sources` and `earshot alerts`"
     )
+
+
+def test_a_tier_can_say_a_public_reply_never_acknowledges_its_alerts(tmp_path):
+    tier = "routing:\n  alerts:\n    tiers:\n      on-call:\n        {}\n"
+    config = load_config(write(tmp_path, MINIMAL + tier.format("public_reply_acknowledges: false")))
+    assert not config.routing.alerts.tiers["on-call"].public_reply_acknowledges
+    assert load_config(write(tmp_path, MINIMAL)).routing.alerts.tiers["support"].public_reply_acknowledges
+    with pytest.raises(
+        ConfigError,
+        match=r"routing\.alerts\.tiers\.on-call\.public_reply_acknowledge: unknown key; "
+        r"did you mean 'public_reply_acknowledges'\?",
+    ):
+        load_config(write(tmp_path, MINIMAL + tier.format("public_reply_acknowledge: false")))
+    with pytest.raises(ConfigError, match=r"routing\.alerts\.tiers\.on-call\.public_reply_acknowledges: "):
+        load_config(write(tmp_path, MINIMAL + tier.format("public_reply_acknowledges: sometimes")))
