@@ -7,9 +7,10 @@ from classifiers/artifacts; EARSHOT_TEST_CLASSIFIER=stub runs the stub instead, 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -17,10 +18,12 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 import classifiers
+from bot.app import daemon
 from bot.cli.main import app
 from bot.delivery.channels import stub as stub_channel
+from bot.delivery.channels.base import Notice
 from bot.store import Store
-from bot.store.delivery_tables import AlertRow, TicketEventRow, TicketRow
+from bot.store.delivery_tables import AlertRow, OutboxRow, TicketEventRow, TicketRow
 from bot.store.routing_tables import IncidentPostRow, IncidentRow, RouteDecisionRow
 from bot.store.tables import PostRow
 from classifiers.stub import StubClassifier
@@ -43,6 +46,7 @@ class Demo:
     store: Store
     posts: dict[str, PostRow]  # author handle -> their post (first one)
     by_author: dict[str, list[PostRow]]
+    sent: dict[str, list[Notice]]  # stub channel -> the notices it sent in this run
 
     def rows(self, table: type) -> list:  # type: ignore[type-arg]
         with self.store.session() as session:
@@ -61,9 +65,18 @@ class Demo:
         return [a for a in self.rows(AlertRow) if a.post_id == self.posts[handle].id]
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    tmp = tmp_path_factory.mktemp("demo")
+def _respond_first(build_stages: Callable[..., list[Any]]) -> Callable[..., list[Any]]:
+    """The daemon's stages with the respond stage moved before the route stage."""
+
+    def reordered(config: Any, store: Store) -> list[Any]:
+        stages = build_stages(config, store)
+        return sorted(stages, key=lambda stage: stage.name != "respond")
+
+    return reordered
+
+
+def _run_demo(tmp: Path, *, respond_first: bool = False) -> Demo:
+    """`earshot run --once` over the demo stream into a fresh database, each tier on a stub channel."""
     document = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
     document["database"] = {"url": f"sqlite:///{tmp / 'earshot.db'}"}
     document["connectors"]["replay"]["path"] = str(REPO / "data" / "demo")
@@ -75,6 +88,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     patch.delenv("EARSHOT_DATABASE_URL", raising=False)
     if not _use_real_model():
         patch.setattr(classifiers, "load_classifier", lambda settings, **_: StubClassifier(), raising=False)
+    if respond_first:
+        patch.setattr(daemon, "build_stages", _respond_first(daemon.build_stages))
     stub_channel.SENT.clear()
     result = CliRunner().invoke(app, ["run", "--once", "--config", str(config_path)])
     patch.undo()
@@ -85,8 +100,27 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     by_author: dict[str, list[PostRow]] = {}
     for row in rows:
         by_author.setdefault(row.author_handle or "", []).append(row)
-    yield Demo(store=store, posts={h: p[0] for h, p in by_author.items()}, by_author=by_author)
-    store.engine.dispose()
+    sent = {name: list(notices) for name, notices in stub_channel.SENT.items()}
+    return Demo(store=store, posts={h: p[0] for h, p in by_author.items()}, by_author=by_author, sent=sent)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """The demo as the daemon runs it: route, escalate, deliver, then respond."""
+    run = _run_demo(tmp_path_factory.mktemp("demo"))
+    yield run
+    run.store.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def demo_respond_first(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """The demo with the respond stage first: the brand's reply is linked before the complaint is routed."""
+    shipped = dict(stub_channel.SENT)  # the other tests read what the shipped order sent
+    run = _run_demo(tmp_path_factory.mktemp("demo-respond-first"), respond_first=True)
+    stub_channel.SENT.clear()
+    stub_channel.SENT.update(shipped)
+    yield run
+    run.store.engine.dispose()
 
 
 def test_every_post_is_routed(demo: Demo) -> None:
@@ -100,6 +134,21 @@ def test_kids_overheating_pages_on_call_though_the_author_has_40_followers(demo:
     [alert] = demo.alerts_of("dana_drives")
     assert alert.tier == "on-call"
     assert any("dana_drives" in n.body or "dana_drives" in n.title for n in stub_channel.SENT.get("on-call", []))
+
+
+@pytest.mark.parametrize("order", ["demo", "demo_respond_first"])
+def test_the_kids_overheating_page_goes_out_with_the_brand_reply_whichever_stage_runs_first(
+    order: str, request: pytest.FixtureRequest
+) -> None:
+    run: Demo = request.getfixturevalue(order)
+    [alert] = run.alerts_of("dana_drives")
+    assert (alert.rule, alert.status, alert.acked_at) == ("safety-override", "sent", None)  # a reply is no ack
+    assert [r.status for r in run.rows(OutboxRow) if r.kind == "alert" and r.ref_id == alert.id] == ["sent"]
+    assert alert.reply_by == "AuroraSupport" and alert.reply_url and "/AuroraSupport/status/" in alert.reply_url
+    assert alert.reply_text and "please DM us your VIN" in alert.reply_text
+    [page] = [n for n in run.sent["on-call"] if "@dana_drives" in n.body]
+    replied = "Brand replied in public: @AuroraSupport at " in page.body
+    assert replied == (order == "demo_respond_first")  # the message shows a reply linked before it went out
 
 
 def test_the_viral_recall_charge_is_one_incident_one_ticket_and_an_executive_alert(demo: Demo) -> None:
@@ -185,6 +234,19 @@ def test_route_explain_names_the_rule_the_reasons_and_the_incident(demo: Demo, m
         assert expected in result.output, expected
 
 
+def test_route_explain_shows_the_brand_reply_on_the_kids_page(demo: Demo, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EARSHOT_DATABASE_URL", str(demo.store.engine.url))
+    dana = demo.posts["dana_drives"]
+    result = CliRunner().invoke(
+        app, ["route", "--explain", f"x:{dana.native_id}", "--config", str(REPO / "config.yaml")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "decision: rule 'safety-override'" in result.output
+    [line] = [line for line in result.output.splitlines() if line.startswith("  public reply: @AuroraSupport at ")]
+    assert "please DM us your VIN" in line and "https://x.com/AuroraSupport/status/" in line
+    assert line.endswith("not an acknowledgement: only a person acknowledges this alert")
+
+
 def _off_brand(demo: Demo) -> list[PostRow]:
     """The borrowed tweets the demo leaves written to another brand (Reddit posts sit in r/AuroraMotors)."""
     rows = [p for posts in demo.by_author.values() for p in posts]
@@ -215,7 +277,7 @@ def test_route_explain_says_an_off_brand_post_is_not_about_the_brand(
 
 
 def test_the_executive_alert_escalates_when_unacked_and_an_acked_one_does_not(demo: Demo) -> None:
-    """Runs last: it moves the demo's clock past the escalation deadlines."""
+    """Runs last: it moves the demo's clock past the escalation deadlines; only a person's ack stops the kids' page."""
     from datetime import timedelta
 
     from bot.app.config import load_config
@@ -223,8 +285,8 @@ def test_the_executive_alert_escalates_when_unacked_and_an_acked_one_does_not(de
 
     recall = demo.alerts_of("mike_ev_owner")[0]
     kids = demo.alerts_of("dana_drives")[0]
-    assert kids.acked_by == "@AuroraSupport (public reply)"  # the brand answered dana in public
-    assert acknowledge(demo.store, kids.id, "on-call responder").acked_by == "@AuroraSupport (public reply)"
+    assert kids.acked_at is None and kids.reply_by == "AuroraSupport"  # answered in public, still a page
+    assert acknowledge(demo.store, kids.id, "on-call responder").acked_by == "on-call responder"
     later = recall.next_escalation_at + timedelta(minutes=1)
     config = load_config(REPO / "config.yaml")
     stages = build_delivery_stages(
