@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from bot.core.actions import Decision, Incident, Priority
+from bot.core.labels import URGENCY_ORDER
 from bot.delivery import Outbox
 from bot.routing import messages
 from bot.routing.assess import Assessment, tier_rank
 from bot.routing.incidents import Incidents
 from bot.routing.settings import RoutingSettings
+from bot.routing.silence import Hold, hold
 from bot.store import Transaction
 
 log = logging.getLogger(__name__)
@@ -93,12 +95,12 @@ class Actions:
         *,
         review: bool = False,
     ) -> Incident | None:
-        """Alert `tier`, unless the incident already alerted that tier or a higher one."""
+        """Alert `tier`, unless an alert of the incident at that tier or a higher one holds it back (silence.py)."""
         if incident is not None and self._outranked(incident, tier):
-            draft.reasons.append(
-                f"no new alert: incident #{incident.id} already alerted {', '.join(incident.alert_tiers)}"
-            )
-            return incident
+            verdict = self._hold(tx, found, incident, tier)
+            draft.reasons.append(verdict.reason)
+            if verdict.held:
+                return incident
         key = messages.alert_key(found.post_id) + (f":{tier}" if review else "")
         message = messages.alert_message(
             key=key,
@@ -150,6 +152,18 @@ class Actions:
             )
             incident = tx.note_incident_alerted(incident.id, tier)
         return incident
+
+    def _hold(self, tx: Transaction, found: Assessment, incident: Incident, tier: str) -> Hold:
+        rank = tier_rank(self.routing, tier)
+        return hold(
+            incident,
+            tx.incident_alerts(incident.id),
+            found.post,
+            outranks=lambda t: tier_rank(self.routing, t) >= rank,
+            critical=URGENCY_ORDER.index(found.labels.urgency) >= URGENCY_ORDER.index(self.routing.safety.urgency),
+            now=tx.now,
+            ack_window=timedelta(minutes=self.routing.incidents.ack_silences_for_minutes),
+        )
 
     def _outranked(self, incident: Incident, tier: str) -> bool:
         rank = tier_rank(self.routing, tier)

@@ -46,6 +46,9 @@ class IncidentSettings(Section):
     min_shared_terms: int = Field(default=4, ge=0)  # distinctive words in common (see terms.py)
     window_hours: float = Field(default=48.0, gt=0)  # since the incident's last post
     min_topic_score: float = Field(default=0.2, ge=0.0, le=1.0)  # topics below this do not count
+    # A responder's acknowledgement of an incident holds back its later critical posts this long
+    # (0: never); resolving or snoozing holds back nothing (bot/routing/silence.py). At most a week.
+    ack_silences_for_minutes: int = Field(default=60, ge=0, le=7 * 24 * 60)
     escalation: list[EscalationStep] = Field(default_factory=list)
 
 

@@ -9,6 +9,7 @@ from bot.store.ops.feed import TICKET_STATUSES, AlertView, SourceView, TicketVie
 from bot.store.ops.feed_items import FEED_STATUSES, FeedFilter, FeedItem
 from bot.store.ops.handling import CorrectionView, NoteView
 from bot.store.ops.health import DeadLetters, SourceActivity
+from bot.store.ops.incidents import IncidentAlert
 from bot.store.ops.responses import ResponseTimes
 from bot.store.ops.users import AuditView, UserView
 from bot.store.store import Store, StoredPost
@@ -29,6 +30,7 @@ __all__ = [
     "AlertView",
     "DigestPost",
     "DigestView",
+    "IncidentAlert",
     "IncidentFacts",
     "ResponseTimes",
     "DeadLetters",

@@ -1,8 +1,10 @@
-"""Incident operations: incidents, their members, and the index of the words their members used."""
+"""Incident operations: incidents, their members, the index of the words their members used, and the
+alerts an incident raised (read, for whether a later post pages)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -13,12 +15,28 @@ from sqlmodel import col, select
 
 from bot.core.actions import Incident, IncidentMember
 from bot.core.posts import Post
+from bot.store.delivery_tables import AlertRow
 from bot.store.ops.base import Ops
 from bot.store.routing_tables import INCIDENT_OPEN, IncidentPostRow, IncidentRow, IncidentTermRow
 from bot.store.tables import ClassificationRow, PostRow
 
 TERM_LENGTH = 64  # longer "words" (a pasted hash) are never indexed
 POSTINGS = 64  # per word, the newest incidents that used it are candidates (a common word stays cheap)
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentAlert:
+    """An alert an incident raised: its tier, whose post it was about, and how responders handled it."""
+
+    id: int
+    tier: str  # the tier first alerted
+    source: str | None  # the alerted post's source and author (None: no post, or a deleted author)
+    author_handle: str | None
+    acked_at: datetime | None
+    acked_by: str | None
+    resolved_at: datetime | None
+    resolved_by: str | None
+    snoozed_until: datetime | None
 
 
 class IncidentOps(Ops):
@@ -85,8 +103,9 @@ class IncidentOps(Ops):
         return _incident(row)
 
     def note_incident_alerted(self, incident_id: int, tier: str) -> Incident:
+        """The incident alerted `tier` (listed once, however many of its posts paged it)."""
         row = self._incident_row(incident_id)
-        row.alert_tiers = [*row.alert_tiers, tier]
+        row.alert_tiers = list(dict.fromkeys([*row.alert_tiers, tier]))
         self.session.add(row)
         return _incident(row)
 
@@ -181,6 +200,29 @@ class IncidentOps(Ops):
             .where(col(ClassificationRow.post_id).in_(list(post_ids)))
         ).all()
         return {post_id: (list(embedding), text) for post_id, embedding, text in rows}
+
+    def incident_alerts(self, incident_id: int) -> list[IncidentAlert]:
+        """Every alert the incident raised (its posts' and its escalations'), oldest first."""
+        rows = self.session.exec(
+            select(AlertRow, PostRow.source, PostRow.author_handle)
+            .join(PostRow, col(PostRow.id) == AlertRow.post_id, isouter=True)
+            .where(AlertRow.incident_id == incident_id)
+            .order_by(col(AlertRow.id))
+        ).all()
+        return [
+            IncidentAlert(
+                id=a.id or 0,
+                tier=a.tier,
+                source=source,
+                author_handle=handle,
+                acked_at=a.acked_at,
+                acked_by=a.acked_by,
+                resolved_at=a.resolved_at,
+                resolved_by=a.resolved_by,
+                snoozed_until=a.snoozed_until,
+            )
+            for a, source, handle in rows
+        ]
 
     def timeline(self, incident_id: int) -> list[IncidentMember]:
         """The incident's posts in the order they were written."""
