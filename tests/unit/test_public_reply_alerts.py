@@ -10,11 +10,10 @@ between routing and delivery, and after delivery.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.app.config import Config
 from bot.delivery import EscalationStage, acknowledge, build_delivery_stages
@@ -250,14 +249,13 @@ def test_the_reply_in_a_page_is_redacted_like_the_post() -> None:
     assert "dana@example.com" not in notice.body
 
 
-def test_upgrading_marks_the_safety_overrides_open_alerts_as_not_acknowledged_by_replies(tmp_path: Path) -> None:
+def test_upgrading_marks_the_safety_overrides_open_alerts_as_not_acknowledged_by_replies(store_url: str) -> None:
     from sqlalchemy import text
 
     from bot.store.engine import make_engine
     from bot.store.migrate import upgrade
 
-    url = f"sqlite:///{tmp_path / 'earshot.db'}"
-    engine = make_engine(url)
+    engine = make_engine(store_url)
     upgrade(engine, "0004_scale")
     with engine.begin() as connection:
         for key, rule in (("a", "safety-override"), ("b", "angry-complaint")):
@@ -269,9 +267,9 @@ def test_upgrading_marks_the_safety_overrides_open_alerts_as_not_acknowledged_by
                 {"key": key, "rule": rule, "at": NOON},
             )
     engine.dispose()
-    store = Store.open(url)
+    store = Store.open(store_url)
     with store.session() as session:
-        rows = session.exec(select(AlertRow).order_by(AlertRow.id)).all()
+        rows = session.exec(select(AlertRow).order_by(col(AlertRow.id))).all()
         assert [(row.rule, row.reply_acknowledges, row.reply_at) for row in rows] == [
             ("safety-override", False, None),
             ("angry-complaint", True, None),
