@@ -17,6 +17,7 @@ from classifiers.heads import labelled_heads, trained_heads
 from classifiers.heads.base import LabelledFile
 
 DEFAULT_DATA_DIR = Path("data/labelled")
+FALSE_ALARMS = "false_alarms"  # corrected_examples' key for the feed's false alarms
 SHIPPED_DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "labelled"
 SPLIT_SEED = 13
 _ESCAPED = re.compile(r"\\u([0-9a-fA-F]{4})")
@@ -144,17 +145,21 @@ def load_splits(data_dir: Path = DEFAULT_DATA_DIR, extra: Mapping[str, list[Exam
 def corrected_examples(corrections: list[tuple[str, str, str]]) -> dict[str, list[Example]]:
     """Labelled examples from the feed's corrections, (kind, value, text), newest first.
 
-    "not a complaint" teaches the complaint and severity heads (complaints.jsonl's labels). Topics
-    and urgency are not trained (topics match config descriptions; urgency follows rules), so those
-    corrections are kept and shown but add nothing here.
+    "not a complaint" teaches the complaint and severity heads (complaints.jsonl's labels); "false alarm"
+    (a page nobody was at risk in) joins the harm model's ordinary posts, under FALSE_ALARMS. Topic
+    corrections are kept and shown but add nothing here (topics match config descriptions).
     """
-    seen: set[str] = set()
-    examples = []
+    seen: set[tuple[str, str]] = set()
+    found: dict[str, list[Example]] = {}
     for kind, _value, text in corrections:
-        if kind == "not_complaint" and text not in seen:
-            seen.add(text)
-            examples.append(Example(text=text, labels={"complaint": False, "severity": 0}))
-    return {"complaints": examples} if examples else {}
+        if (kind, text) in seen:
+            continue
+        seen.add((kind, text))
+        if kind == "not_complaint":
+            found.setdefault("complaints", []).append(Example(text=text, labels={"complaint": False, "severity": 0}))
+        elif kind == "false_alarm":  # the harm model's ordinary posts (classifiers/safety/), not a labelled file
+            found.setdefault(FALSE_ALARMS, []).append(Example(text=text, labels={"critical": False}))
+    return found
 
 
 def write_heldout(out_dir: Path, data_dir: Path = DEFAULT_DATA_DIR) -> tuple[Path, ...]:

@@ -16,6 +16,7 @@ from classifiers.heads import labelled_heads
 from classifiers.heads.base import TrainedHead
 from classifiers.judged import baseline_report, confusion
 from classifiers.metrics import head_metrics
+from classifiers.pages import SETS, critical_rows, held_out_texts, per_thousand
 from classifiers.settings import ClassifierSettings
 
 _EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
@@ -60,6 +61,10 @@ def evaluate(
         predicted = [head.predicted(labels[i]) for i in rows]
         recall = issubclass(head, TrainedHead) and head.recall
         report[key] = head_metrics(truth, predicted, recall=recall)
+        if key == "critical":  # what a responder feels: pages on ordinary posts, and the people at risk caught
+            pairs = [(bool(t), bool(p)) for t, p in zip(truth, predicted, strict=True)]
+            report[key]["false_pages"] = per_thousand(sum(p for t, p in pairs if not t), sum(not t for t, _ in pairs))
+            report[key]["caught"] = per_thousand(sum(p for t, p in pairs if t), sum(t for t, _ in pairs))
         if issubclass(head, TrainedHead):
             baseline = baseline or Baseline.train(load_splits(data_dir))
             if key in baseline.models:
@@ -69,6 +74,16 @@ def evaluate(
             report[key]["confusion"] = confusion(truth, predicted)
             report[f"{key}_baselines"] = baseline_report(key, settings, [examples[i].text for i in rows], truth)
     report["baseline"] = base_report
+    return report
+
+
+def false_pages(classifier: Classifier, data_dir: Path = DEFAULT_DATA_DIR) -> dict:
+    """Critical posts per 1,000 held-out real tweets (brand and general), each critical post listed."""
+    report: dict = {"model_version": classifier.version}
+    for name, texts in held_out_texts(data_dir).items():
+        labels = _classify_with_progress(classifier, [post_from_text(t, i) for i, t in enumerate(texts)])
+        flagged = critical_rows(labels, texts)
+        report[SETS[name]] = per_thousand(len(flagged), len(texts)) | {"posts": flagged}
     return report
 
 

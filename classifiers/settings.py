@@ -31,7 +31,7 @@ class RiskSignalSettings(Section):
 class SafetySettings(Section):
     """The learned harm signal: a person at risk or just hurt is critical in any industry."""
 
-    critical: float = Field(default=0.5, ge=0.0, le=1.0)  # P(harm) from which a post is critical
+    critical: float = Field(default=0.6, ge=0.0, le=1.0)  # P(harm) from which a post is critical
     elevated: float = Field(default=0.35, ge=0.0, le=1.0)  # a complaint this likely harmful is at least high
     topic: str | None = "safety"  # added to the post's topics when the taxonomy has it
 
@@ -62,10 +62,15 @@ def _default_risk_signals() -> list[RiskSignalSettings]:
             name="data breach",
             keywords=[
                 "data breach",
-                "breach",
+                "security breach",
+                "privacy breach",
                 "hacked",
-                "leaked",
                 "data leak",
+                "data was leaked",
+                "data leaked",
+                "details leaked",
+                "leaked my",
+                "leaked our",
                 "personal data",
                 "personal information",
                 "identity theft",

@@ -17,13 +17,14 @@ from torch import nn
 from bot.core.progress import Progress
 from classifiers import artifacts
 from classifiers.calibration import Scaling, expected_calibration_error, fit_scaling, softmax
-from classifiers.data import Example, Splits, labelled_files, load_splits, normalise_text
+from classifiers.data import FALSE_ALARMS, Example, Splits, labelled_files, load_splits, normalise_text
 from classifiers.delta import int8_delta
 from classifiers.encoder import MultiTaskModel, load_base_encoder, load_tokenizer, mean_pool
 from classifiers.heads import trained_heads
 from classifiers.heads.base import TrainedHead
 from classifiers.lora import adapter_state, add_adapters
 from classifiers.metrics import head_metrics
+from classifiers.settings import ClassifierSettings
 
 log = logging.getLogger(__name__)
 
@@ -219,6 +220,17 @@ def _calibrate(logits: np.ndarray, labels: np.ndarray, *, bias: bool) -> tuple[S
     }
 
 
+def refit_harm(art_dir: Path, alarms: list[str], threads: int) -> dict:
+    """Store the feed's false alarms beside the weights and fit the harm model on them (harm.json)."""
+    from classifiers.safety import HARM_FILE, write_false_alarms
+    from classifiers.transformer import TransformerClassifier
+
+    write_false_alarms(art_dir, alarms)
+    (art_dir / HARM_FILE).unlink(missing_ok=True)
+    TransformerClassifier(ClassifierSettings(model_dir=str(art_dir), threads=threads))  # the safety head fits, stores
+    return json.loads((art_dir / HARM_FILE).read_text(encoding="utf-8"))["examples"] | {"false_alarms": len(alarms)}
+
+
 def train(
     data_dir: Path, out_dir: Path, options: TrainOptions = TrainOptions(), extra: dict[str, list[Example]] | None = None
 ) -> dict:
@@ -248,5 +260,7 @@ def train(
                     labels, logits[name][head.name][rows].argmax(1).tolist(), recall=head.recall
                 )
     artifacts.save(out_dir, trainer.model, trainer.encoder_tensors(), scalings, options, report)
+    harm = refit_harm(out_dir, [e.text for e in (extra or {}).get(FALSE_ALARMS, [])], options.threads)
+    log.info("harm model fitted beside the weights: %s", json.dumps(harm))
     log.info("report %s", json.dumps(report))
     return report

@@ -87,7 +87,8 @@ class TransformerClassifier(Classifier):
         self.scalings = manifest.scalings
         self.version = manifest.version + ("-int8" if settings.quantize else "")
         self.tokenizer = load_tokenizer()
-        self.heads = [head(settings, self.embed) for head in head_classes()]
+        own = settings.model_copy(update={"model_dir": str(model_dir)})  # heads read files beside these weights
+        self.heads = [head(own, self.embed) for head in head_classes()]
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """The normalised meaning embeddings of `texts` (prototypes are built with it)."""

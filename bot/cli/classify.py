@@ -41,22 +41,32 @@ def classify(
 
 
 def evaluate(
-    data: Annotated[Path, typer.Option("--data", help="JSON Lines with text and labels.")],
+    data: Annotated[Path | None, typer.Option("--data", help="JSON Lines with text and labels.")] = None,
     config: ConfigOption = DEFAULT_CONFIG,
     topics: Annotated[
         Path | None, typer.Option("--topics", help="A taxonomy (JSON or YAML list) instead of the config's topics.")
     ] = None,
+    false_pages: Annotated[
+        bool, typer.Option("--false-pages", help="Critical posts per 1,000 held-out real tweets, each one listed.")
+    ] = False,
 ) -> None:
     """Print one JSON object: per label accuracy and macro-F1 for the model beside its baselines.
 
     Labels: complaint, sentiment, severity (TF-IDF baseline), topic and critical (confusion table,
-    TF-IDF and frozen-encoder baselines).
+    false pages and people at risk caught per 1,000, TF-IDF and frozen-encoder baselines).
+    `--false-pages`: how many held-out real tweets, brand and general, the product would page on-call for.
     """
+    if (data is None) == (not false_pages):
+        raise EarshotError("give --data FILE (a labelled file) or --false-pages (held-out real tweets), not both")
     from classifiers import load_classifier
     from classifiers.evaluate import evaluate as run_evaluation
+    from classifiers.evaluate import false_pages as count_false_pages
     from classifiers.taxonomy import read_taxonomy
 
     settings = load(config)
+    if data is None:
+        typer.echo(json.dumps(count_false_pages(load_classifier(settings.classifier), _data_dir(settings))))
+        return
     classifier_settings = settings.classifier
     if topics is not None:
         classifier_settings = classifier_settings.model_copy(update={"topics": read_taxonomy(topics)})
@@ -100,11 +110,4 @@ def _corrections(settings: Config) -> dict[str, list[Any]]:
         return {}
     extra = corrected_examples(found)  # every kind is handed over; each kind's use is decided there
     typer.echo(f"training with {sum(map(len, extra.values()))} corrected examples from the feed", err=True)
-    alarms = [c for c in found if c[0] == "false_alarm"]
-    if alarms and not corrected_examples(alarms):
-        typer.echo(
-            f"note: {len(alarms)} false alarms from the feed are kept, but no trained head learns from them yet "
-            "(the harm model that rates posts critical learns from classifiers/safety/ only)",
-            err=True,
-        )
     return extra

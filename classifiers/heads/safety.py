@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from classifiers.artifacts import DEFAULT_DIR, WEIGHTS, weights_digest
+from classifiers.data import SHIPPED_DATA_DIR
 from classifiers.heads.base import Batch, Embed, Head
 from classifiers.safety import HarmModel
 from classifiers.settings import ClassifierSettings
@@ -13,7 +17,8 @@ class SafetyHead(Head):
     name = "safety"
 
     def __init__(self, settings: ClassifierSettings, embed: Embed) -> None:
-        self.model = HarmModel(embed)
+        art_dir = Path(settings.model_dir or DEFAULT_DIR)
+        self.model = HarmModel.load(embed, art_dir, weights_digest(art_dir / WEIGHTS), SHIPPED_DATA_DIR)
 
     def read(self, batch: Batch) -> None:
         for fields, score in zip(batch.fields, self.model.score(batch.embeddings), strict=True):
