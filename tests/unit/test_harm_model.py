@@ -31,9 +31,7 @@ def test_a_false_alarm_from_the_feed_becomes_an_ordinary_post_for_the_harm_model
 
 
 def test_the_stored_fit_is_used_while_weights_and_lines_match_and_refitted_when_they_change(tmp_path: Path, caplog):
-    examples = HarmExamples(
-        texts=["fire", "fire!", "hello", "hi"], labels=[1, 1, 0, 0], groups=["real"] * 4
-    )
+    examples = HarmExamples(texts=["fire", "fire!", "hello", "hi"], labels=[1, 1, 0, 0], groups=["real"] * 4)
     fitted = HarmModel.fit(_embed, examples)
     key = {"weights": "w1", "lines": lines_digest(tmp_path)}
     fitted.save(tmp_path, key, examples)
