@@ -16,7 +16,7 @@ from classifiers.heads import labelled_heads
 from classifiers.heads.base import TrainedHead
 from classifiers.judged import baseline_report, confusion
 from classifiers.metrics import head_metrics
-from classifiers.pages import SETS, critical_rows, held_out_texts, per_thousand
+from classifiers.pages import critical_rows, held_out_texts, per_thousand
 from classifiers.settings import ClassifierSettings
 
 _EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
@@ -83,7 +83,7 @@ def false_pages(classifier: Classifier, data_dir: Path = DEFAULT_DATA_DIR) -> di
     for name, texts in held_out_texts(data_dir).items():
         labels = _classify_with_progress(classifier, [post_from_text(t, i) for i, t in enumerate(texts)])
         flagged = critical_rows(labels, texts)
-        report[SETS[name]] = per_thousand(len(flagged), len(texts)) | {"posts": flagged}
+        report[name] = per_thousand(len(flagged), len(texts)) | {"posts": flagged}
     return report
 
 

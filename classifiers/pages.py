@@ -2,13 +2,15 @@
 
 A critical label pages on-call whatever the reach, so the figure a responder feels is false pages per
 1,000 ordinary posts. `earshot evaluate --false-pages` counts them on the held-out splits of the
-real tweets (`complaints.jsonl`: tweets to and about brands; `sentiment.jsonl`: general tweets), which
-neither the encoder nor the harm model was fitted on, and lists every critical post so a person can
+real tweets (`complaints.jsonl`: tweets to brands, and the replies and tweets to people it holds as
+`random_*` domains; `sentiment.jsonl`: general tweets), which neither the encoder nor the harm
+model was fitted on, and lists every critical post so a person can
 read whether anyone was at risk. On a labelled file, `critical: false` lines give the same figure.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,7 +18,6 @@ from pathlib import Path
 from bot.core.labels import Labels
 from classifiers.data import load_splits
 
-SETS = {"complaints": "brand tweets", "sentiment": "general tweets"}
 Z95 = 1.959964
 
 
@@ -47,6 +48,13 @@ def critical_rows(labels: Sequence[Labels], texts: Sequence[str]) -> list[dict]:
 
 
 def held_out_texts(data_dir: Path) -> dict[str, list[str]]:
-    """The held-out real tweets by labelled file, for the sets that have one."""
+    """The held-out real tweets by set: to brands, to people (the complaint corpus's random_* domains), general."""
     test = load_splits(data_dir).test
-    return {name: [e.text for e in test[name]] for name in SETS if name in test}
+    rows = (json.loads(line) for line in (data_dir / "complaints.jsonl").read_text(encoding="utf-8").splitlines())
+    personal = {row["text"] for row in rows if str(row.get("domain", "")).startswith("random")}
+    complaints = [e.text for e in test.get("complaints", [])]
+    return {
+        "brand tweets": [t for t in complaints if t not in personal],
+        "replies and tweets to people": [t for t in complaints if t in personal],
+        "general tweets": [e.text for e in test.get("sentiment", [])],
+    }

@@ -31,8 +31,8 @@ class RiskSignalSettings(Section):
 class SafetySettings(Section):
     """The learned harm signal: a person at risk or just hurt is critical in any industry."""
 
-    critical: float = Field(default=0.6, ge=0.0, le=1.0)  # P(harm) from which a post is critical
-    elevated: float = Field(default=0.35, ge=0.0, le=1.0)  # a complaint this likely harmful is at least high
+    critical: float = Field(default=0.15, ge=0.0, le=1.0)  # P(harm) from which a post is critical
+    elevated: float = Field(default=0.1, ge=0.0, le=1.0)  # a complaint this likely harmful is at least high
     topic: str | None = "safety"  # added to the post's topics when the taxonomy has it
 
 

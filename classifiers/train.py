@@ -220,15 +220,15 @@ def _calibrate(logits: np.ndarray, labels: np.ndarray, *, bias: bool) -> tuple[S
     }
 
 
-def refit_harm(art_dir: Path, alarms: list[str], threads: int) -> dict:
-    """Store the feed's false alarms beside the weights and fit the harm model on them (harm.json)."""
+def refit_harm(art_dir: Path, alarms: list[str], threads: int) -> None:
+    """Store the feed's false alarms beside the weights and fit the harm model with them (harm.npz)."""
     from classifiers.safety import HARM_FILE, write_false_alarms
     from classifiers.transformer import TransformerClassifier
 
     write_false_alarms(art_dir, alarms)
     (art_dir / HARM_FILE).unlink(missing_ok=True)
     TransformerClassifier(ClassifierSettings(model_dir=str(art_dir), threads=threads))  # the safety head fits, stores
-    return json.loads((art_dir / HARM_FILE).read_text(encoding="utf-8"))["examples"] | {"false_alarms": len(alarms)}
+    log.info("harm model fitted beside the weights, with %d false alarms from the feed", len(alarms))
 
 
 def train(
@@ -260,7 +260,6 @@ def train(
                     labels, logits[name][head.name][rows].argmax(1).tolist(), recall=head.recall
                 )
     artifacts.save(out_dir, trainer.model, trainer.encoder_tensors(), scalings, options, report)
-    harm = refit_harm(out_dir, [e.text for e in (extra or {}).get(FALSE_ALARMS, [])], options.threads)
-    log.info("harm model fitted beside the weights: %s", json.dumps(harm))
+    refit_harm(out_dir, [e.text for e in (extra or {}).get(FALSE_ALARMS, [])], options.threads)
     log.info("report %s", json.dumps(report))
     return report

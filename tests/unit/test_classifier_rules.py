@@ -119,7 +119,7 @@ def _urgency(text="", complaint=False, severity=0, sentiment="neutral", sentimen
         (dict(text="you lied to me", complaint=True, severity=4), "high"),
         (dict(text=KIDS, complaint=True, severity=1, sentiment="positive", harm=0.8), "critical"),
         (dict(text="Is it normal that my kids get so hot in the back seat? Thanks!", harm=0.6), "critical"),
-        (dict(text="the strap feels a bit flimsy", complaint=True, severity=1, harm=0.4), "high"),
+        (dict(text="the strap feels a bit flimsy", complaint=True, severity=1, harm=0.12), "high"),
         (dict(text="this burger is fire", sentiment="positive", sentiment_score=0.9, harm=0.7), "low"),
         (dict(text="I'm talking to a lawyer about this", complaint=True, severity=2), "high"),
         (dict(text="Was my personal data leaked?"), "critical"),

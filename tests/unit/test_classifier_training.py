@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -64,8 +65,8 @@ def test_earshot_train_writes_artifacts_that_load_and_classify(tiny_data: Path, 
     balanced = {head.name for head in trained_heads() if head.balanced}
     assert {name for name, scaling in manifest.scalings.items() if scaling.bias} == balanced  # only they get a bias
     assert manifest.version.startswith("minilm-l6-full-")
-    harm = json.loads((out / "harm.json").read_text(encoding="utf-8"))  # the harm model fitted on these weights
-    assert harm["fitted_on"]["weights"] == manifest.version.removeprefix("minilm-l6-full-")
+    with np.load(out / "harm.npz", allow_pickle=False) as harm:  # the harm model, fitted on these weights
+        assert str(harm["fitted_on"]).startswith(f"weights {manifest.version.removeprefix('minilm-l6-full-')},")
 
     settings = load_config(tiny_data / "config.yaml").classifier
     with caplog.at_level("WARNING", logger="classifiers.runtime"):
