@@ -10,6 +10,17 @@ from bot.core.posts import require_aware
 
 Priority = Literal["low", "normal", "high", "urgent"]
 OutboxKind = Literal["ticket", "alert"]
+PUBLIC_REPLY_ACK = " (public reply)"  # how an acknowledgement made by a brand's public reply is signed
+
+
+def acknowledger_of_reply(responder: str) -> str:
+    """Who acknowledged, for an alert acknowledged by `responder`'s public reply: "@handle (public reply)"."""
+    return f"@{responder}{PUBLIC_REPLY_ACK}"
+
+
+def acked_by_reply(acked_by: str | None) -> bool:
+    """Whether an acknowledgement was made by a public reply rather than by a person in the feed."""
+    return (acked_by or "").endswith(PUBLIC_REPLY_ACK)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -6,7 +6,7 @@ Only an alert of the incident at the post's tier or above, still standing, can h
     of the incident within `routing.incidents.ack_silences_for_minutes`, or by an unacknowledged page
     about an earlier post of its own author; a page about another author (spam or not) never holds it;
   - any other post is held back by any standing alert, as before ("one alert per tier").
-An acknowledgement made by a public reply (signed `@handle (public reply)` by the respond stage) is the
+An acknowledgement made by a public reply (signed `@handle (public reply)`, bot.core.actions) is the
 brand answering one post, not a responder taking the incident: it holds back no critical post.
 """
 
@@ -16,12 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.core.actions import Incident
+from bot.core.actions import Incident, acked_by_reply
 from bot.core.durations import human_duration
 from bot.core.posts import Post
 from bot.store import IncidentAlert
 
-PUBLIC_REPLY_ACK = "(public reply)"  # how an acknowledgement by a public reply is signed
 SETTING = "routing.incidents.ack_silences_for_minutes"
 
 
@@ -101,7 +100,7 @@ def _why_not(alert: IncidentAlert, now: datetime) -> str:
 
 
 def _human_ack(alert: IncidentAlert) -> bool:
-    return alert.acked_at is not None and not (alert.acked_by or "").endswith(PUBLIC_REPLY_ACK)
+    return alert.acked_at is not None and not acked_by_reply(alert.acked_by)
 
 
 def _same_author(alert: IncidentAlert, post: Post) -> bool:

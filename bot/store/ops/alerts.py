@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlmodel import col, select
 
-from bot.core.actions import PublicReply
+from bot.core.actions import PublicReply, acknowledger_of_reply
 from bot.store.delivery_records import SUMMARY_PREFIX, AlertState
 from bot.store.delivery_tables import AlertRow, OutboxRow
 from bot.store.ops.base import Ops
@@ -84,7 +84,7 @@ class AlertOps(Ops):
             self.session.add(alert)
         if not (acknowledges and alert.reply_acknowledges):
             return False
-        found = self.acknowledge_alert(alert_id, f"@{reply.responder} (public reply)")
+        found = self.acknowledge_alert(alert_id, acknowledger_of_reply(reply.responder))
         return bool(found and found[1])
 
     def silence_of(self, alert_ids: Sequence[int]) -> str | None:
