@@ -34,7 +34,10 @@ classifiers.load_classifier = lambda settings, **_: StubClassifier()  # the demo
 from bot.cli.main import app
 app(sys.argv[1:])
 """
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (.ci/run installs it)")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (.ci/run installs it)"),
+]
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
