@@ -24,6 +24,13 @@ class WebSettings(Section):
     # the session-signing key when EARSHOT_SECRET_KEY is unset: made once (mode 0600) if missing
     secret_key_file: str = Field(default="data/earshot.key", min_length=1)
 
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _a_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            raise ValueError("must be a list of addresses or CIDR networks, e.g. [10.0.0.0/8]")
+        return value
+
     @field_validator("trusted_proxies")
     @classmethod
     def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:

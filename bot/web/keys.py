@@ -27,7 +27,10 @@ def session_key(key_file: Path) -> str:
     except FileNotFoundError:
         return _make(key_file)
     except OSError as err:
-        raise ConfigError(f"web.secret_key_file: cannot read {key_file}: {err.strerror or err}") from err
+        raise ConfigError(
+            f"web.secret_key_file: cannot read {key_file}: {err.strerror or err}; "
+            f"set {ENV} or point web.secret_key_file at a readable file"
+        ) from err
 
 
 def _make(key_file: Path) -> str:
