@@ -194,7 +194,7 @@ def test_a_responder_sees_an_alert_arrive_live_and_acknowledges_it(daemon: tuple
         page.get_by_label("Token name").fill("pager bot")
         page.get_by_role("button", name="Create token").click()
         expect(page.get_by_role("status")).to_contain_text("esk_")
-        expect(page.get_by_role("cell", name="pager bot")).to_be_visible()
+        expect(page.get_by_role("cell", name="pager bot", exact=True)).to_be_visible()
         page.screenshot(path=str(ARTIFACTS / "account-tokens.png"), full_page=True)
         page.get_by_role("button", name="Revoke token pager bot").click()
         expect(page.get_by_role("cell", name="No API tokens.")).to_be_visible()

@@ -15,10 +15,13 @@ import sqlalchemy
 from fastapi.testclient import TestClient
 
 from bot.core.errors import ConfigError
+from bot.digest import DigestSettings
+from bot.digest.service import DigestService
 from bot.web.app import create_app
 from bot.web.auth import SESSION_COOKIE, new_api_token
 from bot.web.keys import session_key
 from tests.conftest import NOW
+from tests.unit.digest_support import END, START, fill
 from tests.unit.web_support import CONTEXT, PASSWORD, Feed, feed_fixture  # noqa: F401
 
 
@@ -213,3 +216,20 @@ def test_processes_starting_together_make_one_key(tmp_path: Path, monkeypatch: p
     for thread in threads:
         thread.join(10)
     assert len(found) == 8 and len(set(found)) == 1 and path.read_text().strip() == found[0]
+
+
+def test_a_digest_built_by_the_service_reads_the_same_in_the_feed(feed: Feed) -> None:
+    fill(feed.store)
+    service = DigestService(
+        feed.store,
+        DigestSettings(),
+        brand="Aurora Motors",
+        own_handles=("AuroraMotors", "AuroraSupport"),
+        feed_base_url="http://feed.example",
+        channels=[],
+        clock=lambda: END,
+    )
+    outcome = service.run(START, END)
+    page = feed.login("vera").get(f"/digests/{outcome.digest_id}")  # the path the short form links to
+    assert page.status_code == 200 and page.text == outcome.built.html_file
+    assert "battery recall" in page.text and 'src="data:image/png;base64,' in page.text  # charts: allowed by img-src
