@@ -41,9 +41,10 @@ def _bearer(feed: Feed, token: str) -> int:
 def test_a_cookie_saved_before_logout_no_longer_works(feed: Feed) -> None:
     rory = feed.login("rory")
     saved = rory.cookies[SESSION_COOKIE]
-    assert rory.post("/logout", data={"csrf_token": rory.csrf}).status_code == 303  # type: ignore[attr-defined]
     replay = feed.client()
     replay.cookies.set(SESSION_COOKIE, saved)
+    assert replay.get("/api/me").json()["name"] == "rory"  # the copy works while the session lasts
+    assert rory.post("/logout", data={"csrf_token": rory.csrf}).status_code == 303  # type: ignore[attr-defined]
     assert replay.get("/api/me").status_code == 401
     assert replay.get("/").status_code == 303
 
@@ -56,6 +57,7 @@ def test_logout_ends_only_that_session(feed: Feed) -> None:
 
 def test_a_session_outlives_neither_its_hours_nor_a_restart_with_another_key(feed: Feed) -> None:
     rory = feed.login("rory")
+    assert rory.get("/api/me").status_code == 200
     with feed.store.transaction() as tx:  # as if the login were 13 hours old: the row has expired
         tx.session.execute(sqlalchemy.text("UPDATE web_session SET expires_at = :at"), {"at": NOW - timedelta(hours=1)})
     assert rory.get("/api/me").status_code == 401
@@ -233,3 +235,20 @@ def test_a_digest_built_by_the_service_reads_the_same_in_the_feed(feed: Feed) ->
     page = feed.login("vera").get(f"/digests/{outcome.digest_id}")  # the path the short form links to
     assert page.status_code == 200 and page.text == outcome.built.html_file
     assert "battery recall" in page.text and 'src="data:image/png;base64,' in page.text  # charts: allowed by img-src
+
+
+def test_upgrading_removes_the_key_an_older_version_kept_in_the_database(store_url: str) -> None:
+    from bot.store import Store
+    from bot.store.engine import make_engine
+    from bot.store.migrate import upgrade
+
+    url = store_url
+    engine = make_engine(url)
+    upgrade(engine, "0005_alert_reply")
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.text("INSERT INTO web_secret (name, value) VALUES ('session', 'old key')"))
+    engine.dispose()
+    store = Store.open(url)
+    with store.transaction() as tx:
+        assert "web_secret" not in sqlalchemy.inspect(tx.session.get_bind()).get_table_names()
+    store.engine.dispose()
