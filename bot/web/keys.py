@@ -33,6 +33,29 @@ def session_key(key_file: Path) -> str:
         ) from err
 
 
+def key_problem(key_file: Path) -> str | None:
+    """Why `session_key` would fail, checked without making anything (`earshot check-config`)."""
+    from_env = os.environ.get(ENV, "").strip()
+    if from_env:
+        return (
+            None
+            if len(from_env) >= MIN_LENGTH
+            else f"{ENV}: the session key must have at least {MIN_LENGTH} characters"
+        )
+    if key_file.exists():
+        try:
+            _long_enough(key_file.read_text(encoding="utf-8").strip(), f"web.secret_key_file ({key_file})")
+        except (OSError, ConfigError) as err:
+            return str(err) if isinstance(err, ConfigError) else f"web.secret_key_file: cannot read {key_file}: {err}"
+        return None
+    folder = next((p for p in (key_file.parent, *key_file.parent.parents) if p.exists()), None)
+    if folder is None or not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        return (
+            f"web.secret_key_file: cannot create {key_file}; set {ENV} or point web.secret_key_file at a writable place"
+        )
+    return None
+
+
 def _make(key_file: Path) -> str:
     """A new random key in `key_file`, readable by its owner only; one log line says where."""
     partial = key_file.with_name(f".{key_file.name}.{os.getpid()}.{secrets.token_hex(4)}")

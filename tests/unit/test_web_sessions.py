@@ -252,3 +252,24 @@ def test_upgrading_removes_the_key_an_older_version_kept_in_the_database(store_u
     with store.transaction() as tx:
         assert "web_secret" not in sqlalchemy.inspect(tx.session.get_bind()).get_table_names()
     store.engine.dispose()
+
+
+def test_check_config_says_when_run_could_not_have_a_session_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli.main import app
+    from tests.conftest import REPO
+
+    (tmp_path / "file").write_text("not a folder")
+    config = REPO.joinpath("config.yaml").read_text(encoding="utf-8")
+    config = config.replace("secret_key_file: data/earshot.key", f"secret_key_file: {tmp_path / 'file' / 'k'}")
+    (tmp_path / "config.yaml").write_text(config.replace("path: data/demo", f"path: {REPO / 'data' / 'demo'}"))
+    monkeypatch.setenv("EARSHOT_DATABASE_URL", f"sqlite:///{tmp_path / 'e.db'}")
+    monkeypatch.delenv("EARSHOT_SECRET_KEY", raising=False)
+    result = CliRunner().invoke(app, ["check-config", str(tmp_path / "config.yaml")])
+    assert result.exit_code == 2 and "web.secret_key_file: cannot create" in result.output
+    monkeypatch.setenv("EARSHOT_SECRET_KEY", "s" * 40)
+    result = CliRunner().invoke(app, ["check-config", str(tmp_path / "config.yaml")])
+    assert result.exit_code == 0 and '"session key": "EARSHOT_SECRET_KEY"' in result.output
