@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -67,7 +68,12 @@ def check_config(path: Annotated[Path, typer.Argument(help="Config file to check
     Prints a summary; exits 2 with one line per problem if anything would stop `run`.
     """
     settings = load(path)
+    from bot.web.keys import ENV, key_problem
+
     found = list(problems(settings))
+    key_file = settings.resolve(settings.web.secret_key_file)
+    if settings.web.enabled and (trouble := key_problem(key_file)):
+        found.append(trouble)
     try:
         check_url(settings.database_url)
     except StoreError as err:
@@ -85,5 +91,6 @@ def check_config(path: Annotated[Path, typer.Argument(help="Config file to check
         "logging": settings.logging.format,
         "responders": settings.brand.responders,
         "digest": {"schedules": [s.name for s in settings.digest.schedules], "recipients": settings.digest.recipients},
+        "session key": ENV if os.environ.get(ENV, "").strip() else str(key_file),
     }
     typer.echo(json.dumps(summary, indent=2))

@@ -1,4 +1,4 @@
-"""`earshot user add|list|disable|reset-password`: who may log into the feed, and with which role."""
+"""`earshot user add|list|disable|reset-password|tokens|revoke-token`: who may use the feed, and how."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, open_store, when
+from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo_json, open_store, when
 from bot.core.errors import EarshotError
 from bot.store import ROLES
 
@@ -70,7 +70,7 @@ def list_users(config: ConfigOption = DEFAULT_CONFIG) -> None:
 
 @user_app.command("disable")
 def disable(name: str, config: ConfigOption = DEFAULT_CONFIG) -> None:
-    """Disable a user: they cannot log in, their sessions and API tokens stop working."""
+    """Disable a user: they cannot log in, their sessions and API tokens end."""
     with open_store(config).transaction() as tx:
         if tx.set_user_disabled(name, True) is None:
             raise EarshotError(f"no user {name!r}")
@@ -80,7 +80,7 @@ def disable(name: str, config: ConfigOption = DEFAULT_CONFIG) -> None:
 
 @user_app.command("reset-password")
 def reset_password(name: str, password_stdin: StdinOption = False, config: ConfigOption = DEFAULT_CONFIG) -> None:
-    """Set a new password (prompt or stdin); the user's sessions end."""
+    """Set a new password (prompt or stdin); the user's sessions and API tokens end."""
     from bot.web.auth import hash_password
 
     store = open_store(config)
@@ -92,3 +92,48 @@ def reset_password(name: str, password_stdin: StdinOption = False, config: Confi
         tx.set_password(name, hash_password(password))
         tx.audit("cli", "user-reset-password", f"user:{name}")
     typer.echo(f"password of {name} reset")
+
+
+@user_app.command("tokens")
+def tokens(
+    name: Annotated[str, typer.Argument(help="Whose tokens.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """A user's API tokens: id, name, made, last used (never the token itself)."""
+    with open_store(config).transaction() as tx:
+        user = tx.user(name)
+        if user is None:
+            raise EarshotError(f"no user {name!r}")
+        found = tx.tokens(user.id)
+    if not found and not as_json:
+        typer.echo(f"{name} has no API tokens")
+    for token in found:
+        if as_json:
+            echo_json(
+                {
+                    "id": token.id,
+                    "user": token.user,
+                    "label": token.label,
+                    "created_at": token.created_at,
+                    "last_used_at": token.last_used_at,
+                }
+            )
+        else:
+            typer.echo(
+                f"{token.id:<6} {token.label:<24} made {when(token.created_at)}  used {when(token.last_used_at)}"
+            )
+
+
+@user_app.command("revoke-token")
+def revoke_token(
+    token_id: Annotated[int, typer.Argument(help="The token's id (`earshot user tokens NAME`).", min=1)],
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Revoke one API token: it stops working at once."""
+    with open_store(config).transaction() as tx:
+        found = tx.revoke_token(token_id)
+        if found is None:
+            raise EarshotError(f"no token {token_id}")
+        tx.audit("cli", "token-revoke", f"user:{found.user}", label=found.label, token_id=token_id)
+    typer.echo(f"token {token_id} ({found.label}) of {found.user} revoked")

@@ -4,6 +4,7 @@ It owns Earshot's state: stages read and write only through `Store` and its `Tra
 """
 
 from bot.store.engine import check_url
+from bot.store.ops.access import SessionView, TokenView
 from bot.store.ops.digest import DigestPost, DigestView, IncidentFacts, TicketBreach
 from bot.store.ops.feed import TICKET_STATUSES, AlertView, SourceView, TicketView
 from bot.store.ops.feed_items import FEED_STATUSES, FeedFilter, FeedItem
@@ -26,6 +27,8 @@ __all__ = [
     "FeedItem",
     "NoteView",
     "UserView",
+    "SessionView",
+    "TokenView",
     "TICKET_STATUSES",
     "AlertView",
     "DigestPost",
