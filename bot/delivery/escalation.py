@@ -64,7 +64,7 @@ def escalate_due(tx: Transaction, alerts: AlertSettings) -> int:
         level = tx.escalate_alert(
             alert.id, tier=next_name, next_escalation_at=alerts.tiers[next_name].escalation_due(tx.now)
         )
-        add_alert_rows(tx, alert.id, alert.idempotency_key, next_name, level, alerts, tx.now)
+        add_alert_rows(tx, alert.id, alert.idempotency_key, next_name, level, alerts, tx.now, shadow=alert.shadow)
         log.warning(
             "alert not acknowledged: escalated", extra={"alert_id": alert.id, "tier": next_name, "level": level}
         )

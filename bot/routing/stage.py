@@ -47,13 +47,17 @@ class RouteStage:
         interval_seconds: int,
         outbox: Outbox | None = None,
         clock: Callable[[], datetime] = utcnow,
+        shadow: bool = False,
     ) -> None:
         self.store, self.routing, self.clock = store, routing, clock
+        self.shadow = outbox.shadow if outbox is not None else shadow  # record what would be sent, send nothing
         self.brand_handles = tuple(brand_handles)
         self.batch_size, self.interval_seconds = batch_size, interval_seconds
         self.incidents = Incidents(routing.incidents, brand_words(brand_name, brand_handles))
         self.actions = Actions(
-            routing, outbox or Outbox(tickets=routing.tickets, alerts=routing.alerts, clock=clock), self.incidents
+            routing,
+            outbox or Outbox(tickets=routing.tickets, alerts=routing.alerts, clock=clock, shadow=shadow),
+            self.incidents,
         )
 
     def run_once(self) -> int:
@@ -186,6 +190,11 @@ class RouteStage:
                 )
             )
         )
+        if upgrade and not self.shadow and tx.made_in_shadow(alert_id=decision.alert_id, ticket_id=decision.ticket_id):
+            upgrade = False  # leaving shadow mode never sends its backlog, not even when a post grows later
+            note = f"review: rule '{verdict.rule}' now holds; nothing sent, the post was decided in shadow mode"
+            if note not in draft.reasons:
+                draft.reasons.append(note)
         if upgrade:
             draft.reasons += [f"review at {now:%Y-%m-%d %H:%M}: rule '{verdict.rule}' now holds", *verdict.reasons]
             if incident is None:

@@ -5,7 +5,7 @@ It owns Earshot's state: stages read and write only through `Store` and its `Tra
 
 from bot.store.engine import check_url
 from bot.store.ops.digest import DigestPost, DigestView, IncidentFacts, TicketBreach
-from bot.store.ops.feed import TICKET_STATUSES, AlertView, SourceView, TicketView
+from bot.store.ops.feed import TICKET_STATUSES, AlertView, OffBrand, SourceView, TicketView
 from bot.store.ops.feed_items import FEED_STATUSES, FeedFilter, FeedItem
 from bot.store.ops.handling import CorrectionView, NoteView
 from bot.store.ops.health import DeadLetters, SourceActivity
@@ -25,6 +25,7 @@ __all__ = [
     "FeedFilter",
     "FeedItem",
     "NoteView",
+    "OffBrand",
     "UserView",
     "TICKET_STATUSES",
     "AlertView",

@@ -24,7 +24,14 @@ def render(request: Request, name: str, user: Principal | None, status: int = 20
     feed = feed_of(request)
     with feed.store.transaction() as tx:
         unacked = tx.unacked_count() if user else 0
-    context = {"user": user, "unacked": unacked, "brand": feed.context.brand, "ago": ago, "spark": sparkline}
+    context = {
+        "user": user,
+        "unacked": unacked,
+        "brand": feed.context.brand,
+        "shadow": feed.context.shadow,
+        "ago": ago,
+        "spark": sparkline,
+    }
     return feed.templates.TemplateResponse(request, name, {**context, **values}, status_code=status)
 
 
@@ -234,7 +241,8 @@ def tickets_page(request: Request, user: User) -> Response:
 def sources_page(request: Request, user: User) -> Response:
     with feed_of(request).store.transaction() as tx:
         sources = tx.source_overview()
-    return render(request, "sources.html", user, sources=sources)
+        dropped = tx.off_brand(tx.now.replace(hour=0, minute=0, second=0, microsecond=0))
+    return render(request, "sources.html", user, sources=sources, dropped=dropped)
 
 
 @router.get("/review", response_class=HTMLResponse)
