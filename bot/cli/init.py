@@ -46,7 +46,7 @@ def init(
 ) -> None:
     """Write a config for your brand: asks what it needs (or takes it all as options, for scripts)."""
     asking = brand is None or industry is None
-    if asking and not sys.stdin.isatty():
+    if asking and not _can_ask():
         raise EarshotError("give --brand and --industry (no terminal to ask on)")
     brand = brand or typer.prompt("Brand name (as people write it)")
     if not brand.strip():
@@ -82,6 +82,11 @@ def init(
     for name, what in credentials(answers):
         typer.echo(f"  needs {name}: {what}")
     typer.echo(f"next: earshot check-config {out}   then   earshot run --config {out}   (guide: docs/onboarding.md)")
+
+
+def _can_ask() -> bool:
+    """Whether a person is there to answer prompts (a terminal on stdin)."""
+    return sys.stdin.isatty()
 
 
 def _mode(answers: Answers) -> str:

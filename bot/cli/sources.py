@@ -13,7 +13,7 @@ import typer
 from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo_json, load
 from bot.core.clock import utcnow
 from bot.core.errors import StoreError
-from bot.store import DeadLetters, OffBrand, SourceActivity, SourceView, Store
+from bot.store import DeadLetters, OffBrand, SourceActivity, SourceView, Store, off_brand_by_connector
 from connectors.registry import enabled_sources
 
 
@@ -37,6 +37,7 @@ def sources(
         for name in enabled:
             typer.echo(f"{name:<10} unknown   (the database does not answer)")
         raise typer.Exit(1) from err
+    dropped = off_brand_by_connector(dropped, sorted(set(states) | set(enabled)))
     rows = [
         _row(name, states.get(name), enabled=name in enabled)
         | _extra(letters.get(name), alarms.get(name))

@@ -65,8 +65,12 @@ def escalate_due(tx: Transaction, alerts: AlertSettings) -> int:
             alert.id, tier=next_name, next_escalation_at=alerts.tiers[next_name].escalation_due(tx.now)
         )
         add_alert_rows(tx, alert.id, alert.idempotency_key, next_name, level, alerts, tx.now, shadow=alert.shadow)
-        log.warning(
-            "alert not acknowledged: escalated", extra={"alert_id": alert.id, "tier": next_name, "level": level}
+        log.log(
+            logging.INFO if alert.shadow else logging.WARNING,
+            "shadow alert not acknowledged: escalated, nothing sent"
+            if alert.shadow
+            else "alert not acknowledged: escalated",
+            extra={"alert_id": alert.id, "tier": next_name, "level": level},
         )
         moved += 1
     return moved

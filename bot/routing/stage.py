@@ -158,7 +158,7 @@ class RouteStage:
         decision = draft.freeze()
         tx.save_decision(decision)
         tx.set_stage(stored.id, STAGE_ROUTED)
-        _log_decision(stored, decision, critical=found.labels.urgency == "critical")
+        _log_decision(stored, decision, critical=found.labels.urgency == "critical", shadow=self.shadow)
         return decision
 
     def review(self, tx: Transaction, stored: StoredPost) -> None:
@@ -244,11 +244,13 @@ class RouteStage:
         return None, None
 
 
-def _log_decision(stored: StoredPost, decision: Decision, *, critical: bool) -> None:
+def _log_decision(stored: StoredPost, decision: Decision, *, critical: bool, shadow: bool = False) -> None:
     """Say what routing did: tickets opened, alerts raised (per tier), and every critical page."""
+    mode = "shadow mode, would have " if shadow else ""
     if decision.ticket_action == "opened":
         log.info(
-            "opened ticket #%s (%s/%s) for post %s",
+            "%sopened ticket #%s (%s/%s) for post %s",
+            mode,
             decision.ticket_id,
             decision.ticket_queue,
             decision.ticket_priority,
@@ -258,7 +260,8 @@ def _log_decision(stored: StoredPost, decision: Decision, *, critical: bool) -> 
     if decision.alert_id is not None:
         log.log(
             logging.WARNING if critical else logging.INFO,
-            "%salert #%s to tier %s for post %s: %s",
+            "%s%salert #%s to tier %s for post %s: %s",
+            mode,
             "CRITICAL " if critical else "",
             decision.alert_id,
             decision.alert_tier,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.core.labels import URGENCY_ORDER
-from bot.store import FEED_STATUSES, FeedFilter
+from bot.store import FEED_STATUSES, FeedFilter, off_brand_by_connector
 from bot.web.actions import NotFound, act, correct
 from bot.web.app import Feed, feed_of, principal, safe_next
 from bot.web.auth import LOGIN_COOKIE, SESSION_COOKIE, Forbidden, Principal, check_csrf, verify_password
@@ -242,6 +242,7 @@ def sources_page(request: Request, user: User) -> Response:
     with feed_of(request).store.transaction() as tx:
         sources = tx.source_overview()
         dropped = tx.off_brand(tx.now.replace(hour=0, minute=0, second=0, microsecond=0))
+    dropped = off_brand_by_connector(dropped, [s.source for s in sources])
     return render(request, "sources.html", user, sources=sources, dropped=dropped)
 
 

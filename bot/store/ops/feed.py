@@ -14,7 +14,7 @@ from bot.store.delivery_tables import TICKET_STATUSES, AlertRow, TicketRow
 from bot.store.ops.alerts import reply_of
 from bot.store.ops.base import Ops
 
-__all__ = ["TICKET_STATUSES", "AlertView", "FeedOps", "OffBrand", "SourceView", "TicketView"]
+__all__ = ["TICKET_STATUSES", "AlertView", "FeedOps", "OffBrand", "SourceView", "TicketView", "off_brand_by_connector"]
 from bot.store.tables import ClassificationRow, PostRow, SourceCursorRow, SourceStateRow
 
 
@@ -183,6 +183,17 @@ class FeedOps(Ops):
             )
             for row in self.session.exec(select(SourceStateRow).order_by(col(SourceStateRow.source))).all()
         ]
+
+
+def off_brand_by_connector(dropped: dict[str, OffBrand], connectors: list[str]) -> dict[str, OffBrand]:
+    """`dropped` (keyed by the posts' source) keyed by the connector that brought them: each source under its own
+    name, and what no connector of its own name brought (X and Reddit pages of a recording) under `replay`."""
+    out = {name: dropped[name] for name in connectors if name in dropped}
+    rest = [off for source, off in dropped.items() if source not in connectors]
+    if rest and "replay" in connectors:
+        examples = tuple(example for off in rest for example in off.examples)
+        out["replay"] = OffBrand(source="replay", count=sum(off.count for off in rest), examples=examples[:3])
+    return out
 
 
 def _snippet(text: str, limit: int = 120) -> str:
