@@ -94,7 +94,8 @@ def build_stages(config: Config, store: Store) -> list[Stage]:
         alerts=routing.alerts,
         interval_seconds=config.pipeline.deliver_interval_seconds,
         feed_base_url=routing.feed_base_url,
-        **({"sinks": {}, "channels": {}} if config.shadow else {}),
+        sinks={} if config.shadow else None,  # shadow mode: no sink or channel is even built
+        channels={} if config.shadow else None,
     )
     return [
         route,

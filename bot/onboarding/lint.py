@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from bot.app.config import Config
 from bot.routing.rule_settings import Conditions
+from connectors.registry import source_names
 
 # Words many brands share: a name sharing only these with the brand's name says nothing.
 GENERIC = frozenset(
@@ -79,22 +80,25 @@ def _brand(config: Config) -> Iterator[ConfigWarning]:
 
 def _connectors(config: Config) -> Iterator[ConfigWarning]:
     """Queries, mentions and subreddits of the enabled X and Reddit sources that name another brand."""
-    own, sources = _brand_words(config), config.connectors
-    checks: list[tuple[str, bool, Sequence[str]]] = [
-        ("connectors.x.queries", sources.x.enabled, sources.x.queries),
-        ("connectors.x.mentions_of", sources.x.enabled, sources.x.mentions_of),
-        ("connectors.reddit.subreddits", sources.reddit.enabled, [s for s in sources.reddit.subreddits if s != "all"]),
-        ("connectors.reddit.queries", sources.reddit.enabled, sources.reddit.queries),
-    ]
-    for path, enabled, values in checks:
-        for i, value in enumerate(values):
-            mine = words(value)
-            if enabled and mine and not _shares(mine, own):
-                yield ConfigWarning(
-                    path=f"{path}[{i}]",
-                    message=f"'{value}' shares nothing with '{config.brand.name}' or its handles: "
-                    "this source listens for another brand; put the brand's own names here",
-                )
+    own = _brand_words(config)
+    for name in source_names():
+        section = config.connectors.source(name)
+        if not section.enabled:
+            continue
+        for key in ("queries", "mentions_of", "subreddits"):
+            yield from _foreign(config, f"connectors.{name}.{key}", getattr(section, key, None) or [], own)
+
+
+def _foreign(config: Config, path: str, values: Sequence[str], own: set[str]) -> Iterator[ConfigWarning]:
+    """A warning for each value naming nothing of the brand (Reddit's `all` aside)."""
+    for i, value in enumerate(values):
+        mine = words(value) if value != "all" else set()
+        if mine and not _shares(mine, own):
+            yield ConfigWarning(
+                path=f"{path}[{i}]",
+                message=f"'{value}' shares nothing with '{config.brand.name}' or its handles: "
+                "this source listens for another brand; put the brand's own names here",
+            )
 
 
 def _topics(config: Config) -> Iterator[ConfigWarning]:
@@ -115,8 +119,8 @@ def _topics(config: Config) -> Iterator[ConfigWarning]:
             if topic not in names:
                 yield ConfigWarning(path=path, message=f"no topic '{topic}': this rule never fires on it; {fix}")
     own = {h.lower().lstrip("@") for h in config.brand.handles}
-    for i, topic in enumerate(settings.topics):
-        for j, example in enumerate(topic.examples):
+    for i, entry in enumerate(settings.topics):
+        for j, example in enumerate(entry.examples):
             others = [m for m in _MENTION.findall(example) if m.lower() not in own]
             if others:
                 yield ConfigWarning(

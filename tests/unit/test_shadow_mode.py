@@ -9,9 +9,9 @@ from sqlmodel import select
 
 from bot.delivery import DeliverStage, EscalationStage, Outbox, build_channels
 from bot.delivery.sinks.stub import Sink as StubSink
+from bot.digest.compose import compose
 from bot.store import Store
 from bot.store.delivery_tables import AlertRow, OutboxRow, TicketRow
-from bot.digest.compose import compose
 from tests.conftest import make_post
 from tests.unit.delivery_support import NOON, Clock, clear_stub_channels, message, settings, titles
 from tests.unit.test_outbox import TICKETS, _request
