@@ -127,3 +127,28 @@ def test_the_feed_and_the_command_line_mark_what_shadow_mode_recorded(desk: Desk
         alerts = {a.title: a.shadow for a in tx.alert_feed()}
         tickets = sorted(t.shadow for t in tx.ticket_list())
     assert alerts == {"Alert a": True, "Alert b": False} and tickets == [False, True]
+
+
+def test_a_post_decided_in_shadow_mode_that_goes_viral_later_pages_nobody(sqlite_store: Store) -> None:
+    from bot.store.routing_tables import RouteDecisionRow
+    from tests.unit.routing_support import add, config, growth, labels, post, route_stage
+
+    tweet = post("30", reach=2300)
+    [post_id] = add(sqlite_store, [(tweet, labels(embedding=(1.0, 0.0, 0.0)))])
+    while route_stage(config(), sqlite_store, shadow=True).run_once():
+        pass
+    sqlite_store.save_engagement(growth(tweet, reposts_per_half_hour=900))  # viral after shadow mode ended
+    with sqlite_store.session() as session:
+        row = session.get(RouteDecisionRow, post_id)
+        row.decided_at = tweet.fetched_at  # type: ignore[union-attr]
+        session.add(row)
+    live = route_stage(config(), sqlite_store)
+    while live.run_once():
+        pass
+    with sqlite_store.session() as session:
+        alerts = list(session.exec(select(AlertRow)).all())
+        decided = session.get(RouteDecisionRow, post_id)
+    assert alerts == [] and decided is not None and decided.rule == "complaint"
+    assert "review: rule 'viral-complaint' now holds; nothing sent, the post was decided in shadow mode" in (
+        decided.reasons
+    )
