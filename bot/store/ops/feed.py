@@ -198,5 +198,5 @@ def off_brand_by_connector(dropped: dict[str, OffBrand], connectors: list[str]) 
 
 def _snippet(text: str, limit: int = 120) -> str:
     """A post's text on one line, cut to `limit` characters."""
-    flat = " ".join(text.split())
+    flat = " · ".join(" ".join(line.split()) for line in text.splitlines() if line.strip())  # a title · its body
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
