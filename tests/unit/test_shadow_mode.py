@@ -62,9 +62,10 @@ class Desk:
 
 
 @pytest.fixture
-def desk(sqlite_store: Store) -> Desk:
-    sqlite_store.save_batch("x", [make_post(str(n)) for n in range(1, 5)], None)
-    return Desk(sqlite_store, Clock(NOON))
+def desk(store: Store) -> Desk:
+    """On SQLite, and on PostgreSQL when a server answers (tests/conftest.py)."""
+    store.save_batch("x", [make_post(str(n)) for n in range(1, 5)], None)
+    return Desk(store, Clock(NOON))
 
 
 def test_shadow_mode_records_tickets_and_alerts_as_would_have_sent_and_sends_nothing(desk: Desk) -> None:
