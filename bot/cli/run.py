@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 def run(
     config: ConfigOption = DEFAULT_CONFIG,
     once: Annotated[bool, typer.Option("--once", help="Run every job once and exit (for cron and tests).")] = False,
+    shadow: Annotated[
+        bool,
+        typer.Option("--shadow", help="Shadow mode: do everything but deliver; record what would have been sent."),
+    ] = False,
 ) -> None:
     """Start the daemon: poll every enabled source, classify, route and deliver, until SIGTERM/SIGINT."""
     from bot.app.daemon import build_pipeline, run_forever, start_line
@@ -31,6 +35,8 @@ def run(
     from bot.app.secrets import known_secrets
 
     settings = load(config)
+    if shadow:
+        settings = settings.model_copy(update={"shadow": True})
     setup_logging(settings.logging.format, settings.logging.level, secrets=known_secrets(settings))
     pipeline = build_pipeline(settings)
     if once:
@@ -65,8 +71,12 @@ def _feed_server(settings: Config, pipeline: Pipeline) -> FeedServer | None:
 def check_config(path: Annotated[Path, typer.Argument(help="Config file to check.")] = DEFAULT_CONFIG) -> None:
     """Validate a config and what `run` needs (credentials, paths, the database URL); create nothing.
 
-    Prints a summary; exits 2 with one line per problem if anything would stop `run`.
+    Prints a summary; exits 2 with one line per problem if anything would stop `run`. Otherwise warns (one line
+    each, `WARNING: PATH: what to do`, exit 0) about what a user forgets: a brand section naming another brand,
+    topics that do not exist, responders without the brand's accounts, tiers with no channel.
     """
+    from bot.onboarding.lint import config_warnings
+
     settings = load(path)
     from bot.web.keys import ENV, key_problem
 
@@ -82,9 +92,14 @@ def check_config(path: Annotated[Path, typer.Argument(help="Config file to check
         typer.echo(f"config error: {path}: {problem}", err=True)
     if found:
         raise typer.Exit(2)
+    warnings = config_warnings(settings)  # once nothing stops `run`: what it would do wrong
+    for warning in warnings:
+        typer.echo(f"WARNING: {path}: {warning}", err=True)
     summary = {
         "config": str(path),
         "brand": settings.brand.name,
+        "shadow": settings.shadow,
+        "warnings": len(warnings),
         "database": mask_password(settings.database_url),
         "sources": enabled_sources(settings.connectors),
         "topics": [topic.name for topic in settings.classifier.topics],

@@ -39,6 +39,7 @@ class FeedContext:
     tiers: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     brand: str = "Earshot"
+    shadow: bool = False  # the daemon runs in shadow mode: every page says nothing is sent
     problems: Callable[[], list[str]] = field(default=lambda: [])  # why the daemon is not ready
 
 

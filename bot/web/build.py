@@ -21,6 +21,7 @@ def build_app(config: Config, store: Store, problems: Callable[[], list[str]] | 
         tiers=tuple(config.routing.alerts.tiers),
         sources=tuple(source_names()),
         brand=config.brand.name,
+        shadow=config.shadow,
         problems=problems or (lambda: []),
     )
     return create_app(store, config.web, context, session_key(config.resolve(config.web.secret_key_file)))

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.core.labels import URGENCY_ORDER
-from bot.store import FEED_STATUSES, FeedFilter
+from bot.store import FEED_STATUSES, FeedFilter, off_brand_by_connector
 from bot.web.actions import NotFound, act, correct
 from bot.web.app import Feed, feed_of, principal, safe_next
 from bot.web.auth import LOGIN_COOKIE, SESSION_COOKIE, Principal, check_csrf, verify_password
@@ -24,7 +24,14 @@ def render(request: Request, name: str, user: Principal | None, status: int = 20
     feed = feed_of(request)
     with feed.store.transaction() as tx:
         unacked = tx.unacked_count() if user else 0
-    context = {"user": user, "unacked": unacked, "brand": feed.context.brand, "ago": ago, "spark": sparkline}
+    context = {
+        "user": user,
+        "unacked": unacked,
+        "brand": feed.context.brand,
+        "shadow": feed.context.shadow,
+        "ago": ago,
+        "spark": sparkline,
+    }
     return feed.templates.TemplateResponse(request, name, {**context, **values}, status_code=status)
 
 
@@ -240,7 +247,9 @@ def tickets_page(request: Request, user: User) -> Response:
 def sources_page(request: Request, user: User) -> Response:
     with feed_of(request).store.transaction() as tx:
         sources = tx.source_overview()
-    return render(request, "sources.html", user, sources=sources)
+        dropped = tx.off_brand(tx.now.replace(hour=0, minute=0, second=0, microsecond=0))
+    dropped = off_brand_by_connector(dropped, [s.source for s in sources])
+    return render(request, "sources.html", user, sources=sources, dropped=dropped)
 
 
 @router.get("/review", response_class=HTMLResponse)
