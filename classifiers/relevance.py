@@ -15,6 +15,7 @@ from bot.core.labels import Labels
 from bot.core.posts import Post
 
 Embed = Callable[[list[str]], np.ndarray]
+BSKY = ".bsky.social"  # Bluesky's default handle domain
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,6 +38,12 @@ def _words(names: Sequence[str]) -> re.Pattern[str] | None:
         return None
     parts = sorted((re.escape(n.strip()) for n in names), key=len, reverse=True)
     return re.compile(r"(?<![\w@#])[@#]?(" + "|".join(parts) + r")(?!\w)", re.I)
+
+
+def _mentioned(mentions: Sequence[str]) -> set[str]:
+    """Mentioned accounts as handles: `user@instance` (Mastodon) and `user.bsky.social` (Bluesky) also count as `user`."""
+    lowered = {m.lower() for m in mentions}
+    return lowered | {m.split("@", 1)[0] for m in lowered if "@" in m} | {m.removesuffix(BSKY) for m in lowered}
 
 
 def _lower(values: Sequence[str]) -> set[str]:
@@ -80,12 +87,9 @@ class Relevance:
             return True, f"the brand's own account @{post.author_handle}"
         if self.handle_words and (found := self.handle_words.search(post.text)):
             return True, f"addresses {found.group(0)}"
-        raw = post.raw or {}
-        subreddit = str(raw.get("subreddit") or "").lower()
-        if subreddit and subreddit in self.subreddits:
-            return True, f"posted in r/{raw.get('subreddit')}"
-        mentioned = {str(m.get("username", "")).lower() for m in (raw.get("entities") or {}).get("mentions") or []}
-        if mentioned & self.handles:
+        if post.community and post.community.lower() in self.subreddits:
+            return True, f"posted in r/{post.community}"
+        if _mentioned(post.mentions) & self.handles:
             return True, "mentions the brand's account"
         if self.names and (found := self.names.search(post.text)):
             return True, f"names {found.group(0)}"
