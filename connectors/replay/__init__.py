@@ -6,7 +6,6 @@ from connectors.base import SourceContext, refuse
 from connectors.replay.connector import ReplayConnector, stream_file
 from connectors.replay.settings import ReplaySettings as Settings
 
-
 DISPLAY_NAME, COLOUR = "Demo replay", "#047857"
 
 
