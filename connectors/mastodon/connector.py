@@ -23,7 +23,7 @@ from bot.core.posts import EngagementUpdate, Post
 from connectors.base import Cursor, ParsedPage, PolledConnector, Stream
 from connectors.mastodon.parse import full_acct, host_of, parse_statuses
 from connectors.mastodon.settings import InstanceSettings, MastodonSettings
-from connectors.mastodon.transport import MastodonTransport, classify, wrap
+from connectors.mastodon.transport import MastodonTransport, classify, ours, wrap
 from connectors.ratelimit import BudgetExhausted, Gone, RequestBudget, Retrier, Sleep
 from connectors.streams import Item, Page
 
@@ -97,7 +97,7 @@ class MastodonConnector(PolledConnector):
         state["notes"] = self.notes
         found: list[Stream] = []
         for inst in self.instances:
-            found += [(f"tag:{inst.host}:{t.lower()}", self._tag_page(inst, t)) for t in inst.settings.hashtags]
+            found += [(f"tag:{inst.host}:{t.lower()}", self._tag_page(inst, t.lower())) for t in inst.settings.hashtags]
             found += [(f"search:{inst.host}:{q}", self._search_page(inst, q)) for q in inst.settings.queries]
         for acct in self.responders:
             inst = self._home(acct)
@@ -172,7 +172,7 @@ class MastodonConnector(PolledConnector):
 
     def _page(self, inst: _Instance, what: str, call: Callable[[], Any], key: str | None = None) -> Page:
         """One page: Mastodon.py's call, the raw JSON from our transport, the next `max_id` from `Link`."""
-        self.retrier.call(what, call, partial(classify, transport=inst.transport))
+        self.retrier.call(what, ours(call), partial(classify, transport=inst.transport))
         try:
             body = inst.transport.body()
         except ValueError as err:
@@ -194,7 +194,9 @@ class MastodonConnector(PolledConnector):
         """A responder's account id on `inst`; None (kept in the cursor) when it has none."""
         try:
             self.retrier.call(
-                f"lookup {acct}", partial(inst.client.account_lookup, acct), partial(classify, transport=inst.transport)
+                f"lookup {acct}",
+                ours(partial(inst.client.account_lookup, acct)),
+                partial(classify, transport=inst.transport),
             )
             return str(inst.transport.body()["id"])
         except (Gone, MalformedPayload, KeyError, TypeError, ValueError):
@@ -222,7 +224,7 @@ class MastodonConnector(PolledConnector):
                     try:
                         self.retrier.call(
                             "status lookup",
-                            partial(inst.client.statuses, list(chunk)),
+                            ours(partial(inst.client.statuses, list(chunk))),
                             partial(classify, transport=inst.transport),
                         )
                         body = inst.transport.body()

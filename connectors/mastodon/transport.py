@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import requests
 from mastodon import errors as m
 from requests.adapters import BaseAdapter, HTTPAdapter
 
-from connectors.ratelimit import Failure, RequestBudget, ServerSaysWait, ServerWindow
+from connectors.ratelimit import BudgetExhausted, Failure, RequestBudget, ServerSaysWait, ServerWindow
+
+T = TypeVar("T")
 
 
 class MastodonTransport(BaseAdapter):
@@ -57,6 +60,21 @@ def wrap(session: requests.Session, api_base: str, budget: RequestBudget, timeou
     )
     session.mount(api_base + "/", transport)
     return transport
+
+
+def ours(call: Callable[[], T]) -> Callable[[], T]:
+    """`call`, re-raising our own budget and window signals that Mastodon.py wrapped as network errors."""
+
+    def run() -> T:
+        try:
+            return call()
+        except m.MastodonNetworkError as err:
+            cause = err.__cause__ or err.__context__
+            if isinstance(cause, (BudgetExhausted, ServerSaysWait)):
+                raise cause from None
+            raise
+
+    return run
 
 
 def reset_seconds(value: str | None) -> float | None:
