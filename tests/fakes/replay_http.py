@@ -172,7 +172,7 @@ class Loopback:
                 body = recorded.body.encode()
                 self.send_response(recorded.status)
                 for name, value in {"content-type": "application/json; charset=utf-8", **recorded.headers}.items():
-                    if name.lower() != "link":
+                    if name.lower() not in ("link", "date", "server"):  # http.server sends its own date
                         self.send_header(name, value)
                 if "link" in recorded.headers:  # recorded links name the real host: point them here
                     self.send_header("link", _relink(recorded.headers["link"], self.headers.get("host") or ""))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,11 @@ BLUESKY = RECORDED / "bluesky" / "bskyr-cassettes"
 COMPLAINT = "@AuroraMotors my Aurora Volt overheated with the kids in the back seat, still waiting for an answer"
 REPLY = "We're so sorry. Please DM us your VIN and we'll call you today."
 RESPONDER_DID = "did:plc:aurorasupportxxxxxxxxxxx"
+
+
+def recent(minutes_ago: float) -> str:
+    """A time shortly before now (the built posts are recent: the brand's answer is linked within 7 days)."""
+    return (datetime.now(UTC) - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def recorded_body(interactions: list[tuple[str, Any]], path_part: str) -> Any:
@@ -57,6 +63,7 @@ def mastodon_complaint(base: dict[str, Any]) -> dict[str, Any]:
         "followers_count": 5000,
     }
     status["favourites_count"], status["reblogs_count"], status["replies_count"] = 40, 12, 3
+    status["created_at"] = recent(30)
     return status
 
 
@@ -66,7 +73,7 @@ def mastodon_reply(base: dict[str, Any], to: dict[str, Any]) -> dict[str, Any]:
     status["id"], status["in_reply_to_id"] = "114870142396400001", to["id"]
     status["uri"] = "https://mastodon.social/users/AuroraSupport/statuses/114870142396400001"
     status["url"] = "https://mastodon.social/@AuroraSupport/114870142396400001"
-    status["created_at"] = "2025-07-17T19:30:00.000Z"
+    status["created_at"] = recent(10)
     status["content"], status["mentions"] = f"<p>{REPLY}</p>", []
     status["account"] = {**status["account"], "id": "777", "username": "AuroraSupport", "acct": "AuroraSupport"}
     return status
@@ -118,7 +125,7 @@ def bluesky_complaint(base: dict[str, Any]) -> dict[str, Any]:
     view["record"] = {
         "$type": "app.bsky.feed.post",
         "text": COMPLAINT,
-        "createdAt": "2025-05-19T18:00:00.000Z",
+        "createdAt": recent(30),
         "langs": ["en"],
         "facets": [
             {
@@ -127,7 +134,7 @@ def bluesky_complaint(base: dict[str, Any]) -> dict[str, Any]:
             }
         ],
     }
-    view["indexedAt"] = "2025-05-19T18:00:01.000Z"
+    view["indexedAt"] = recent(29.9)
     view["likeCount"], view["repostCount"], view["replyCount"] = 40, 12, 3
     return view
 
@@ -143,11 +150,11 @@ def bluesky_reply(
     view["record"] = {
         "$type": "app.bsky.feed.post",
         "text": REPLY,
-        "createdAt": "2025-05-19T18:20:00.000Z",
+        "createdAt": recent(10),
         "langs": ["en"],
         "reply": {"root": ref, "parent": ref},
     }
-    view["indexedAt"] = "2025-05-19T18:20:01.000Z"
+    view["indexedAt"] = recent(9.9)
     return view
 
 
