@@ -51,6 +51,8 @@ def sources(
             f"posts today {row['posts_today']}  skipped {row['skipped_total']}"
         )
         typer.echo(f"{'':<10} cursor {json.dumps(row['cursor'])}")
+        for stream, note in ((row["cursor"] or {}).get("notes") or {}).items():
+            typer.echo(f"{'':<10} note: {stream}: {note}")
         if row["last_error"]:
             since = f" (failing since {row['failing_since']})" if row["failing_since"] else ""
             typer.echo(f"{'':<10} last error: {row['last_error']}{since}")

@@ -219,23 +219,29 @@ class MastodonConnector(PolledConnector):
         with self._lock:
             for inst in self.instances:
                 todo = by_host.get(inst.host, [])
-                for start in range(0, len(todo), LOOKUP_BATCH):
-                    chunk = {p.native_id.split(":", 1)[1]: p for p in todo[start : start + LOOKUP_BATCH]}
-                    try:
-                        self.retrier.call(
-                            "status lookup",
-                            ours(partial(inst.client.statuses, list(chunk))),
-                            partial(classify, transport=inst.transport),
-                        )
-                        body = inst.transport.body()
-                    except BudgetExhausted:
-                        break
-                    except (Gone, SourceError, ValueError) as err:
-                        log.info(
-                            "mastodon %s: engagement refresh stopped: %s", inst.host, err, extra={"source": self.name}
-                        )
-                        break
-                    updates += _updates(body, chunk, inst.host, self._now())
+                reserve = len(inst.settings.hashtags) + len(inst.settings.queries) + len(self.responders)
+                updates += self._refresh_on(inst, todo, reserve)
+        return updates
+
+    def _refresh_on(self, inst: _Instance, todo: list[Post], reserve: int) -> list[EngagementUpdate]:
+        """One instance's statuses, within what intake left of its budget."""
+        updates: list[EngagementUpdate] = []
+        with inst.transport.budget.keeping(reserve):
+            for start in range(0, len(todo), LOOKUP_BATCH):
+                chunk = {p.native_id.split(":", 1)[1]: p for p in todo[start : start + LOOKUP_BATCH]}
+                try:
+                    self.retrier.call(
+                        "status lookup",
+                        ours(partial(inst.client.statuses, list(chunk))),
+                        partial(classify, transport=inst.transport),
+                    )
+                    body = inst.transport.body()
+                except BudgetExhausted:
+                    break
+                except (Gone, SourceError, ValueError) as err:
+                    log.info("mastodon %s: engagement refresh stopped: %s", inst.host, err, extra={"source": self.name})
+                    break
+                updates += _updates(body, chunk, inst.host, self._now())
         return updates
 
 

@@ -4,8 +4,8 @@ timeouts, the raw body kept for `raw`), and one classifier of Mastodon.py's exce
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import requests
