@@ -41,7 +41,7 @@ def _words(names: Sequence[str]) -> re.Pattern[str] | None:
 
 
 def _mentioned(mentions: Sequence[str]) -> set[str]:
-    """Mentioned accounts as handles: `user@instance` (Mastodon) and `user.bsky.social` (Bluesky) also count as `user`."""
+    """Mentioned accounts as handles; `user@instance` (Mastodon) and `user.bsky.social` (Bluesky) count as `user`."""
     lowered = {m.lower() for m in mentions}
     return lowered | {m.split("@", 1)[0] for m in lowered if "@" in m} | {m.removesuffix(BSKY) for m in lowered}
 
