@@ -27,6 +27,7 @@ def upgrade() -> None:
     bind = op.get_bind()
     for row in bind.execute(sa.select(post.c.id, post.c.source, post.c.raw).where(post.c.source.in_(["x", "reddit"]))):
         raw = row.raw if isinstance(row.raw, dict) else {}
+        values: dict[str, object]
         if row.source == "reddit" and raw.get("subreddit"):
             values = {"community": str(raw["subreddit"])[:128]}
         else:
