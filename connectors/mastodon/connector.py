@@ -247,7 +247,8 @@ class MastodonConnector(PolledConnector):
 
 def _updates(body: Any, asked: dict[str, Post], host: str, taken_at: datetime) -> list[EngagementUpdate]:
     parsed = parse_statuses(body if isinstance(body, list) else [], host, taken_at)
-    found = {p.native_id: p for p in parsed.posts}
+    wanted = {post.native_id for post in asked.values()}
+    found = {p.native_id: p for p in parsed.posts if p.native_id in wanted}  # never a status not asked for
     updates = [
         EngagementUpdate(
             source="mastodon",
