@@ -64,6 +64,7 @@ class Relevance:
         self.names = _words([n for n in names if n.lower() not in ambiguous])
         self.ambiguous = _words([n for n in names if n.lower() in ambiguous] + list(brand.ambiguous))
         self.handle_words = _words([f"@{h}" for h in brand.handles])
+        self.hashtags = _words([f"#{h.lstrip('@')}" for h in brand.handles])  # Mastodon's hashtag timelines
         self.embed = embed
         self._senses: np.ndarray | None = None
 
@@ -82,11 +83,12 @@ class Relevance:
 
     def _rules(self, post: Post) -> tuple[bool, str] | None:
         """A verdict from what the post says and where it sits; None when only the model can tell."""
-        author = (post.author_handle or "").lower()
-        if author in self.handles:
+        if post.author_handle and _mentioned([post.author_handle]) & self.handles:
             return True, f"the brand's own account @{post.author_handle}"
         if self.handle_words and (found := self.handle_words.search(post.text)):
             return True, f"addresses {found.group(0)}"
+        if self.hashtags and (found := self.hashtags.search(post.text)):
+            return True, f"tags {found.group(0)}"
         if post.community and post.community.lower() in self.subreddits:
             return True, f"posted in r/{post.community}"
         if _mentioned(post.mentions) & self.handles:
