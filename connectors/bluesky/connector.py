@@ -19,17 +19,19 @@ import httpx
 from atproto import Client
 from atproto_client.request import Request
 
-from bot.core.errors import MalformedPayload, RateLimited, TransientSourceError
+from bot.core.errors import MalformedPayload, RateLimited, SourceError, TransientSourceError
 from bot.core.posts import EngagementUpdate, Post
 from connectors.base import Cursor, ParsedPage, PolledConnector, Stream
 from connectors.bluesky.parse import native_id, order_key, parse_views
 from connectors.bluesky.settings import BlueskySettings
 from connectors.bluesky.transport import BlueskyTransport, classify
 from connectors.ratelimit import BudgetExhausted, Gone, RequestBudget, Retrier, ServerWindow, Sleep
+from connectors.reddit.karma import KarmaCache
 from connectors.streams import Item, Page
 
 log = logging.getLogger(__name__)
 LOOKUP_BATCH = 25  # getPosts takes at most 25 URIs
+PROFILES_BATCH = 25  # getProfiles takes at most 25 actors
 
 
 class BlueskyConnector(PolledConnector):
@@ -58,6 +60,7 @@ class BlueskyConnector(PolledConnector):
         self.retrier = Retrier(self.name, settings.retry, sleep=sleep)
         self._logged_in = False
         self._names: dict[str, str] = {}  # responder DID -> the handle configured for it
+        self.followers = KarmaCache(settings.profile_cache_size)  # DID -> followers (an LRU, as Reddit's karma)
 
     # --- intake -------------------------------------------------------------------------
 
@@ -77,9 +80,33 @@ class BlueskyConnector(PolledConnector):
         return found
 
     def parse(self, pages: list[tuple[Page, list[Item]]], fetched_at: datetime) -> ParsedPage:
-        """The new post views of every page; a responder's post carries the configured handle."""
+        """The new post views of every page, with their authors' followers (looked up once per author);
+        a responder's post carries the configured handle."""
         parsed = parse_views([item.raw for _, items in pages for item in items], fetched_at)
-        return ParsedPage(posts=[self._as_configured(p) for p in parsed.posts], skipped=parsed.skipped)
+        self._learn_followers([p.author_id for p in parsed.posts if p.author_id and p.author_reach is None])
+        posts = [
+            replace(p, author_reach=self.followers.get(p.author_id or "")) if p.author_reach is None else p
+            for p in parsed.posts
+        ]
+        return ParsedPage(posts=[self._as_configured(p) for p in posts], skipped=parsed.skipped)
+
+    def _learn_followers(self, dids: Sequence[str]) -> None:
+        """Followers of authors not cached yet (getProfiles, 25 a request), at most
+        `max_profile_lookups_per_tick`; quota trouble just stops early (post views carry no count)."""
+        todo = [d for d in dict.fromkeys(dids) if d not in self.followers][: self.settings.max_profile_lookups_per_tick]
+        with self.budget.keeping(len(self.settings.queries) + len(self.responders)):  # intake comes first
+            for start in range(0, len(todo), PROFILES_BATCH):
+                chunk = todo[start : start + PROFILES_BATCH]
+                try:
+                    call = partial(self.client.app.bsky.actor.get_profiles, {"actors": chunk})
+                    body = self._call("getProfiles", call)
+                except (BudgetExhausted, SourceError, Gone) as err:
+                    log.info("bluesky: follower lookups stopped: %s", err, extra={"source": self.name})
+                    return
+                counts = {str(p.get("did")): p.get("followersCount") for p in body.get("profiles") or []}
+                for did in chunk:
+                    count = counts.get(did)
+                    self.followers.put(did, int(count) if isinstance(count, int) and count >= 0 else None)
 
     def _search_page(self, query: str) -> Callable[[str | None, Any], Page]:
         def fetch(token: str | None, _since: Any) -> Page:

@@ -15,6 +15,8 @@ class BlueskySettings(SourceSettings):
     queries: list[str] = Field(default_factory=list)  # searchPosts queries, newest first
     max_results: int = Field(default=100, ge=1, le=100)  # per page
     max_pages_per_tick: int = Field(default=5, gt=0)  # per stream per fetch
+    max_profile_lookups_per_tick: int = Field(default=100, ge=0)  # authors' follower counts (getProfiles)
+    profile_cache_size: int = Field(default=10_000, gt=0)
     budget: BudgetSettings = BudgetSettings(requests=2500, window_seconds=300)  # the PDS allows 3000 per 5 min
     retry: SourceRetrySettings = SourceRetrySettings()
 

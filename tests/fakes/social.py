@@ -170,4 +170,6 @@ def bluesky_server(handle: str = "aurorasupport.bsky.social") -> Server:
     server.add("/xrpc/app.bsky.actor.getProfile", 200, {"did": RESPONDER_DID, "handle": handle})  # BUILT
     server.add("/xrpc/app.bsky.feed.getAuthorFeed", 200, {"feed": [{"post": reply}]})
     server.add("/xrpc/app.bsky.feed.getPosts", 200, {"posts": [{**complaint, "likeCount": 90}]})
+    # BUILT: no getProfiles was recorded; a profile view (profileViewDetailed) has followersCount
+    server.add("/xrpc/app.bsky.actor.getProfiles", 200, {"profiles": [{**complaint["author"], "followersCount": 5000}]})
     return server

@@ -39,6 +39,8 @@ def test_search_and_a_responders_feed_become_posts_after_logging_in():
     assert len(batch.posts) == 27 and batch.skipped == []
     complaint = by_id[COMPLAINT_ID]
     assert complaint.mentions == ("auroramotors",) and complaint.author_handle == "dana.bsky.social"
+    assert complaint.author_reach == 5000  # getProfiles, once per author
+    assert len(server.requests_to("getProfiles")) == 1 and "actors=did" in server.requests_to("getProfiles")[0]
     assert (complaint.engagement.likes, complaint.engagement.reposts, complaint.engagement.replies) == (40, 12, 3)
     reply = by_id[f"{RESPONDER_DID}/3lpk9reply"]
     assert reply.kind == "reply" and reply.parent_id == COMPLAINT_ID and reply.conversation_id == COMPLAINT_ID
@@ -60,7 +62,7 @@ def test_a_second_fetch_adds_nothing_and_a_restart_resumes_from_the_cursor():
     first = connector(server).fetch(None)
     again = connector(server).fetch(first.next_cursor)  # a new connector: a restarted daemon
     assert again.posts == []
-    assert len(server.requests_to("getProfile")) == 1  # the responder's DID was kept in the cursor
+    assert len(server.requests_to("getProfile?")) == 1  # the responder's DID was kept in the cursor
 
 
 def test_the_next_search_page_is_asked_for_with_the_cursor():
