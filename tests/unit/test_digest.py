@@ -90,6 +90,7 @@ def test_sizes_across_sources_use_each_source_packages_display_name(filled: Stor
 
     assert display_names() == {
         "bluesky": "Bluesky",
+        "jetstream": "Bluesky (Jetstream)",
         "mastodon": "Mastodon",
         "reddit": "Reddit",
         "replay": "Demo replay",
