@@ -32,6 +32,7 @@ from connectors.streams import Item, Page
 log = logging.getLogger(__name__)
 LOOKUP_BATCH = 25  # getPosts takes at most 25 URIs
 PROFILES_BATCH = 25  # getProfiles takes at most 25 actors
+RETRY = "?retry"  # a lookup to try again next tick
 
 
 class BlueskyConnector(PolledConnector):
@@ -71,9 +72,9 @@ class BlueskyConnector(PolledConnector):
         state["users"] = users
         found: list[Stream] = [(f"search:{q}", self._search_page(q)) for q in self.settings.queries]
         for handle in self.responders:
-            if handle not in users:
-                users[handle] = self._resolve(handle)
-            did = users[handle]
+            if handle not in users and (resolved := self._resolve(handle)) is not RETRY:
+                users[handle] = resolved
+            did = users.get(handle)
             if did:
                 self._names[did] = handle
                 found.append((f"feed:{did}", self._feed_page(did)))
@@ -152,9 +153,9 @@ class BlueskyConnector(PolledConnector):
         except (Gone, MalformedPayload, KeyError):
             log.warning("bluesky: no account @%s to watch", handle, extra={"source": self.name})
             return None
-        except (RateLimited, TransientSourceError) as err:
+        except (RateLimited, TransientSourceError) as err:  # asked again next tick
             log.warning("bluesky: responder @%s not resolved yet: %s", handle, err, extra={"source": self.name})
-            return None
+            return RETRY
 
     def _as_configured(self, post: Post) -> Post:
         """A responder's post under the handle configured for it, even after a handle change."""

@@ -29,7 +29,7 @@ from connectors.streams import Item, Page
 
 log = logging.getLogger(__name__)
 LOOKUP_BATCH = 40  # GET /api/v1/statuses?id[]= takes at most 40 ids (Mastodon 4.3+)
-MAX_URIS = 1000
+RETRY = "?retry"  # a lookup to try again next tick
 NO_SEARCH = "status search returned nothing: this instance may lack full-text search (or the token cannot search)"
 
 
@@ -102,9 +102,9 @@ class MastodonConnector(PolledConnector):
         for acct in self.responders:
             inst = self._home(acct)
             key = f"{inst.host}:{acct}"
-            if key not in users:
-                users[key] = self._lookup(inst, acct)
-            if users[key]:
+            if key not in users and (account_id := self._lookup(inst, acct)) is not RETRY:
+                users[key] = account_id
+            if users.get(key):
                 found.append((f"responder:{key}", self._account_page(inst, str(users[key]))))
         return found
 
@@ -191,7 +191,8 @@ class MastodonConnector(PolledConnector):
         return next((i for i in self.instances if i.host == acct.rsplit("@", 1)[-1]), self.instances[0])
 
     def _lookup(self, inst: _Instance, acct: str) -> str | None:
-        """A responder's account id on `inst`; None (kept in the cursor) when it has none."""
+        """A responder's account id on `inst`; None (kept in the cursor) when it has none; RETRY when the
+        instance could not say (not kept: asked again next tick)."""
         try:
             self.retrier.call(
                 f"lookup {acct}",
@@ -204,7 +205,7 @@ class MastodonConnector(PolledConnector):
             return None
         except (RateLimited, TransientSourceError) as err:  # the other streams go on; tried next tick
             log.warning("mastodon: responder @%s not resolved yet: %s", acct, err, extra={"source": self.name})
-            return None
+            return RETRY
 
     # --- engagement ---------------------------------------------------------------------
 

@@ -157,3 +157,16 @@ def test_refresh_updates_counts_and_marks_a_status_no_longer_served_deleted():
     assert complaint.engagement.likes == 90 and not complaint.is_deleted
     assert sum(u.is_deleted for u in updates.values()) == 6
     assert "id%5B%5D=114870142396399999" in server.requests_to("/api/v1/statuses?")[0]
+
+
+def test_a_responder_the_instance_could_not_look_up_is_asked_again_next_tick():
+    server = mastodon_server()
+    lookup = server.routes["/api/v1/accounts/lookup"]
+    unavailable = lookup[0].__class__(status=503, headers={}, body='{"error":"unavailable"}')  # BUILT: a 503
+    lookup[0:0] = [unavailable, unavailable]  # both attempts of the first tick
+    source = connector(server)
+    first = source.fetch(None)
+    assert "mastodon.social:aurorasupport@mastodon.social" not in first.next_cursor["users"]
+    again = connector(server).fetch(first.next_cursor)
+    assert again.next_cursor["users"] == {"mastodon.social:aurorasupport@mastodon.social": "777"}
+    assert any(p.author_handle == "AuroraSupport@mastodon.social" for p in again.posts)
