@@ -30,6 +30,7 @@ from connectors.streams import Item, Page
 log = logging.getLogger(__name__)
 LOOKUP_BATCH = 40  # GET /api/v1/statuses?id[]= takes at most 40 ids (Mastodon 4.3+)
 RETRY = "?retry"  # a lookup to try again next tick
+MAX_URIS = 2000
 NO_SEARCH = "status search returned nothing: this instance may lack full-text search (or the token cannot search)"
 
 
@@ -85,6 +86,7 @@ class MastodonConnector(PolledConnector):
         )
         self.retrier = Retrier(self.name, settings.retry, sleep=sleep)
         self.notes: dict[str, str] = {}
+        self.uris: list[str] = []  # uris taken lately (several instances only), kept in the cursor
 
     # --- intake -------------------------------------------------------------------------
 
@@ -95,6 +97,9 @@ class MastodonConnector(PolledConnector):
         state["users"] = users
         self.notes = dict(state.get("notes") or {})
         state["notes"] = self.notes
+        if len(self.instances) > 1:  # a status federated to several of them: remembered by uri across fetches
+            self.uris = list(state.get("uris") or [])[-MAX_URIS:]
+            state["uris"] = self.uris
         found: list[Stream] = []
         for inst in self.instances:
             found += [(f"tag:{inst.host}:{t.lower()}", self._tag_page(inst, t.lower())) for t in inst.settings.hashtags]
@@ -110,11 +115,11 @@ class MastodonConnector(PolledConnector):
 
     def parse(self, pages: list[tuple[Page, list[Item]]], fetched_at: datetime) -> ParsedPage:
         """Each page's new statuses, each status once across instances (by its uri)."""
-        parsed, uris = ParsedPage(), set()
+        parsed, uris = ParsedPage(), set(self.uris)
         for page, items in pages:
             fresh = []
             for item in items:
-                uri = item.raw.get("uri") if isinstance(item.raw, dict) else None
+                uri = str(item.raw.get("uri") or "") if isinstance(item.raw, dict) else ""
                 if uri and uri in uris:
                     continue
                 uris.add(uri)
@@ -123,6 +128,8 @@ class MastodonConnector(PolledConnector):
             parsed.posts.extend(one.posts)
             parsed.skipped.extend(one.skipped)
         parsed.posts.sort(key=lambda p: (p.created_at, p.native_id))
+        if len(self.instances) > 1:
+            self.uris[:] = [*self.uris, *(str(p.raw.get("uri")) for p in parsed.posts if p.raw.get("uri"))][-MAX_URIS:]
         return parsed
 
     def _tag_page(self, inst: _Instance, tag: str) -> Callable[[str | None, Any], Page]:

@@ -170,3 +170,23 @@ def test_a_responder_the_instance_could_not_look_up_is_asked_again_next_tick():
     again = connector(server).fetch(first.next_cursor)
     assert again.next_cursor["users"] == {"mastodon.social:aurorasupport@mastodon.social": "777"}
     assert any(p.author_handle == "AuroraSupport@mastodon.social" for p in again.posts)
+
+
+def test_a_status_federated_to_two_configured_instances_is_taken_once_across_fetches():
+    server = mastodon_server()
+    other = "https://fosstodon.org"
+    settings = MastodonSettings(
+        enabled=True,
+        instances=[{"api_base": BASE, "hashtags": ["AuroraMotors"]}, {"api_base": other, "hashtags": ["rstats"]}],
+    )
+    session = requests_session(server, BASE)
+    session.mount(other + "/", session.get_adapter(BASE + "/"))  # BUILT: fosstodon serves the same statuses
+    server.routes["/api/v1/timelines/tag/rstats"] = [server.routes["/api/v1/timelines/tag/auroramotors"][0]]
+    source = MastodonConnector(settings, {}, (), session=session)
+    first = source.fetch(None)
+    assert len(first.posts) == 6 and all(p.native_id.startswith("mastodon.social:") for p in first.posts)
+    assert len(first.next_cursor["uris"]) == 6
+    cursor = json.loads(json.dumps(first.next_cursor))
+    del cursor["streams"]["tag:fosstodon.org:rstats"]  # as if fosstodon were added to the config only now
+    again = MastodonConnector(settings, {}, (), session=session).fetch(cursor)
+    assert again.posts == []  # its statuses were taken from mastodon.social already (the uris in the cursor)
