@@ -15,6 +15,7 @@ from bot.core.labels import Labels
 from bot.core.posts import Post
 
 Embed = Callable[[list[str]], np.ndarray]
+BSKY = ".bsky.social"  # Bluesky's default handle domain
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,6 +40,12 @@ def _words(names: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile(r"(?<![\w@#])[@#]?(" + "|".join(parts) + r")(?!\w)", re.I)
 
 
+def _mentioned(mentions: Sequence[str]) -> set[str]:
+    """Mentioned accounts as handles; `user@instance` (Mastodon) and `user.bsky.social` (Bluesky) count as `user`."""
+    lowered = {m.lower() for m in mentions}
+    return lowered | {m.split("@", 1)[0] for m in lowered if "@" in m} | {m.removesuffix(BSKY) for m in lowered}
+
+
 def _lower(values: Sequence[str]) -> set[str]:
     return {v.lower().lstrip("@").removeprefix("r/") for v in values}
 
@@ -57,6 +64,7 @@ class Relevance:
         self.names = _words([n for n in names if n.lower() not in ambiguous])
         self.ambiguous = _words([n for n in names if n.lower() in ambiguous] + list(brand.ambiguous))
         self.handle_words = _words([f"@{h}" for h in brand.handles])
+        self.hashtags = _words([f"#{h.lstrip('@')}" for h in brand.handles])  # Mastodon's hashtag timelines
         self.embed = embed
         self._senses: np.ndarray | None = None
 
@@ -75,17 +83,15 @@ class Relevance:
 
     def _rules(self, post: Post) -> tuple[bool, str] | None:
         """A verdict from what the post says and where it sits; None when only the model can tell."""
-        author = (post.author_handle or "").lower()
-        if author in self.handles:
+        if post.author_handle and _mentioned([post.author_handle]) & self.handles:
             return True, f"the brand's own account @{post.author_handle}"
         if self.handle_words and (found := self.handle_words.search(post.text)):
             return True, f"addresses {found.group(0)}"
-        raw = post.raw or {}
-        subreddit = str(raw.get("subreddit") or "").lower()
-        if subreddit and subreddit in self.subreddits:
-            return True, f"posted in r/{raw.get('subreddit')}"
-        mentioned = {str(m.get("username", "")).lower() for m in (raw.get("entities") or {}).get("mentions") or []}
-        if mentioned & self.handles:
+        if self.hashtags and (found := self.hashtags.search(post.text)):
+            return True, f"tags {found.group(0)}"
+        if post.community and post.community.lower() in self.subreddits:
+            return True, f"posted in r/{post.community}"
+        if _mentioned(post.mentions) & self.handles:
             return True, "mentions the brand's account"
         if self.names and (found := self.names.search(post.text)):
             return True, f"names {found.group(0)}"

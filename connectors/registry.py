@@ -3,7 +3,8 @@
 Every package `connectors/<name>/` is the source `<name>`, configured under `connectors.<name>`
 in config.yaml. It exposes `Settings` (its config section, a `SourceSettings` whose every key has a
 default), `problems(settings, context) -> list[str]` (what would stop it from starting) and
-`build(settings, context) -> Connector` (which refuses those problems with a ConfigError).
+`build(settings, context) -> Connector` (which refuses those problems with a ConfigError), and
+may declare `DISPLAY_NAME` and `COLOUR` (how the feed, charts and the digest show it).
 Adding a source is one new folder plus its config entry: nothing here or elsewhere lists them.
 """
 
@@ -33,6 +34,8 @@ class Source:
     settings: type[SourceSettings]
     problems: Callable[[Any, SourceContext], list[str]]
     build: Callable[[Any, SourceContext], Connector]
+    display_name: str  # how people see it: the feed, the digest ("X", "Bluesky")
+    colour: str  # its colour in charts
 
 
 def _discover() -> dict[str, Source]:
@@ -42,7 +45,12 @@ def _discover() -> dict[str, Source]:
         if module.ispkg:
             package = importlib.import_module(f"{connectors.__name__}.{module.name}")
             found[module.name] = Source(
-                name=module.name, settings=package.Settings, problems=package.problems, build=package.build
+                name=module.name,
+                settings=package.Settings,
+                problems=package.problems,
+                build=package.build,
+                display_name=getattr(package, "DISPLAY_NAME", module.name.capitalize()),
+                colour=getattr(package, "COLOUR", "#6d28d9"),
             )
     return found
 
@@ -96,6 +104,16 @@ class AppConfig(Protocol):
 def source_names() -> tuple[str, ...]:
     """Every source Earshot has a connector for."""
     return tuple(SOURCES)
+
+
+def display_names() -> dict[str, str]:
+    """Each source's display name, as its package declares it."""
+    return {name: source.display_name for name, source in SOURCES.items()}
+
+
+def colours() -> dict[str, str]:
+    """Each source's chart colour, as its package declares it."""
+    return {name: source.colour for name, source in SOURCES.items()}
 
 
 def enabled_sources(settings: ConnectorsSettings) -> list[str]:

@@ -1,11 +1,12 @@
-"""Builds data/demo/stream.jsonl: a DEMO stream of X and Reddit API pages (fixed seed).
+"""Builds data/demo/stream.jsonl: a DEMO stream of X, Reddit, Bluesky and Mastodon API pages (fixed seed).
 
 Texts come from ../shared/data/labelled/complaints.jsonl (real tweets to brands, X-CI
 data set, MIT) plus a few scripted scenario posts about the fictional brand Aurora Motors.
 The borrowed tweets keep their words but address @AuroraMotors or @AuroraSupport instead of
 the brand they were written to, except every OFF_BRAND_EVERY-th one: left as written, to another
 brand, it shows the relevance filter storing it without routing it.
-Authors, reach, timestamps, ids and engagement are generated. Run:
+Authors, reach, timestamps, ids and engagement are generated. The few Bluesky and Mastodon posts are
+written for the demo (scripts/demo_social.py), in the recorded response shapes. Run:
     python scripts/build_demo_stream.py [--source PATH] [--out data/demo/stream.jsonl]
 """
 
@@ -18,6 +19,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from demo_social import pages as social_pages
 
 SEED = 20261124
 START = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -181,6 +184,8 @@ def build(source: Path) -> list[str]:
     lines = [line for _, line in pages]
     # One deliberately truncated line, like a dropped connection: the replay logs, counts and skips it.
     lines.insert(len(lines) // 2, lines[len(lines) // 2][:57])
+    # A few DEMO Bluesky and Mastodon pages, last (so the X and Reddit lines stay as they were).
+    lines += [_line(fetched, source, kind, body) for fetched, source, kind, body in social_pages(last)]
     return lines
 
 

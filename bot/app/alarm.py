@@ -26,6 +26,7 @@ from bot.delivery.channels.base import AlertChannel, Notice
 from bot.store import SourceActivity, Store
 
 log = logging.getLogger(__name__)
+AT_ONCE = ("SpendCapReached",)  # failures that page at once: a paid source stopped at its spend cap
 
 
 class AlarmSettings(Section):
@@ -58,6 +59,8 @@ def trouble(
     """
     if activity.status == "stopped":
         return f"stopped: {activity.last_error or 'credentials refused'}"
+    if activity.status == "failing" and (activity.last_error or "").startswith(AT_ONCE):
+        return activity.last_error
     failing_for = now - activity.failing_since if activity.failing_since else timedelta(0)
     if activity.status == "failing" and failing_for >= timedelta(minutes=settings.failing_minutes):
         return f"failing for {_minutes(failing_for)}: {activity.last_error or 'unknown error'}"

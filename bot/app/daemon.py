@@ -24,7 +24,7 @@ from bot.routing.stage import RouteStage
 from bot.store import Store, telemetry
 from bot.store.stages import CLASSIFY_CHANNEL, DELIVER_CHANNEL, ESCALATE_CHANNEL, ROUTE_CHANNEL, STAGE_CHANNELS
 from connectors.base import Connector
-from connectors.registry import build_connectors, enabled_sources
+from connectors.registry import build_connectors, display_names, enabled_sources
 
 if TYPE_CHECKING:
     from bot.digest.service import DigestService
@@ -125,6 +125,7 @@ def build_digest_service(config: Config, store: Store) -> DigestService:
         if config.shadow
         else list(build_channels(config.routing.alerts, tiers=config.digest.alert_tiers).values()),
         env=os.environ,
+        source_names=display_names(),
     )
 
 

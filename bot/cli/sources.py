@@ -13,6 +13,7 @@ import typer
 from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo_json, load
 from bot.core.clock import utcnow
 from bot.core.errors import StoreError
+from bot.core.spend import spend_of
 from bot.store import DeadLetters, OffBrand, SourceActivity, SourceView, Store, off_brand_by_connector
 from connectors.registry import enabled_sources
 
@@ -56,6 +57,10 @@ def sources(
             f"posts today {row['posts_today']}  skipped {row['skipped_total']}"
         )
         typer.echo(f"{'':<10} cursor {json.dumps(row['cursor'])}")
+        if (spend := spend_of(row["cursor"])) is not None:
+            typer.echo(f"{'':<10} spend: {spend.describe()}")
+        for stream, note in ((row["cursor"] or {}).get("notes") or {}).items():
+            typer.echo(f"{'':<10} note: {stream}: {note}")
         if row["last_error"]:
             since = f" (failing since {row['failing_since']})" if row["failing_since"] else ""
             typer.echo(f"{'':<10} last error: {row['last_error']}{since}")

@@ -13,6 +13,7 @@ PostKind = Literal["post", "reply", "comment", "repost", "quote"]
 # Dates outside this window are rejected as absurd (X launched in 2006; Reddit in 2005).
 EARLIEST_PLAUSIBLE = datetime(2005, 1, 1, tzinfo=UTC)
 FUTURE_TOLERANCE = timedelta(days=1)
+MAX_MENTIONS = 50
 
 
 def require_aware(name: str, value: datetime) -> None:
@@ -48,9 +49,9 @@ class Engagement:
 
 @dataclass(frozen=True, kw_only=True)
 class Post:
-    """One normalised post or comment from X or Reddit."""
+    """One normalised post or comment from any source; downstream stages read these fields, never `raw`."""
 
-    source: str  # a source name from connectors.registry: "x", "reddit"
+    source: str  # a source name from connectors.registry: "x", "reddit", "bluesky", "mastodon"
     native_id: str
     author_handle: str | None  # None when the author is deleted or unknown
     author_reach: int | None  # followers on X, karma on Reddit; None when unknown
@@ -66,6 +67,8 @@ class Post:
     author_id: str | None = None
     author_verified: bool = False
     is_deleted: bool = False
+    mentions: tuple[str, ...] = ()  # accounts the post addresses, lower case without '@' (user@domain on Mastodon)
+    community: str | None = None  # where it was posted: a subreddit (Reddit); None elsewhere
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -91,6 +94,9 @@ class Post:
         for name in ("native_id", "author_id", "parent_id", "conversation_id"):
             fix(self, name, bounded_id(name, getattr(self, name)))
         fix(self, "author_handle", bounded_id("author_handle", self.author_handle, MAX_HANDLE))
+        mentions = (clean_text(str(m)).lstrip("@").lower()[:MAX_HANDLE] for m in self.mentions)
+        fix(self, "mentions", tuple(dict.fromkeys(m for m in mentions if m))[:MAX_MENTIONS])
+        fix(self, "community", bounded_id("community", self.community, MAX_HANDLE))
         if self.language is not None and len(clean_text(self.language)) > MAX_LANGUAGE:
             fix(self, "language", None)  # not a language tag: unknown
         bounded_int("author_reach", self.author_reach)

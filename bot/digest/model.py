@@ -78,6 +78,7 @@ class Digest:
     answered: list[Answered]
     breaches: list[TicketBreach]
     volume_bins: tuple[datetime, ...] = ()
+    source_names: dict[str, str] = field(default_factory=dict)  # source -> display name (from its package)
     volume_by_topic: dict[str, tuple[int, ...]] = field(default_factory=dict)
     shadow_pages: int = 0  # alerts recorded in shadow mode this period: would have gone out
     shadow_tickets: int = 0

@@ -10,10 +10,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from bot.core.durations import human_duration
 from bot.digest.model import Digest
 
-SOURCE_NAMES = {"x": "X", "reddit": "Reddit"}
 
-
-def environment(timezone: str) -> Environment:
+def environment(timezone: str, source_names: dict[str, str] | None = None) -> Environment:
     env = Environment(
         loader=PackageLoader("bot.digest", "templates"),
         autoescape=select_autoescape(["html.j2"]),
@@ -25,7 +23,7 @@ def environment(timezone: str) -> Environment:
     env.filters["reach"] = reach
     env.filters["duration"] = lambda s: human_duration(s) if s is not None else "—"
     env.filters["when"] = lambda t: t.astimezone(zone).strftime("%a %d %b %H:%M")
-    env.filters["source"] = lambda s: SOURCE_NAMES.get(s, s)
+    env.filters["source"] = lambda s: (source_names or {}).get(s, s)
     env.filters["plural"] = lambda n, word: f"{n:,} {word}{'' if n == 1 else 's'}"
     return env
 
@@ -61,13 +59,13 @@ def subject(digest: Digest) -> str:
 
 def render_html(digest: Digest, images: dict[str, str]) -> str:
     """The HTML page; `images` maps a chart's id to its src (`cid:volume`, or a data: URI for a file)."""
-    template = environment(digest.timezone).get_template("digest.html.j2")
+    template = environment(digest.timezone, digest.source_names).get_template("digest.html.j2")
     return template.render(d=digest, period=period(digest), images=images, title=subject(digest))
 
 
 def render_text(digest: Digest) -> str:
     """The plain-text part: everything the HTML says, without the charts."""
-    template = environment(digest.timezone).get_template("digest.txt.j2")
+    template = environment(digest.timezone, digest.source_names).get_template("digest.txt.j2")
     return template.render(d=digest, period=period(digest)).strip() + "\n"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.core.clock import utcnow
@@ -68,6 +68,7 @@ class DigestService:
         env: Mapping[str, str] | None = None,
         clock: Callable[[], datetime] = utcnow,
         interval_seconds: int | None = None,
+        source_names: Mapping[str, str] | None = None,
     ) -> None:
         self.store, self.settings = store, settings
         self.brand, self.own_handles, self.feed_base_url = brand, tuple(own_handles), feed_base_url.rstrip("/")
@@ -76,6 +77,7 @@ class DigestService:
         self.clock = clock
         self.name = "digest"
         self.interval_seconds = interval_seconds or settings.check_interval_seconds
+        self.source_names = dict(source_names or {})  # source -> display name, declared by each source package
 
     def build(self, start: datetime, end: datetime, *, timezone: str | None = None, key: str = "0") -> Built:
         digest = compose(
@@ -88,6 +90,7 @@ class DigestService:
             top=self.settings.top,
             timezone=timezone or self.settings.timezone,
         )
+        digest = replace(digest, source_names=self.source_names)
         images = charts(digest)
         inline = {name: "data:image/png;base64," + base64.b64encode(png).decode() for name, png in images.items()}
         return Built(

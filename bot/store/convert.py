@@ -34,6 +34,8 @@ def post_values(post: Post, stage: str, now: datetime) -> dict[str, Any]:
         replies=e.replies,
         quotes=e.quotes,
         views=e.views,
+        mentions=list(post.mentions),
+        community=post.community,
         raw=post.raw,
         stage=stage,
         stage_at=now,
@@ -60,6 +62,8 @@ def post_from_row(row: PostRow) -> Post:
         engagement=Engagement(
             likes=row.likes, reposts=row.reposts, replies=row.replies, quotes=row.quotes, views=row.views
         ),
+        mentions=tuple(row.mentions or ()),
+        community=row.community,
         raw=row.raw,
     )
 

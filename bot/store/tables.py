@@ -48,6 +48,8 @@ class PostRow(SQLModel, table=True):
     replies: int = Field(default=0, sa_type=BigInteger)
     quotes: int = Field(default=0, sa_type=BigInteger)
     views: int | None = Field(default=None, sa_type=BigInteger)
+    mentions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    community: str | None = Field(default=None, max_length=128)
     raw: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     stage: str = Field(default=STAGE_INGESTED, max_length=16)
     stage_at: datetime = utc_column()

@@ -20,9 +20,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, func, select
 
 from bot.core.errors import StoreError
+from bot.core.spend import spend_of
 from bot.store.delivery_tables import AlertRow, OutboxRow
 from bot.store.stages import STAGE_CLASSIFIED, STAGE_INGESTED
-from bot.store.tables import DeadLetterRow, PostRow, SourceStateRow
+from bot.store.tables import DeadLetterRow, PostRow, SourceCursorRow, SourceStateRow
 
 if TYPE_CHECKING:
     from bot.store.store import Store
@@ -85,12 +86,26 @@ def _families(session: Session) -> Iterator[Any]:
     alarm = GaugeMetricFamily(
         "earshot_source_alarm", "1 while the silent-source alarm is raised for a source.", labels=["source"]
     )
+    reads = GaugeMetricFamily(
+        "earshot_source_reads", "Posts read from a paid source this UTC day or month.", labels=["source", "period"]
+    )
+    spent = GaugeMetricFamily(
+        "earshot_source_spend_usd",
+        "What reading a paid source cost this UTC day or month.",
+        labels=["source", "period"],
+    )
+    for row in session.exec(select(SourceCursorRow)).all():
+        if (spend := spend_of(row.cursor)) is not None:
+            reads.add_metric([row.source, "day"], spend.day_reads)
+            reads.add_metric([row.source, "month"], spend.month_reads)
+            spent.add_metric([row.source, "day"], spend.day_usd)
+            spent.add_metric([row.source, "month"], spend.month_usd)
     for state in states:
         ingested.add_metric([state.source], state.posts_total)
         skipped.add_metric([state.source], state.skipped_total)
         up.add_metric([state.source], 1 if state.status == "ok" else 0)
         alarm.add_metric([state.source], 1 if state.alarm_since else 0)
-    yield from (ingested, skipped, up, alarm)
+    yield from (ingested, skipped, up, alarm, reads, spent)
     letters = GaugeMetricFamily("earshot_dead_letters", "Skipped records kept for inspection.", labels=["source"])
     for source, count in session.exec(select(DeadLetterRow.source, func.count()).group_by(DeadLetterRow.source)):
         letters.add_metric([source], count)

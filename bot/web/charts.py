@@ -14,9 +14,10 @@ import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
 from bot.core.actions import IncidentMember  # noqa: E402
+from connectors.registry import colours  # noqa: E402
 
 _LOCK = threading.Lock()  # pyplot keeps global state
-COLOURS = {"x": "#1d4ed8", "reddit": "#c2410c", "replay": "#047857"}
+COLOURS = colours()  # declared by each source package
 
 
 def incident_chart(members: Sequence[IncidentMember]) -> bytes:

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from connectors.reddit.connector import RedditConnector
 
 CLIENT_ID, CLIENT_SECRET = "REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET"
+DISPLAY_NAME, COLOUR = "Reddit", "#c2410c"
 
 
 def problems(settings: Settings, context: SourceContext) -> list[str]:

@@ -77,6 +77,7 @@ def parse_thing(kind: str, data: dict[str, Any], fetched_at: datetime, karma: Ma
         parent_id=parent,
         conversation_id=conversation,
         is_deleted=deleted,
+        community=str(data["subreddit"]) if data.get("subreddit") else None,
         raw=data,
     )
 

@@ -6,6 +6,8 @@ from connectors.base import SourceContext, refuse
 from connectors.replay.connector import ReplayConnector, stream_file
 from connectors.replay.settings import ReplaySettings as Settings
 
+DISPLAY_NAME, COLOUR = "Demo replay", "#047857"
+
 
 def problems(settings: Settings, context: SourceContext) -> list[str]:
     """What stops an enabled `connectors.replay` from starting: a stream that is not there."""

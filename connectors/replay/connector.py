@@ -1,9 +1,10 @@
-"""Replays a recorded demo stream of raw X and Reddit API pages, so Earshot runs without credentials.
+"""Replays a recorded demo stream of raw X, Reddit, Bluesky and Mastodon pages, so Earshot runs without credentials.
 
 The stream is JSON Lines; each line is one page as the API sent it:
     {"fetched_at": ISO time, "source": "x" | "reddit", "kind": KIND, "body": {...}}
-KIND is `x_page` (search, mentions or tweet lookup), `reddit_listing` or `reddit_about`
-(a user's karma). Recorded times are shifted so the stream looks live: with `speed: 0`
+KIND is `x_page` (search, mentions or tweet lookup), `reddit_listing`, `reddit_about`
+(a user's karma), `bluesky_posts` (`{"posts": [post views]}`) or `mastodon_statuses`
+(`{"host": instance, "statuses": [...]}`). Recorded times are shifted so the stream looks live: with `speed: 0`
 the whole stream arrives at once and ends now; otherwise it starts now and pages arrive at
 `speed` times recorded pace (post and snapshot times keep their recorded spacing).
 """
@@ -20,6 +21,8 @@ from typing import Any
 from bot.core.errors import MalformedPayload
 from bot.core.posts import EARLIEST_PLAUSIBLE, FUTURE_TOLERANCE, Post
 from connectors.base import UNUSABLE, Batch, Connector, Cursor, Skipped
+from connectors.bluesky.parse import parse_views
+from connectors.mastodon.parse import parse_statuses
 from connectors.reddit.parse import parse_karma, parse_listing
 from connectors.replay.settings import ReplaySettings
 from connectors.x.parse import parse_page
@@ -120,6 +123,10 @@ class ReplayConnector(Connector):
                 page = parse_page(body, fetched_at)
             elif kind == "reddit_listing":
                 page = parse_listing(body, fetched_at, karma)
+            elif kind == "bluesky_posts":
+                page = parse_views(body["posts"], fetched_at)
+            elif kind == "mastodon_statuses":
+                page = parse_statuses(body["statuses"], str(body["host"]), fetched_at)
             elif kind == "reddit_about":
                 name, total = parse_karma(body)
                 karma[name] = total

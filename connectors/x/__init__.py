@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from connectors.x.connector import XConnector
 
 TOKEN = "X_BEARER_TOKEN"
+DISPLAY_NAME, COLOUR = "X", "#1d4ed8"
 
 
 def problems(settings: Settings, context: SourceContext) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -16,11 +17,12 @@ import tweepy
 
 from bot.core.errors import MalformedPayload, RateLimited, TransientSourceError
 from bot.core.posts import EngagementUpdate, Post
-from connectors.base import Cursor, ParsedPage, PolledConnector, Stream
+from connectors.base import Batch, Cursor, ParsedPage, PolledConnector, Stream
 from connectors.ratelimit import BudgetExhausted, Gone, RequestBudget, Retrier, ServerWindow, Sleep
 from connectors.streams import Item, Page
 from connectors.x.parse import parse_page
 from connectors.x.settings import XSettings
+from connectors.x.spend import Spend, SpendCapReached, reads_in, worth_repolling
 from connectors.x.transport import TWITTER_HOST, XTransport, classify
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,25 @@ class XConnector(PolledConnector):
             TWITTER_HOST, XTransport(settings.api_base, self.budget, ServerWindow(), settings.retry.timeout_seconds)
         )
         self.retrier = Retrier(self.name, settings.retry, sleep=sleep)
+        self.spend: Spend | None = None  # posts read today and this month: from the cursor, then counted here
+
+    def fetch(self, cursor: Cursor | None) -> Batch:
+        """The polled fetch, with the spend so far in the returned cursor (stored with the batch)."""
+        if self.spend is None:
+            self.spend = Spend.starting((cursor or {}).get("spend"), self._now())
+        self.spend.check(self.settings.cost, self._now())  # at a cap nothing is read; a walk begun is finished
+        batch = super().fetch(cursor)
+        return replace(batch, next_cursor={**batch.next_cursor, "spend": self.spend.as_cursor(self.settings.cost)})
+
+    def _metered(self, what: str, call: Callable[[], Any], *, capped: bool = False) -> Any:
+        """One request that returns posts, its posts counted as reads; `capped`: refused at a spend cap first."""
+        if self.spend is None:
+            self.spend = Spend.starting(None, self._now())
+        if capped:
+            self.spend.check(self.settings.cost, self._now())
+        body = self.retrier.call(what, call, classify)
+        self.spend.add(reads_in(body), self._now())
+        return body
 
     # --- intake -------------------------------------------------------------------------
 
@@ -143,13 +164,13 @@ class XConnector(PolledConnector):
         if since is not None:
             params["since_id"] = str(since)
         try:
-            body = self.retrier.call(what, lambda: method(**params), classify)
+            body = self._metered(what, lambda: method(**params))
         except MalformedPayload as err:
             if "since_id" not in params or "since_id" not in str(err):
                 raise
             log.warning("x %s: since_id refused, fetching without it", what, extra={"source": self.name})
             params.pop("since_id")
-            body = self.retrier.call(what, lambda: method(**params), classify)
+            body = self._metered(what, lambda: method(**params))
         return to_page(body)
 
     def _resolve(self, users: dict[str, str | None]) -> None:
@@ -193,18 +214,24 @@ class XConnector(PolledConnector):
     # --- engagement ---------------------------------------------------------------------
 
     def refresh(self, posts: Sequence[Post]) -> list[EngagementUpdate]:
-        """Fresh metrics by tweet lookup, 100 ids a request, within what intake left of the budget."""
-        known = {p.native_id: p for p in posts if p.source == self.name}
+        """Fresh metrics by tweet lookup, 100 ids a request, within what intake left of the budget; only
+        complaints that still move (`cost.repoll_min_velocity`) are re-polled: each read is paid for."""
+        now = self._now()
+        known = {
+            p.native_id: p
+            for p in posts
+            if p.source == self.name and worth_repolling(p, now, self.settings.cost.repoll_min_velocity)
+        }
         ids, updates = list(known), []
         reserve = len(self.settings.queries) + len(self.settings.mentions_of) + len(self.responders)
         with self._lock, self.budget.keeping(reserve):
             for start in range(0, len(ids), LOOKUP_BATCH):
                 chunk = ids[start : start + LOOKUP_BATCH]
                 try:
-                    body = self.retrier.call(
-                        "tweet lookup", partial(self.client.get_tweets, ids=chunk, **_fields()), classify
+                    body = self._metered(
+                        "tweet lookup", partial(self.client.get_tweets, ids=chunk, **_fields()), capped=True
                     )
-                except BudgetExhausted:
+                except (BudgetExhausted, SpendCapReached):
                     break
                 except Gone:
                     continue

@@ -114,6 +114,7 @@ def parse_tweet(tweet: dict[str, Any], users: dict[str, dict[str, Any]], fetched
         parent_id=referenced.get("replied_to") or referenced.get("retweeted") or referenced.get("quoted"),
         conversation_id=str(tweet["conversation_id"]) if tweet.get("conversation_id") else None,
         language=tweet.get("lang"),
+        mentions=_mentions(tweet),
         raw=tweet,
     )
 
@@ -173,3 +174,10 @@ def _superseded(data: list[Any]) -> set[str]:
 def _full_text(tweet: dict[str, Any]) -> str:
     note = tweet.get("note_tweet") or {}
     return str(note.get("text") or tweet["text"])
+
+
+def _mentions(tweet: dict[str, Any]) -> tuple[str, ...]:
+    """The handles in `entities.mentions`."""
+    entities = tweet.get("entities") or {}
+    found = entities.get("mentions") if isinstance(entities, dict) else None
+    return tuple(str(m["username"]) for m in found or [] if isinstance(m, dict) and m.get("username"))

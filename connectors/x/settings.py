@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator, model_validator
 
 from connectors.settings import BudgetSettings, SourceRetrySettings, SourceSettings, http_url, text_list
+from connectors.x.spend import CostSettings
 
 
 class XSettings(SourceSettings):
@@ -19,6 +20,7 @@ class XSettings(SourceSettings):
     max_pages_per_tick: int = Field(default=5, gt=0)  # per query/mention stream per fetch
     budget: BudgetSettings = BudgetSettings(requests=450, window_seconds=900)
     retry: SourceRetrySettings = SourceRetrySettings()
+    cost: CostSettings = CostSettings()  # what a post read costs, and the caps that stop reading
 
     @field_validator("api_base")
     @classmethod

@@ -197,7 +197,7 @@ def test_the_request_budget_is_never_exceeded(api, store):
 
 
 def test_engagement_refresh_batches_ids_and_marks_deleted_posts(api, store):
-    x, reddit = x_connector(api), reddit_connector(api)
+    x, reddit = x_connector(api, cost={"repoll_min_velocity": 0}), reddit_connector(api)  # re-poll every one
     run = pipeline(store, x, reddit)
     run.run_once()
     x_posts = [store.find_post("x", r.native_id).post for r in stored(store, "x")]
@@ -286,7 +286,8 @@ def test_run_once_re_polls_fresh_complaints_and_stores_snapshots(api, store):
     for child in api.data.reddit_new:
         child["data"]["created_utc"] = datetime.now(UTC).timestamp() - 3600 - len(child["data"]["id"])
         child["data"]["title"] = "Broken again: " + child["data"]["title"]
-    run = pipeline(store, x_connector(api), reddit_connector(api))
+    x = x_connector(api, cost={"repoll_min_velocity": 0})  # these fresh complaints have no interactions yet
+    run = pipeline(store, x, reddit_connector(api))
     run.run_once()
     assert api.count("/2/tweets") - api.count("/2/tweets/search") >= 1, "tweet lookup by id"
     assert api.count("/api/info") == 1, "100 fresh submissions: one info request"

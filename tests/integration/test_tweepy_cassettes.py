@@ -85,7 +85,7 @@ def test_brand_handles_are_resolved_to_ids_once():
 
 
 def test_engagement_refresh_looks_tweets_up_by_id():
-    x = connector(queries=["unused"])
+    x = connector(queries=["unused"], cost={"repoll_min_velocity": 0})  # these built posts have no velocity
     posts = [make_post("1293593516040269825"), make_post("1293595870563381249")]
     sent = spy(x)
     with replay("test_client_get_tweets.yaml"):

@@ -81,3 +81,22 @@ def test_an_empty_period_says_so_plainly(filled: Store) -> None:
     assert "No complaint went viral between" in text and "WHAT IS SPREADING" not in text
     assert "no complaint went viral" in subject(d)
     assert "No complaint went viral between" in render_html(d, {})
+
+
+def test_sizes_across_sources_use_each_source_packages_display_name(filled: Store) -> None:
+    from dataclasses import replace
+
+    from connectors.registry import display_names
+
+    assert display_names() == {
+        "bluesky": "Bluesky",
+        "jetstream": "Bluesky (Jetstream)",
+        "mastodon": "Mastodon",
+        "reddit": "Reddit",
+        "replay": "Demo replay",
+        "x": "X",
+    }
+    d = digest_of(filled)
+    first = replace(d.items[0], by_source={"bluesky": (2, 900), "mastodon": (1, 40), "x": (1, 10)})
+    shown = render_text(replace(d, items=[first], source_names=display_names()))
+    assert "Bluesky" in shown and "Mastodon" in shown

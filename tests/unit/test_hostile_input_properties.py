@@ -22,6 +22,8 @@ from bot.app.config import config_from_document, load_config
 from bot.core.errors import ConfigError
 from bot.core.posts import Post
 from bot.core.sanitize import MAX_HANDLE, MAX_ID, MAX_INT
+from connectors.bluesky.parse import parse_views
+from connectors.mastodon.parse import parse_statuses
 from connectors.reddit.parse import parse_listing
 from connectors.replay.connector import ReplayConnector
 from connectors.replay.settings import ReplaySettings
@@ -152,6 +154,86 @@ def test_reddit_listings_of_hostile_things_give_posts_fit_for_the_database_or_co
         fits_the_database(post)
     usable = sum(1 for kind, _ in things if kind in ("t1", "t3"))
     assert len(page.posts) + len(page.skipped) == usable
+
+
+VIEW = st.fixed_dictionaries(
+    {
+        "uri": st.one_of(HOSTILE, st.sampled_from(["at://did:plc:a/app.bsky.feed.post/3k", "at://did:plc:b/x/1"])),
+        "author": st.one_of(HOSTILE, st.fixed_dictionaries({"did": TEXT, "handle": TEXT})),
+        "record": st.one_of(
+            HOSTILE,
+            st.fixed_dictionaries(
+                {"text": TEXT, "createdAt": DATE},
+                optional={
+                    "langs": st.one_of(HOSTILE, st.lists(TEXT, max_size=2)),
+                    "reply": st.one_of(HOSTILE, st.fixed_dictionaries({"parent": HOSTILE, "root": HOSTILE})),
+                    "facets": st.one_of(
+                        HOSTILE,
+                        st.lists(
+                            st.fixed_dictionaries(
+                                {
+                                    "index": st.fixed_dictionaries({"byteStart": NUMBER, "byteEnd": NUMBER}),
+                                    "features": st.just([{"$type": "app.bsky.richtext.facet#mention"}]),
+                                }
+                            ),
+                            max_size=2,
+                        ),
+                    ),
+                    "embed": HOSTILE,
+                },
+            ),
+        ),
+    },
+    optional={
+        "indexedAt": DATE,
+        "likeCount": NUMBER,
+        "repostCount": NUMBER,
+        "replyCount": NUMBER,
+        "quoteCount": NUMBER,
+    },
+)
+STATUS = st.fixed_dictionaries(
+    {
+        "id": st.one_of(HOSTILE, st.sampled_from(["1", "114870142396314555"])),
+        "account": st.one_of(
+            HOSTILE, st.fixed_dictionaries({"id": TEXT, "acct": TEXT}, optional={"followers_count": NUMBER})
+        ),
+        "created_at": DATE,
+        "content": TEXT,
+    },
+    optional={
+        "url": TEXT,
+        "uri": TEXT,
+        "in_reply_to_id": TEXT,
+        "reblog": st.one_of(HOSTILE, st.fixed_dictionaries({"id": TEXT, "content": TEXT})),
+        "mentions": st.one_of(HOSTILE, st.lists(st.fixed_dictionaries({"acct": TEXT}), max_size=2)),
+        "favourites_count": NUMBER,
+        "reblogs_count": NUMBER,
+        "replies_count": NUMBER,
+        "spoiler_text": TEXT,
+        "language": TEXT,
+    },
+)
+
+
+@settings(max_examples=1500, **FAST)
+@given(views=st.lists(st.one_of(VIEW, HOSTILE), max_size=4))
+def test_bluesky_post_views_that_are_hostile_give_posts_fit_for_the_database_or_counted_skips(views) -> None:
+    page = parse_views(views, FETCHED)
+    for post in page.posts:
+        fits_the_database(post)
+        assert post.url.startswith("https://bsky.app/profile/did:")
+    assert len(page.posts) + len(page.skipped) == len(views)
+
+
+@settings(max_examples=1500, **FAST)
+@given(statuses=st.lists(st.one_of(STATUS, HOSTILE), max_size=4))
+def test_mastodon_statuses_that_are_hostile_give_posts_fit_for_the_database_or_counted_skips(statuses) -> None:
+    page = parse_statuses(statuses, "mastodon.social", FETCHED)
+    for post in page.posts:
+        fits_the_database(post)
+        assert post.url.startswith("https://")
+    assert len(page.posts) + len(page.skipped) == len(statuses)
 
 
 GOOD = json.dumps(

@@ -34,7 +34,9 @@ LABELS = Labels(
 )
 
 
-def _post(text: str, author: str = "someone", raw: dict | None = None, source: str = "x") -> Post:
+def _post(
+    text: str, author: str = "someone", source: str = "x", mentions: tuple[str, ...] = (), community: str | None = None
+) -> Post:
     return Post(
         source=source,
         native_id=str(abs(hash(text))),
@@ -44,7 +46,8 @@ def _post(text: str, author: str = "someone", raw: dict | None = None, source: s
         url="",
         created_at=T,
         fetched_at=T,
-        raw=raw or {},
+        mentions=mentions,
+        community=community,
     )
 
 
@@ -66,11 +69,19 @@ def _judge(post: Post, embed=_words) -> Labels:
     [
         (_post("@AuroraSupport my delivery is late"), "addresses @AuroraSupport"),
         (_post("thanks for the reply", author="AuroraMotors"), "the brand's own account @AuroraMotors"),
-        (_post("range is awful", raw={"subreddit": "AuroraMotors"}, source="reddit"), "posted in r/AuroraMotors"),
+        (_post("range is awful", community="AuroraMotors", source="reddit"), "posted in r/AuroraMotors"),
         (_post("the Aurora Volt range is awful"), "names Aurora Volt"),
         (_post("aurora motors never answers"), "names aurora motors"),
         (
-            _post("look at this", raw={"entities": {"mentions": [{"username": "auroramotors"}]}}),
+            _post("look at this", mentions=("auroramotors",)),
+            "mentions the brand's account",
+        ),
+        (
+            _post("look at this", source="mastodon", mentions=("auroramotors@mastodon.social",)),
+            "mentions the brand's account",
+        ),
+        (
+            _post("look at this", source="bluesky", mentions=("auroramotors.bsky.social",)),
             "mentions the brand's account",
         ),
     ],

@@ -38,7 +38,13 @@ def stream(tmp_path, *lines):
 def test_demo_stream_replays_with_authors_and_metrics():
     batch = ReplayConnector(ReplaySettings(), REPO / "data" / "demo").fetch(None)
     assert len({p.key for p in batch.posts}) > 300
-    assert {p.source for p in batch.posts} == {"x", "reddit"}
+    assert {p.source for p in batch.posts} == {"x", "reddit", "bluesky", "mastodon"}
+    social = [p for p in batch.posts if p.source in ("bluesky", "mastodon")]
+    assert len(social) == 5 and all(p.raw["author" if p.source == "bluesky" else "account"] for p in social)
+    names = [
+        p.raw["author"]["displayName"] if p.source == "bluesky" else p.raw["account"]["display_name"] for p in social
+    ]
+    assert all(name.endswith("(demo)") for name in names)  # written for the demo, and saying so
     assert all(p.author_reach is not None for p in batch.posts if p.source == "x")
     assert len(batch.skipped) == 1 and "unreadable" in batch.skipped[0].reason  # the deliberate truncated line
     assert batch.exhausted

@@ -33,7 +33,7 @@ def config_at(tmp_path: Path, connectors: str = "", rules: str = ""):
 
 
 def test_every_source_folder_is_a_source_with_its_config_section():
-    assert source_names() == ("reddit", "replay", "x")
+    assert source_names() == ("bluesky", "jetstream", "mastodon", "reddit", "replay", "x")
     config = load_config(REPO / "config.yaml")
     assert {name: type(config.connectors.source(name)) for name in source_names()} == {
         name: source.settings for name, source in SOURCES.items()
@@ -99,7 +99,7 @@ def test_a_rule_naming_an_unknown_source_names_its_yaml_path(tmp_path):
     with pytest.raises(
         ConfigError,
         match=r"routing\.rules\[1\]\.when\.any\[1\]\.source\[0\]: no source 'tiktok'; "
-        r"the sources are reddit, replay, x",
+        r"the sources are bluesky, jetstream, mastodon, reddit, replay, x",
     ):
         config_at(tmp_path, rules=rules)
 

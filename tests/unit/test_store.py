@@ -167,3 +167,57 @@ def test_posts_and_their_cursor_commit_together_or_not_at_all(store):
     assert store.count_posts() == 0
     assert store.load_cursor("x") is None
     assert store.save_batch("x", [make_post("1")], {"since_id": "1"}).new == 1  # nothing half-stored blocks a retry
+
+
+def test_the_mentions_migration_fills_the_new_fields_from_stored_payloads(tmp_path):
+    """0008_post_mentions: X posts stored before it get their mentions, Reddit posts their community."""
+    import sqlalchemy as sa
+
+    from bot.store.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = sa.create_engine(url)
+    upgrade(engine, "0005_alert_reply")
+    post = sa.table(
+        "post",
+        *(sa.column(c) for c in ("id", "source", "native_id", "kind", "author_verified", "text", "url")),
+        *(sa.column(c) for c in ("created_at", "fetched_at", "is_deleted", "likes", "reposts", "replies", "quotes")),
+        sa.column("raw", sa.JSON),
+        sa.column("stage"),
+        sa.column("stage_at"),
+        sa.column("review_due"),
+    )
+    common = dict(
+        kind="post",
+        author_verified=False,
+        text="t",
+        url="u",
+        created_at=NOW,
+        fetched_at=NOW,
+        is_deleted=False,
+        likes=0,
+        reposts=0,
+        replies=0,
+        quotes=0,
+        stage="ingested",
+        stage_at=NOW,
+        review_due=False,
+    )
+    with engine.begin() as connection:
+        connection.execute(
+            post.insert().values(
+                id=1,
+                source="x",
+                native_id="1",
+                **common,
+                raw={"entities": {"mentions": [{"username": "AuroraMotors"}]}},
+            )
+        )
+        connection.execute(
+            post.insert().values(id=2, source="reddit", native_id="t3_a", **common, raw={"subreddit": "AuroraMotors"})
+        )
+    engine.dispose()
+    store = Store.open(url)
+    assert store.find_post("x", "1").post.mentions == ("auroramotors",)
+    assert store.find_post("reddit", "t3_a").post.community == "AuroraMotors"
+    store.engine.dispose()
