@@ -120,6 +120,7 @@ def build_digest_service(config: Config, store: Store) -> DigestService:
         feed_base_url=config.routing.feed_base_url,
         channels=list(build_channels(config.routing.alerts, tiers=config.digest.alert_tiers).values()),
         env=os.environ,
+        redact_short_form=config.routing.alerts.redact,
     )
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bot.app.config import Config, mask_password
-from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, load
+from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo, load
 from bot.core.errors import StoreError
 from bot.store import check_url
 from connectors.registry import enabled_sources, problems
@@ -73,7 +73,7 @@ def check_config(path: Annotated[Path, typer.Argument(help="Config file to check
     except StoreError as err:
         found.append(f"database.url: {err}")
     for problem in found:
-        typer.echo(f"config error: {path}: {problem}", err=True)
+        echo(f"config error: {path}: {problem}", err=True)
     if found:
         raise typer.Exit(2)
     summary = {
@@ -86,4 +86,4 @@ def check_config(path: Annotated[Path, typer.Argument(help="Config file to check
         "responders": settings.brand.responders,
         "digest": {"schedules": [s.name for s in settings.digest.schedules], "recipients": settings.digest.recipients},
     }
-    typer.echo(json.dumps(summary, indent=2))
+    echo(json.dumps(summary, indent=2))

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo_json, load
+from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo, echo_json, load
 from bot.core.errors import StoreError
 from bot.store import DeadLetters, SourceActivity, SourceView, Store
 from connectors.registry import enabled_sources
@@ -31,9 +31,9 @@ def sources(
             alarms = {name: tx.source_activity(name, window=timedelta(hours=1)) for name in states}
         store.engine.dispose()
     except StoreError as err:  # an outage is exactly when this command must still say something
-        typer.echo(f"database error: {' '.join(str(err).split())}", err=True)
+        echo(f"database error: {' '.join(str(err).split())}", err=True)
         for name in enabled:
-            typer.echo(f"{name:<10} unknown   (the database does not answer)")
+            echo(f"{name:<10} unknown   (the database does not answer)")
         raise typer.Exit(1) from err
     rows = [
         _row(name, states.get(name), enabled=name in enabled) | _extra(letters.get(name), alarms.get(name))
@@ -44,20 +44,20 @@ def sources(
             echo_json(row)
         return
     if not rows:
-        typer.echo("no source has run yet")
+        echo("no source has run yet")
     for row in rows:
-        typer.echo(
+        echo(
             f"{row['source']:<10} {row['status']:<9} last success {row['last_success'] or '-'}  "
             f"posts today {row['posts_today']}  skipped {row['skipped_total']}"
         )
-        typer.echo(f"{'':<10} cursor {json.dumps(row['cursor'])}")
+        echo(f"{'':<10} cursor {json.dumps(row['cursor'])}")
         if row["last_error"]:
             since = f" (failing since {row['failing_since']})" if row["failing_since"] else ""
-            typer.echo(f"{'':<10} last error: {row['last_error']}{since}")
+            echo(f"{'':<10} last error: {row['last_error']}{since}")
         if row["dead_letters"]:
-            typer.echo(f"{'':<10} dead letters {row['dead_letters']}, last: {row['last_skip_reason']}")
+            echo(f"{'':<10} dead letters {row['dead_letters']}, last: {row['last_skip_reason']}")
         if row["alarm"]:
-            typer.echo(f"{'':<10} ALARM since {row['alarm_since']}: {row['alarm']}")
+            echo(f"{'':<10} ALARM since {row['alarm_since']}: {row['alarm']}")
 
 
 def _extra(letters: DeadLetters | None, activity: SourceActivity | None) -> dict[str, Any]:

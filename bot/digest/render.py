@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from bot.core.durations import human_duration
+from bot.core.escape import template_value
 from bot.digest.model import Digest
 
 SOURCE_NAMES = {"x": "X", "reddit": "Reddit"}
@@ -20,6 +21,7 @@ def environment(timezone: str) -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=template_value,  # no bidi overrides, control characters or escape sequences
     )
     zone = ZoneInfo(timezone)
     env.filters["reach"] = reach

@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 
 from bot.app.web_settings import WebSettings
 from bot.core.errors import StoreError
+from bot.core.escape import template_value
 from bot.store import Store
 from bot.web.actions import BadRequest, NotFound
 from bot.web.auth import CsrfRefused, Forbidden, LoginLimiter, NotLoggedIn, Principal, Sessions, authenticate
@@ -47,6 +48,7 @@ class Feed:
         self.sessions = Sessions(secret, int(timedelta(hours=settings.session_hours).total_seconds()))
         self.limiter = LoginLimiter(settings.login_attempts)
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescapes .html
+        self.templates.env.finalize = template_value  # no bidi overrides or control characters in a page
         self.stopping = False
 
 

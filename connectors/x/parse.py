@@ -13,11 +13,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from bot.core.links import link
 from bot.core.posts import Engagement, Post, PostKind
 from bot.core.sanitize import to_int
 from connectors.base import UNUSABLE, ParsedPage, Skipped
 
-TWEET_URL = "https://x.com/{handle}/status/{id}"
+X = "https://x.com"
 _REF_TYPES = {"reposted": "retweeted", "replied-to": "replied_to", "quote": "quoted"}  # newer spellings
 
 
@@ -106,7 +107,7 @@ def parse_tweet(tweet: dict[str, Any], users: dict[str, dict[str, Any]], fetched
         author_verified=bool(author.get("verified"))
         or author.get("verified_type") in ("blue", "business", "government"),
         text=_full_text(tweet),
-        url=TWEET_URL.format(handle=handle or "i/web", id=native_id),
+        url=link(X, str(handle), "status", native_id) if handle else link(X, "i", "web", "status", native_id),
         created_at=parse_time(tweet["created_at"]) if tweet.get("created_at") else fetched_at,
         fetched_at=fetched_at,
         engagement=parse_metrics(tweet.get("public_metrics") or {}),
