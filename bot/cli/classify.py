@@ -26,9 +26,16 @@ def _data_dir(settings: Config) -> Path:
 
 
 def classify(
-    texts: Annotated[list[str], typer.Argument(help="Posts to classify.")], config: ConfigOption = DEFAULT_CONFIG
+    texts: Annotated[
+        list[str],
+        typer.Argument(help="Posts to classify; a text may begin with '-'. A lone '-' reads them from stdin."),
+    ],
+    config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
-    """Print one JSON object per text: every head's label and score, topics, urgency, language."""
+    """Print one JSON object per text: every head's label and score, topics, urgency, language.
+
+    Every argument that is not --config or --help is a text: `earshot classify "-50% off" -c config.yaml`.
+    """
     empty = [str(number) for number, text in enumerate(texts, 1) if not text.strip()]
     if empty:  # checked before the model loads (seconds)
         raise EarshotError(f"text {', '.join(empty)} is empty: give the text of a post to classify")

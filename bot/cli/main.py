@@ -8,6 +8,7 @@ import typer
 from typer.core import TyperGroup
 
 from bot.cli import alerts, classify, digest, route, run, serve, sources, status, tickets, topics
+from bot.cli.texts import TextsCommand
 from bot.cli.users import user_app
 from bot.core.errors import ConfigError, EarshotError, StoreError
 from bot.core.escape import one_line
@@ -41,7 +42,7 @@ app.command("run")(run.run)
 app.command("check-config")(run.check_config)
 app.command("sources")(sources.sources)
 app.command("status")(status.status)
-app.command("classify")(classify.classify)
+app.command("classify", cls=TextsCommand)(classify.classify)
 app.command("evaluate")(classify.evaluate)
 app.command("train")(classify.train)
 app.command("route")(route.route)

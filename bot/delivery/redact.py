@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
+from urllib.parse import unquote
 
 from bot.core.actions import TicketRequest
 from bot.delivery.pii import Span, card_spans, iban_spans, phone_spans
@@ -54,13 +55,21 @@ def redact_optional(text: str | None) -> str | None:
     return None if text is None else redact(text)
 
 
+def redact_link(url: str) -> str:
+    """A link as text: unchanged when it holds no personal data, else its decoded text redacted (no longer
+    a working link: `https://x.com/[email]/status/1`)."""
+    shown = unquote(url)
+    masked = redact(shown)
+    return url if masked == normalise(shown) else masked
+
+
 def redact_request(request: TicketRequest) -> TicketRequest:
     """A ticket for a sink with `redact: true`: subject, body, author and link masked."""
     return replace(
         request,
         subject=redact(request.subject),
         body=redact(request.body),
-        post_url=redact(request.post_url),
+        post_url=redact_link(request.post_url),
         author_handle=redact_optional(request.author_handle),
     )
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.core.actions import AlertMessage, PublicReply
 from bot.delivery.channels.base import Notice, Severity
-from bot.delivery.redact import redact, redact_optional
+from bot.delivery.redact import redact, redact_link, redact_optional
 
 
 def message_to_json(message: AlertMessage) -> dict[str, Any]:
@@ -46,7 +46,7 @@ def render(
             text=redact(message.text),
             title=redact(message.title),
             author_handle=redact_optional(message.author_handle),
-            post_url=redact(message.post_url),
+            post_url=redact_link(message.post_url),
         )
     escalated = f" (escalated to {tier}, level {level})" if level else ""
     labels = ", ".join(_label(head, value) for head, value in sorted(message.labels.items())) or "none"

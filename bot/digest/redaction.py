@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.delivery.redact import redact, redact_optional
+from bot.delivery.redact import redact, redact_link, redact_optional
 from bot.digest.model import Answered, Digest, Item
 from bot.store import DigestPost, TicketBreach
 
@@ -22,7 +22,7 @@ def redact_digest(digest: Digest) -> Digest:
 
 def _post(post: DigestPost) -> DigestPost:
     return replace(
-        post, text=redact(post.text), author_handle=redact_optional(post.author_handle), url=redact(post.url)
+        post, text=redact(post.text), author_handle=redact_optional(post.author_handle), url=redact_link(post.url)
     )
 
 
@@ -37,4 +37,4 @@ def _answered(answered: Answered) -> Answered:
 
 
 def _breach(breach: TicketBreach) -> TicketBreach:
-    return replace(breach, subject=redact(breach.subject), post_url=redact(breach.post_url))
+    return replace(breach, subject=redact(breach.subject), post_url=redact_link(breach.post_url))
