@@ -6,7 +6,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from bot.core.sanitize import MAX_HANDLE, MAX_LANGUAGE, MAX_TEXT, bounded_id, bounded_int, clean_text
+from bot.core.sanitize import (
+    MAX_HANDLE,
+    MAX_LANGUAGE,
+    MAX_TEXT,
+    bounded_id,
+    bounded_int,
+    clean_handle,
+    clean_text,
+)
 
 PostKind = Literal["post", "reply", "comment", "repost", "quote"]
 
@@ -90,7 +98,7 @@ class Post:
         fix(self, "url", clean_text(self.url))
         for name in ("native_id", "author_id", "parent_id", "conversation_id"):
             fix(self, name, bounded_id(name, getattr(self, name)))
-        fix(self, "author_handle", bounded_id("author_handle", self.author_handle, MAX_HANDLE))
+        fix(self, "author_handle", bounded_id("author_handle", clean_handle(self.author_handle), MAX_HANDLE))
         if self.language is not None and len(clean_text(self.language)) > MAX_LANGUAGE:
             fix(self, "language", None)  # not a language tag: unknown
         bounded_int("author_reach", self.author_reach)

@@ -24,7 +24,10 @@ _AT = r"(?:\s*@\s*|\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s+at\s+(?=[\w-]+\s*[(\[{<]\s*do
 _DOT = r"(?:\.|\s*[(\[{<]\s*dot\s*[)\]}>]\s*)"
 _EMAIL = re.compile(rf"(?i)(?<![\w.%+-])[a-z0-9][a-z0-9._%+-]*{_AT}[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)*{_DOT}[a-z]{{2,}}\b")
 # VIN: 17 characters without I, O or Q, at least one digit.
-_VIN = re.compile(r"\b(?=[A-HJ-NPR-Z0-9]{17}\b)(?=[A-HJ-NPR-Z0-9]*\d)[A-HJ-NPR-Z0-9]{17}\b")
+_VIN = re.compile(r"(?i)\b(?=[A-HJ-NPR-Z0-9]{17}\b)(?=[A-HJ-NPR-Z0-9]*\d)[A-HJ-NPR-Z0-9]{17}\b")
+# A phone number glued into a handle (`@dana5551234567`, `call_555_123_4567`): 8-15 digits in a row.
+_HANDLE_DIGITS = re.compile(r"\d(?:[_.-]?\d){7,14}")
+_MENTION = re.compile(r"(?<![\w@])@[\w.-]+")
 _ORDER = re.compile(
     r"(?i)\b(?:order|ord|rn|reservation|confirmation|case|ticket)\s*(?:number|no\.?|#|id)?(?:\s+(?:is|was))?\s*[:#]?\s*"
     r"[A-Z0-9-]*\d[A-Z0-9-]{3,}\b"
@@ -45,14 +48,15 @@ def redact(text: str) -> str:
     text = _EMAIL.sub("[email]", text)
     text = _VIN.sub("[vin]", text)
     text = _ORDER.sub("[order]", text)
+    text = _MENTION.sub(lambda m: _HANDLE_DIGITS.sub("[phone]", m.group(0)), text)
     text = _replace(text, iban_spans, "[iban]")
     text = _replace(text, card_spans, "[card]")
     return _replace(text, phone_spans, "[phone]")
 
 
-def redact_optional(text: str | None) -> str | None:
-    """`redact(text)`, or None for None (a deleted author's handle)."""
-    return None if text is None else redact(text)
+def redact_optional(handle: str | None) -> str | None:
+    """A handle redacted (digits of a phone number inside it too), or None for None (a deleted author)."""
+    return None if handle is None else _HANDLE_DIGITS.sub("[phone]", redact(handle))
 
 
 def redact_link(url: str) -> str:

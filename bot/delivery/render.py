@@ -47,6 +47,7 @@ def render(
             title=redact(message.title),
             author_handle=redact_optional(message.author_handle),
             post_url=redact_link(message.post_url),
+            reasons=tuple(redact(reason) for reason in message.reasons),
         )
     escalated = f" (escalated to {tier}, level {level})" if level else ""
     labels = ", ".join(_label(head, value) for head, value in sorted(message.labels.items())) or "none"

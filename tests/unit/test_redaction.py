@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from dataclasses import replace
+
+import pytest
 
 from bot.core.actions import TicketRequest
 from bot.delivery.redact import redact, redact_request
