@@ -250,9 +250,9 @@ def test_the_shipped_grades_and_sentiments_are_calibrated_as_a_user_reads_them(c
     """On held-out tweets, a label's score is about how often that label is right.
 
     In sample (these rows fitted the calibration), so it guards against shipping a miscalibrated model.
-    The bar is on the weights (fp32, under 0.05); the int8 graph the product runs is held under 0.06: its
-    activations are rounded by the CPU's own kernels (sentiment 0.031 fp32 and 0.051 int8 on a Xeon,
-    6 December, where the graph had passed under 0.05 on the machines before).
+    The bar is on the weights (fp32, under 0.05); the int8 graph the product runs is held under 0.06
+    (sentiment 0.031 fp32 and 0.0509 int8 on a Xeon with VNNI). The graph's int8 sums are exact on every
+    x86-64 CPU (`session.x64quantprecision`, see docs/testing.md), so that figure is every CPU's.
     """
     from classifiers.artifacts import read_manifest
     from classifiers.calibration import confidence_error
