@@ -4,7 +4,7 @@ Post texts, handles and links are written by strangers. Every output takes them 
 function here: `displayable` (no control characters, terminal escape sequences or bidi overrides,
 the base of the others), `for_terminal`, `for_log` (one line, escapes shown), `for_html`,
 `template_value` (Jinja's finalize: every string a template prints), `for_slack` (Slack's own escaping:
-`&`, `<`, `>`), `defang_mentions` (no `@everyone`, `<@U…>` pings in chat) and `terminal_json`.
+`&`, `<`, `>`), `for_jira_wiki`, `defang_mentions` (no `@everyone`, `<@U…>` pings in chat) and `terminal_json`.
 See docs/delivery.md, "Output safety".
 """
 
@@ -32,6 +32,7 @@ _BIDI = re.compile(f"[{BIDI}]")
 _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85]")
 # What a log line or a JSON line must not carry raw: every control, bidi, line and paragraph separator.
 _UNPRINTABLE = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{BIDI}\\u2028\\u2029]")
+_JIRA = re.compile(r"([\[\]{}!|\\])")
 # Chat mentions that page people: @everyone/@here/@channel, Slack <!here>, <@U123>, Discord <@&123>.
 _MENTION = re.compile(r"(?<![\w.+-])@(?=(?:everyone|here|channel|all|group)\b)|<(?=[@!#])", re.IGNORECASE)
 
@@ -80,6 +81,13 @@ def for_slack(text: str) -> str:
     """Text for a Slack message: displayable, `&`, `<`, `>` escaped as Slack asks, so `<!channel>`,
     `<@U123>` and `<https://evil.example|label>` show as written and do nothing."""
     return displayable(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def for_jira_wiki(text: str) -> str:
+    """Text for a Jira wiki-markup field (description, comment): displayable, and `[`, `]`, `{`, `}`, `!`,
+    `|` backslash-escaped, so `[label|https://evil.example]`, `!https://evil.example/pixel.gif!`,
+    `{html}` and `[~user]` mentions show as written."""
+    return _JIRA.sub(r"\\\1", displayable(text))
 
 
 def defang_mentions(text: str) -> str:

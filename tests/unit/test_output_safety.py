@@ -8,7 +8,15 @@ import logging
 import pytest
 
 from bot.app.logs import HumanFormatter, JsonFormatter
-from bot.core.escape import defang_mentions, displayable, for_html, for_log, for_slack, terminal_json
+from bot.core.escape import (
+    defang_mentions,
+    displayable,
+    for_html,
+    for_jira_wiki,
+    for_log,
+    for_slack,
+    terminal_json,
+)
 from bot.core.links import link, link_to_path
 from bot.delivery.channels.base import Notice
 from connectors.reddit.parse import parse_thing
@@ -55,6 +63,14 @@ def test_slack_markup_is_shown_as_written() -> None:
     text = "<!channel> <!here> <@U024BE7LH> <https://evil.example|Open in Earshot> & co"
     assert for_slack(text) == (
         "&lt;!channel&gt; &lt;!here&gt; &lt;@U024BE7LH&gt; &lt;https://evil.example|Open in Earshot&gt; &amp; co"
+    )
+
+
+def test_jira_wiki_links_images_macros_and_mentions_are_shown_as_written() -> None:
+    text = "[Open in Earshot|https://evil.example] !https://evil.example/p.gif! {html}<b>x</b>{html} [~admin]"
+    assert for_jira_wiki(text) == (
+        "\\[Open in Earshot\\|https://evil.example\\] \\!https://evil.example/p.gif\\! "
+        "\\{html\\}<b>x</b>\\{html\\} \\[~admin\\]"
     )
 
 
