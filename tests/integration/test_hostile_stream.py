@@ -71,6 +71,7 @@ PII = [
 
 @dataclass
 class Run:
+    log: str  # what `earshot run --once` wrote on stderr
     config: Path
     store: Store
     http: FakeServices
@@ -119,7 +120,13 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         result = CliRunner().invoke(app, ["run", "--once", "--config", str(config)])
         assert result.exit_code == 0, result.output
         try:
-            yield Run(config=config, store=Store.open(f"sqlite:///{tmp / 'earshot.db'}"), http=http, smtp=smtp)
+            yield Run(
+                log=result.stderr,
+                config=config,
+                store=Store.open(f"sqlite:///{tmp / 'earshot.db'}"),
+                http=http,
+                smtp=smtp,
+            )
         finally:
             patch.undo()
 
@@ -216,6 +223,12 @@ def test_the_digest_file_mail_and_short_form_are_inert_and_redacted(hostile: Run
     assert in_slack, "the short form never reached the executive tier's Slack"
     no_active_content(json.dumps(in_slack, ensure_ascii=False), "the digest's short form in Slack", chat=True)
     no_personal_data(json.dumps(in_slack, ensure_ascii=False), "the digest's short form in Slack")
+
+
+def test_the_log_lines_stay_one_line_each_without_controls(hostile: Run) -> None:
+    for token in CONTROLS:
+        assert token not in hostile.log, f"the log carries {token!r}"
+    assert not [line for line in hostile.log.splitlines() if line.startswith("INFO forged")]
 
 
 def test_the_terminal_gets_no_escape_sequence_or_bidi_override(hostile: Run) -> None:
