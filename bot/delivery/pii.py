@@ -23,6 +23,8 @@ _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{4}){2,7}(?: 
 # Card numbers' lengths by network prefix; other prefixes (Discover, JCB, UnionPay, Maestro) 12-19.
 _LENGTHS = {"34": (15,), "37": (15,), "4": (13, 16, 19), "5": (16,), "2": (16,)}
 _DATE = re.compile(r"\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
+# Where a phone number may be: a run of 8+ digits and separators, not glued to a word.
+_PHONE_CANDIDATE = re.compile(r"(?<!\w)\+?\(?\d[\d \t().\/-]{6,}\d(?!\w)")
 # Phones: any number a numbering plan allows in the default region (NANP: 555 numbers too), or a
 # valid number of one of these regions, or any valid number in international form (+CC).
 DEFAULT_REGION = "US"
@@ -55,14 +57,17 @@ def iban_spans(text: str) -> list[Span]:
 
 
 def phone_spans(text: str) -> list[Span]:
-    """Phone numbers of 8-15 digits that a numbering plan allows; never a date."""
+    """Phone numbers of 8-15 digits that a numbering plan allows; never a date. Only runs of digits and
+    separators are handed to the matchers, so a long post costs what its numbers cost."""
     found: set[Span] = set()
-    for region, leniency in ((DEFAULT_REGION, Leniency.POSSIBLE), *((r, Leniency.VALID) for r in OTHER_REGIONS)):
-        for match in PhoneNumberMatcher(text, region, leniency=leniency):
-            raw = match.raw_string
-            digits = sum(ch.isdigit() for ch in raw)
-            if 8 <= digits <= 15 and not _DATE.fullmatch(raw.strip()) and _is_phone(match.number, region):
-                found.add((match.start, match.end))
+    for candidate in _PHONE_CANDIDATE.finditer(text):
+        piece, offset = candidate.group(0), candidate.start()
+        for region, leniency in ((DEFAULT_REGION, Leniency.POSSIBLE), *((r, Leniency.VALID) for r in OTHER_REGIONS)):
+            for match in PhoneNumberMatcher(piece, region, leniency=leniency):
+                raw = match.raw_string
+                digits = sum(ch.isdigit() for ch in raw)
+                if 8 <= digits <= 15 and not _DATE.fullmatch(raw.strip()) and _is_phone(match.number, region):
+                    found.add((offset + match.start, offset + match.end))
     return sorted(found)
 
 
