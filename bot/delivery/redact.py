@@ -28,6 +28,8 @@ _VIN = re.compile(r"(?i)\b(?=[A-HJ-NPR-Z0-9]{17}\b)(?=[A-HJ-NPR-Z0-9]*\d)[A-HJ-N
 # A phone number glued into a handle (`@dana5551234567`, `call_555_123_4567`): 8-15 digits in a row.
 _HANDLE_DIGITS = re.compile(r"\d(?:[_.-]?\d){7,14}")
 _MENTION = re.compile(r"(?<![\w@])@[\w.-]+")
+_URL = re.compile(r"https?://\S+")
+_LETTER = re.compile(r"[^\W\d_]")
 _ORDER = re.compile(
     r"(?i)\b(?:order|ord|rn|reservation|confirmation|case|ticket)\s*(?:number|no\.?|#|id)?(?:\s+(?:is|was))?\s*[:#]?\s*"
     r"[A-Z0-9-]*\d[A-Z0-9-]{3,}\b"
@@ -49,6 +51,7 @@ def redact(text: str) -> str:
     text = _VIN.sub("[vin]", text)
     text = _ORDER.sub("[order]", text)
     text = _MENTION.sub(lambda m: _HANDLE_DIGITS.sub("[phone]", m.group(0)), text)
+    text = _URL.sub(lambda m: _handles_in_path(m.group(0)), text)
     text = _replace(text, iban_spans, "[iban]")
     text = _replace(text, card_spans, "[card]")
     return _replace(text, phone_spans, "[phone]")
@@ -76,6 +79,11 @@ def redact_request(request: TicketRequest) -> TicketRequest:
         post_url=redact_link(request.post_url),
         author_handle=redact_optional(request.author_handle),
     )
+
+
+def _handles_in_path(url: str) -> str:
+    """A link's path segments with letters read as handles (`/dana5551234567/`); all-digit ones (a tweet id) not."""
+    return "/".join(_HANDLE_DIGITS.sub("[phone]", part) if _LETTER.search(part) else part for part in url.split("/"))
 
 
 def _replace(text: str, find: Callable[[str], list[Span]], tag: str) -> str:

@@ -85,6 +85,11 @@ def test_a_ticket_for_a_redacting_sink_masks_subject_body_author_and_link() -> N
     assert masked.post_url == "https://x.com/[email]/status/1"
 
 
+def test_a_handle_in_a_link_is_redacted_but_the_tweet_id_is_not() -> None:
+    masked = redact_request(replace(REQUEST, post_url="https://x.com/dana5551234567/status/1869012345678901234"))
+    assert masked.post_url == "https://x.com/dana[phone]/status/1869012345678901234"
+
+
 def test_a_link_without_personal_data_is_left_working() -> None:
     url = "https://www.reddit.com/r/cars/comments/abc123/ac_died_at_2024_recall/"
     assert redact_request(replace(REQUEST, post_url=url)).post_url == url
