@@ -234,6 +234,15 @@ def test_a_missing_graph_is_rebuilt_from_the_weights_with_the_same_labels(settin
         assert abs(probs - again.probs[name]).max() < 1e-5, name
 
 
+def test_the_int8_graph_sums_exactly_whatever_the_cpu():
+    """Without VNNI onnxruntime's u8*s8 kernel saturates pair sums at 16 bits, so scores (and the calibration
+    and judgement tests) depended on the CPU; `session.x64quantprecision` makes every x86-64 CPU sum exactly."""
+    from classifiers.runtime import GraphRunner
+
+    runner = GraphRunner(DEFAULT_DIR / GRAPH, threads=1)
+    assert runner.session.get_session_options().get_session_config_entry("session.x64quantprecision") == "1"
+
+
 def test_the_shipped_graph_stays_true_to_the_fp32_model(settings, classifier):
     """The graph is the fp32 weights quantised: a stale or broken export would drift far from them."""
     lines = (REPO / "data/labelled/complaints.jsonl").read_text(encoding="utf-8").splitlines()[:200]
