@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 # What the suite reaches (93.15% on 2026-12-02, 509 tests), rounded down: `make test` fails below it.
 COVERAGE_FLOOR ?= 93
 
-.PHONY: install run once test lint bench demo-stream clean
+.PHONY: install run once test test-fast lint bench demo-stream clean
 
 install: $(VENV)/.installed
 
@@ -30,6 +30,9 @@ test: install         ## the whole test suite, with coverage (subprocesses inclu
 	$(BIN)/python -m coverage report > .coverage-report.txt
 	@grep -E '^TOTAL' .coverage-report.txt | awk '{print "coverage: " $$NF " of bot, classifiers, connectors (floor $(COVERAGE_FLOOR)%; per file in .coverage-report.txt)"}'
 	$(BIN)/python -m coverage report --format=total --fail-under=$(COVERAGE_FLOOR) > /dev/null
+
+test-fast: install    ## the quick tier: everything not marked slow (no model, subprocess or browser), 60 s per test
+	HYPOTHESIS_PROFILE=dev $(BIN)/python -m pytest -q -m "not slow" --timeout=60
 
 lint: install         ## lint, format, types and the layers contract
 	$(BIN)/ruff check .

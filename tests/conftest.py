@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from bot.core.posts import Engagement, Post
 from bot.store import Store
@@ -34,6 +35,27 @@ def _postgres_reason() -> str | None:
 
 
 _PG_SKIP = _postgres_reason()
+
+# Tiers (docs/testing.md): `make test-fast` leaves out what is marked slow; `make test` runs everything.
+# A test that loads the shipped model, starts processes or drives a browser is slow by what it does.
+SLOW_BY_KIND = ("model", "process", "browser")
+
+# Hypothesis: the whole suite draws every example a test asks for; `HYPOTHESIS_PROFILE=dev` caps them.
+settings.register_profile("full", deadline=None)
+settings.register_profile("dev", deadline=None, max_examples=50)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "full"))
+
+
+def examples(wanted: int) -> int:
+    """How many examples a property test draws: all it asks for, or the dev profile's cap."""
+    return min(wanted, settings.default.max_examples) if settings.get_current_profile_name() == "dev" else wanted
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks every model, process and browser test slow too, so one `-m "not slow"` leaves them all out."""
+    for item in items:
+        if any(item.get_closest_marker(kind) for kind in SLOW_BY_KIND):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -102,6 +102,9 @@ class Config(Section):
     digest: DigestSettings = DigestSettings()
     alarms: AlarmSettings = AlarmSettings()
     web: WebSettings = WebSettings()
+    # Shadow mode: route, open tickets and raise alerts as usual, but record them as "would have sent" and
+    # deliver nothing to any sink or channel; turning it off later never sends what it recorded.
+    shadow: bool = False
     # Directory relative paths in the config are resolved against (the config file's own).
     base_dir: Path = Field(default=Path("."), exclude=True)
 

@@ -63,7 +63,7 @@ def build_alarm(config: Config, store: Store, connectors: Sequence[Connector]) -
     tier = alerts.tiers.get(settings.tier)
     if tier is None:
         log.warning("alarms.tier: no tier '%s' in routing.alerts.tiers; source alarms are only logged", settings.tier)
-    channels = build_channels(alerts, tiers=[settings.tier])
+    channels = {} if config.shadow else build_channels(alerts, tiers=[settings.tier])  # shadow: logged only
     sources = {connector.name: connector.interval_seconds for connector in connectors}
     recordings = [connector.name for connector in connectors if connector.recording]
     return [SourceAlarm(store, settings, sources=sources, channels=channels, recordings=recordings)]
@@ -78,7 +78,7 @@ def build_route_stage(config: Config, store: Store, **options: Any) -> RouteStag
         brand_handles=config.brand.own_handles,
         batch_size=config.pipeline.batch_size,
         interval_seconds=config.pipeline.route_interval_seconds,
-        **options,
+        **({"shadow": config.shadow} | options),
     )
 
 
@@ -88,15 +88,18 @@ def build_stages(config: Config, store: Store) -> list[Stage]:
 
     route = build_route_stage(config, store)
     routing = config.routing
+    delivery = build_delivery_stages(
+        store,
+        tickets=routing.tickets,
+        alerts=routing.alerts,
+        interval_seconds=config.pipeline.deliver_interval_seconds,
+        feed_base_url=routing.feed_base_url,
+        sinks={} if config.shadow else None,  # shadow mode: no sink or channel is even built
+        channels={} if config.shadow else None,
+    )
     return [
         route,
-        *build_delivery_stages(
-            store,
-            tickets=routing.tickets,
-            alerts=routing.alerts,
-            interval_seconds=config.pipeline.deliver_interval_seconds,
-            feed_base_url=routing.feed_base_url,
-        ),
+        *(stage for stage in delivery if not (config.shadow and stage.name == "deliver")),  # shadow: no sender
         ResponseStage(
             store,
             config.brand.responders,
@@ -118,7 +121,9 @@ def build_digest_service(config: Config, store: Store) -> DigestService:
         brand=config.brand.name,
         own_handles=config.brand.own_handles,
         feed_base_url=config.routing.feed_base_url,
-        channels=list(build_channels(config.routing.alerts, tiers=config.digest.alert_tiers).values()),
+        channels=[]
+        if config.shadow
+        else list(build_channels(config.routing.alerts, tiers=config.digest.alert_tiers).values()),
         env=os.environ,
         redact_short_form=config.routing.alerts.redact,
     )
@@ -127,8 +132,11 @@ def build_digest_service(config: Config, store: Store) -> DigestService:
 def start_line(config_path: Path, config: Config) -> str:
     """What the daemon says when it starts: config, database, sources, and where to look next."""
     sources = ", ".join(enabled_sources(config.connectors)) or "none"
+    shadow = (
+        " IN SHADOW MODE (nothing is sent: tickets and alerts are recorded as would-have-sent)" if config.shadow else ""
+    )
     return (
-        f"earshot running: config {config_path}, database {mask_password(config.database_url)}, "
+        f"earshot running{shadow}: config {config_path}, database {mask_password(config.database_url)}, "
         f"sources {sources}; see `earshot sources` and `earshot alerts`"
     )
 

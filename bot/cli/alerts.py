@@ -35,9 +35,10 @@ def alerts(
         echo("no alerts")
     for alert in feed:
         acked = f"acked by {alert.acked_by}" if alert.acked_by else "not acked"
+        shadow = "[shadow: would have sent] " if alert.shadow else ""
         echo(
             f"#{alert.id:<5} {when(alert.created_at)}  {alert.current_tier:<10} {alert.status:<8} "
-            f"{acked}  rule {alert.rule or '-'}  {alert.title or ''}"
+            f"{acked}  rule {alert.rule or '-'}  {shadow}{alert.title or ''}"
         )
         echo(f"{'':<7}post {alert.post_id if alert.post_id is not None else '-'}  {alert.post_url or ''}")
         if alert.reply is not None:

@@ -7,7 +7,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from bot.cli import alerts, classify, digest, route, run, serve, sources, status, tickets, topics
+from bot.cli import alerts, classify, digest, init, route, run, serve, sources, status, tickets, topics
 from bot.cli.texts import TextsCommand
 from bot.cli.users import user_app
 from bot.core.errors import ConfigError, EarshotError, StoreError
@@ -38,6 +38,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.command("init")(init.init)
 app.command("run")(run.run)
 app.command("check-config")(run.check_config)
 app.command("sources")(sources.sources)

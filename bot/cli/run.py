@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -23,6 +24,10 @@ if TYPE_CHECKING:
 def run(
     config: ConfigOption = DEFAULT_CONFIG,
     once: Annotated[bool, typer.Option("--once", help="Run every job once and exit (for cron and tests).")] = False,
+    shadow: Annotated[
+        bool,
+        typer.Option("--shadow", help="Shadow mode: do everything but deliver; record what would have been sent."),
+    ] = False,
 ) -> None:
     """Start the daemon: poll every enabled source, classify, route and deliver, until SIGTERM/SIGINT."""
     from bot.app.daemon import build_pipeline, run_forever, start_line
@@ -30,6 +35,8 @@ def run(
     from bot.app.secrets import known_secrets
 
     settings = load(config)
+    if shadow:
+        settings = settings.model_copy(update={"shadow": True})
     setup_logging(settings.logging.format, settings.logging.level, secrets=known_secrets(settings))
     pipeline = build_pipeline(settings)
     if once:
@@ -64,10 +71,19 @@ def _feed_server(settings: Config, pipeline: Pipeline) -> FeedServer | None:
 def check_config(path: Annotated[Path, typer.Argument(help="Config file to check.")] = DEFAULT_CONFIG) -> None:
     """Validate a config and what `run` needs (credentials, paths, the database URL); create nothing.
 
-    Prints a summary; exits 2 with one line per problem if anything would stop `run`.
+    Prints a summary; exits 2 with one line per problem if anything would stop `run`. Otherwise warns (one line
+    each, `WARNING: PATH: what to do`, exit 0) about what a user forgets: a brand section naming another brand,
+    topics that do not exist, responders without the brand's accounts, tiers with no channel.
     """
+    from bot.onboarding.lint import config_warnings
+
     settings = load(path)
+    from bot.web.keys import ENV, key_problem
+
     found = list(problems(settings))
+    key_file = settings.resolve(settings.web.secret_key_file)
+    if settings.web.enabled and (trouble := key_problem(key_file)):
+        found.append(trouble)
     try:
         check_url(settings.database_url)
     except StoreError as err:
@@ -76,14 +92,20 @@ def check_config(path: Annotated[Path, typer.Argument(help="Config file to check
         echo(f"config error: {path}: {problem}", err=True)
     if found:
         raise typer.Exit(2)
+    warnings = config_warnings(settings)  # once nothing stops `run`: what it would do wrong
+    for warning in warnings:
+        echo(f"WARNING: {path}: {warning}", err=True)
     summary = {
         "config": str(path),
         "brand": settings.brand.name,
+        "shadow": settings.shadow,
+        "warnings": len(warnings),
         "database": mask_password(settings.database_url),
         "sources": enabled_sources(settings.connectors),
         "topics": [topic.name for topic in settings.classifier.topics],
         "logging": settings.logging.format,
         "responders": settings.brand.responders,
         "digest": {"schedules": [s.name for s in settings.digest.schedules], "recipients": settings.digest.recipients},
+        "session key": ENV if os.environ.get(ENV, "").strip() else str(key_file),
     }
     echo(json.dumps(summary, indent=2))

@@ -26,4 +26,11 @@ def serve(
     app = build_app(settings, Store.open(settings.database_url))
     bind_host, bind_port = host or settings.web.host, settings.web.port if port is None else port
     echo(f"earshot feed on http://{bind_host}:{bind_port}", err=True)
-    uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning", timeout_graceful_shutdown=3)
+    uvicorn.run(
+        app,
+        host=bind_host,
+        port=bind_port,
+        log_level="warning",
+        timeout_graceful_shutdown=3,
+        proxy_headers=False,  # the app believes X-Forwarded-* from web.trusted_proxies only
+    )

@@ -1,18 +1,19 @@
 """`earshot sources`: each source's state (status, last success, cursor, posts today, last error,
-dead letters, alarm); when the database does not answer, that, and exit 1."""
+dead letters, alarm, posts judged not about the brand today); when the database does not answer, that, and exit 1."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import typer
 
 from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo, echo_json, load
+from bot.core.clock import utcnow
 from bot.core.errors import StoreError
-from bot.store import DeadLetters, SourceActivity, SourceView, Store
+from bot.store import DeadLetters, OffBrand, SourceActivity, SourceView, Store, off_brand_by_connector
 from connectors.registry import enabled_sources
 
 
@@ -29,14 +30,18 @@ def sources(
             states = {view.source: view for view in tx.source_overview()}
             letters = tx.dead_letters()
             alarms = {name: tx.source_activity(name, window=timedelta(hours=1)) for name in states}
+            dropped = tx.off_brand(start_of_today())
         store.engine.dispose()
     except StoreError as err:  # an outage is exactly when this command must still say something
         echo(f"database error: {' '.join(str(err).split())}", err=True)
         for name in enabled:
             echo(f"{name:<10} unknown   (the database does not answer)")
         raise typer.Exit(1) from err
+    dropped = off_brand_by_connector(dropped, sorted(set(states) | set(enabled)))
     rows = [
-        _row(name, states.get(name), enabled=name in enabled) | _extra(letters.get(name), alarms.get(name))
+        _row(name, states.get(name), enabled=name in enabled)
+        | _extra(letters.get(name), alarms.get(name))
+        | _dropped(dropped.get(name))
         for name in sorted(set(states) | set(enabled))
     ]
     if as_json:
@@ -58,6 +63,23 @@ def sources(
             echo(f"{'':<10} dead letters {row['dead_letters']}, last: {row['last_skip_reason']}")
         if row["alarm"]:
             echo(f"{'':<10} ALARM since {row['alarm_since']}: {row['alarm']}")
+        if row["off_brand_today"]:
+            echo(f"{'':<10} judged not about the brand today: {row['off_brand_today']} (stored, never routed), e.g.")
+            for example in row["off_brand_examples"]:
+                echo(f'{"":<12} "{example["text"]}" — {example["why"]}')
+
+
+def start_of_today() -> datetime:
+    """Midnight UTC today: what `posts today` and `off-brand today` count from."""
+    return utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _dropped(off: OffBrand | None) -> dict[str, Any]:
+    """Posts the relevance check dropped today: how many, and a few with the reason (a wrong `brand:` shows here)."""
+    return {
+        "off_brand_today": off.count if off else 0,
+        "off_brand_examples": [{"text": text, "why": why} for text, why in off.examples] if off else [],
+    }
 
 
 def _extra(letters: DeadLetters | None, activity: SourceActivity | None) -> dict[str, Any]:

@@ -40,4 +40,5 @@ def tickets(
         echo(
             f"{ticket.id:<6} {ticket.queue:<12} {ticket.priority:<8} {ticket.status:<8} "
             f"{when(ticket.first_response_due):<20} {post:<6} {ticket.post_url or '-'}"
+            + ("  [shadow: would have gone to the sinks]" if ticket.shadow else "")
         )

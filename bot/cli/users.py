@@ -1,4 +1,4 @@
-"""`earshot user add|list|disable|reset-password`: who may log into the feed, and with which role."""
+"""`earshot user add|list|disable|reset-password|tokens|revoke-token`: who may use the feed, and how."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, open_store, when
+from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo, echo_json, open_store, when
 from bot.core.errors import EarshotError
 from bot.store import ROLES
 
@@ -52,7 +52,7 @@ def add(
             tx.audit("cli", "user-add", f"user:{name}", role=role)
     except ValueError as err:
         raise EarshotError(str(err)) from err
-    typer.echo(f"user {name} added ({role})")
+    echo(f"user {name} added ({role})")
 
 
 @user_app.command("list")
@@ -61,26 +61,24 @@ def list_users(config: ConfigOption = DEFAULT_CONFIG) -> None:
     with open_store(config).transaction() as tx:
         users = tx.users()
     if not users:
-        typer.echo("no users; add one with `earshot user add NAME --role responder`")
+        echo("no users; add one with `earshot user add NAME --role responder`")
     for user in users:
-        typer.echo(
-            f"{user.name:<24} {user.role:<10} {'disabled' if user.disabled else 'active':<9} {when(user.created_at)}"
-        )
+        echo(f"{user.name:<24} {user.role:<10} {'disabled' if user.disabled else 'active':<9} {when(user.created_at)}")
 
 
 @user_app.command("disable")
 def disable(name: str, config: ConfigOption = DEFAULT_CONFIG) -> None:
-    """Disable a user: they cannot log in, their sessions and API tokens stop working."""
+    """Disable a user: they cannot log in, their sessions and API tokens end."""
     with open_store(config).transaction() as tx:
         if tx.set_user_disabled(name, True) is None:
             raise EarshotError(f"no user {name!r}")
         tx.audit("cli", "user-disable", f"user:{name}")
-    typer.echo(f"user {name} disabled")
+    echo(f"user {name} disabled")
 
 
 @user_app.command("reset-password")
 def reset_password(name: str, password_stdin: StdinOption = False, config: ConfigOption = DEFAULT_CONFIG) -> None:
-    """Set a new password (prompt or stdin); the user's sessions end."""
+    """Set a new password (prompt or stdin); the user's sessions and API tokens end."""
     from bot.web.auth import hash_password
 
     store = open_store(config)
@@ -91,4 +89,47 @@ def reset_password(name: str, password_stdin: StdinOption = False, config: Confi
     with store.transaction() as tx:
         tx.set_password(name, hash_password(password))
         tx.audit("cli", "user-reset-password", f"user:{name}")
-    typer.echo(f"password of {name} reset")
+    echo(f"password of {name} reset")
+
+
+@user_app.command("tokens")
+def tokens(
+    name: Annotated[str, typer.Argument(help="Whose tokens.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """A user's API tokens: id, name, made, last used (never the token itself)."""
+    with open_store(config).transaction() as tx:
+        user = tx.user(name)
+        if user is None:
+            raise EarshotError(f"no user {name!r}")
+        found = tx.tokens(user.id)
+    if not found and not as_json:
+        echo(f"{name} has no API tokens")
+    for token in found:
+        if as_json:
+            echo_json(
+                {
+                    "id": token.id,
+                    "user": token.user,
+                    "label": token.label,
+                    "created_at": token.created_at,
+                    "last_used_at": token.last_used_at,
+                }
+            )
+        else:
+            echo(f"{token.id:<6} {token.label:<24} made {when(token.created_at)}  used {when(token.last_used_at)}")
+
+
+@user_app.command("revoke-token")
+def revoke_token(
+    token_id: Annotated[int, typer.Argument(help="The token's id (`earshot user tokens NAME`).", min=1)],
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Revoke one API token: it stops working at once."""
+    with open_store(config).transaction() as tx:
+        found = tx.revoke_token(token_id)
+        if found is None:
+            raise EarshotError(f"no token {token_id}")
+        tx.audit("cli", "token-revoke", f"user:{found.user}", label=found.label, token_id=token_id)
+    echo(f"token {token_id} ({found.label}) of {found.user} revoked")

@@ -64,9 +64,13 @@ def escalate_due(tx: Transaction, alerts: AlertSettings) -> int:
         level = tx.escalate_alert(
             alert.id, tier=next_name, next_escalation_at=alerts.tiers[next_name].escalation_due(tx.now)
         )
-        add_alert_rows(tx, alert.id, alert.idempotency_key, next_name, level, alerts, tx.now)
-        log.warning(
-            "alert not acknowledged: escalated", extra={"alert_id": alert.id, "tier": next_name, "level": level}
+        add_alert_rows(tx, alert.id, alert.idempotency_key, next_name, level, alerts, tx.now, shadow=alert.shadow)
+        log.log(
+            logging.INFO if alert.shadow else logging.WARNING,
+            "shadow alert not acknowledged: escalated, nothing sent"
+            if alert.shadow
+            else "alert not acknowledged: escalated",
+            extra={"alert_id": alert.id, "tier": next_name, "level": level},
         )
         moved += 1
     return moved

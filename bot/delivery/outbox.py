@@ -39,10 +39,12 @@ class Outbox:
         tickets: TicketSettings | None = None,
         alerts: AlertSettings | None = None,
         clock: Callable[[], datetime] = utcnow,
+        shadow: bool = False,
     ) -> None:
         self.tickets = tickets or TicketSettings()
         self.alerts = alerts or AlertSettings()
         self.clock = clock
+        self.shadow = shadow  # shadow mode: tickets and alerts recorded as "would have sent", never sent
 
     def enqueue_ticket(self, tx: Transaction, *, post_id: int, request: TicketRequest) -> int:
         """Open a ticket (or comment on its thread's ticket); returns the ticket id."""
@@ -50,7 +52,7 @@ class Outbox:
         if known is not None:
             return known
         now = self.clock()
-        parent = tx.thread_ticket(request.thread_ref, request.incident_id)
+        parent = tx.thread_ticket(request.thread_ref, request.incident_id, shadow=self.shadow)
         if parent is not None:
             event_id = tx.add_ticket_comment(parent, request, post_id=post_id, now=now)
             self._to_sinks(tx, parent, request, now, op="comment", event_id=event_id)
@@ -62,6 +64,7 @@ class Outbox:
             now=now,
             first_response_due=now + timedelta(minutes=due.first_response_minutes),
             resolution_due=now + timedelta(hours=due.resolution_hours),
+            shadow=self.shadow,
         )
         self._to_sinks(tx, ticket_id, request, now, op="open")
         return ticket_id
@@ -88,6 +91,7 @@ class Outbox:
                 payload=payload,
                 now=now,
                 idempotency_key=f"{request.idempotency_key}:{sink}",
+                shadow=self.shadow,
             )
 
     def enqueue_alert(self, tx: Transaction, *, post_id: int, message: AlertMessage) -> int:
@@ -114,8 +118,9 @@ class Outbox:
             next_escalation_at=tier.escalation_due(now),
             now=now,
             reply_acknowledges=message.reply_acknowledges and tier.public_reply_acknowledges,
+            shadow=self.shadow,
         )
-        add_alert_rows(tx, alert_id, message.idempotency_key, message.tier, 0, self.alerts, now)
+        add_alert_rows(tx, alert_id, message.idempotency_key, message.tier, 0, self.alerts, now, shadow=self.shadow)
         reply = tx.first_reply(post_id)
         if reply is not None:
             tx.note_public_reply(alert_id, reply, acknowledges=self.alerts.public_reply_acknowledges)
@@ -123,9 +128,20 @@ class Outbox:
 
 
 def add_alert_rows(
-    tx: Transaction, alert_id: int, alert_key: str, tier_name: str, level: int, alerts: AlertSettings, now: datetime
+    tx: Transaction,
+    alert_id: int,
+    alert_key: str,
+    tier_name: str,
+    level: int,
+    alerts: AlertSettings,
+    now: datetime,
+    *,
+    shadow: bool = False,
 ) -> int:
-    """One outbox row per channel of `tier_name` for an alert, deferred past quiet hours; returns how many."""
+    """One outbox row per channel of `tier_name` for an alert, deferred past quiet hours; returns how many.
+
+    `shadow`: the alert was raised in shadow mode, so its rows (escalations' included) are never sent.
+    """
     tier = alerts.tiers[tier_name]
     start = tier.not_before(now)
     added = 0
@@ -139,5 +155,6 @@ def add_alert_rows(
             now=now,
             idempotency_key=f"{alert_key}:L{level}:{target}",
             payload={"alert_id": alert_id, "tier": tier_name, "level": level},
+            shadow=shadow,
         )
     return added

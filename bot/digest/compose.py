@@ -39,6 +39,7 @@ def compose(
         items = _items(tx, everything, complaints, feed_base_url, ignore)[:top]
         replies = tx.first_replies([p.id for p in complaints])
         breaches = tx.sla_breaches(end)
+        shadow_pages, shadow_tickets = tx.shadow_counts(start, end)
         facts = {f.id: f for f in tx.incident_facts(sorted({p.incident_id for p in now if p.incident_id is not None}))}
     answered = sorted(
         (
@@ -70,6 +71,8 @@ def compose(
         breaches=breaches,
         volume_bins=bins,
         volume_by_topic=by_topic,
+        shadow_pages=shadow_pages,
+        shadow_tickets=shadow_tickets,
     )
 
 

@@ -79,6 +79,17 @@ class Digest:
     breaches: list[TicketBreach]
     volume_bins: tuple[datetime, ...] = ()
     volume_by_topic: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    shadow_pages: int = 0  # alerts recorded in shadow mode this period: would have gone out
+    shadow_tickets: int = 0
+
+    @property
+    def shadow_line(self) -> str | None:
+        """'in shadow mode: N pages, M tickets would have gone out', when anything was recorded in shadow mode."""
+        if not (self.shadow_pages or self.shadow_tickets):
+            return None
+        pages = f"{self.shadow_pages} page{'' if self.shadow_pages == 1 else 's'}"
+        tickets = f"{self.shadow_tickets} ticket{'' if self.shadow_tickets == 1 else 's'}"
+        return f"in shadow mode: {pages}, {tickets} would have gone out (nothing was sent)"
 
     @property
     def empty(self) -> bool:

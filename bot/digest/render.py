@@ -76,6 +76,8 @@ def render_text(digest: Digest) -> str:
 def short_form(digest: Digest, link: str | None) -> tuple[str, str]:
     """(title, body) for the alert channels: the headline and the top three, with a link to the full digest."""
     lines = [f"{period(digest)}"]
+    if digest.shadow_line:
+        lines.append(digest.shadow_line)
     if digest.empty:
         lines.append(f"No complaint went viral between {period(digest)}.")
     for item in digest.items[:3]:

@@ -47,13 +47,17 @@ class RouteStage:
         interval_seconds: int,
         outbox: Outbox | None = None,
         clock: Callable[[], datetime] = utcnow,
+        shadow: bool = False,
     ) -> None:
         self.store, self.routing, self.clock = store, routing, clock
+        self.shadow = outbox.shadow if outbox is not None else shadow  # record what would be sent, send nothing
         self.brand_handles = tuple(brand_handles)
         self.batch_size, self.interval_seconds = batch_size, interval_seconds
         self.incidents = Incidents(routing.incidents, brand_words(brand_name, brand_handles))
         self.actions = Actions(
-            routing, outbox or Outbox(tickets=routing.tickets, alerts=routing.alerts, clock=clock), self.incidents
+            routing,
+            outbox or Outbox(tickets=routing.tickets, alerts=routing.alerts, clock=clock, shadow=shadow),
+            self.incidents,
         )
 
     def run_once(self) -> int:
@@ -154,7 +158,7 @@ class RouteStage:
         decision = draft.freeze()
         tx.save_decision(decision)
         tx.set_stage(stored.id, STAGE_ROUTED)
-        _log_decision(stored, decision, critical=found.labels.urgency == "critical")
+        _log_decision(stored, decision, critical=found.labels.urgency == "critical", shadow=self.shadow)
         return decision
 
     def review(self, tx: Transaction, stored: StoredPost) -> None:
@@ -186,6 +190,11 @@ class RouteStage:
                 )
             )
         )
+        if upgrade and not self.shadow and tx.made_in_shadow(alert_id=decision.alert_id, ticket_id=decision.ticket_id):
+            upgrade = False  # leaving shadow mode never sends its backlog, not even when a post grows later
+            note = f"review: rule '{verdict.rule}' now holds; nothing sent, the post was decided in shadow mode"
+            if note not in draft.reasons:
+                draft.reasons.append(note)
         if upgrade:
             draft.reasons += [f"review at {now:%Y-%m-%d %H:%M}: rule '{verdict.rule}' now holds", *verdict.reasons]
             if incident is None:
@@ -235,11 +244,13 @@ class RouteStage:
         return None, None
 
 
-def _log_decision(stored: StoredPost, decision: Decision, *, critical: bool) -> None:
+def _log_decision(stored: StoredPost, decision: Decision, *, critical: bool, shadow: bool = False) -> None:
     """Say what routing did: tickets opened, alerts raised (per tier), and every critical page."""
+    mode = "shadow mode, would have " if shadow else ""
     if decision.ticket_action == "opened":
         log.info(
-            "opened ticket #%s (%s/%s) for post %s",
+            "%sopened ticket #%s (%s/%s) for post %s",
+            mode,
             decision.ticket_id,
             decision.ticket_queue,
             decision.ticket_priority,
@@ -249,7 +260,8 @@ def _log_decision(stored: StoredPost, decision: Decision, *, critical: bool) -> 
     if decision.alert_id is not None:
         log.log(
             logging.WARNING if critical else logging.INFO,
-            "%salert #%s to tier %s for post %s: %s",
+            "%s%salert #%s to tier %s for post %s: %s",
+            mode,
             "CRITICAL " if critical else "",
             decision.alert_id,
             decision.alert_tier,

@@ -4,8 +4,9 @@ It owns Earshot's state: stages read and write only through `Store` and its `Tra
 """
 
 from bot.store.engine import check_url
+from bot.store.ops.access import SessionView, TokenView
 from bot.store.ops.digest import DigestPost, DigestView, IncidentFacts, TicketBreach
-from bot.store.ops.feed import TICKET_STATUSES, AlertView, SourceView, TicketView
+from bot.store.ops.feed import TICKET_STATUSES, AlertView, OffBrand, SourceView, TicketView, off_brand_by_connector
 from bot.store.ops.feed_items import FEED_STATUSES, FeedFilter, FeedItem
 from bot.store.ops.handling import CorrectionView, NoteView
 from bot.store.ops.health import DeadLetters, SourceActivity
@@ -25,7 +26,10 @@ __all__ = [
     "FeedFilter",
     "FeedItem",
     "NoteView",
+    "OffBrand",
     "UserView",
+    "SessionView",
+    "TokenView",
     "TICKET_STATUSES",
     "AlertView",
     "DigestPost",
@@ -42,4 +46,5 @@ __all__ = [
     "TicketBreach",
     "Transaction",
     "check_url",
+    "off_brand_by_connector",
 ]

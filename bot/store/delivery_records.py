@@ -54,6 +54,7 @@ class AlertState:
     snoozed_by: str | None = None
     reply_acknowledges: bool = True  # False: a public reply is shown on it, never acknowledges it
     reply: PublicReply | None = None  # the brand's first public reply to its post
+    shadow: bool = False  # raised in shadow mode: its sends are recorded, never made
 
     @property
     def acked(self) -> bool:

@@ -14,11 +14,11 @@ from sqlmodel import Field, SQLModel
 from bot.store.tables import utc_column
 
 TICKET_STATUSES = ("new", "open", "pending", "resolved")
-ALERT_STATUSES = ("pending", "sent", "acked", "resolved", "failed")
+ALERT_STATUSES = ("pending", "sent", "acked", "resolved", "failed", "shadow")
 # pending → sending → sent | dead; held: over the channel's hourly cap, waiting for its summary;
 # summarized: covered by a summary that was enqueued; cancelled: its alert was acked, resolved or
-# snoozed before it went.
-OUTBOX_STATUSES = ("pending", "sending", "sent", "dead", "held", "summarized", "cancelled")
+# snoozed before it went; shadow: recorded in shadow mode as "would have sent", never sent (not even later).
+OUTBOX_STATUSES = ("pending", "sending", "sent", "dead", "held", "summarized", "cancelled", "shadow")
 
 
 class TicketRow(SQLModel, table=True):
@@ -44,6 +44,7 @@ class TicketRow(SQLModel, table=True):
     external_refs: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = utc_column()
     updated_at: datetime = utc_column()
+    shadow: bool = False  # opened in shadow mode: in the built-in queue only, never sent to a sink
 
 
 class TicketEventRow(SQLModel, table=True):
@@ -91,6 +92,7 @@ class AlertRow(SQLModel, table=True):
     reply_at: datetime | None = utc_column(nullable=True)
     reply_url: str | None = Field(default=None, sa_type=Text)
     reply_text: str | None = Field(default=None, sa_type=Text)
+    shadow: bool = False  # raised in shadow mode: in the feed only, "would have sent", never sent nor escalated out
 
 
 class OutboxRow(SQLModel, table=True):

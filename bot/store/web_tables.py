@@ -1,6 +1,7 @@
-"""The feed's tables: users, API tokens, the audit log, how alerts are handled, notes and corrections.
+"""The feed's tables: users, sessions, API tokens, the audit log, how alerts are handled, notes, corrections.
 
-Every change here needs an Alembic migration (0004_feed and later).
+Every change here needs an Alembic migration (0004_feed and later). The key that signs cookies is
+never kept here (bot/web/keys.py): a database backup must not be a credential.
 """
 
 from __future__ import annotations
@@ -42,6 +43,19 @@ class ApiTokenRow(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = utc_column()
     last_used_at: datetime | None = utc_column(nullable=True)
+
+
+class WebSessionRow(SQLModel, table=True):
+    """A login: the cookie carries the session id, only its SHA-256 is kept; deleting the row ends it."""
+
+    __tablename__ = "web_session"
+
+    id_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="web_user.id", index=True)
+    csrf: str = Field(max_length=64)
+    password_version: int  # the user's when they logged in
+    created_at: datetime = utc_column()
+    expires_at: datetime = utc_column(index=True)
 
 
 class AuditRow(SQLModel, table=True):
@@ -92,12 +106,3 @@ class CorrectionRow(SQLModel, table=True):
     text: str = Field(sa_type=Text)  # the post's text, as the classifier saw it
     author: str = Field(max_length=64)
     created_at: datetime = utc_column()
-
-
-class WebSecretRow(SQLModel, table=True):
-    """The key that signs session cookies, shared by every process on this database."""
-
-    __tablename__ = "web_secret"
-
-    name: str = Field(primary_key=True, max_length=32)
-    value: str = Field(max_length=128)

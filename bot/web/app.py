@@ -1,10 +1,12 @@
 """The feed's FastAPI application: pages, the JSON API, live events, health and metrics.
 
-app = create_app(store, config.web, context=FeedContext(...))
+app = create_app(store, config.web, context=FeedContext(...), secret_key=...)
 """
 
 from __future__ import annotations
 
+import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -22,9 +24,12 @@ from bot.core.errors import StoreError
 from bot.core.escape import template_value
 from bot.store import Store
 from bot.web.actions import BadRequest, NotFound
-from bot.web.auth import CsrfRefused, Forbidden, LoginLimiter, NotLoggedIn, Principal, Sessions, authenticate
+from bot.web.auth import CsrfRefused, Forbidden, NotLoggedIn, Principal, Sessions, authenticate
+from bot.web.security import ForwardedFor, SecurityHeaders
+from bot.web.throttle import LoginThrottle
 
 HERE = Path(__file__).resolve().parent
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,18 +40,17 @@ class FeedContext:
     tiers: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     brand: str = "Earshot"
+    shadow: bool = False  # the daemon runs in shadow mode: every page says nothing is sent
     problems: Callable[[], list[str]] = field(default=lambda: [])  # why the daemon is not ready
 
 
 class Feed:
     """Everything the routes share, kept on `app.state.feed`."""
 
-    def __init__(self, store: Store, settings: WebSettings, context: FeedContext) -> None:
+    def __init__(self, store: Store, settings: WebSettings, context: FeedContext, secret_key: str) -> None:
         self.store, self.settings, self.context = store, settings, context
-        with store.transaction() as tx:
-            secret = tx.web_secret()
-        self.sessions = Sessions(secret, int(timedelta(hours=settings.session_hours).total_seconds()))
-        self.limiter = LoginLimiter(settings.login_attempts)
+        self.sessions = Sessions(secret_key, int(timedelta(hours=settings.session_hours).total_seconds()))
+        self.throttle = LoginThrottle(settings.login_attempts)
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescapes .html
         self.templates.env.finalize = template_value  # no bidi overrides or control characters in a page
         self.stopping = False
@@ -63,16 +67,30 @@ def principal(request: Request) -> Principal:
     return authenticate(request, feed.store, feed.sessions)
 
 
-def create_app(store: Store, settings: WebSettings | None = None, context: FeedContext | None = None) -> FastAPI:
-    """The whole feed application over `store`."""
-    from bot.web import admin, api, health, live, pages
+def create_app(
+    store: Store,
+    settings: WebSettings | None = None,
+    context: FeedContext | None = None,
+    secret_key: str | None = None,
+) -> FastAPI:
+    """The whole feed application over `store`; without `secret_key` (tests) logins last until it stops."""
+    from bot.web import admin, api, digests, health, live, pages, tokens
 
+    settings = settings or WebSettings()
+    if secret_key is None:
+        log.info("the feed signs sessions with a key of its own: they end when it stops")
+        secret_key = secrets.token_urlsafe(48)
     app = FastAPI(title="Earshot feed", openapi_url=None, docs_url=None, redoc_url=None)
-    app.state.feed = Feed(store, settings or WebSettings(), context or FeedContext())
+    app.state.feed = Feed(store, settings, context or FeedContext(), secret_key)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(ForwardedFor, trusted=settings.proxy_networks)  # outermost: the headers see the scheme
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(health.router)
     app.include_router(pages.router)
     app.include_router(admin.router)
+    app.include_router(tokens.router)
+    app.include_router(tokens.api_router)
+    app.include_router(digests.router)
     app.include_router(live.router)
     app.include_router(api.router)
     _handlers(app)

@@ -1,13 +1,12 @@
-"""Who is asking: Argon2 passwords, signed session cookies, CSRF tokens, API tokens, login rate limits."""
+"""Who is asking: Argon2 passwords, server-side sessions behind signed cookies, CSRF tokens, API tokens."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
-import time
-from collections import defaultdict, deque
 from dataclasses import dataclass
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -76,28 +75,51 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def session_hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
 class Sessions:
-    """Signed, expiring session cookies: user id, password version and the CSRF token."""
+    """Logins kept in the store; the cookie carries a random session id, signed and expiring.
+
+    Deleting the row (logout, a new password, a disabled user) ends the session: a copy of the
+    cookie stops working too.
+    """
 
     def __init__(self, secret: str, max_age_seconds: int) -> None:
         self._signer = URLSafeTimedSerializer(secret, salt="earshot-session")
         self._login = URLSafeTimedSerializer(secret, salt="earshot-login")
         self.max_age = max_age_seconds
 
-    def issue(self, user: UserView) -> tuple[str, str]:
-        """(cookie value, csrf token) for a fresh login."""
-        csrf = secrets.token_urlsafe(24)
-        return self._signer.dumps({"u": user.id, "v": user.password_version, "c": csrf}), csrf
+    def issue(self, store: Store, user: UserView) -> str:
+        """The cookie value of a fresh login, recorded in the store."""
+        session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+        with store.transaction() as tx:
+            tx.open_session(
+                id_hash=session_hash(session_id),
+                user_id=user.id,
+                csrf=csrf,
+                password_version=user.password_version,
+                expires_at=tx.now + timedelta(seconds=self.max_age),
+            )
+        return self._signer.dumps(session_id)
 
-    def read(self, cookie: str | None) -> tuple[int, int, str] | None:
-        """(user id, password version, csrf) of a valid, unexpired cookie, else None."""
+    def read(self, cookie: str | None) -> str | None:
+        """The session id of a cookie we signed and that has not expired, else None."""
         if not cookie:
             return None
         try:
-            data = self._signer.loads(cookie, max_age=self.max_age)
-            return int(data["u"]), int(data["v"]), str(data["c"])
-        except (BadSignature, KeyError, TypeError, ValueError):
+            found = self._signer.loads(cookie, max_age=self.max_age)
+        except BadSignature:
             return None
+        return found if isinstance(found, str) else None
+
+    def end(self, store: Store, cookie: str | None) -> None:
+        """Logout: the session's row goes, so the cookie is worthless wherever it was kept."""
+        session_id = self.read(cookie)
+        if session_id is not None:
+            with store.transaction() as tx:
+                tx.end_session(session_hash(session_id))
 
     def login_token(self, cookie: str | None) -> tuple[str, str]:
         """(cookie value, csrf) for the login form: the cookie's token if still valid, else a new one."""
@@ -127,15 +149,15 @@ def authenticate(request: Request, store: Store, sessions: Sessions) -> Principa
         if user is None:
             raise NotLoggedIn("unknown or revoked API token")
         return Principal(user=user, csrf="", via="token")
-    found = sessions.read(request.cookies.get(SESSION_COOKIE))
-    if found is None:
+    session_id = sessions.read(request.cookies.get(SESSION_COOKIE))
+    if session_id is None:
         raise NotLoggedIn("not logged in, or the session expired")
-    user_id, version, csrf = found
     with store.transaction() as tx:
-        user = tx.user_by_id(user_id)
-    if user is None or user.disabled or user.password_version != version:
+        found = tx.live_session(session_hash(session_id))
+        user = tx.user_by_id(found.user_id) if found else None
+    if found is None or user is None or user.disabled or user.password_version != found.password_version:
         raise NotLoggedIn("the session ended")
-    return Principal(user=user, csrf=csrf, via="session")
+    return Principal(user=user, csrf=found.csrf, via="session")
 
 
 def check_csrf(principal: Principal, submitted: str | None) -> None:
@@ -144,32 +166,3 @@ def check_csrf(principal: Principal, submitted: str | None) -> None:
         return
     if not submitted or not hmac.compare_digest(principal.csrf, submitted):
         raise CsrfRefused("missing or wrong CSRF token")
-
-
-class LoginLimiter:
-    """At most `attempts` failed logins per user and per address in a sliding window."""
-
-    def __init__(self, attempts: int, window_seconds: float = 900) -> None:
-        self.attempts, self.window = attempts, window_seconds
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-
-    def blocked(self, user: str, address: str) -> bool:
-        now = time.monotonic()
-        for key in (f"u:{user}", f"a:{address}"):
-            failures = self._failures[key]
-            while failures and failures[0] < now - self.window:
-                failures.popleft()
-            if len(failures) >= self.attempts:
-                return True
-        return False
-
-    def failed(self, user: str, address: str) -> None:
-        now = time.monotonic()
-        if len(self._failures) > 10_000:  # a flood of made-up names: forget what is past the window
-            for key in [k for k, v in self._failures.items() if not v or v[-1] < now - self.window]:
-                del self._failures[key]
-        self._failures[f"u:{user}"].append(now)
-        self._failures[f"a:{address}"].append(now)
-
-    def succeeded(self, user: str) -> None:
-        self._failures.pop(f"u:{user}", None)

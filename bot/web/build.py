@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from bot.app.config import Config
 from bot.store import Store
 from bot.web.app import FeedContext, create_app
+from bot.web.keys import session_key
 from bot.web.server import FeedServer
 from connectors.registry import source_names
 
@@ -20,9 +21,10 @@ def build_app(config: Config, store: Store, problems: Callable[[], list[str]] | 
         tiers=tuple(config.routing.alerts.tiers),
         sources=tuple(source_names()),
         brand=config.brand.name,
+        shadow=config.shadow,
         problems=problems or (lambda: []),
     )
-    return create_app(store, config.web, context)
+    return create_app(store, config.web, context, session_key(config.resolve(config.web.secret_key_file)))
 
 
 def build_server(config: Config, store: Store, problems: Callable[[], list[str]] | None = None) -> FeedServer:

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.core.labels import URGENCY_ORDER
-from bot.store import FEED_STATUSES, FeedFilter
+from bot.store import FEED_STATUSES, FeedFilter, off_brand_by_connector
 from bot.web.actions import NotFound, act, correct
 from bot.web.app import Feed, feed_of, principal, safe_next
-from bot.web.auth import LOGIN_COOKIE, SESSION_COOKIE, Forbidden, Principal, check_csrf, verify_password
+from bot.web.auth import LOGIN_COOKIE, SESSION_COOKIE, Principal, check_csrf, verify_password
 from bot.web.charts import incident_chart
 from bot.web.views import ago, sparkline
 
@@ -24,7 +24,14 @@ def render(request: Request, name: str, user: Principal | None, status: int = 20
     feed = feed_of(request)
     with feed.store.transaction() as tx:
         unacked = tx.unacked_count() if user else 0
-    context = {"user": user, "unacked": unacked, "brand": feed.context.brand, "ago": ago, "spark": sparkline}
+    context = {
+        "user": user,
+        "unacked": unacked,
+        "brand": feed.context.brand,
+        "shadow": feed.context.shadow,
+        "ago": ago,
+        "spark": sparkline,
+    }
     return feed.templates.TemplateResponse(request, name, {**context, **values}, status_code=status)
 
 
@@ -64,22 +71,24 @@ def login(
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     feed = feed_of(request)
-    address = request.client.host if request.client else "?"
+    address = request.client.host if request.client else "?"  # a trusted proxy's client (bot.web.security)
     if not feed.sessions.login_csrf_ok(request.cookies.get(LOGIN_COOKIE), csrf_token):
         return _login_form(request, next, "The form expired; please try again.", 403)
-    if feed.limiter.blocked(username, address):
-        return _login_form(request, next, "Too many failed attempts; wait 15 minutes.", 429)
+    wait = feed.throttle.wait_seconds(username, address)
+    if wait:
+        response = _login_form(request, next, f"Too many failed attempts; try again in {wait} s.", 429)
+        response.headers["Retry-After"] = str(wait)
+        return response
     with feed.store.transaction() as tx:
         user = tx.user(username)
     if user is None or not verify_password(user, password):
-        feed.limiter.failed(username, address)
+        feed.throttle.failed(username, address)
         return _login_form(request, next, "Wrong username or password.", 401)
-    feed.limiter.succeeded(username)
-    cookie, _csrf = feed.sessions.issue(user)
+    feed.throttle.succeeded(username, address)
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
-        cookie,
+        feed.sessions.issue(feed.store, user),
         max_age=feed.sessions.max_age,
         httponly=True,
         samesite="lax",
@@ -93,7 +102,10 @@ def login(
 
 @router.post("/logout")
 def logout(request: Request, user: User, csrf_token: Annotated[str, Form(max_length=MAX_FIELD)] = "") -> Response:
+    """Ends the session in the store, so the cookie is worthless even where it was copied."""
     check_csrf(user, csrf_token)
+    feed = feed_of(request)
+    feed.sessions.end(feed.store, request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
@@ -108,7 +120,8 @@ def _login_form(request: Request, next: str, error: str, status: int) -> Respons
 
 
 def _tls(request: Request) -> bool:
-    return request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
+    """Served over https (a trusted proxy's X-Forwarded-Proto counts; bot.web.security)."""
+    return request.url.scheme == "https"
 
 
 # --- the feed ---------------------------------------------------------------------------
@@ -234,7 +247,9 @@ def tickets_page(request: Request, user: User) -> Response:
 def sources_page(request: Request, user: User) -> Response:
     with feed_of(request).store.transaction() as tx:
         sources = tx.source_overview()
-    return render(request, "sources.html", user, sources=sources)
+        dropped = tx.off_brand(tx.now.replace(hour=0, minute=0, second=0, microsecond=0))
+    dropped = off_brand_by_connector(dropped, [s.source for s in sources])
+    return render(request, "sources.html", user, sources=sources, dropped=dropped)
 
 
 @router.get("/review", response_class=HTMLResponse)
@@ -250,27 +265,3 @@ def corrections_page(request: Request, user: User) -> Response:
     with feed_of(request).store.transaction() as tx:
         corrections = tx.corrections()
     return render(request, "corrections.html", user, corrections=corrections)
-
-
-@router.get("/account", response_class=HTMLResponse)
-def account_page(request: Request, user: User, token: str = "") -> Response:
-    return render(request, "account.html", user, token="")
-
-
-@router.post("/account/tokens", response_class=HTMLResponse)
-def new_token(
-    request: Request,
-    user: User,
-    csrf_token: Annotated[str, Form(max_length=MAX_FIELD)] = "",
-    label: Annotated[str, Form(max_length=64)] = "script",
-) -> Response:
-    from bot.web.auth import new_api_token
-
-    check_csrf(user, csrf_token)
-    if user.via != "session":
-        raise Forbidden("API tokens are made from a logged-in page")
-    token, digest = new_api_token()
-    with feed_of(request).store.transaction() as tx:
-        tx.add_token(user.user.id, label.strip() or "script", digest)
-        tx.audit(user.name, "token", f"user:{user.name}", label=label)
-    return render(request, "account.html", user, token=token)

@@ -20,7 +20,13 @@ class FeedServer:
     def __init__(self, app: FastAPI, host: str, port: int) -> None:
         self.app = app
         config = uvicorn.Config(
-            app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3, access_log=False
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            timeout_graceful_shutdown=3,
+            access_log=False,
+            proxy_headers=False,  # the app believes X-Forwarded-* from web.trusted_proxies only
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self._serve, name="earshot-web", daemon=True)

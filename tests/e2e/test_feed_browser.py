@@ -2,7 +2,9 @@
 
 A responder made with `earshot user add` logs in, sees a new alert arrive without reloading (stored by
 another process), acknowledges it with the keyboard and its escalation stops in the store; filters by
-urgency, opens an incident and its chart, submits a correction. Screenshots go to tests/artifacts/.
+urgency, opens an incident and its chart, submits a correction, makes and revokes an API token, all
+without a Content Security Policy violation; after logout the saved cookie opens nothing.
+Screenshots go to tests/artifacts/.
 """
 
 from __future__ import annotations
@@ -34,7 +36,10 @@ classifiers.load_classifier = lambda settings, **_: StubClassifier()  # the demo
 from bot.cli.main import app
 app(sys.argv[1:])
 """
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (.ci/run installs it)")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (.ci/run installs it)"),
+]
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
@@ -143,6 +148,8 @@ def test_a_responder_sees_an_alert_arrive_live_and_acknowledges_it(daemon: tuple
         assert anonymous.url.startswith(base + "/login")
 
         page = browser.new_page(viewport={"width": 1280, "height": 900})
+        refused: list[str] = []  # anything the Content Security Policy blocked
+        page.on("console", lambda line: refused.append(line.text) if "Content Security Policy" in line.text else None)
         page.goto(base + "/")
         page.get_by_label("Username").fill("rory")
         page.get_by_label("Password").fill(PASSWORD)
@@ -186,10 +193,29 @@ def test_a_responder_sees_an_alert_arrive_live_and_acknowledges_it(daemon: tuple
         page.goto(base + "/corrections")
         expect(page.get_by_role("cell", name="not a complaint").first).to_be_visible()
 
+        page.goto(base + "/account")
+        page.get_by_label("Token name").fill("pager bot")
+        page.get_by_role("button", name="Create token").click()
+        expect(page.get_by_role("status")).to_contain_text("esk_")
+        expect(page.get_by_role("cell", name="pager bot", exact=True)).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / "account-tokens.png"), full_page=True)
+        page.get_by_role("button", name="Revoke token pager bot").click()
+        expect(page.get_by_role("cell", name="No API tokens.")).to_be_visible()
+        assert not refused, refused  # the live feed, actions and charts all ran under the policy
+
         phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
         phone.context.add_cookies(page.context.cookies())
         phone.goto(base + "/")
         expect(phone.get_by_role("article").first).to_be_visible()
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
         phone.screenshot(path=str(ARTIFACTS / "feed-phone.png"))
+
+        saved = page.context.cookies()
+        page.get_by_role("button", name="Log out").click()
+        expect(page).to_have_url(re.compile(r"/login"))
+        replay = browser.new_context()
+        replay.add_cookies(saved)  # the cookie saved before logout
+        again = replay.new_page()
+        again.goto(base + "/")
+        assert again.url.startswith(base + "/login")
         browser.close()

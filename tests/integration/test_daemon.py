@@ -15,6 +15,8 @@ from bot.store import Store
 from classifiers.stub import StubClassifier
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.process
+
 LAUNCHER = """
 import sys, time, classifiers
 from classifiers.stub import StubClassifier

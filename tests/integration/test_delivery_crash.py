@@ -26,6 +26,8 @@ from bot.store.delivery_tables import AlertRow, OutboxRow, TicketRow
 from tests.conftest import NOW, REPO, make_post
 from tests.fakes.sinks import WEBHOOK_SECRET, FakeServices, fake_services
 
+pytestmark = pytest.mark.process
+
 ALERTS, TICKETS = 5, 2
 
 DELIVERER = textwrap.dedent("""

@@ -22,6 +22,8 @@ from bot.store.delivery_tables import OutboxRow
 from tests.conftest import REPO
 from tests.fakes.sinks import FakeServices, fake_services
 
+pytestmark = pytest.mark.process
+
 EARSHOT = (
     "import sys, classifiers\n"
     "from classifiers.stub import StubClassifier\n"

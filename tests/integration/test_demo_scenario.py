@@ -29,6 +29,8 @@ from bot.store.tables import PostRow
 from classifiers.stub import StubClassifier
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.model
+
 ARTIFACTS = REPO / "classifiers" / "artifacts" / "model.json"
 TIERS = ("support", "on-call", "executive", "leadership")
 

@@ -26,7 +26,7 @@ from bot.store.tables import ClassificationRow, PostRow
 from tests.conftest import REPO, child_pids, process_running
 from tests.fakes.sinks import FakeServices, fake_services
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.process]
 OWED = ("pending", "sending", "held")  # alert rows still to be sent; a cancelled one (acknowledged meanwhile) is not
 
 STUB = """

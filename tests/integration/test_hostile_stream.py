@@ -39,6 +39,8 @@ from tests.conftest import REPO
 from tests.fakes.sinks import WEBHOOK_SECRET, FakeServices, fake_services
 from tests.fakes.sinks_smtp import SmtpInbox, smtp_server
 
+pytestmark = pytest.mark.slow  # `earshot run --once`, a Slack and an SMTP loopback: about 20 s
+
 STREAM = REPO / "tests" / "fixtures" / "hostile"
 SLACK = "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7"
 TWEET = "x:2123691040568525999"

@@ -26,6 +26,8 @@ from bot.store import Store
 from bot.store.delivery_tables import AlertRow, OutboxRow
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.process
+
 EARSHOT = (
     "import sys, classifiers\n"
     "from classifiers.stub import StubClassifier\n"

@@ -23,6 +23,8 @@ from bot.store import Store
 from tests.conftest import REPO
 from tests.fakes.tcp_proxy import TcpProxy
 
+pytestmark = pytest.mark.process
+
 # `earshot` with the stub classifier, and a hook that stops the process in the middle of one stage
 # (FAULT_STAGE: ingest | classify | route) on its second batch, saying so on stdout first.
 EARSHOT = """

@@ -20,6 +20,8 @@ from classifiers.runtime import GRAPH
 from classifiers.settings import ClassifierSettings, TopicSettings
 from classifiers.transformer import TOKENS_PER_PASS, TransformerClassifier, length_groups
 
+pytestmark = pytest.mark.model
+
 REPO = Path(__file__).resolve().parents[2]
 KIDS = (
     "Put the kids in the rear of my in-laws' car & went for a 20 min drive. Air was set as cold as "

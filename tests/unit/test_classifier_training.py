@@ -22,6 +22,8 @@ from classifiers.runtime import GRAPH
 from classifiers.train import TrainOptions, train
 from classifiers.transformer import TransformerClassifier
 
+pytestmark = pytest.mark.model
+
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = REPO / "data" / "labelled"
 

@@ -18,6 +18,8 @@ from classifiers.evaluate import post_from_text
 from classifiers.worker import ProcessClassifier
 from tests.conftest import REPO, process_running
 
+pytestmark = [pytest.mark.model, pytest.mark.process]
+
 TEXTS = ["my car won't charge at home and support hung up on me", "love the new update!", "brake pedal went soft"]
 
 

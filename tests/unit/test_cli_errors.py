@@ -50,6 +50,7 @@ def test_a_database_url_that_is_not_a_url_is_one_line(command, monkeypatch):
     assert line.startswith("database error: not a database URL: 'notaurl'")
 
 
+@pytest.mark.process
 def test_run_without_once_on_a_url_that_is_not_a_url_exits_1_in_one_line(tmp_path):
     env = {"EARSHOT_DATABASE_URL": "notaurl", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)}
     done = subprocess.run(

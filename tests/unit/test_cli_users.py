@@ -1,4 +1,4 @@
-"""`earshot user add|list|disable|reset-password`: the feed's users from the command line."""
+"""`earshot user add|list|disable|reset-password|tokens|revoke-token`: the feed's users from the command line."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from bot.cli.main import app
 from bot.store import Store
-from bot.web.auth import verify_password
+from bot.web.auth import new_api_token, verify_password
 from tests.conftest import REPO
 
 CONFIG = ["--config", str(REPO / "config.yaml")]
@@ -59,6 +59,8 @@ def test_add_list_disable_and_reset_a_user(store: Store) -> None:
         (("add", "dana"), "short", "at least 8 characters"),
         (("disable", "ghost"), "", "no user 'ghost'"),
         (("reset-password", "ghost"), "long enough pass", "no user 'ghost'"),
+        (("tokens", "ghost"), "", "no user 'ghost'"),
+        (("revoke-token", "999"), "", "no token 999"),
     ],
 )
 def test_bad_user_commands_say_why_in_one_line(
@@ -72,3 +74,37 @@ def test_a_name_is_added_once(store: Store) -> None:
     assert _run("add", "dana", password="long enough pass")[0] == 0
     code, output = _run("add", "dana", password="long enough pass")
     assert code == 1 and "already exists" in output
+
+
+def _add_token(store: Store, name: str, label: str) -> tuple[str, int]:
+    token, digest = new_api_token()
+    with store.transaction() as tx:
+        return token, tx.add_token(tx.user(name).id, label, digest)  # type: ignore[union-attr]
+
+
+def _token_works(store: Store, token: str) -> bool:
+    from bot.web.auth import token_hash
+
+    with store.transaction() as tx:
+        return tx.user_for_token(token_hash(token)) is not None
+
+
+def test_tokens_are_listed_and_revoked_from_the_command_line(store: Store) -> None:
+    _run("add", "dana", password="long enough pass")
+    assert _run("tokens", "dana") == (0, "dana has no API tokens\n")
+    token, token_id = _add_token(store, "dana", "pager bot")
+    code, listed = _run("tokens", "dana")
+    assert code == 0 and listed.split()[:3] == [str(token_id), "pager", "bot"] and token not in listed
+    assert _run("revoke-token", str(token_id)) == (0, f"token {token_id} (pager bot) of dana revoked\n")
+    assert not _token_works(store, token)
+    assert _run("tokens", "dana") == (0, "dana has no API tokens\n")
+    with store.transaction() as tx:
+        assert tx.audit_log(target="user:dana")[0].action == "token-revoke"
+
+
+def test_a_password_reset_from_the_command_line_ends_the_users_tokens(store: Store) -> None:
+    _run("add", "dana", password="long enough pass")
+    token, _ = _add_token(store, "dana", "script")
+    assert _token_works(store, token)
+    assert _run("reset-password", "dana", password="another long one")[0] == 0
+    assert not _token_works(store, token)

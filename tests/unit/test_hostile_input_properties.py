@@ -2,7 +2,8 @@
 
 Whatever comes in (huge texts, odd Unicode, NULs, lone surrogates, absurd numbers and dates, wrong
 types, deep nesting), the answer is a post fit for the database, a counted skip, or a clear config
-error; never a crash, never a stalled source. 10,000 generated cases in all (3,000 + 3,000 + 1,000 + 2,700 + 300).
+error; never a crash, never a stalled source. 10,000 generated cases in all (3,000 + 3,000 + 1,000 + 2,700 + 300);
+the quick tier (`HYPOTHESIS_PROFILE=dev`) draws at most 50 per property.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from connectors.reddit.parse import parse_listing
 from connectors.replay.connector import ReplayConnector
 from connectors.replay.settings import ReplaySettings
 from connectors.x.parse import parse_page
-from tests.conftest import REPO
+from tests.conftest import REPO, examples
 
 FETCHED = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 FAST = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large], "database": None}
@@ -132,7 +133,7 @@ def fits_the_database(post: Post) -> None:
         assert isinstance(number, int) and abs(number) <= MAX_INT
 
 
-@settings(max_examples=3000, **FAST)
+@settings(max_examples=examples(3000), **FAST)
 @given(tweets=st.lists(TWEET, max_size=4), users=st.lists(USER, max_size=2))
 def test_x_pages_of_hostile_tweets_give_posts_fit_for_the_database_or_counted_skips(tweets, users) -> None:
     page = parse_page({"data": tweets, "includes": {"users": users}}, FETCHED)
@@ -142,7 +143,7 @@ def test_x_pages_of_hostile_tweets_give_posts_fit_for_the_database_or_counted_sk
     assert all(item.reason for item in page.skipped)
 
 
-@settings(max_examples=3000, **FAST)
+@settings(max_examples=examples(3000), **FAST)
 @given(things=st.lists(st.tuples(st.sampled_from(["t1", "t3", "t5", 7]), st.one_of(THING, HOSTILE)), max_size=4))
 def test_reddit_listings_of_hostile_things_give_posts_fit_for_the_database_or_counted_skips(things) -> None:
     body = {"kind": "Listing", "data": {"children": [{"kind": kind, "data": data} for kind, data in things]}}
@@ -173,7 +174,7 @@ HOSTILE_LINE = st.one_of(
 )
 
 
-@settings(max_examples=1000, **FAST)
+@settings(max_examples=examples(1000), **FAST)
 @given(lines=st.lists(HOSTILE_LINE, max_size=4))
 def test_the_replay_reader_passes_every_hostile_line_and_keeps_the_good_one(tmp_path_factory, lines) -> None:
     folder = tmp_path_factory.mktemp("replay")
@@ -207,7 +208,7 @@ def mutate(document: Any, steps: list[int], key: str, value: Any) -> None:
         node[len(key) % len(node)] = value
 
 
-@settings(max_examples=2700, **FAST)
+@settings(max_examples=examples(2700), **FAST)
 @given(
     section=st.sampled_from(SECTIONS),
     steps=st.lists(st.integers(0, 20), max_size=4),
@@ -229,7 +230,7 @@ SHORT_VALUE = CONFIG_VALUE.filter(lambda value: not isinstance(value, str) or le
 SMALL = ["pipeline", "database", "logging", "alarms", "brand"]
 
 
-@settings(max_examples=300, **FAST)
+@settings(max_examples=examples(300), **FAST)
 @given(section=st.sampled_from(SMALL), key=st.text(max_size=8), value=SHORT_VALUE, whole=st.booleans())
 def test_a_config_file_with_a_hostile_value_gives_one_clear_config_error(tmp_path_factory, section, key, value, whole):
     document: dict[str, Any] = {"brand": dict(BASE["brand"]), section: dict(BASE.get(section) or {})}

@@ -15,6 +15,8 @@ from classifiers.judged import frozen_embed, topic_baselines
 from classifiers.settings import ClassifierSettings, TopicSettings
 from classifiers.taxonomy import check_taxonomy, read_taxonomy
 
+pytestmark = pytest.mark.model
+
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "judgement"
 

@@ -1,13 +1,10 @@
 """The store's edge: a database failure leaves the store as a StoreError, whatever the driver raised."""
 
-import threading
-import time
-
 import pytest
 from sqlalchemy import text
 
 from bot.core.errors import StoreError
-from bot.store import Store, Transaction, check_url
+from bot.store import Store, check_url
 from bot.store.convert import post_values
 from bot.store.tables import PostRow
 from tests.conftest import NOW, make_post
@@ -48,22 +45,3 @@ def test_a_password_never_appears_in_the_error(monkeypatch):
     with pytest.raises(StoreError) as caught:
         Store.open("postgresql+psycopg://earshot:s3cret@127.0.0.1:1/x")
     assert "s3cret" not in str(caught.value)
-
-
-def test_processes_starting_together_share_one_session_secret(store):
-    # the first transaction made the secret and has not committed; the second waits for it (on
-    # PostgreSQL) or for the write lock (SQLite), then uses the same secret instead of failing
-    found: list[str] = []
-    waiter = threading.Thread(target=lambda: found.append(_secret(store)))
-    with store.session() as session:
-        made = Transaction(session).web_secret()
-        waiter.start()
-        time.sleep(0.5)
-    waiter.join(30)  # committed above
-    assert found == [made]
-    assert _secret(store) == made
-
-
-def _secret(store) -> str:
-    with store.transaction() as tx:
-        return tx.web_secret()

@@ -16,6 +16,7 @@ from tests.conftest import make_post
 from tests.unit.delivery_support import NOON, Clock, Desk, settings
 
 PASSWORD = "correct horse battery"
+KEY = "the feed tests' session key, 32+ characters long"  # every client's app signs alike, as daemons sharing a key
 CONTEXT = FeedContext(
     topics=("safety", "billing and charges"), tiers=("support", "on-call", "executive"), sources=("x", "reddit")
 )
@@ -29,7 +30,7 @@ class Feed:
     post_id: int
 
     def client(self) -> TestClient:
-        return TestClient(create_app(self.store, context=CONTEXT), follow_redirects=False)
+        return TestClient(create_app(self.store, context=CONTEXT, secret_key=KEY), follow_redirects=False)
 
     def login(self, name: str) -> TestClient:
         """A client with a session for `name` (its CSRF token on `client.csrf`)."""

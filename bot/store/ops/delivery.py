@@ -41,13 +41,17 @@ class DeliveryOps(Ops):
         commented = select(TicketEventRow.ticket_id).where(TicketEventRow.idempotency_key == key)
         return self.session.execute(union_all(opened, commented)).scalars().first()
 
-    def thread_ticket(self, thread_ref: str | None, incident_id: int | None) -> int | None:
-        """The ticket a follow-up belongs to: by thread key or id, else the incident's unresolved one."""
+    def thread_ticket(self, thread_ref: str | None, incident_id: int | None, *, shadow: bool = False) -> int | None:
+        """The ticket a follow-up belongs to: by thread key or id, else the incident's unresolved one.
+
+        Out of shadow mode a ticket opened in it is no thread: a new post opens a ticket that is sent.
+        """
+        live = [] if shadow else [col(TicketRow.shadow).is_(False)]
         if thread_ref:
             by_key = col(TicketRow.thread_key) == thread_ref
             match = (by_key | (TicketRow.id == int(thread_ref))) if thread_ref.isdigit() else by_key
             found = self.session.exec(
-                select(TicketRow).where(match).order_by(case((by_key, 0), else_=1), col(TicketRow.id))
+                select(TicketRow).where(match, *live).order_by(case((by_key, 0), else_=1), col(TicketRow.id))
             ).first()  # one query: by thread key, else by id
             if found is not None:
                 self.held("ticket")[found.id] = found  # type: ignore[index]  # commenting on it reads it no more
@@ -55,7 +59,7 @@ class DeliveryOps(Ops):
         if incident_id is not None:
             return self.session.exec(
                 select(TicketRow.id)
-                .where(TicketRow.incident_id == incident_id, TicketRow.status != "resolved")
+                .where(TicketRow.incident_id == incident_id, TicketRow.status != "resolved", *live)
                 .order_by(col(TicketRow.id))
             ).first()
         return None
@@ -68,8 +72,9 @@ class DeliveryOps(Ops):
         first_response_due: datetime,
         resolution_due: datetime,
         now: datetime | None = None,
+        shadow: bool = False,
     ) -> int:
-        """A new ticket in the built-in queue; returns its id."""
+        """A new ticket in the built-in queue (`shadow`: opened in shadow mode); returns its id."""
         now = now or self.now
         ticket = TicketRow(
             idempotency_key=request.idempotency_key,
@@ -87,6 +92,7 @@ class DeliveryOps(Ops):
             external_refs={},
             created_at=now,
             updated_at=now,
+            shadow=shadow,
         )
         self.session.add(ticket)
         self.session.flush()
@@ -137,12 +143,15 @@ class DeliveryOps(Ops):
         next_escalation_at: datetime | None,
         now: datetime | None = None,
         reply_acknowledges: bool = True,
+        shadow: bool = False,
     ) -> int:
         """A new alert in the feed (`sent` already when its tier has no channel); returns its id.
 
         `reply_acknowledges=False`: a public reply to its post is shown on it, never acknowledges it.
+        `shadow`: raised in shadow mode, status `shadow` ("would have sent").
         """
         now = now or self.now
+        status = "shadow" if shadow else "sent" if sent else "pending"
         alert = AlertRow(
             idempotency_key=idempotency_key,
             post_id=post_id,
@@ -151,12 +160,13 @@ class DeliveryOps(Ops):
             current_tier=tier,
             rule=rule,
             message=message,
-            status="sent" if sent else "pending",
+            status=status,
             created_at=now,
-            sent_at=now if sent else None,
+            sent_at=now if status == "sent" else None,
             escalation_level=0,
             next_escalation_at=next_escalation_at,
             reply_acknowledges=reply_acknowledges,
+            shadow=shadow,
         )
         self.session.add(alert)
         self.session.flush()
@@ -173,8 +183,12 @@ class DeliveryOps(Ops):
         payload: dict[str, Any],
         not_before: datetime | None = None,
         now: datetime | None = None,
+        shadow: bool = False,
     ) -> bool:
-        """One pending send, due at `not_before` (default now); False if the key is already there."""
+        """One pending send, due at `not_before` (default now); False if the key is already there.
+
+        `shadow`: recorded as "would have sent" (status `shadow`), never due, never sent.
+        """
         now = now or self.now
         if self.session.exec(select(OutboxRow.id).where(OutboxRow.idempotency_key == idempotency_key)).first():
             return False
@@ -185,7 +199,7 @@ class DeliveryOps(Ops):
                 target=target,
                 payload=payload,
                 idempotency_key=idempotency_key,
-                status="pending",
+                status="shadow" if shadow else "pending",
                 attempts=0,
                 next_attempt_at=not_before or now,
                 created_at=now,
@@ -221,6 +235,12 @@ class DeliveryOps(Ops):
     def outbox_item(self, row_id: int) -> OutboxItem | None:
         row = self.session.get(OutboxRow, row_id)
         return _item(row) if row is not None else None
+
+    def made_in_shadow(self, *, alert_id: int | None, ticket_id: int | None) -> bool:
+        """Whether the alert or ticket of a decision was recorded in shadow mode ("would have sent")."""
+        alert = self.session.get(AlertRow, alert_id) if alert_id is not None else None
+        ticket = self.session.get(TicketRow, ticket_id) if ticket_id is not None else None
+        return bool((alert and alert.shadow) or (ticket and ticket.shadow))
 
     def alert_state(self, alert_id: int) -> AlertState | None:
         row = self.session.get(AlertRow, alert_id)

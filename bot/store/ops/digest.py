@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -188,6 +188,15 @@ class DigestOps(Ops):
         """(id, status, queue/priority, assignee) of the ticket a post opened."""
         row = self.session.exec(select(TicketRow).where(TicketRow.post_id == post_id)).first()
         return (row.id or 0, row.status, f"{row.queue}/{row.priority}", row.assignee) if row else None
+
+    def shadow_counts(self, start: datetime, end: datetime) -> tuple[int, int]:
+        """(alerts, tickets) recorded in shadow mode in [start, end): what would have gone out."""
+        counted = []
+        for table in (AlertRow, TicketRow):
+            query = select(func.count()).select_from(table)
+            query = query.where(col(table.shadow).is_(True), table.created_at >= start, table.created_at < end)
+            counted.append(int(self.session.exec(query).one()))
+        return counted[0], counted[1]
 
     def sla_breaches(self, at: datetime) -> list[TicketBreach]:
         """Unresolved tickets past first-response (still new) or resolution due at `at`, most overdue first."""

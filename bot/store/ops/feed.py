@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import col, select
 
 from bot.core.actions import PublicReply
@@ -13,8 +14,8 @@ from bot.store.delivery_tables import TICKET_STATUSES, AlertRow, TicketRow
 from bot.store.ops.alerts import reply_of
 from bot.store.ops.base import Ops
 
-__all__ = ["TICKET_STATUSES", "AlertView", "FeedOps", "SourceView", "TicketView"]
-from bot.store.tables import PostRow, SourceCursorRow, SourceStateRow
+__all__ = ["TICKET_STATUSES", "AlertView", "FeedOps", "OffBrand", "SourceView", "TicketView", "off_brand_by_connector"]
+from bot.store.tables import ClassificationRow, PostRow, SourceCursorRow, SourceStateRow
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,6 +36,7 @@ class AlertView:
     post_id: int | None
     post_url: str | None
     reply: PublicReply | None = None  # the brand's first public reply to the post
+    shadow: bool = False  # raised in shadow mode: would have been sent, was not
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +52,7 @@ class TicketView:
     created_at: datetime
     post_id: int | None
     post_url: str | None
+    shadow: bool = False  # opened in shadow mode: would have gone to the ticket sinks, did not
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,6 +68,15 @@ class SourceView:
     skipped_total: int
     last_error: str | None
     failing_since: datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OffBrand:
+    """Posts of one source the relevance check judged not about the brand since a moment, with a few of them."""
+
+    source: str
+    count: int
+    examples: tuple[tuple[str, str], ...]  # (text snippet, why), newest first
 
 
 class FeedOps(Ops):
@@ -96,6 +108,7 @@ class FeedOps(Ops):
                 post_id=row.post_id,
                 post_url=url,
                 reply=reply_of(row),
+                shadow=row.shadow,
             )
             for row, url in self.session.exec(query).all()
         ]
@@ -123,9 +136,35 @@ class FeedOps(Ops):
                 created_at=row.created_at,
                 post_id=row.post_id,
                 post_url=row.post_url or url,
+                shadow=row.shadow,
             )
             for row, url in self.session.exec(query).all()
         ]
+
+    def off_brand(self, since: datetime, examples: int = 3) -> dict[str, OffBrand]:
+        """Per source, posts classified since `since` as not about the brand: how many, and the newest few."""
+        counts = self.session.exec(
+            select(PostRow.source, func.count())
+            .join(ClassificationRow, col(ClassificationRow.post_id) == PostRow.id)
+            .where(col(ClassificationRow.about_brand).is_(False), ClassificationRow.classified_at >= since)
+            .group_by(col(PostRow.source))
+        ).all()
+        found = {}
+        for source, count in counts:
+            rows = self.session.exec(
+                select(PostRow.text, ClassificationRow.relevance)
+                .join(ClassificationRow, col(ClassificationRow.post_id) == PostRow.id)
+                .where(
+                    PostRow.source == source,
+                    col(ClassificationRow.about_brand).is_(False),
+                    ClassificationRow.classified_at >= since,
+                )
+                .order_by(col(ClassificationRow.classified_at).desc(), col(PostRow.id).desc())
+                .limit(examples)
+            ).all()
+            snippets = tuple((_snippet(text), why or "-") for text, why in rows)
+            found[source] = OffBrand(source=source, count=int(count), examples=snippets)
+        return found
 
     def source_overview(self) -> list[SourceView]:
         """Every source that has run, by name, with its saved cursor."""
@@ -144,3 +183,20 @@ class FeedOps(Ops):
             )
             for row in self.session.exec(select(SourceStateRow).order_by(col(SourceStateRow.source))).all()
         ]
+
+
+def off_brand_by_connector(dropped: dict[str, OffBrand], connectors: list[str]) -> dict[str, OffBrand]:
+    """`dropped` (keyed by the posts' source) keyed by the connector that brought them: each source under its own
+    name, and what no connector of its own name brought (X and Reddit pages of a recording) under `replay`."""
+    out = {name: dropped[name] for name in connectors if name in dropped}
+    rest = [off for source, off in dropped.items() if source not in connectors]
+    if rest and "replay" in connectors:
+        examples = tuple(example for off in rest for example in off.examples)
+        out["replay"] = OffBrand(source="replay", count=sum(off.count for off in rest), examples=examples[:3])
+    return out
+
+
+def _snippet(text: str, limit: int = 120) -> str:
+    """A post's text on one line, cut to `limit` characters."""
+    flat = " · ".join(" ".join(line.split()) for line in text.splitlines() if line.strip())  # a title · its body
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

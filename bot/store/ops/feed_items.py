@@ -72,6 +72,7 @@ class FeedItem:
     reply: PublicReply | None = None  # the brand's first public reply to the post
     reply_acknowledges: bool = True  # False: the reply did not acknowledge it (the safety override's)
     trend: tuple[int, ...] = field(default=())  # interactions at each engagement snapshot, oldest first
+    shadow: bool = False  # raised in shadow mode: would have been sent, was not
 
     @property
     def status(self) -> str:
@@ -225,4 +226,5 @@ def _item(
         ticket_id=decision.ticket_id if decision else None,
         reply=reply_of(alert),
         reply_acknowledges=alert.reply_acknowledges,
+        shadow=alert.shadow,
     )

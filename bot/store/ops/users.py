@@ -1,17 +1,15 @@
-"""Users, API tokens, the audit log and the session key: who may use the feed, and what they did."""
+"""Users and the audit log: who may use the feed, and what they did."""
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from bot.store.ops.base import Ops
-from bot.store.web_tables import ROLES, ApiTokenRow, AuditRow, UserRow, WebSecretRow
+from bot.store.ops.access import AccessOps
+from bot.store.web_tables import ROLES, AuditRow, UserRow
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,8 +37,8 @@ class AuditView:
     detail: dict[str, Any]
 
 
-class UserOps(Ops):
-    """Users, tokens, audit rows and the session key."""
+class UserOps(AccessOps):
+    """Users and audit rows; a new password or a disabled user ends their sessions and tokens."""
 
     def add_user(self, name: str, role: str, password_hash: str) -> UserView:
         """A new user; ValueError if the name is taken or the role unknown."""
@@ -69,33 +67,21 @@ class UserOps(Ops):
         if row is None:
             return None
         row.disabled = disabled
-        row.password_version += 1  # ends every session
-        self.session.add(row)
+        self._end_access(row)
         return _user(row)
 
     def set_password(self, name: str, password_hash: str) -> UserView | None:
         row = self._user_row(name)
         if row is None:
             return None
-        row.password_hash, row.password_version = password_hash, row.password_version + 1
-        self.session.add(row)
+        row.password_hash = password_hash
+        self._end_access(row)
         return _user(row)
-
-    def add_token(self, user_id: int, label: str, token_hash: str) -> int:
-        row = ApiTokenRow(user_id=user_id, label=label, token_hash=token_hash, created_at=self.now)
-        self.session.add(row)
-        self.session.flush()
-        assert row.id is not None
-        return row.id
 
     def user_for_token(self, token_hash: str) -> UserView | None:
         """The enabled user a token hash belongs to (its last use noted), or None."""
-        token = self.session.exec(select(ApiTokenRow).where(ApiTokenRow.token_hash == token_hash)).first()
-        if token is None:
-            return None
-        token.last_used_at = self.now
-        self.session.add(token)
-        user = self.session.get(UserRow, token.user_id)
+        user_id = self.user_id_for_token(token_hash)
+        user = None if user_id is None else self.session.get(UserRow, user_id)
         return None if user is None or user.disabled else _user(user)
 
     def audit(self, actor: str, action: str, target: str, **detail: Any) -> None:
@@ -111,18 +97,13 @@ class UserOps(Ops):
             for r in self.session.exec(query).all()
         ]
 
-    def web_secret(self) -> str:
-        """The session-signing key, made once and shared by every process on this database."""
-        row = self.session.get(WebSecretRow, "session")
-        if row is None:
-            try:
-                with self.session.begin_nested():  # daemons starting together on a new database race here
-                    self.session.add(WebSecretRow(name="session", value=secrets.token_urlsafe(48)))
-            except IntegrityError:
-                pass  # another process made it first: theirs is the one
-            row = self.session.get(WebSecretRow, "session", populate_existing=True)
-        assert row is not None
-        return row.value
+    def _end_access(self, row: UserRow) -> None:
+        """Every session and API token of the user ends (the version also voids any cookie in flight)."""
+        assert row.id is not None
+        row.password_version += 1
+        self.session.add(row)
+        self.end_sessions(row.id)
+        self.revoke_tokens(row.id)
 
     def _user_row(self, name: str) -> UserRow | None:
         return self.session.exec(select(UserRow).where(UserRow.name == name)).first()
