@@ -54,6 +54,10 @@ class GraphRunner:
         options.inter_op_num_threads = 1
         options.enable_mem_pattern = False  # it keeps a plan per input shape; passes come in many shapes
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # idle threads leave the core
+        # Exact int8 products on every x86-64 CPU: without VNNI (AVX2, AVX-512F) onnxruntime's u8*s8 kernel
+        # sums pairs in saturating 16 bits, so the graph's numbers would depend on the CPU; this switches those
+        # CPUs to its u8*u8 kernel (exact, like VNNI's). A no-op on VNNI and AMX (docs/testing.md).
+        options.add_session_config_entry("session.x64quantprecision", "1")
         options.log_severity_level = 3  # errors only: its warnings are about graph fusions
         source, name = (str(graph), graph) if isinstance(graph, Path) else (graph, GRAPH)
         try:

@@ -126,6 +126,7 @@ def build_digest_service(config: Config, store: Store) -> DigestService:
         else list(build_channels(config.routing.alerts, tiers=config.digest.alert_tiers).values()),
         env=os.environ,
         source_names=display_names(),
+        redact_short_form=config.routing.alerts.redact,
     )
 
 

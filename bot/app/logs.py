@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.app.secrets import MaskingFormatter, env_secrets
+from bot.core.escape import for_log
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
@@ -19,7 +20,8 @@ def _extras(record: logging.LogRecord) -> dict[str, object]:
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message and every extra field."""
+    """One JSON object per line: time, level, logger, message and every extra field (ASCII only: every
+    control, bidi or line-separator character is a `\\uNNNN` escape)."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -35,13 +37,14 @@ class JsonFormatter(logging.Formatter):
 
 
 class HumanFormatter(logging.Formatter):
-    """`HH:MM:SS LEVEL logger: message key=value ...`."""
+    """`HH:MM:SS LEVEL logger: message key=value ...`, one line whatever the message and fields hold
+    (a handle's CR/LF or escape sequence is written as `\\r\\n`, `\\x1b`); a traceback follows on its own lines."""
 
     def format(self, record: logging.LogRecord) -> str:
-        fields = " ".join(f"{k}={v}" for k, v in _extras(record).items())
+        fields = " ".join(f"{k}={for_log(v)}" for k, v in _extras(record).items())
         line = (
             f"{datetime.fromtimestamp(record.created).strftime('%H:%M:%S')} {record.levelname:<7} "
-            f"{record.name}: {record.getMessage()}" + (f"  {fields}" if fields else "")
+            f"{record.name}: {for_log(record.getMessage())}" + (f"  {fields}" if fields else "")
         )
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)

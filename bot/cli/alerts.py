@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo_json, open_store, span, when
+from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo, echo_json, open_store, span, when
 from bot.core.clock import utcnow
 from bot.core.errors import EarshotError
 
@@ -32,17 +32,17 @@ def alerts(
             echo_json(asdict(alert))
         return
     if not feed:
-        typer.echo("no alerts")
+        echo("no alerts")
     for alert in feed:
         acked = f"acked by {alert.acked_by}" if alert.acked_by else "not acked"
         shadow = "[shadow: would have sent] " if alert.shadow else ""
-        typer.echo(
+        echo(
             f"#{alert.id:<5} {when(alert.created_at)}  {alert.current_tier:<10} {alert.status:<8} "
             f"{acked}  rule {alert.rule or '-'}  {shadow}{alert.title or ''}"
         )
-        typer.echo(f"{'':<7}post {alert.post_id if alert.post_id is not None else '-'}  {alert.post_url or ''}")
+        echo(f"{'':<7}post {alert.post_id if alert.post_id is not None else '-'}  {alert.post_url or ''}")
         if alert.reply is not None:
-            typer.echo(f"{'':<7}public reply {alert.reply.describe(limit=100)}")
+            echo(f"{'':<7}public reply {alert.reply.describe(limit=100)}")
 
 
 def ack(
@@ -56,7 +56,7 @@ def ack(
     alert = acknowledge(open_store(config), alert_id, by)
     if alert is None:
         raise EarshotError(f"no alert {alert_id}")
-    typer.echo(f"alert {alert_id} acknowledged by {alert.acked_by} at {alert.acked_at:%Y-%m-%d %H:%M:%S} UTC")
+    echo(f"alert {alert_id} acknowledged by {alert.acked_by} at {alert.acked_at:%Y-%m-%d %H:%M:%S} UTC")
 
 
 def resolve(
@@ -70,7 +70,7 @@ def resolve(
     alert = resolve_alert(open_store(config), alert_id, by)
     if alert is None:
         raise EarshotError(f"no alert {alert_id}")
-    typer.echo(f"alert {alert_id} resolved by {alert.resolved_by} at {alert.resolved_at:%Y-%m-%d %H:%M:%S} UTC")
+    echo(f"alert {alert_id} resolved by {alert.resolved_by} at {alert.resolved_at:%Y-%m-%d %H:%M:%S} UTC")
 
 
 def snooze(
@@ -89,7 +89,7 @@ def snooze(
     if alert.snoozed_until != until:
         state = f"resolved by {alert.resolved_by}" if alert.resolved_by else f"acknowledged by {alert.acked_by}"
         raise EarshotError(f"alert {alert_id} is already {state}: nothing to snooze")
-    typer.echo(f"alert {alert_id} snoozed by {alert.snoozed_by} until {until:%Y-%m-%d %H:%M} UTC")
+    echo(f"alert {alert_id} snoozed by {alert.snoozed_by} until {until:%Y-%m-%d %H:%M} UTC")
 
 
 def false_alarm(
@@ -102,6 +102,6 @@ def false_alarm(
     from bot.web.actions import false_alarm as mark
 
     try:
-        typer.echo(mark(open_store(config), alert_id, by))
+        echo(mark(open_store(config), alert_id, by))
     except (BadRequest, NotFound) as err:
         raise EarshotError(str(err)) from err

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from bot.app.config import Config
-from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, load
+from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo, echo_json, load
 from bot.core.errors import EarshotError, StoreError
 
 DATA_DIR = Path("data/labelled")
@@ -26,9 +26,16 @@ def _data_dir(settings: Config) -> Path:
 
 
 def classify(
-    texts: Annotated[list[str], typer.Argument(help="Posts to classify.")], config: ConfigOption = DEFAULT_CONFIG
+    texts: Annotated[
+        list[str],
+        typer.Argument(help="Posts to classify; a text may begin with '-'. A lone '-' reads them from stdin."),
+    ],
+    config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
-    """Print one JSON object per text: every head's label and score, topics, urgency, language."""
+    """Print one JSON object per text: every head's label and score, topics, urgency, language.
+
+    Every argument that is not --config or --help is a text: `earshot classify "-50% off" -c config.yaml`.
+    """
     empty = [str(number) for number, text in enumerate(texts, 1) if not text.strip()]
     if empty:  # checked before the model loads (seconds)
         raise EarshotError(f"text {', '.join(empty)} is empty: give the text of a post to classify")
@@ -37,7 +44,7 @@ def classify(
 
     settings = load(config)
     for row in classify_texts(load_classifier(settings.classifier), texts):
-        typer.echo(json.dumps(row, ensure_ascii=False))
+        echo_json(row)
 
 
 def evaluate(
@@ -65,7 +72,7 @@ def evaluate(
 
     settings = load(config)
     if data is None:
-        typer.echo(json.dumps(count_false_pages(load_classifier(settings.classifier), _data_dir(settings))))
+        echo(json.dumps(count_false_pages(load_classifier(settings.classifier), _data_dir(settings))))
         return
     classifier_settings = settings.classifier
     if topics is not None:
@@ -73,7 +80,7 @@ def evaluate(
     report = run_evaluation(
         load_classifier(classifier_settings), data, _data_dir(settings), settings=classifier_settings
     )
-    typer.echo(json.dumps(report))
+    echo(json.dumps(report))
 
 
 def train(
@@ -94,7 +101,7 @@ def train(
     # Not classifier.threads: that leaves the daemon's other stages a core; training has the machine.
     options = TrainOptions(epochs=epochs, threads=threads or os.cpu_count() or 1)
     report = run_training(_data_dir(settings), target, options, extra=extra)
-    typer.echo(json.dumps(report))
+    echo(json.dumps(report))
 
 
 def _corrections(settings: Config) -> dict[str, list[Any]]:
@@ -106,8 +113,8 @@ def _corrections(settings: Config) -> dict[str, list[Any]]:
         with Store.open(settings.database_url).transaction() as tx:
             found = [(c.kind, c.value, c.text) for c in tx.corrections(limit=100_000)]
     except StoreError as err:
-        typer.echo(f"warning: corrections from the feed left out: {err}", err=True)
+        echo(f"warning: corrections from the feed left out: {err}", err=True)
         return {}
     extra = corrected_examples(found)  # every kind is handed over; each kind's use is decided there
-    typer.echo(f"training with {sum(map(len, extra.values()))} corrected examples from the feed", err=True)
+    echo(f"training with {sum(map(len, extra.values()))} corrected examples from the feed", err=True)
     return extra

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, load, span, when
+from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo, load, span, when
 from bot.core.clock import utcnow
 from bot.core.errors import ConfigError, EarshotError
 from bot.store import Store
@@ -53,11 +53,11 @@ def digest(
             out.write_text(built.html_file, encoding="utf-8")
         except OSError as err:
             raise EarshotError(f"cannot write {out}: {err.strerror or err}") from err
-        typer.echo(f"digest #{outcome.digest_id} written to {out}: {built.subject}")
+        echo(f"digest #{outcome.digest_id} written to {out}: {built.subject}")
     if send:
-        typer.echo(f"digest #{outcome.digest_id} sent to {outcome.sent_to} recipient(s): {built.subject}")
+        echo(f"digest #{outcome.digest_id} sent to {outcome.sent_to} recipient(s): {built.subject}")
     if out is None and not send:
-        typer.echo(built.text, nl=False)
+        echo(built.text, nl=False)
 
 
 def _kept(store: Store, show: int | None) -> None:
@@ -66,14 +66,14 @@ def _kept(store: Store, show: int | None) -> None:
             found = tx.digest(show)
             if found is None:
                 raise EarshotError(f"no digest {show} (see `earshot digest --list`)")
-            typer.echo(found.text, nl=False)
+            echo(found.text, nl=False)
             return
         kept = tx.digests(limit=50)
     if not kept:
-        typer.echo("no digests yet")
+        echo("no digests yet")
     for d in kept:
         schedule = "manual" if d.schedule.startswith("manual") else d.schedule
-        typer.echo(
+        echo(
             f"#{d.id:<4} {schedule:<10} {when(d.period_start)} → {when(d.period_end)}  {d.status:<7} "
             f"sent {when(d.sent_at)}  {d.subject}"
         )

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from bot.cli.shared import echo
 from bot.core.errors import ConfigError, EarshotError
 from bot.onboarding.templates import industries, load_template
 from bot.onboarding.writer import Answers, credentials, render
@@ -78,10 +79,10 @@ def init(
     if answers.ambiguous and not answers.not_about:
         raise ConfigError("--ambiguous needs --not-about: what else the name means (e.g. 'the northern lights')")
     _write(out, render(answers), force=force, asking=asking)
-    typer.echo(f"wrote {out} for {answers.brand} ({load_template(industry).title}), " + _mode(answers))
+    echo(f"wrote {out} for {answers.brand} ({load_template(industry).title}), " + _mode(answers))
     for name, what in credentials(answers):
-        typer.echo(f"  needs {name}: {what}")
-    typer.echo(f"next: earshot check-config {out}   then   earshot run --config {out}   (guide: docs/onboarding.md)")
+        echo(f"  needs {name}: {what}")
+    echo(f"next: earshot check-config {out}   then   earshot run --config {out}   (guide: docs/onboarding.md)")
 
 
 def _can_ask() -> bool:

@@ -8,8 +8,10 @@ import typer
 from typer.core import TyperGroup
 
 from bot.cli import alerts, classify, digest, init, route, run, serve, sources, status, tickets, topics
+from bot.cli.texts import TextsCommand
 from bot.cli.users import user_app
 from bot.core.errors import ConfigError, EarshotError, StoreError
+from bot.core.escape import one_line
 
 
 class Shell(TyperGroup):
@@ -19,7 +21,7 @@ class Shell(TyperGroup):
         try:
             return super().invoke(ctx)
         except EarshotError as err:
-            typer.echo(f"{_kind(err)}: {_one_line(err)}", err=True)
+            typer.echo(f"{_kind(err)}: {one_line(str(err)) or type(err).__name__}", err=True)
             raise typer.Exit(2 if isinstance(err, ConfigError) else 1) from err
 
 
@@ -27,10 +29,6 @@ def _kind(err: EarshotError) -> str:
     if isinstance(err, ConfigError):
         return "config error"
     return "database error" if isinstance(err, StoreError) else "error"
-
-
-def _one_line(err: Exception) -> str:
-    return " ".join(str(err).split()) or type(err).__name__
 
 
 app = typer.Typer(
@@ -45,7 +43,7 @@ app.command("run")(run.run)
 app.command("check-config")(run.check_config)
 app.command("sources")(sources.sources)
 app.command("status")(status.status)
-app.command("classify")(classify.classify)
+app.command("classify", cls=TextsCommand)(classify.classify)
 app.command("evaluate")(classify.evaluate)
 app.command("train")(classify.train)
 app.command("route")(route.route)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, load
+from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo, load
 from bot.store import Store
 
 
@@ -20,4 +20,4 @@ def route(
     from bot.routing.explain import explain as explain_post
 
     settings = load(config)
-    typer.echo(explain_post(Store.open(settings.database_url), settings.routing, settings.brand.own_handles, explain))
+    echo(explain_post(Store.open(settings.database_url), settings.routing, settings.brand.own_handles, explain))

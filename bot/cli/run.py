@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bot.app.config import Config, mask_password
-from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, load
+from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo, load
 from bot.core.errors import StoreError
 from bot.store import check_url
 from connectors.registry import enabled_sources, problems
@@ -89,12 +89,12 @@ def check_config(path: Annotated[Path, typer.Argument(help="Config file to check
     except StoreError as err:
         found.append(f"database.url: {err}")
     for problem in found:
-        typer.echo(f"config error: {path}: {problem}", err=True)
+        echo(f"config error: {path}: {problem}", err=True)
     if found:
         raise typer.Exit(2)
     warnings = config_warnings(settings)  # once nothing stops `run`: what it would do wrong
     for warning in warnings:
-        typer.echo(f"WARNING: {path}: {warning}", err=True)
+        echo(f"WARNING: {path}: {warning}", err=True)
     summary = {
         "config": str(path),
         "brand": settings.brand.name,
@@ -108,4 +108,4 @@ def check_config(path: Annotated[Path, typer.Argument(help="Config file to check
         "digest": {"schedules": [s.name for s in settings.digest.schedules], "recipients": settings.digest.recipients},
         "session key": ENV if os.environ.get(ENV, "").strip() else str(key_file),
     }
-    typer.echo(json.dumps(summary, indent=2))
+    echo(json.dumps(summary, indent=2))

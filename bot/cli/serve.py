@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, load
+from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo, load
 
 
 def serve(
@@ -25,7 +25,7 @@ def serve(
     setup_logging(settings.logging.format, settings.logging.level)
     app = build_app(settings, Store.open(settings.database_url))
     bind_host, bind_port = host or settings.web.host, settings.web.port if port is None else port
-    typer.echo(f"earshot feed on http://{bind_host}:{bind_port}", err=True)
+    echo(f"earshot feed on http://{bind_host}:{bind_port}", err=True)
     uvicorn.run(
         app,
         host=bind_host,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -12,10 +11,11 @@ import typer
 
 from bot.app.config import DEFAULT_CONFIG, Config, load_config
 from bot.core.errors import EarshotError
+from bot.core.escape import for_terminal, terminal_json
 from bot.store import Store
 
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="Path to config.yaml.")]
-__all__ = ["DEFAULT_CONFIG", "ConfigOption", "echo_json", "load", "open_store", "span", "when"]
+__all__ = ["DEFAULT_CONFIG", "ConfigOption", "echo", "echo_json", "load", "open_store", "span", "when"]
 
 _SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -39,14 +39,16 @@ def span(text: str, option: str) -> timedelta:
     return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
 
 
-def echo_json(row: dict[str, Any]) -> None:
-    """One JSON object on one line; times as ISO 8601."""
+def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """What every command prints goes through here: no escape sequences (window titles, clipboard writes,
+    hidden hyperlinks), control characters or bidi overrides from a post reach the terminal."""
+    typer.echo(for_terminal(text), err=err, nl=nl)
+
+
+def echo_json(row: Any) -> None:
+    """One JSON object on one line, safe to print (C1 and bidi controls escaped); times as ISO 8601."""
     typer.echo(
-        json.dumps(
-            row,
-            default=lambda value: value.isoformat() if isinstance(value, datetime) else str(value),
-            ensure_ascii=False,
-        )
+        terminal_json(row, default=lambda value: value.isoformat() if isinstance(value, datetime) else str(value))
     )
 
 

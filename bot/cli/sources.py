@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo_json, load
+from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo, echo_json, load
 from bot.core.clock import utcnow
 from bot.core.errors import StoreError
 from bot.core.spend import spend_of
@@ -34,9 +34,9 @@ def sources(
             dropped = tx.off_brand(start_of_today())
         store.engine.dispose()
     except StoreError as err:  # an outage is exactly when this command must still say something
-        typer.echo(f"database error: {' '.join(str(err).split())}", err=True)
+        echo(f"database error: {' '.join(str(err).split())}", err=True)
         for name in enabled:
-            typer.echo(f"{name:<10} unknown   (the database does not answer)")
+            echo(f"{name:<10} unknown   (the database does not answer)")
         raise typer.Exit(1) from err
     dropped = off_brand_by_connector(dropped, sorted(set(states) | set(enabled)))
     rows = [
@@ -50,30 +50,28 @@ def sources(
             echo_json(row)
         return
     if not rows:
-        typer.echo("no source has run yet")
+        echo("no source has run yet")
     for row in rows:
-        typer.echo(
+        echo(
             f"{row['source']:<10} {row['status']:<9} last success {row['last_success'] or '-'}  "
             f"posts today {row['posts_today']}  skipped {row['skipped_total']}"
         )
-        typer.echo(f"{'':<10} cursor {json.dumps(row['cursor'])}")
+        echo(f"{'':<10} cursor {json.dumps(row['cursor'])}")
         if (spend := spend_of(row["cursor"])) is not None:
-            typer.echo(f"{'':<10} spend: {spend.describe()}")
+            echo(f"{'':<10} spend: {spend.describe()}")
         for stream, note in ((row["cursor"] or {}).get("notes") or {}).items():
-            typer.echo(f"{'':<10} note: {stream}: {note}")
+            echo(f"{'':<10} note: {stream}: {note}")
         if row["last_error"]:
             since = f" (failing since {row['failing_since']})" if row["failing_since"] else ""
-            typer.echo(f"{'':<10} last error: {row['last_error']}{since}")
+            echo(f"{'':<10} last error: {row['last_error']}{since}")
         if row["dead_letters"]:
-            typer.echo(f"{'':<10} dead letters {row['dead_letters']}, last: {row['last_skip_reason']}")
+            echo(f"{'':<10} dead letters {row['dead_letters']}, last: {row['last_skip_reason']}")
         if row["alarm"]:
-            typer.echo(f"{'':<10} ALARM since {row['alarm_since']}: {row['alarm']}")
+            echo(f"{'':<10} ALARM since {row['alarm_since']}: {row['alarm']}")
         if row["off_brand_today"]:
-            typer.echo(
-                f"{'':<10} judged not about the brand today: {row['off_brand_today']} (stored, never routed), e.g."
-            )
+            echo(f"{'':<10} judged not about the brand today: {row['off_brand_today']} (stored, never routed), e.g.")
             for example in row["off_brand_examples"]:
-                typer.echo(f'{"":<12} "{example["text"]}" — {example["why"]}')
+                echo(f'{"":<12} "{example["text"]}" — {example["why"]}')
 
 
 def start_of_today() -> datetime:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import typer
-
 from bot.app.status import status_lines
-from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, open_store
+from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo, open_store
 from bot.core import metrics
 from bot.store import telemetry
 
@@ -21,7 +19,7 @@ def status(config: ConfigOption = DEFAULT_CONFIG) -> None:
     telemetry.register(store)
     try:
         for line in status_lines():
-            typer.echo(line)
+            echo(line)
     finally:
         telemetry.unregister(store)
         store.engine.dispose()

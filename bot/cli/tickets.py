@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo_json, open_store, when
+from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo, echo_json, open_store, when
 from bot.core.errors import EarshotError
 from bot.store import TICKET_STATUSES
 
@@ -32,12 +32,12 @@ def tickets(
             echo_json(asdict(ticket))
         return
     if not rows:
-        typer.echo("no tickets" + (f" with status {status}" if status else ""))
+        echo("no tickets" + (f" with status {status}" if status else ""))
         return
-    typer.echo(f"{'id':<6} {'queue':<12} {'priority':<8} {'status':<8} {'first response due':<20} {'post':<6} link")
+    echo(f"{'id':<6} {'queue':<12} {'priority':<8} {'status':<8} {'first response due':<20} {'post':<6} link")
     for ticket in rows:
         post = str(ticket.post_id) if ticket.post_id is not None else "-"
-        typer.echo(
+        echo(
             f"{ticket.id:<6} {ticket.queue:<12} {ticket.priority:<8} {ticket.status:<8} "
             f"{when(ticket.first_response_due):<20} {post:<6} {ticket.post_url or '-'}"
             + ("  [shadow: would have gone to the sinks]" if ticket.shadow else "")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, load
+from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo, load
 
 topics_app = typer.Typer(help="The brand's topic taxonomy.", no_args_is_help=True)
 
@@ -26,15 +26,15 @@ def check(
     settings = load(config).classifier
     taxonomy = read_taxonomy(topics) if topics is not None else list(settings.topics)
     if not taxonomy:
-        typer.echo("no topics to check: classifier.topics is empty")
+        echo("no topics to check: classifier.topics is empty")
         raise typer.Exit(1)
     embed = getattr(load_classifier(settings), "embed", None)
     if embed is None:
-        typer.echo("this classifier has no embeddings to check topics with")
+        echo("this classifier has no embeddings to check topics with")
         raise typer.Exit(1)
     findings = check_taxonomy(taxonomy, embed, settings.other_topic)
     for finding in findings:
-        typer.echo(f"{finding.topic}: {finding.message}")
-    typer.echo(f"{len(taxonomy)} topics, {len(findings)} findings")
+        echo(f"{finding.topic}: {finding.message}")
+    echo(f"{len(taxonomy)} topics, {len(findings)} findings")
     if findings:
         raise typer.Exit(1)

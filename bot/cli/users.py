@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo_json, open_store, when
+from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo, echo_json, open_store, when
 from bot.core.errors import EarshotError
 from bot.store import ROLES
 
@@ -52,7 +52,7 @@ def add(
             tx.audit("cli", "user-add", f"user:{name}", role=role)
     except ValueError as err:
         raise EarshotError(str(err)) from err
-    typer.echo(f"user {name} added ({role})")
+    echo(f"user {name} added ({role})")
 
 
 @user_app.command("list")
@@ -61,11 +61,9 @@ def list_users(config: ConfigOption = DEFAULT_CONFIG) -> None:
     with open_store(config).transaction() as tx:
         users = tx.users()
     if not users:
-        typer.echo("no users; add one with `earshot user add NAME --role responder`")
+        echo("no users; add one with `earshot user add NAME --role responder`")
     for user in users:
-        typer.echo(
-            f"{user.name:<24} {user.role:<10} {'disabled' if user.disabled else 'active':<9} {when(user.created_at)}"
-        )
+        echo(f"{user.name:<24} {user.role:<10} {'disabled' if user.disabled else 'active':<9} {when(user.created_at)}")
 
 
 @user_app.command("disable")
@@ -75,7 +73,7 @@ def disable(name: str, config: ConfigOption = DEFAULT_CONFIG) -> None:
         if tx.set_user_disabled(name, True) is None:
             raise EarshotError(f"no user {name!r}")
         tx.audit("cli", "user-disable", f"user:{name}")
-    typer.echo(f"user {name} disabled")
+    echo(f"user {name} disabled")
 
 
 @user_app.command("reset-password")
@@ -91,7 +89,7 @@ def reset_password(name: str, password_stdin: StdinOption = False, config: Confi
     with store.transaction() as tx:
         tx.set_password(name, hash_password(password))
         tx.audit("cli", "user-reset-password", f"user:{name}")
-    typer.echo(f"password of {name} reset")
+    echo(f"password of {name} reset")
 
 
 @user_app.command("tokens")
@@ -107,7 +105,7 @@ def tokens(
             raise EarshotError(f"no user {name!r}")
         found = tx.tokens(user.id)
     if not found and not as_json:
-        typer.echo(f"{name} has no API tokens")
+        echo(f"{name} has no API tokens")
     for token in found:
         if as_json:
             echo_json(
@@ -120,9 +118,7 @@ def tokens(
                 }
             )
         else:
-            typer.echo(
-                f"{token.id:<6} {token.label:<24} made {when(token.created_at)}  used {when(token.last_used_at)}"
-            )
+            echo(f"{token.id:<6} {token.label:<24} made {when(token.created_at)}  used {when(token.last_used_at)}")
 
 
 @user_app.command("revoke-token")
@@ -136,4 +132,4 @@ def revoke_token(
         if found is None:
             raise EarshotError(f"no token {token_id}")
         tx.audit("cli", "token-revoke", f"user:{found.user}", label=found.label, token_id=token_id)
-    typer.echo(f"token {token_id} ({found.label}) of {found.user} revoked")
+    echo(f"token {token_id} ({found.label}) of {found.user} revoked")

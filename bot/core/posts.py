@@ -6,7 +6,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from bot.core.sanitize import MAX_HANDLE, MAX_LANGUAGE, MAX_TEXT, bounded_id, bounded_int, clean_text
+from bot.core.sanitize import (
+    MAX_HANDLE,
+    MAX_LANGUAGE,
+    MAX_TEXT,
+    bounded_id,
+    bounded_int,
+    clean_handle,
+    clean_text,
+)
 
 PostKind = Literal["post", "reply", "comment", "repost", "quote"]
 
@@ -93,8 +101,8 @@ class Post:
         fix(self, "url", clean_text(self.url))
         for name in ("native_id", "author_id", "parent_id", "conversation_id"):
             fix(self, name, bounded_id(name, getattr(self, name)))
-        fix(self, "author_handle", bounded_id("author_handle", self.author_handle, MAX_HANDLE))
-        mentions = (clean_text(str(m)).lstrip("@").lower()[:MAX_HANDLE] for m in self.mentions)
+        fix(self, "author_handle", bounded_id("author_handle", clean_handle(self.author_handle), MAX_HANDLE))
+        mentions = ((clean_handle(str(m)) or "").lstrip("@").lower()[:MAX_HANDLE] for m in self.mentions)
         fix(self, "mentions", tuple(dict.fromkeys(m for m in mentions if m))[:MAX_MENTIONS])
         fix(self, "community", bounded_id("community", self.community, MAX_HANDLE))
         if self.language is not None and len(clean_text(self.language)) > MAX_LANGUAGE:

@@ -12,6 +12,8 @@ import json
 import re
 from typing import Any
 
+from bot.core.escape import displayable
+
 MAX_ID = 64  # native ids, author ids, parent and conversation ids (the columns' length)
 MAX_HANDLE = 128
 MAX_LANGUAGE = 16
@@ -25,6 +27,14 @@ _UNSAFE = re.compile(r"[\x00\ud800-\udfff]")
 def clean_text(value: str) -> str:
     """`value` without NUL characters and lone surrogates (which no database can store)."""
     return _UNSAFE.sub("", value) if _UNSAFE.search(value) else value
+
+
+def clean_handle(value: str | None) -> str | None:
+    """A handle as the sources allow it: no whitespace, control characters, escape sequences or bidi
+    controls (a handle with CR/LF or U+202E would forge lines and reorder names wherever it is shown)."""
+    if value is None:
+        return None
+    return "".join(displayable(clean_text(value)).split()) or None
 
 
 def bounded_id(name: str, value: str | None, limit: int = MAX_ID) -> str | None:

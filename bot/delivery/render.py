@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.core.actions import AlertMessage, PublicReply
 from bot.delivery.channels.base import Notice, Severity
-from bot.delivery.redact import redact
+from bot.delivery.redact import redact, redact_link, redact_optional
 
 
 def message_to_json(message: AlertMessage) -> dict[str, Any]:
@@ -40,13 +40,21 @@ def render(
 ) -> Notice:
     """The notice for one alert: everything a responder needs without opening the store, and the brand's
     public reply to the post when there is one (a page that goes out after a reply: the safety override's)."""
-    text = redact(message.text) if redacted else message.text
+    if redacted:  # every field a stranger wrote: the text, the handle, the link's text, the title
+        message = replace(
+            message,
+            text=redact(message.text),
+            title=redact(message.title),
+            author_handle=redact_optional(message.author_handle),
+            post_url=redact_link(message.post_url),
+            reasons=tuple(redact(reason) for reason in message.reasons),
+        )
     escalated = f" (escalated to {tier}, level {level})" if level else ""
     labels = ", ".join(_label(head, value) for head, value in sorted(message.labels.items())) or "none"
     size = f"{message.incident_size} post{'s' if message.incident_size != 1 else ''}"
     incident = f"#{message.incident_id}, {size}" if message.incident_id is not None else "no incident"
     lines = [
-        text,
+        message.text,
         "",
         f"Post: {message.post_url}",
         f"Author: @{message.author_handle or 'unknown'} · reach {_count(message.author_reach)}",
@@ -58,7 +66,7 @@ def render(
         f"Alert #{alert_id} ({tier}): {message.feed_url} — acknowledge with `earshot ack {alert_id} --by NAME`",
         f"Ref: {idempotency_key}",
     ]
-    title = f"[{tier}] {redact(message.title) if redacted else message.title}{escalated}"
+    title = f"[{tier}] {message.title}{escalated}"
     return Notice(
         title=title,
         body="\n".join(lines),

@@ -29,6 +29,7 @@ from bot.core.retry import RetrySettings
 from bot.delivery.channels.base import AlertChannel, Notice
 from bot.delivery.escalation import over_cap
 from bot.delivery.lanes import Lanes, call_with_deadline
+from bot.delivery.redact import redact_request
 from bot.delivery.render import message_from_json, render, render_summary
 from bot.delivery.settings import AlertSettings, TicketSettings
 from bot.delivery.sinks.base import TicketSink, request_from_json
@@ -190,6 +191,8 @@ class DeliverStage:
         if sink is None:
             return _fail(f"ticket sink '{item.target}' is not enabled any more", retryable=False)
         request = request_from_json(item.payload["request"])
+        if sink.settings.redact:
+            request = redact_request(request)
         if item.payload.get("op") == "comment":
             ref = tx.ticket_ref(item.payload["ticket_id"], item.target)
             if ref is None:

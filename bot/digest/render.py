@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from bot.core.durations import human_duration
+from bot.core.escape import template_value
 from bot.digest.model import Digest
 
 
@@ -18,6 +19,7 @@ def environment(timezone: str, source_names: dict[str, str] | None = None) -> En
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=template_value,  # no bidi overrides, control characters or escape sequences
     )
     zone = ZoneInfo(timezone)
     env.filters["reach"] = reach

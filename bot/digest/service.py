@@ -20,6 +20,7 @@ from bot.digest.charts import charts
 from bot.digest.compose import compose
 from bot.digest.mail import build_message, content_id, send
 from bot.digest.model import Digest
+from bot.digest.redaction import redact_digest
 from bot.digest.render import render_html, render_text, short_form, subject
 from bot.digest.schedule import latest_period
 from bot.digest.settings import DigestSettings
@@ -69,7 +70,10 @@ class DigestService:
         clock: Callable[[], datetime] = utcnow,
         interval_seconds: int | None = None,
         source_names: Mapping[str, str] | None = None,
+        redact_short_form: bool = False,
     ) -> None:
+        """`redact_short_form`: mask the short form even when `digest.redact` is off (`routing.alerts.redact`:
+        it goes through the alert channels)."""
         self.store, self.settings = store, settings
         self.brand, self.own_handles, self.feed_base_url = brand, tuple(own_handles), feed_base_url.rstrip("/")
         self.channels = list(channels)
@@ -78,6 +82,7 @@ class DigestService:
         self.name = "digest"
         self.interval_seconds = interval_seconds or settings.check_interval_seconds
         self.source_names = dict(source_names or {})  # source -> display name, declared by each source package
+        self.redact_short_form = redact_short_form
 
     def build(self, start: datetime, end: datetime, *, timezone: str | None = None, key: str = "0") -> Built:
         digest = compose(
@@ -91,6 +96,8 @@ class DigestService:
             timezone=timezone or self.settings.timezone,
         )
         digest = replace(digest, source_names=self.source_names)
+        if self.settings.redact:
+            digest = redact_digest(digest)
         images = charts(digest)
         inline = {name: "data:image/png;base64," + base64.b64encode(png).decode() for name, png in images.items()}
         return Built(
@@ -184,7 +191,10 @@ class DigestService:
     def _announce(self, digest_id: int, built: Built) -> None:
         """The short form through the alert channels of `digest.alert_tiers`; a failure is logged only."""
         link = f"{self.feed_base_url}/digests/{digest_id}" if self.feed_base_url else None
-        title, body = short_form(built.digest, link)
+        digest = built.digest
+        if self.redact_short_form and not self.settings.redact:
+            digest = redact_digest(digest)
+        title, body = short_form(digest, link)
         for channel in self.channels:
             notice = Notice(
                 title=title,

@@ -67,6 +67,7 @@ class DigestSettings(Section):
     smtp: SmtpSettings = SmtpSettings()
     schedules: list[ScheduleSettings] = Field(default_factory=list)
     alert_tiers: list[str] = Field(default_factory=list)  # tiers whose channels get the short form
+    redact: bool = True  # mask e-mails, phones, cards, IBANs, order numbers and VINs in the digest
     top: int = Field(default=5, gt=0, le=20)  # incidents and viral complaints listed
     timezone: str = "UTC"  # how times read in a digest made with `earshot digest`
     check_interval_seconds: int = Field(default=60, gt=0)  # how often the daemon looks for a due digest

@@ -21,6 +21,7 @@ from fastapi.templating import Jinja2Templates
 
 from bot.app.web_settings import WebSettings
 from bot.core.errors import StoreError
+from bot.core.escape import template_value
 from bot.store import Store
 from bot.web.actions import BadRequest, NotFound
 from bot.web.auth import CsrfRefused, Forbidden, NotLoggedIn, Principal, Sessions, authenticate
@@ -51,6 +52,7 @@ class Feed:
         self.sessions = Sessions(secret_key, int(timedelta(hours=settings.session_hours).total_seconds()))
         self.throttle = LoginThrottle(settings.login_attempts)
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescapes .html
+        self.templates.env.finalize = template_value  # no bidi overrides or control characters in a page
         self.stopping = False
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.core.links import link, link_to_path
 from bot.core.posts import Engagement, Post, PostKind
 from bot.core.sanitize import to_int
 from connectors.base import UNUSABLE, ParsedPage, Skipped
@@ -100,11 +101,13 @@ def _children(listing: dict[str, Any]) -> list[Any]:
 
 
 def _url(kind: str, data: dict[str, Any]) -> str:
-    if data.get("permalink"):
-        return REDDIT + str(data["permalink"])
+    """The permalink on www.reddit.com; one that would leave the site is replaced by the id's own link."""
+    permalink = link_to_path(REDDIT, str(data["permalink"])) if data.get("permalink") else None
+    if permalink is not None:
+        return permalink
     if kind == "t1" and data.get("link_id"):
-        return f"{REDDIT}/comments/{str(data['link_id']).removeprefix('t3_')}/_/{data['id']}"
-    return f"{REDDIT}/comments/{data['id']}"
+        return link(REDDIT, "comments", str(data["link_id"]).removeprefix("t3_"), "_", str(data["id"]))
+    return link(REDDIT, "comments", str(data["id"]))
 
 
 def _live(text: Any) -> str:

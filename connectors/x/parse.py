@@ -13,11 +13,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from bot.core.links import link
 from bot.core.posts import Engagement, Post, PostKind
-from bot.core.sanitize import to_int
+from bot.core.sanitize import clean_handle, to_int
 from connectors.base import UNUSABLE, ParsedPage, Skipped
 
-TWEET_URL = "https://x.com/{handle}/status/{id}"
+X = "https://x.com"
 _REF_TYPES = {"reposted": "retweeted", "replied-to": "replied_to", "quote": "quoted"}  # newer spellings
 
 
@@ -79,7 +80,7 @@ def parse_tweet(tweet: dict[str, Any], users: dict[str, dict[str, Any]], fetched
     native_id = str(tweet["id"])
     author_id = str(tweet["author_id"]) if tweet.get("author_id") is not None else None
     author = users.get(author_id or "") or {}
-    handle = author.get("username")
+    handle = clean_handle(str(author["username"])) if author.get("username") is not None else None
     author_metrics = author.get("public_metrics") or {}
     reach = author_metrics.get("followers_count", author.get("followers_count"))
     refs = tweet.get("referenced_tweets") or tweet.get("referenced_posts") or []
@@ -106,7 +107,7 @@ def parse_tweet(tweet: dict[str, Any], users: dict[str, dict[str, Any]], fetched
         author_verified=bool(author.get("verified"))
         or author.get("verified_type") in ("blue", "business", "government"),
         text=_full_text(tweet),
-        url=TWEET_URL.format(handle=handle or "i/web", id=native_id),
+        url=link(X, handle, "status", native_id) if handle else link(X, "i", "web", "status", native_id),
         created_at=parse_time(tweet["created_at"]) if tweet.get("created_at") else fetched_at,
         fetched_at=fetched_at,
         engagement=parse_metrics(tweet.get("public_metrics") or {}),

@@ -155,3 +155,40 @@ def test_two_processes_claiming_the_same_period_at_once_get_it_once(store_url: s
         first.engine.dispose()
         second.engine.dispose()
     assert results[0] is not None and results[1:] == [None]
+
+
+def test_the_short_form_is_redacted_when_alerts_are_though_the_digest_is_not(
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.unit import digest_support
+
+    monkeypatch.setattr(digest_support, "RECALL", "jo@example.com 555/123/4567: " + digest_support.RECALL)
+    fill(sqlite_store)
+    stub_channel.SENT.clear()
+    with smtp_server() as inbox:
+        DigestService(
+            sqlite_store,
+            settings(inbox.port, redact=False),
+            brand="Aurora Motors",
+            feed_base_url="http://feed.example",
+            channels=[StubChannel("stub://executive")],
+            clock=lambda: END,
+            redact_short_form=True,  # routing.alerts.redact: the short form goes through the alert channels
+        ).run(START, END, send_mail=True)
+        assert "555/123/4567" in parsed(inbox).get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    short = stub_channel.SENT["executive"][-1]
+    assert "555/123/4567" not in short.title + short.body and "jo@example.com" not in short.title + short.body
+    assert "[phone]" in short.title + short.body
+
+
+def test_the_digest_is_redacted_by_default(sqlite_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.unit import digest_support
+
+    monkeypatch.setattr(digest_support, "RECALL", "jo@example.com 555/123/4567: " + digest_support.RECALL)
+    fill(sqlite_store)
+    with smtp_server() as inbox:
+        built = service(sqlite_store, inbox.port, END).run(START, END, send_mail=True).built
+        mail = parsed(inbox)
+    for text in (built.text, built.html_file, built.subject, mail.as_string()):
+        assert "555/123/4567" not in text and "jo@example.com" not in text
+    assert "[phone]" in built.text and "[email]" in built.text

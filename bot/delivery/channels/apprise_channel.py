@@ -5,6 +5,12 @@ line (`error=NNN`) to tell a permanent 4xx from a retryable failure. Where the s
 dedup, the idempotency key rides along: PagerDuty gets it as `dedup_key`, json/form/xml
 webhooks as an `Idempotency-Key` header. Other services (Slack, email, Teams, …) cannot
 dedup: a crash between their send and our commit re-sends once (at-least-once).
+
+A notice is plain text and goes to apprise as such (`body_format=TEXT`): apprise escapes it for each
+service's own format (HTML-escaped or a text/plain part for e-mail, `&amp;`/`&lt;`/`&gt;` for Slack,
+CommonMark escapes for Teams and Discord), so a post's `<h1>`, form or tracking image never renders
+and a `<https://evil.example|label>` stays text. Mentions (`@everyone`, `<!channel>`, `<@U…>`) are
+defanged for every service that is not e-mail or a JSON/form/XML webhook.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from urllib.parse import quote, urlsplit
 import apprise
 
 from bot.core.actions import Delivery
+from bot.core.escape import defang_mentions
 from bot.core.retry import retryable_status
 from bot.delivery.channels.base import ANY, AlertChannel, Notice
 
@@ -25,6 +32,7 @@ SCHEMES = ANY  # every scheme no other channel module claims: apprise knows Slac
 _TYPES = {"info": apprise.NotifyType.INFO, "warning": apprise.NotifyType.WARNING, "failure": apprise.NotifyType.FAILURE}
 _HEADER_SCHEMES = {"json", "jsons", "form", "forms", "xml", "xmls"}
 _DEDUP_SCHEMES = {"pagerduty"}
+_NOT_CHAT = _HEADER_SCHEMES | {"mailto", "mailtos"}  # no mentions to defang
 _STATUS = re.compile(r"error=(\d{3})")
 
 
@@ -42,13 +50,21 @@ class Channel(AlertChannel):
             return Delivery(ok=False, error=f"apprise cannot use {self!r}", retryable=False)
         try:
             with apprise.LogCapture(level=logging.WARNING) as captured:
-                ok = notifier.notify(body=notice.body, title=notice.title, notify_type=_TYPES[notice.severity])
+                ok = notifier.notify(
+                    body=self._text(notice.body),
+                    title=self._text(notice.title),
+                    notify_type=_TYPES[notice.severity],
+                    body_format=apprise.NotifyFormat.TEXT,
+                )
             log_text = captured.getvalue()
         except Exception as err:  # noqa: BLE001 - a channel reports, it never raises
             return Delivery(ok=False, error=f"{type(err).__name__}: {err}")
         if ok:
             return Delivery(ok=True, ref=notice.idempotency_key)
         return _failure(log_text)
+
+    def _text(self, text: str) -> str:
+        return text if self.scheme in _NOT_CHAT else defang_mentions(text)
 
     def _url_for(self, key: str) -> str:
         """The configured URL plus timeouts and, where the service dedups, the idempotency key."""

@@ -12,6 +12,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from bot.core.actions import Delivery
+from bot.core.escape import displayable, one_line
 
 Severity = Literal["info", "warning", "failure"]
 ANY: frozenset[str] = frozenset({"*"})  # `SCHEMES = ANY`: the channel takes every scheme no other claims
@@ -19,13 +20,23 @@ ANY: frozenset[str] = frozenset({"*"})  # `SCHEMES = ANY`: the channel takes eve
 
 @dataclass(frozen=True, kw_only=True)
 class Notice:
-    """One rendered alert (or summary) ready for a channel: title, body, and its idempotency key."""
+    """One rendered alert (or summary) ready for a channel: title, body, and its idempotency key.
+
+    Title and body are plain text; each channel escapes them for its service (see apprise_channel).
+    """
 
     title: str
     body: str
     severity: Severity
     idempotency_key: str
     url: str | None = None  # the post, or the feed for a summary
+
+    def __post_init__(self) -> None:
+        """Plain text only: no control characters, escape sequences or bidi overrides; a one-line title."""
+        object.__setattr__(self, "title", one_line(self.title))
+        object.__setattr__(self, "body", displayable(self.body))
+        if self.url is not None:
+            object.__setattr__(self, "url", one_line(self.url))
 
 
 class AlertChannel(ABC):

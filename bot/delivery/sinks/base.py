@@ -20,6 +20,7 @@ class SinkSettings(Section):
 
     plugin: str = ""  # module under bot/delivery/sinks; empty means the entry's name
     enabled: bool = False
+    redact: bool = False  # mask personal data in the ticket's subject, body, author and link before sending
 
 
 class TicketSink(ABC):

@@ -15,6 +15,7 @@ import requests
 
 from bot.core.actions import Delivery, TicketRequest
 from bot.core.errors import SinkError
+from bot.core.escape import for_jira_wiki, one_line
 from bot.delivery.sinks.base import SinkSettings, TicketSink, http_failure, secret_from_env, status_delivery
 
 _PRIORITIES = {"low": "Low", "normal": "Medium", "high": "High", "urgent": "Highest"}
@@ -67,8 +68,8 @@ class Sink(TicketSink):
         fields: dict[str, Any] = {
             "project": {"key": self.project},
             "issuetype": {"name": settings.issue_type},
-            "summary": request.subject[:250],
-            "description": f"{request.body}\n\n{request.post_url}",
+            "summary": one_line(request.subject)[:250],
+            "description": for_jira_wiki(f"{request.body}\n\n{request.post_url}"),
             "labels": [label, "earshot", f"queue-{request.queue}".replace(" ", "-")],
         }
         if settings.set_priority:
@@ -82,7 +83,8 @@ class Sink(TicketSink):
         for existing in client.comments(ref):
             if marker in (existing.body or ""):
                 return Delivery(ok=True, ref=ref)
-        client.add_comment(ref, f"{request.body}\n\n{request.post_url}\n{marker}")
+        text = for_jira_wiki(f"{request.body}\n\n{request.post_url}")  # wiki markup: links, images, macros shown
+        client.add_comment(ref, f"{text}\n{marker}")
         return Delivery(ok=True, ref=ref)
 
     def _jira(self) -> Any:
