@@ -19,6 +19,7 @@ from bot.core.errors import DatabaseUnavailable
 from bot.core.posts import Post
 from bot.delivery import Outbox
 from bot.routing.actions import Actions, Draft
+from bot.routing.answers.suggest import Suggester
 from bot.routing.assess import Assessment, assess, tier_rank
 from bot.routing.incidents import Incidents, Match
 from bot.routing.settings import RoutingSettings
@@ -46,9 +47,11 @@ class RouteStage:
         batch_size: int,
         interval_seconds: int,
         outbox: Outbox | None = None,
+        answers: Suggester | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.store, self.routing, self.clock = store, routing, clock
+        self.answers = answers  # suggested answers (answers:), None when switched off
         self.brand_handles = tuple(brand_handles)
         self.batch_size, self.interval_seconds = batch_size, interval_seconds
         self.incidents = Incidents(routing.incidents, brand_words(brand_name, brand_handles))
@@ -71,6 +74,8 @@ class RouteStage:
                 tx.advisory_lock(ROUTING_LOCK)
                 claimed = tx.claim_posts(STAGE_CLASSIFIED, min(self.batch_size, ROUTE_BATCH))
                 tx.prefetch([stored.id for stored in claimed])
+                if claimed and self.answers is not None:
+                    self.answers.prepare(tx)
                 for stored in claimed:
                     self.route(tx, stored)
                 if claimed:
@@ -85,6 +90,8 @@ class RouteStage:
             try:
                 with self.store.transaction(now=self.clock()) as tx:
                     tx.advisory_lock(ROUTING_LOCK)
+                    if self.answers is not None:
+                        self.answers.prepare(tx)
                     if self.route(tx, stored) is not None:
                         tx.notify(DELIVER_CHANNEL)
                 routed += 1
@@ -127,6 +134,9 @@ class RouteStage:
         if found is None:
             return None
         verdict, now = found.verdict, tx.now
+        if self.answers is not None and (verdict.ticket or verdict.alert) and not verdict.guarded:
+            suggested = self.answers.suggest(tx, stored.id, found.post, found.labels)
+            found = replace(found, answered_before=suggested.one_line())
         draft = Draft(
             post_id=stored.id,
             rule=verdict.rule,
