@@ -34,6 +34,8 @@ class FeedContext:
     tiers: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     brand: str = "Earshot"
+    answer_threshold: float = 0.70  # answers.threshold, for the gaps page
+    gap_similarity: float = 0.70  # answers.gap_similarity
     problems: Callable[[], list[str]] = field(default=lambda: [])  # why the daemon is not ready
 
 
@@ -63,13 +65,14 @@ def principal(request: Request) -> Principal:
 
 def create_app(store: Store, settings: WebSettings | None = None, context: FeedContext | None = None) -> FastAPI:
     """The whole feed application over `store`."""
-    from bot.web import admin, api, health, live, pages
+    from bot.web import admin, answer_pages, api, health, live, pages
 
     app = FastAPI(title="Earshot feed", openapi_url=None, docs_url=None, redoc_url=None)
     app.state.feed = Feed(store, settings or WebSettings(), context or FeedContext())
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(health.router)
     app.include_router(pages.router)
+    app.include_router(answer_pages.router)
     app.include_router(admin.router)
     app.include_router(live.router)
     app.include_router(api.router)

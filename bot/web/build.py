@@ -20,6 +20,8 @@ def build_app(config: Config, store: Store, problems: Callable[[], list[str]] | 
         tiers=tuple(config.routing.alerts.tiers),
         sources=tuple(source_names()),
         brand=config.brand.name,
+        answer_threshold=config.answers.threshold,
+        gap_similarity=config.answers.gap_similarity,
         problems=problems or (lambda: []),
     )
     return create_app(store, config.web, context)

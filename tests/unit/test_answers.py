@@ -191,3 +191,21 @@ def test_a_playbook_entry_is_embedded_once_and_offered(store: Store, tmp_path: A
         [best] = tx.suggestions_of(lee).items
     assert best.kind == "playbook" and best.title == "Hot third row" and best.matched == "the back is too hot"
     assert calls == [["the back is too hot", "third row hot"]]  # one call, then cached in the store
+
+
+def test_the_digest_counts_complaints_offered_an_earlier_answer_and_how_much_sooner_they_were_answered(
+    store: Store,
+) -> None:
+    from bot.digest.compose import compose
+
+    _, lee, _ = scenario(store)
+    reply(store, "201", "200", f"@lee_ev {ANSWER}", 75)  # Lee answered 15 minutes after asking, with the suggestion
+    reply(store, "301", "300", "@sam_k refunded", 130)  # Sam after an hour, with none
+    route(store, config())
+    route(store, config())
+    digest = compose(store, T0 - timedelta(hours=1), T0 + timedelta(hours=5), brand="Aurora Motors")
+    assert digest.reuse is not None
+    assert (digest.reuse.acted, digest.reuse.suggested) == (3, 1)
+    assert digest.reuse.median_with == 15 * 60
+    assert digest.reuse.median_without == (30 * 60 + 60 * 60) / 2  # Dana after 30 min, Sam after 60
+    assert digest.reuse.faster_by == 30 * 60

@@ -96,7 +96,7 @@ class SuggestionOps(Ops):
         """Every verdict given on these answers, each with its complaint's meaning embedding."""
         rows = self.session.exec(
             select(AnswerFeedbackRow.answer_id, AnswerFeedbackRow.helpful, ClassificationRow.embedding)
-            .join(ClassificationRow, col(ClassificationRow.post_id) == AnswerFeedbackRow.post_id)
+            .outerjoin(ClassificationRow, col(ClassificationRow.post_id) == AnswerFeedbackRow.post_id)
             .where(col(AnswerFeedbackRow.answer_id).in_(list(answer_ids)))
         ).all()
         return [FeedbackNote(answer_id=a, helpful=h, embedding=tuple(e or ())) for a, h, e in rows]
