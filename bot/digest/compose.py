@@ -76,7 +76,7 @@ def compose(
 
 
 def answer_reuse(acted: Sequence[ActedComplaint]) -> AnswerReuse:
-    """How many acted-on complaints got an answer given before, and the median time to a public reply with and without."""
+    """How many acted-on complaints got an earlier answer; median time to a public reply with and without one."""
     with_times = [t for c in acted if c.suggested and (t := c.time_to_reply) is not None]
     without_times = [t for c in acted if not c.suggested and (t := c.time_to_reply) is not None]
     return AnswerReuse(

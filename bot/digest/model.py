@@ -61,7 +61,7 @@ class Answered:
 
 @dataclass(frozen=True, kw_only=True)
 class AnswerReuse:
-    """Complaints with a ticket or an alert that were offered an answer given before, and how fast each kind was answered."""
+    """Complaints with a ticket or an alert offered an earlier answer, and how fast each kind was answered."""
 
     acted: int  # complaints of the period with a ticket or an alert
     suggested: int  # of those, how many got a known answer suggested

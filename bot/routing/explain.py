@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core.actions import Decision
+from bot.core.answers import Suggestions
 from bot.core.durations import human_duration
 from bot.core.errors import EarshotError
-from bot.core.answers import Suggestions
 from bot.core.labels import Labels
 from bot.routing.assess import assess
 from bot.routing.messages import label_summary
@@ -91,10 +91,12 @@ def explain(store: Store, routing: RoutingSettings, brand_handles: Sequence[str]
 def describe_suggestions(suggestions: Suggestions, *, acted: bool) -> list[str]:
     """The answers suggested in the routing pass, best first, each with why (nothing is posted by Earshot)."""
     if not suggestions.items:
-        return ["suggested answers: none above the threshold" if acted else "suggested answers: none (no ticket or alert)"]
+        return [
+            "suggested answers: none above the threshold" if acted else "suggested answers: none (no ticket or alert)"
+        ]
     lines = [f"suggested answers ({suggestions.heading}):"]
     for n, s in enumerate(suggestions.items, 1):
-        lines.append(f"  {n}. answer #{s.answer_id} ({s.kind}): \"{' '.join(s.text.split())}\"")
+        lines.append(f'  {n}. answer #{s.answer_id} ({s.kind}): "{" ".join(s.text.split())}"')
         lines.append(f"     why: {s.why()}")
     return lines
 

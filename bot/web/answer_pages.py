@@ -39,7 +39,7 @@ def feedback(
     helpful: Annotated[bool, Form()] = False,
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
-    """"This helped" or "not relevant" on an answer suggested for a post; ranks later suggestions."""
+    """ "This helped" or "not relevant" on an answer suggested for a post; ranks later suggestions."""
     check_csrf(user, csrf_token)
     give_feedback(feed_of(request), user, post_id, answer_id, helpful=helpful)
     return RedirectResponse(safe_next(next), status_code=303)

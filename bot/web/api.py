@@ -92,7 +92,7 @@ def alert(request: Request, alert_id: int, user: User) -> dict[str, Any]:
 
 @router.get("/posts/{post_id}/suggestions")
 def suggestions(request: Request, post_id: int, user: User) -> dict[str, Any]:
-    """The known answers suggested for a post in its routing pass, best first, with why; `heading` says a safety case."""
+    """The known answers suggested for a post best first, with why; `heading` names a safety case."""
     with feed_of(request).store.transaction() as tx:
         return _suggestions(asdict(tx.suggestions_of(post_id))) or {}
 

@@ -34,8 +34,8 @@ class FeedContext:
     tiers: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     brand: str = "Earshot"
-    answer_threshold: float = 0.70  # answers.threshold, for the gaps page
-    gap_similarity: float = 0.70  # answers.gap_similarity
+    answer_threshold: float = 0.65  # answers.threshold, for the gaps page
+    gap_similarity: float = 0.65  # answers.gap_similarity
     problems: Callable[[], list[str]] = field(default=lambda: [])  # why the daemon is not ready
 
 

@@ -25,7 +25,9 @@ def config(**answers: Any) -> Config:
     return Config.model_validate(
         {
             "brand": {"name": "Aurora Motors", "handles": ["AuroraMotors"], "responders": {"x": ["AuroraSupport"]}},
-            "routing": {"rules": [{"name": "complaint", "when": {"complaint": True}, "then": {"ticket": {"queue": "social"}}}]},
+            "routing": {
+                "rules": [{"name": "complaint", "when": {"complaint": True}, "then": {"ticket": {"queue": "social"}}}]
+            },
             "answers": {"threshold": 0.7, **answers},
         }
     )
@@ -53,7 +55,9 @@ def scenario(store: Store) -> tuple[int, int, int]:
     """Dana asks, support answers in public, then Lee asks the same in other words and Sam asks something else."""
     dana = complaint(store, "100", DANA, "Kids overheating in the third row @AuroraMotors", 0, embedding=THIRD_ROW)
     reply(store, "101", "100", f"@dana_drives {ANSWER} Call +1 555 010 9999 or mail care@aurora.example", 30)
-    lee = complaint(store, "200", LEE, "Why is it so hot in the back seats? @AuroraMotors", 60, embedding=SAME_IN_OTHER_WORDS)
+    lee = complaint(
+        store, "200", LEE, "Why is it so hot in the back seats? @AuroraMotors", 60, embedding=SAME_IN_OTHER_WORDS
+    )
     sam = complaint(store, "300", SAM, "My invoice was charged twice @AuroraMotors", 70, embedding=UNRELATED)
     return dana, lee, sam
 
@@ -68,7 +72,7 @@ def test_a_later_complaint_in_other_words_gets_the_earlier_public_answer_in_the_
     assert "turn off air recirculation" in best.text
     assert best.similarity == pytest.approx(0.90, abs=0.01)
     assert best.matched == "Kids overheating in the third row @AuroraMotors"
-    assert "answered \"Kids overheating" in best.why() and "outcome: open" in best.why()
+    assert 'answered "Kids overheating' in best.why() and "outcome: open" in best.why()
     assert unrelated.items == () and own.items == ()
 
 
@@ -101,7 +105,10 @@ def test_a_stale_answer_is_never_offered(store: Store) -> None:
 def test_an_answer_the_customer_met_with_anger_is_never_offered_again(store: Store) -> None:
     complaint(store, "100", DANA, "Kids overheating in the third row", 0, embedding=THIRD_ROW)
     reply(store, "101", "100", f"@dana_drives {ANSWER}", 30)
-    save_x(store, x_page("102", DANA, "That is useless, still boiling back there", T0 + timedelta(minutes=40), reply_to="101"))
+    save_x(
+        store,
+        x_page("102", DANA, "That is useless, still boiling back there", T0 + timedelta(minutes=40), reply_to="101"),
+    )
     angry = store.find_post("x", "102")
     assert angry is not None
     store.save_labels([(angry.id, labels(sentiment="negative", embedding=UNRELATED))])
@@ -132,7 +139,15 @@ def test_a_thank_you_in_the_thread_is_the_outcome_and_silence_becomes_quiet(stor
 def test_a_safety_case_says_so_before_any_canned_answer(store: Store) -> None:
     complaint(store, "100", DANA, "Kids overheating in the third row", 0, embedding=THIRD_ROW)
     reply(store, "101", "100", f"@dana_drives {ANSWER}", 30)
-    lee = complaint(store, "200", LEE, "My toddler is limp in the back seat, it's so hot", 60, urgency="critical", embedding=SAME_IN_OTHER_WORDS)
+    lee = complaint(
+        store,
+        "200",
+        LEE,
+        "My toddler is limp in the back seat, it's so hot",
+        60,
+        urgency="critical",
+        embedding=SAME_IN_OTHER_WORDS,
+    )
     route(store, config())
     with store.transaction() as tx:
         offered = tx.suggestions_of(lee)
@@ -182,7 +197,7 @@ def test_a_playbook_entry_is_embedded_once_and_offered(store: Store, tmp_path: A
         return [list(THIRD_ROW) if "hot" in t else list(UNRELATED) for t in texts]
 
     book = tmp_path / "playbook.yaml"
-    book.write_text(f"- title: Hot third row\n  answer: \"{ANSWER}\"\n  examples: [the back is too hot, third row hot]\n")
+    book.write_text(f'- title: Hot third row\n  answer: "{ANSWER}"\n  examples: [the back is too hot, third row hot]\n')
     cfg = config(playbook=str(book))
     lee = complaint(store, "200", LEE, "Why is it so hot in the back seats?", 60, embedding=SAME_IN_OTHER_WORDS)
     route(store, cfg, embed=embed)

@@ -65,7 +65,9 @@ def test_the_json_api_carries_suggestions_and_takes_feedback(feed: Feed) -> None
     rory = feed.login("rory")
     alert = rory.get(f"/api/alerts/{feed.alert_id}").json()
     [item] = alert["suggestions"]["items"]
-    assert item["text"] == ANSWER and item["similarity"] == 0.83 and alert["suggestions"]["heading"] == "Answered before"
+    assert (
+        item["text"] == ANSWER and item["similarity"] == 0.83 and alert["suggestions"]["heading"] == "Answered before"
+    )
     csrf = {"X-CSRF-Token": rory.csrf}  # type: ignore[attr-defined]
     url = f"/api/posts/{feed.post_id}/answers/{answer_id}/feedback"
     assert rory.post(url, json={"helpful": True}, headers=csrf).json()["ok"] is True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from dataclasses import dataclass
@@ -64,10 +65,7 @@ def _read(path: Path) -> list[PlaybookEntrySettings]:
         try:
             entries.append(PlaybookEntrySettings.model_validate(item))
         except ValidationError as err:
-            first = err.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            what = "unknown key" if first["type"] == "extra_forbidden" else first["msg"].removeprefix("Value error, ")
-            raise ConfigError(f"{path}: [{index}]{'.' + where if where else ''}: {what}") from err
+            raise ConfigError(f"{path}: [{index}]{_problem(err)}") from err
     return entries
 
 
@@ -79,6 +77,19 @@ def _entry(settings: PlaybookEntrySettings) -> PlaybookEntry:
         answer=settings.answer.strip(),
         examples=tuple(e.strip() for e in settings.examples),
     )
+
+
+def _problem(err: ValidationError) -> str:
+    """`.key: message` of the first error, an unknown key first (with the nearest valid one)."""
+    errors = sorted(err.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    first = errors[0]
+    where = ".".join(str(p) for p in first["loc"])
+    if first["type"] == "extra_forbidden":
+        near = difflib.get_close_matches(where, list(PlaybookEntrySettings.model_fields), n=1, cutoff=0.5)
+        what = "unknown key" + (f"; did you mean '{near[0]}'?" if near else "")
+    else:
+        what = first["msg"].removeprefix("Value error, ")
+    return f"{'.' + where if where else ''}: {what}"
 
 
 def _line(err: Exception) -> str:

@@ -193,7 +193,9 @@ class AnswerOps(Ops):
         return found
 
     def _resolved(self, post_id: int | None) -> bool:
-        ticket_id = self.session.exec(select(RouteDecisionRow.ticket_id).where(RouteDecisionRow.post_id == post_id)).first()
+        ticket_id = self.session.exec(
+            select(RouteDecisionRow.ticket_id).where(RouteDecisionRow.post_id == post_id)
+        ).first()
         if ticket_id is not None:
             ticket = self.session.get(TicketRow, ticket_id)
             if ticket is not None and ticket.status == "resolved":

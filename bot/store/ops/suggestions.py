@@ -87,7 +87,9 @@ class SuggestionOps(Ops):
                 AnswerFeedbackRow.post_id == post_id,
                 AnswerFeedbackRow.author == author,
             )
-        ).first() or AnswerFeedbackRow(answer_id=answer_id, post_id=post_id, author=author, helpful=helpful, created_at=self.now)
+        ).first() or AnswerFeedbackRow(
+            answer_id=answer_id, post_id=post_id, author=author, helpful=helpful, created_at=self.now
+        )
         row.helpful, row.created_at = helpful, self.now
         self.session.add(row)
         return True
@@ -104,7 +106,9 @@ class SuggestionOps(Ops):
     def acted_complaints(self, start: datetime, end: datetime) -> list[ActedComplaint]:
         """Posts written in [start, end) that got a ticket or an alert, each with its suggestions and first reply."""
         rows = self.session.exec(
-            select(PostRow.id, PostRow.text, PostRow.created_at, ClassificationRow.topics, ClassificationRow.embedding)
+            select(  # type: ignore[call-overload]  # five columns: more than sqlmodel types
+                PostRow.id, PostRow.text, PostRow.created_at, ClassificationRow.topics, ClassificationRow.embedding
+            )
             .join(RouteDecisionRow, col(RouteDecisionRow.post_id) == PostRow.id)
             .join(ClassificationRow, col(ClassificationRow.post_id) == PostRow.id)
             .where(
@@ -127,8 +131,13 @@ class SuggestionOps(Ops):
         )
         return [
             ActedComplaint(
-                post_id=pid, text=text, created_at=created, topic=topics[0]["name"] if topics else None,
-                embedding=tuple(embedding or ()), suggested=pid in suggested, first_reply_at=_aware(replies.get(pid)),
+                post_id=pid,
+                text=text,
+                created_at=created,
+                topic=topics[0]["name"] if topics else None,
+                embedding=tuple(embedding or ()),
+                suggested=pid in suggested,
+                first_reply_at=_aware(replies.get(pid)),
             )  # fmt: skip
             for pid, text, created, topics, embedding in rows
             if pid is not None
