@@ -34,6 +34,7 @@ class Answer:
     outcome: Outcome = "open"
     retired: bool = False
     vectors: tuple[tuple[float, ...], ...] = ()  # meaning embeddings matched against (complaint, or examples)
+    version: str = ""  # what the vectors were made from (a playbook entry's digest): a cache of them keys on it
 
     def __post_init__(self) -> None:
         if self.answered_at is not None:

@@ -54,7 +54,6 @@ def replay(tmp: Path) -> Replayed:
     document = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
     document["database"] = {"url": f"sqlite:///{tmp / 'earshot.db'}"}
     document["connectors"]["replay"]["path"] = str(FIXTURE)
-    document["answers"]["playbook"] = str(REPO / "data" / "playbook.yaml")
     document["routing"]["author_lists"]["vips"] = ["lee_ev"]  # so Lee's complaint pages on-call: an alert page
     for name, tier in document["routing"]["alerts"]["tiers"].items():
         tier["urls"] = [f"stub://{name}"]

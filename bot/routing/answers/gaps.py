@@ -15,7 +15,7 @@ from datetime import datetime
 import numpy as np
 
 from bot.core.answers import Answer
-from bot.routing.answers.match import best_similarity, unit
+from bot.routing.answers.match import AnswerIndex, unit
 from bot.store import ActedComplaint
 
 
@@ -73,8 +73,8 @@ def find_gaps(
 
 
 def _answered(cluster: _Cluster, answers: Sequence[Answer], threshold: float) -> bool:
-    centre = cluster.centre()
-    return any(best_similarity(a, centre)[0] >= threshold for a in answers if a.outcome != "angry")
+    index = AnswerIndex([a for a in answers if a.outcome != "angry"])
+    return any(cosine >= threshold for cosine, _ in index.best(cluster.centre()).values())
 
 
 def _gap(cluster: _Cluster) -> Gap:

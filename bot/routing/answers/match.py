@@ -26,19 +26,41 @@ def unit(vector: Sequence[float]) -> np.ndarray:
 
 def best_similarity(answer: Answer, query: np.ndarray) -> tuple[float, str]:
     """The highest cosine between the query and the answer's vectors, and the text that vector stands for."""
-    best, matched = -1.0, ""
-    said = answer.examples if answer.kind == "playbook" else (answer.complaint_text,)
-    for index, vector in enumerate(answer.vectors):
-        if len(vector) != len(query):
-            continue  # made by another encoder: never compared
-        cosine = float(unit(vector) @ query)
-        if cosine > best:
-            best, matched = cosine, said[index] if index < len(said) else answer.title
-    return best, matched
+    return AnswerIndex([answer]).best(query).get(answer.id, (-1.0, ""))
+
+
+class AnswerIndex:
+    """Every vector of the known answers in one matrix: one product per complaint, whatever the number of answers."""
+
+    def __init__(self, answers: Sequence[Answer]) -> None:
+        self.answers = {a.id: a for a in answers}
+        rows: list[np.ndarray] = []
+        self._owner: list[int] = []
+        self._said: list[str] = []
+        for answer in answers:
+            said = answer.examples if answer.kind == "playbook" else (answer.complaint_text,)
+            for index, vector in enumerate(answer.vectors):
+                rows.append(unit(vector))
+                self._owner.append(answer.id)
+                self._said.append(said[index] if index < len(said) else answer.title)
+        sizes = {len(r) for r in rows}
+        self.dim = sizes.pop() if len(sizes) == 1 else None  # vectors of another encoder are never compared
+        self._matrix = np.vstack(rows) if rows and self.dim else np.zeros((0, 0))
+
+    def best(self, query: np.ndarray) -> dict[int, tuple[float, str]]:
+        """Answer id -> (its highest cosine with the query, the text of that vector)."""
+        found: dict[int, tuple[float, str]] = {}
+        if not self._owner or self.dim != len(query):
+            return found
+        for row, cosine in enumerate((self._matrix @ query).tolist()):
+            owner = self._owner[row]
+            if owner not in found or cosine > found[owner][0]:
+                found[owner] = (cosine, self._said[row])
+        return found
 
 
 def rank(
-    answers: Sequence[Answer],
+    index: AnswerIndex,
     feedback: Sequence[FeedbackNote],
     *,
     post_id: int,
@@ -54,11 +76,11 @@ def rank(
         return Suggestions(post_id=post_id, safety_case=safety_case)
     query = unit(embedding)
     found: list[Suggestion] = []
-    for answer in answers:
-        if not _usable(answer, post_id=post_id, written_at=written_at, now=now, settings=settings):
-            continue
-        similarity, matched = best_similarity(answer, query)
+    for answer_id, (similarity, matched) in index.best(query).items():
+        answer = index.answers[answer_id]
         if similarity < settings.threshold:
+            continue
+        if not _usable(answer, post_id=post_id, written_at=written_at, now=now, settings=settings):
             continue
         helped, not_relevant = _verdicts(answer.id, feedback, query, settings.threshold)
         score = similarity + settings.helpful_boost * helped - settings.not_relevant_penalty * not_relevant

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.answers import Answer, Suggestions
@@ -17,12 +18,13 @@ from bot.core.errors import EarshotError
 from bot.core.labels import URGENCY_ORDER, Labels, Urgency
 from bot.core.posts import Post
 from bot.delivery.redact import redact
-from bot.routing.answers.match import rank
+from bot.routing.answers.match import AnswerIndex, rank
 from bot.routing.answers.playbook import PlaybookEntry
 from bot.routing.answers.settings import AnswerSettings
 from bot.store import FeedbackNote, Transaction
 
 log = logging.getLogger(__name__)
+OUTCOMES_EVERY = timedelta(minutes=1)  # outcomes are worked out again at most this often per process
 Embed = Callable[[list[str]], Any]  # texts -> an (n, d) array of meaning embeddings (the classifier's `embed`)
 
 
@@ -42,7 +44,9 @@ class Suggester:
         self.responders = {source: tuple(handles) for source, handles in responders.items()}
         self.safety_urgency = safety_urgency
         self._synced = False
-        self._answers: list[Answer] = []
+        self._outcomes_at: datetime | None = None
+        self._vectors: dict[int, Answer] = {}  # the answers read with their vectors, kept across passes
+        self._index = AnswerIndex([])
         self._feedback: list[FeedbackNote] = []
 
     def prepare(self, tx: Transaction) -> None:
@@ -54,16 +58,24 @@ class Suggester:
             tx.record_public_replies(self.responders)
             tx.link_responses(self.responders)
         tx.remember_replies()
-        tx.update_outcomes(timedelta(hours=self.settings.quiet_after_hours))
+        if self._outcomes_at is None or tx.now - self._outcomes_at >= OUTCOMES_EVERY:
+            max_age = timedelta(days=self.settings.max_age_days)
+            tx.update_outcomes(timedelta(hours=self.settings.quiet_after_hours), since=tx.now - max_age)
+            self._outcomes_at = tx.now
         self._embed_playbook(tx)
-        self._answers = tx.active_answers()
-        self._feedback = tx.feedback_on([a.id for a in self._answers]) if self._answers else []
+        answers = []
+        for answer in tx.active_answers(cached={i: a.version for i, a in self._vectors.items()}):
+            if answer.vectors:
+                self._vectors[answer.id] = answer
+            answers.append(replace(answer, vectors=self._vectors[answer.id].vectors))
+        self._index = AnswerIndex(answers)
+        self._feedback = tx.feedback_on()
 
     def suggest(self, tx: Transaction, post_id: int, post: Post, labels: Labels) -> Suggestions:
         """The known answers closest to this complaint, kept for the feed, the API and `route --explain`."""
         safety = URGENCY_ORDER.index(labels.urgency) >= URGENCY_ORDER.index(self.safety_urgency)
         found = rank(
-            self._answers,
+            self._index,
             self._feedback,
             post_id=post_id,
             embedding=labels.embedding,

@@ -6,11 +6,12 @@ complaint it answers; its outcome is worked out from what the store knows (docs/
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import timedelta
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_
+from sqlalchemy.orm import defer
 from sqlmodel import col, select
 
 from bot.core.answers import Answer, Outcome
@@ -61,13 +62,19 @@ class AnswerOps(Ops):
         self.session.flush()
         return len(rows)
 
-    def update_outcomes(self, quiet_after: timedelta) -> int:
-        """Work out what happened after each reply whose outcome may still change; returns how many changed."""
+    def update_outcomes(self, quiet_after: timedelta, since: datetime) -> int:
+        """Work out what happened after each reply since `since` whose outcome may still change; returns how many
+        changed (an older reply is stale: never suggested, so its outcome is left as it was)."""
         rows = self.session.exec(
             select(AnswerRow, ResponseRow, PostRow)
             .join(ResponseRow, col(ResponseRow.id) == AnswerRow.response_id)
             .join(PostRow, col(PostRow.id) == AnswerRow.complaint_post_id)
-            .where(AnswerRow.kind == "reply", col(AnswerRow.outcome).not_in(FINAL_OUTCOMES))
+            .where(
+                AnswerRow.kind == "reply",
+                col(AnswerRow.outcome).not_in(FINAL_OUTCOMES),
+                col(AnswerRow.answered_at) >= since,
+            )
+            .options(defer(AnswerRow.vectors))  # type: ignore[arg-type]
         ).all()
         changed = 0
         for answer, response, complaint in rows:
@@ -133,10 +140,27 @@ class AnswerOps(Ops):
             row.digest = row.digest or "cli"
             self.session.add(row)
 
-    def active_answers(self) -> list[Answer]:
-        """Every answer that may be suggested: not retired, with embeddings."""
-        rows = self.session.exec(select(AnswerRow).where(col(AnswerRow.retired_at).is_(None))).all()
-        return [answer_of(r) for r in rows if r.vectors]
+    def active_answers(self, cached: Mapping[int, str] | None = None) -> list[Answer]:
+        """Every answer that may be suggested: not retired, embedded. `cached`: id -> version of answers whose
+        vectors the caller keeps; those come back without vectors, so a routing pass reads only new ones."""
+        cached = cached or {}
+        active = col(AnswerRow.retired_at).is_(None)
+        rows = self.session.exec(select(AnswerRow).where(active).options(defer(AnswerRow.vectors))).all()  # type: ignore[arg-type]
+        need = [r.id for r in rows if cached.get(r.id or 0) != r.digest]
+        vectors: dict[int, list[list[float]]] = {}
+        if need:
+            query = select(AnswerRow.id, AnswerRow.vectors).where(active)
+            if len(need) <= 500:
+                query = query.where(col(AnswerRow.id).in_(need))
+            vectors = {i: list(v) for i, v in self.session.exec(query).all() if i is not None}
+        found = []
+        for row in rows:
+            assert row.id is not None
+            if cached.get(row.id) == row.digest:
+                found.append(answer_of(row, []))
+            elif vectors.get(row.id):
+                found.append(answer_of(row, vectors[row.id]))
+        return found
 
     def answers(self, *, text: str | None = None, include_retired: bool = False, limit: int = 100) -> list[Answer]:
         """Known answers, newest first; `text` searches the answer, its title and the complaint it answered."""
@@ -211,7 +235,8 @@ class AnswerOps(Ops):
         return {pid: text for pid, text in rows if pid is not None}
 
 
-def answer_of(row: AnswerRow) -> Answer:
+def answer_of(row: AnswerRow, vectors: list[list[float]] | None = None) -> Answer:
+    """The Answer of a row; `vectors` given when the row was read without them."""
     assert row.id is not None
     return Answer(
         id=row.id,
@@ -228,7 +253,8 @@ def answer_of(row: AnswerRow) -> Answer:
         examples=tuple(row.examples),
         outcome=row.outcome,  # type: ignore[arg-type]
         retired=row.retired_at is not None,
-        vectors=tuple(tuple(v) for v in row.vectors),
+        vectors=tuple(tuple(v) for v in (row.vectors if vectors is None else vectors)),
+        version=row.digest,
     )
 
 

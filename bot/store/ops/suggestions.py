@@ -94,13 +94,14 @@ class SuggestionOps(Ops):
         self.session.add(row)
         return True
 
-    def feedback_on(self, answer_ids: Sequence[int]) -> list[FeedbackNote]:
-        """Every verdict given on these answers, each with its complaint's meaning embedding."""
-        rows = self.session.exec(
-            select(AnswerFeedbackRow.answer_id, AnswerFeedbackRow.helpful, ClassificationRow.embedding)
-            .outerjoin(ClassificationRow, col(ClassificationRow.post_id) == AnswerFeedbackRow.post_id)
-            .where(col(AnswerFeedbackRow.answer_id).in_(list(answer_ids)))
-        ).all()
+    def feedback_on(self, answer_ids: Sequence[int] | None = None) -> list[FeedbackNote]:
+        """Every verdict given on these answers (None: on any), each with its complaint's meaning embedding."""
+        query = select(AnswerFeedbackRow.answer_id, AnswerFeedbackRow.helpful, ClassificationRow.embedding).outerjoin(
+            ClassificationRow, col(ClassificationRow.post_id) == AnswerFeedbackRow.post_id
+        )
+        if answer_ids is not None:
+            query = query.where(col(AnswerFeedbackRow.answer_id).in_(list(answer_ids)))
+        rows = self.session.exec(query).all()
         return [FeedbackNote(answer_id=a, helpful=h, embedding=tuple(e or ())) for a, h, e in rows]
 
     def acted_complaints(self, start: datetime, end: datetime) -> list[ActedComplaint]:
