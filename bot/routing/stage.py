@@ -198,6 +198,10 @@ class RouteStage:
         )
         if upgrade:
             draft.reasons += [f"review at {now:%Y-%m-%d %H:%M}: rule '{verdict.rule}' now holds", *verdict.reasons]
+            if self.answers is not None:  # the answers known at the last batch: a review reads no new ones
+                found = replace(
+                    found, answered_before=self.answers.suggest(tx, stored.id, stored.post, found.labels).one_line()
+                )
             if incident is None:
                 incident, match = self._incident(tx, found)
                 if incident is not None:

@@ -80,3 +80,16 @@ def test_answers_settings_are_validated_with_their_path(answers: dict, said: str
     with pytest.raises(ConfigError) as caught:
         config_from_document({**BRAND, "answers": answers}, Path("config.yaml"))
     assert said in str(caught.value)
+
+
+def test_check_config_names_a_bad_playbook_file_in_one_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli.main import app
+
+    (tmp_path / "book.yaml").write_text("- {title: Hot, answer: Vent}\n", encoding="utf-8")
+    config = tmp_path / "config.yaml"
+    config.write_text("brand: {name: Aurora Motors}\nanswers: {playbook: book.yaml}\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["check-config", str(config)])
+    assert result.exit_code == 2
+    assert f"config error: {config}: {tmp_path / 'book.yaml'}: [0].examples: Field required" in result.stderr

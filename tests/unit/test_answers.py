@@ -212,6 +212,7 @@ def test_the_digest_counts_complaints_offered_an_earlier_answer_and_how_much_soo
     store: Store,
 ) -> None:
     from bot.digest.compose import compose
+    from bot.digest.render import render_html, render_text
 
     _, lee, _ = scenario(store)
     reply(store, "201", "200", f"@lee_ev {ANSWER}", 75)  # Lee answered 15 minutes after asking, with the suggestion
@@ -224,3 +225,7 @@ def test_the_digest_counts_complaints_offered_an_earlier_answer_and_how_much_soo
     assert digest.reuse.median_with == 15 * 60
     assert digest.reuse.median_without == (30 * 60 + 60 * 60) / 2  # Dana after 30 min, Sam after 60
     assert digest.reuse.faster_by == 30 * 60
+    said = render_text(digest)
+    assert "Answered before: 1 of 3 complaints with a ticket or an alert were offered an answer given before" in said
+    assert "(30 min faster)" in said
+    assert "Answered before: <b>1 of 3</b>" in render_html(digest, {})

@@ -8,7 +8,7 @@ import time
 import pytest
 from itsdangerous.timed import TimestampSigner
 
-from bot.web import admin, api, health, live, pages
+from bot.web import admin, answer_pages, api, health, live, pages
 from bot.web.auth import SESSION_COOKIE, new_api_token
 from tests.unit.web_support import Feed, feed_fixture  # noqa: F401
 
@@ -20,6 +20,7 @@ def _routes() -> list[tuple[str, str]]:
     found = []
     for route in [
         *admin.router.routes,
+        *answer_pages.router.routes,
         *api.router.routes,
         *health.router.routes,
         *live.router.routes,
@@ -27,7 +28,7 @@ def _routes() -> list[tuple[str, str]]:
     ]:
         methods = getattr(route, "methods", None)
         if methods and route.path not in PUBLIC:  # type: ignore[attr-defined]
-            path = re.sub(r"\{alert_id\}|\{incident_id\}|\{post_id\}|\{name\}", "1", route.path).replace(
+            path = re.sub(r"\{(alert|incident|post|ticket|answer)_id\}|\{name\}", "1", route.path).replace(
                 "{action}", "ack"
             )
             found += [(method, path) for method in sorted(methods) if method != "HEAD"]
