@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import timedelta
 from typing import Annotated
 
@@ -11,6 +11,7 @@ import typer
 from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo_json, load, when
 from bot.core.answers import Answer
 from bot.core.errors import EarshotError
+from bot.delivery.redact import redact
 from bot.routing.answers.gaps import find_gaps
 from bot.store import Store
 
@@ -111,15 +112,26 @@ def _store(config: ConfigOption) -> Store:
 
 def _print(store: Store, text: str | None, include_retired: bool, limit: int, as_json: bool) -> None:
     with store.transaction() as tx:
-        found = tx.answers(text=text, include_retired=include_retired, limit=limit)
+        found = [shown(a) for a in tx.answers(text=text, include_retired=include_retired, limit=limit)]
     if as_json:
         for answer in found:
-            echo_json({k: v for k, v in asdict(answer).items() if k != "vectors"})
+            echo_json({k: v for k, v in asdict(answer).items() if k not in ("vectors", "version")})
         return
     if not found:
         typer.echo("no answers" + (f" matching {text!r}" if text else ""))
     for answer in found:
         typer.echo(_line(answer))
+
+
+def shown(answer: Answer) -> Answer:
+    """The answer as people see it: personal data in the reply and the complaint redacted, no vectors."""
+    return replace(
+        answer,
+        text=redact(answer.text),
+        complaint_text=redact(answer.complaint_text),
+        title=redact(answer.title),
+        vectors=(),
+    )
 
 
 def _line(answer: Answer) -> str:

@@ -5,13 +5,14 @@ Its OpenAPI document is at /api/openapi.json. A logged-in browser sends `X-CSRF-
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import BaseModel, Field
 
-from bot.core.answers import SAFETY_HEADING
+from bot.core.answers import SAFETY_HEADING, Answer
+from bot.delivery.redact import redact
 from bot.web.actions import NotFound, act, correct
 from bot.web.answer_pages import gaps_of, give_feedback
 from bot.web.app import feed_of, principal
@@ -113,7 +114,8 @@ def answers(
     """Known answers (past public replies and the playbook), newest first; `q` searches them."""
     with feed_of(request).store.transaction() as tx:
         found = tx.answers(text=q.strip() or None, include_retired=retired)
-    return [{k: v for k, v in asdict(a).items() if k != "vectors"} for a in found]
+    keep = ("vectors", "version")
+    return [{k: v for k, v in asdict(a).items() if k not in keep} for a in (_redacted(a) for a in found)]
 
 
 @router.get("/answers/gaps")
@@ -182,6 +184,13 @@ def review(request: Request, user: User) -> list[dict[str, Any]]:
     keys = ("post_id", "text", "author", "urgency", "complaint_score", "topic")
     with feed_of(request).store.transaction() as tx:
         return [dict(zip(keys, row, strict=True)) for row in tx.review_queue()]
+
+
+def _redacted(answer: Answer) -> Answer:
+    """Personal data in a known answer and its complaint masked, as everywhere an answer is shown."""
+    return replace(
+        answer, text=redact(answer.text), complaint_text=redact(answer.complaint_text), title=redact(answer.title)
+    )
 
 
 def _suggestions(found: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -94,3 +94,10 @@ def test_a_cluster_a_known_answer_now_covers_is_no_gap() -> None:
         find_gaps(hot, [angry], similarity=0.8, answer_threshold=0.65) != []
     )  # an answer met with anger covers nothing
     assert find_gaps(hot, [written], similarity=0.8, answer_threshold=0.65) == []
+
+
+def test_personal_data_in_a_known_answer_is_redacted_when_listed(config: str) -> None:
+    earshot(config, "add", "--title", "Refunds", "--answer", "Write to care@aurora.example or call +1 555 010 9999",
+            "--example", "how do I get a refund")  # fmt: skip
+    listed = earshot(config, "list")
+    assert "care@aurora.example" not in listed and "[email]" in listed and "[phone]" in listed
