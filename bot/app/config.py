@@ -17,6 +17,7 @@ from bot.app.web_settings import WebSettings
 from bot.core.errors import ConfigError, StoreError
 from bot.core.section import Section
 from bot.digest.settings import DigestSettings
+from bot.routing.answers.settings import AnswerSettings
 from bot.routing.rule_settings import Conditions
 from bot.routing.settings import RoutingSettings
 from bot.store import check_url
@@ -99,6 +100,7 @@ class Config(Section):
     connectors: ConnectorsSettings = ConnectorsSettings()
     classifier: ClassifierSettings = ClassifierSettings()
     routing: RoutingSettings = RoutingSettings()
+    answers: AnswerSettings = AnswerSettings()
     digest: DigestSettings = DigestSettings()
     alarms: AlarmSettings = AlarmSettings()
     web: WebSettings = WebSettings()

@@ -19,6 +19,8 @@ from bot.app.alarm import SourceAlarm
 from bot.app.config import Config, mask_password
 from bot.app.pipeline import Pipeline, Stage
 from bot.app.wakeups import StageLoop, Wakeups
+from bot.routing.answers.playbook import load_playbook
+from bot.routing.answers.suggest import Embed, Suggester
 from bot.routing.responses import ResponseStage
 from bot.routing.stage import RouteStage
 from bot.store import Store, telemetry
@@ -40,16 +42,33 @@ def build_pipeline(config: Config) -> Pipeline:
     store.hold_daemon_lock()  # one daemon per SQLite file: a second one is refused with one line
     telemetry.register(store)
     connectors = build_connectors(config)
-    return Pipeline(
+    embed = LateEmbed()
+    pipeline = Pipeline(
         store,
         connectors,
         classifier=lambda: load_classifier(config.classifier, own_process=config.classifier.own_process),
         settings=config.pipeline,
         engagement=config.connectors.engagement,
         classifier_settings=config.classifier,
-        stages=[*build_stages(config, store), *build_alarm(config, store, connectors)],
+        stages=[*build_stages(config, store, embed=embed), *build_alarm(config, store, connectors)],
         brand=config.brand.terms(),
     )
+    embed.pipeline = pipeline
+    return pipeline
+
+
+class LateEmbed:
+    """The pipeline's classifier's meaning embedding, reached once the pipeline exists (one model per process)."""
+
+    pipeline: Pipeline | None = None
+
+    def __call__(self, texts: list[str]) -> Any:
+        if self.pipeline is None:
+            raise RuntimeError("the pipeline is not built yet")
+        embed = getattr(self.pipeline.classifier, "embed", None)
+        if embed is None:
+            raise RuntimeError(f"the classifier {self.pipeline.classifier.version} has no meaning embedding")
+        return embed(texts)
 
 
 def build_alarm(config: Config, store: Store, connectors: Sequence[Connector]) -> list[Stage]:
@@ -69,8 +88,22 @@ def build_alarm(config: Config, store: Store, connectors: Sequence[Connector]) -
     return [SourceAlarm(store, settings, sources=sources, channels=channels, recordings=recordings)]
 
 
-def build_route_stage(config: Config, store: Store, **options: Any) -> RouteStage:
-    """The route stage, given the routing section, the brand and its batch size and interval."""
+def build_suggester(config: Config, embed: Embed | None = None) -> Suggester | None:
+    """Suggested answers (`answers:`), with the playbook read and validated now; None when switched off."""
+    if not config.answers.enabled:
+        return None
+    return Suggester(
+        config.answers,
+        responders=config.brand.responders,
+        playbook=load_playbook(config.answers, config.base_dir),
+        embed=embed,
+        safety_urgency=config.routing.safety.urgency,
+    )
+
+
+def build_route_stage(config: Config, store: Store, *, embed: Embed | None = None, **options: Any) -> RouteStage:
+    """The route stage, given the routing section, the brand, its batch size and interval, and suggested answers."""
+    options.setdefault("answers", build_suggester(config, embed))
     return RouteStage(
         store,
         config.routing,
@@ -82,11 +115,11 @@ def build_route_stage(config: Config, store: Store, **options: Any) -> RouteStag
     )
 
 
-def build_stages(config: Config, store: Store) -> list[Stage]:
+def build_stages(config: Config, store: Store, *, embed: Embed | None = None) -> list[Stage]:
     """The route stage, the delivery stages, then the respond stage, each given the sections it needs."""
     from bot.delivery import build_delivery_stages
 
-    route = build_route_stage(config, store)
+    route = build_route_stage(config, store, embed=embed)
     routing = config.routing
     delivery = build_delivery_stages(
         store,

@@ -8,6 +8,7 @@ import typer
 from typer.core import TyperGroup
 
 from bot.cli import alerts, classify, digest, init, route, run, serve, sources, status, tickets, topics
+from bot.cli.answers import answers_app
 from bot.cli.texts import TextsCommand
 from bot.cli.users import user_app
 from bot.core.errors import ConfigError, EarshotError, StoreError
@@ -55,5 +56,6 @@ app.command("false-alarm")(alerts.false_alarm)
 app.command("tickets")(tickets.tickets)
 app.command("digest")(digest.digest)
 app.add_typer(topics.topics_app, name="topics")
+app.add_typer(answers_app, name="answers")
 app.command("serve")(serve.serve)
 app.add_typer(user_app, name="user")

@@ -12,7 +12,8 @@ import typer
 
 from bot.app.config import Config, mask_password
 from bot.cli.shared import DEFAULT_CONFIG, ConfigOption, echo, load
-from bot.core.errors import StoreError
+from bot.core.errors import ConfigError, StoreError
+from bot.routing.answers.playbook import load_playbook
 from bot.store import check_url
 from connectors.registry import enabled_sources, problems
 
@@ -88,6 +89,11 @@ def check_config(path: Annotated[Path, typer.Argument(help="Config file to check
         check_url(settings.database_url)
     except StoreError as err:
         found.append(f"database.url: {err}")
+    try:
+        playbook = load_playbook(settings.answers, settings.base_dir)
+    except ConfigError as err:
+        found.append(str(err))
+        playbook = []
     for problem in found:
         echo(f"config error: {path}: {problem}", err=True)
     if found:
@@ -105,6 +111,7 @@ def check_config(path: Annotated[Path, typer.Argument(help="Config file to check
         "topics": [topic.name for topic in settings.classifier.topics],
         "logging": settings.logging.format,
         "responders": settings.brand.responders,
+        "answers": {"enabled": settings.answers.enabled, "playbook_entries": len(playbook)},
         "digest": {"schedules": [s.name for s in settings.digest.schedules], "recipients": settings.digest.recipients},
         "session key": ENV if os.environ.get(ENV, "").strip() else str(key_file),
     }

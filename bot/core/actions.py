@@ -82,6 +82,7 @@ class AlertMessage:
     feed_url: str  # link to this alert in the alert feed
     created_at: datetime
     reply_acknowledges: bool = True  # may a public reply acknowledge it? never for the safety override
+    answered_before: str | None = None  # one line: the best earlier answer to a complaint like it (docs/answers.md)
 
     def __post_init__(self) -> None:
         require_aware("created_at", self.created_at)

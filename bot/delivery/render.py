@@ -63,6 +63,7 @@ def render(
         f"Incident: {incident}",
         f"Rule: {message.rule}" + (f" — {'; '.join(message.reasons)}" if message.reasons else ""),
         *_reply_lines(reply, redacted),
+        *([message.answered_before] if message.answered_before else []),
         f"Alert #{alert_id} ({tier}): {message.feed_url} — acknowledge with `earshot ack {alert_id} --by NAME`",
         f"Ref: {idempotency_key}",
     ]

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from bot.digest.figures import emerging, hourly_volumes, is_complaint, volumes
-from bot.digest.model import Answered, Digest, Item
+from bot.digest.model import Answered, AnswerReuse, Digest, Item
 from bot.digest.summary import summarize
-from bot.store import DigestPost, IncidentFacts, Store, Transaction
+from bot.store import ActedComplaint, DigestPost, IncidentFacts, Store, Transaction
 
 OWN_POST = "guard:brand-own-post"
 
@@ -40,6 +40,7 @@ def compose(
         replies = tx.first_replies([p.id for p in complaints])
         breaches = tx.sla_breaches(end)
         shadow_pages, shadow_tickets = tx.shadow_counts(start, end)
+        reuse = answer_reuse(tx.acted_complaints(start, end))
         facts = {f.id: f for f in tx.incident_facts(sorted({p.incident_id for p in now if p.incident_id is not None}))}
     answered = sorted(
         (
@@ -69,10 +70,25 @@ def compose(
         median_reply=statistics.median(a.time_to_reply for a in answered) if answered else None,
         answered=answered,
         breaches=breaches,
+        reuse=reuse,
         volume_bins=bins,
         volume_by_topic=by_topic,
         shadow_pages=shadow_pages,
         shadow_tickets=shadow_tickets,
+    )
+
+
+def answer_reuse(acted: Sequence[ActedComplaint]) -> AnswerReuse:
+    """How many acted-on complaints got an earlier answer; median time to a public reply with and without one."""
+    with_times = [t for c in acted if c.suggested and (t := c.time_to_reply) is not None]
+    without_times = [t for c in acted if not c.suggested and (t := c.time_to_reply) is not None]
+    return AnswerReuse(
+        acted=len(acted),
+        suggested=sum(1 for c in acted if c.suggested),
+        median_with=statistics.median(with_times) if with_times else None,
+        median_without=statistics.median(without_times) if without_times else None,
+        answered_with=len(with_times),
+        answered_without=len(without_times),
     )
 
 

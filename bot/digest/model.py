@@ -60,6 +60,25 @@ class Answered:
 
 
 @dataclass(frozen=True, kw_only=True)
+class AnswerReuse:
+    """Complaints with a ticket or an alert offered an earlier answer, and how fast each kind was answered."""
+
+    acted: int  # complaints of the period with a ticket or an alert
+    suggested: int  # of those, how many got a known answer suggested
+    median_with: float | None  # seconds to the first public reply, with a suggestion
+    median_without: float | None  # ... and without one
+    answered_with: int = 0
+    answered_without: int = 0
+
+    @property
+    def faster_by(self) -> float | None:
+        """How much sooner (seconds) complaints with a suggestion were answered; negative if slower."""
+        if self.median_with is None or self.median_without is None:
+            return None
+        return self.median_without - self.median_with
+
+
+@dataclass(frozen=True, kw_only=True)
 class Digest:
     """The executive digest of [start, end)."""
 
@@ -77,6 +96,7 @@ class Digest:
     median_reply: float | None  # seconds, over every complaint answered in public this period
     answered: list[Answered]
     breaches: list[TicketBreach]
+    reuse: AnswerReuse | None = None
     volume_bins: tuple[datetime, ...] = ()
     source_names: dict[str, str] = field(default_factory=dict)  # source -> display name (from its package)
     volume_by_topic: dict[str, tuple[int, ...]] = field(default_factory=dict)

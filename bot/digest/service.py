@@ -147,6 +147,7 @@ class DigestService:
             "complaints": built.digest.complaints.now,
             "viral": built.digest.viral,
             "viral_answered": built.digest.viral_answered,
+            "answered_before": built.digest.reuse.suggested if built.digest.reuse else 0,
         }
         mailing = send_mail and bool(self.settings.recipients)
         with self.store.transaction() as tx:

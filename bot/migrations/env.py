@@ -3,6 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
+import bot.store.answer_tables  # noqa: F401
 import bot.store.delivery_tables  # noqa: F401
 import bot.store.digest_tables  # noqa: F401
 import bot.store.routing_tables  # noqa: F401

@@ -113,6 +113,7 @@ class Actions:
             incident=incident,
             feed_base_url=self.routing.feed_base_url,
             now=tx.now,
+            answered_before=found.answered_before,
         )
         draft.alert_id = self.outbox.enqueue_alert(tx, post_id=found.post_id, message=message)
         draft.reasons.append(f"alerted tier '{tier}' (alert #{draft.alert_id})")
@@ -138,6 +139,7 @@ class Actions:
                 incident=incident,
                 feed_base_url=self.routing.feed_base_url,
                 now=tx.now,
+                answered_before=found.answered_before,
                 title=f"Incident #{incident.id} escalated to {tier}: {incident.title}",
             )
             alert_id = self.outbox.enqueue_alert(tx, post_id=found.post_id, message=message)

@@ -22,6 +22,7 @@ class Assessment:
     labels: Labels
     visibility: Visibility
     verdict: Verdict
+    answered_before: str | None = None  # the best suggested answer in one line, for the alert message
 
 
 def assess(

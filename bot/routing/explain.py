@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core.actions import Decision
+from bot.core.answers import Suggestions
 from bot.core.durations import human_duration
 from bot.core.errors import EarshotError
 from bot.core.labels import Labels
@@ -81,9 +82,23 @@ def explain(store: Store, routing: RoutingSettings, brand_handles: Sequence[str]
             *[f"  - {r}" for r in decision.reasons],
             *_records(tx, decision),
             "responses: " + describe_responses(tx.response_times([stored.id], post.created_at)),
+            *describe_suggestions(tx.suggestions_of(stored.id), acted=bool(decision.ticket_id or decision.alert_id)),
             *_incident(tx, decision.incident_id),
         ]
         return "\n".join(lines)
+
+
+def describe_suggestions(suggestions: Suggestions, *, acted: bool) -> list[str]:
+    """The answers suggested in the routing pass, best first, each with why (nothing is posted by Earshot)."""
+    if not suggestions.items:
+        return [
+            "suggested answers: none above the threshold" if acted else "suggested answers: none (no ticket or alert)"
+        ]
+    lines = [f"suggested answers ({suggestions.heading}):"]
+    for n, s in enumerate(suggestions.items, 1):
+        lines.append(f'  {n}. answer #{s.answer_id} ({s.kind}): "{" ".join(s.text.split())}"')
+        lines.append(f"     why: {s.why()}")
+    return lines
 
 
 def describe_responses(times: ResponseTimes) -> str:

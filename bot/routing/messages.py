@@ -98,6 +98,7 @@ def alert_message(
     feed_base_url: str,
     now: datetime,
     title: str | None = None,
+    answered_before: str | None = None,
 ) -> AlertMessage:
     """An alert with everything a responder needs: text, link, reach, labels, velocity, incident, why.
 
@@ -122,6 +123,7 @@ def alert_message(
         feed_url=f"{feed_base_url.rstrip('/')}/alerts/{quote(key, safe='')}",
         created_at=now,
         reply_acknowledges=rule != SAFETY_RULE,
+        answered_before=answered_before,
     )
 
 

@@ -19,6 +19,7 @@ from bot.core.errors import DatabaseUnavailable
 from bot.core.posts import Post
 from bot.delivery import Outbox
 from bot.routing.actions import Actions, Draft
+from bot.routing.answers.suggest import Suggester
 from bot.routing.assess import Assessment, assess, tier_rank
 from bot.routing.incidents import Incidents, Match
 from bot.routing.settings import RoutingSettings
@@ -46,11 +47,13 @@ class RouteStage:
         batch_size: int,
         interval_seconds: int,
         outbox: Outbox | None = None,
+        answers: Suggester | None = None,
         clock: Callable[[], datetime] = utcnow,
         shadow: bool = False,
     ) -> None:
         self.store, self.routing, self.clock = store, routing, clock
         self.shadow = outbox.shadow if outbox is not None else shadow  # record what would be sent, send nothing
+        self.answers = answers  # suggested answers (answers:), None when switched off
         self.brand_handles = tuple(brand_handles)
         self.batch_size, self.interval_seconds = batch_size, interval_seconds
         self.incidents = Incidents(routing.incidents, brand_words(brand_name, brand_handles))
@@ -75,6 +78,8 @@ class RouteStage:
                 tx.advisory_lock(ROUTING_LOCK)
                 claimed = tx.claim_posts(STAGE_CLASSIFIED, min(self.batch_size, ROUTE_BATCH))
                 tx.prefetch([stored.id for stored in claimed])
+                if claimed and self.answers is not None:
+                    self.answers.prepare(tx)
                 for stored in claimed:
                     self.route(tx, stored)
                 if claimed:
@@ -89,6 +94,8 @@ class RouteStage:
             try:
                 with self.store.transaction(now=self.clock()) as tx:
                     tx.advisory_lock(ROUTING_LOCK)
+                    if self.answers is not None:
+                        self.answers.prepare(tx)
                     if self.route(tx, stored) is not None:
                         tx.notify(DELIVER_CHANNEL)
                 routed += 1
@@ -131,6 +138,9 @@ class RouteStage:
         if found is None:
             return None
         verdict, now = found.verdict, tx.now
+        if self.answers is not None and (verdict.ticket or verdict.alert) and not verdict.guarded:
+            suggested = self.answers.suggest(tx, stored.id, found.post, found.labels)
+            found = replace(found, answered_before=suggested.one_line())
         draft = Draft(
             post_id=stored.id,
             rule=verdict.rule,
@@ -197,6 +207,10 @@ class RouteStage:
                 draft.reasons.append(note)
         if upgrade:
             draft.reasons += [f"review at {now:%Y-%m-%d %H:%M}: rule '{verdict.rule}' now holds", *verdict.reasons]
+            if self.answers is not None:  # the answers known at the last batch: a review reads no new ones
+                found = replace(
+                    found, answered_before=self.answers.suggest(tx, stored.id, stored.post, found.labels).one_line()
+                )
             if incident is None:
                 incident, match = self._incident(tx, found)
                 if incident is not None:

@@ -12,12 +12,15 @@ from bot.store.ops.handling import CorrectionView, NoteView
 from bot.store.ops.health import DeadLetters, SourceActivity
 from bot.store.ops.incidents import IncidentAlert
 from bot.store.ops.responses import ResponseTimes
+from bot.store.ops.suggestions import ActedComplaint, FeedbackNote
 from bot.store.ops.users import AuditView, UserView
 from bot.store.store import Store, StoredPost
 from bot.store.transaction import Transaction
 from bot.store.web_tables import CORRECTION_KINDS, ROLES
 
 __all__ = [
+    "ActedComplaint",
+    "FeedbackNote",
     "CORRECTION_KINDS",
     "FEED_STATUSES",
     "ROLES",

@@ -10,6 +10,7 @@ one writer (the operation family named after it).
 from __future__ import annotations
 
 from bot.store.ops.alerts import AlertOps
+from bot.store.ops.answers import AnswerOps
 from bot.store.ops.claims import ClaimOps
 from bot.store.ops.delivery import DeliveryOps
 from bot.store.ops.digest import DigestOps
@@ -20,11 +21,13 @@ from bot.store.ops.health import HealthOps
 from bot.store.ops.incidents import IncidentOps
 from bot.store.ops.responses import ResponseOps
 from bot.store.ops.routing import RoutingOps
+from bot.store.ops.suggestions import SuggestionOps
 from bot.store.ops.users import UserOps
 
 
 class Transaction(
     AlertOps,
+    AnswerOps,
     ClaimOps,
     DeliveryOps,
     DigestOps,
@@ -35,6 +38,7 @@ class Transaction(
     IncidentOps,
     ResponseOps,
     RoutingOps,
+    SuggestionOps,
     UserOps,
 ):
     """All operation families over one session."""

@@ -5,13 +5,16 @@ Its OpenAPI document is at /api/openapi.json. A logged-in browser sends `X-CSRF-
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import BaseModel, Field
 
+from bot.core.answers import SAFETY_HEADING, Answer
+from bot.delivery.redact import redact
 from bot.web.actions import NotFound, act, correct
+from bot.web.answer_pages import gaps_of, give_feedback
 from bot.web.app import feed_of, principal
 from bot.web.auth import Principal, check_csrf
 from bot.web.pages import feed_filter
@@ -34,6 +37,12 @@ class CorrectionIn(BaseModel):
 
     kind: str = Field(max_length=32)
     value: str = Field(default="", max_length=200)
+
+
+class FeedbackIn(BaseModel):
+    """`helpful`: true for "this helped", false for "not relevant"."""
+
+    helpful: bool
 
 
 class Done(BaseModel):
@@ -78,7 +87,41 @@ def alert(request: Request, alert_id: int, user: User) -> dict[str, Any]:
             raise NotFound(f"no alert {alert_id}")
         notes = [asdict(n) for n in tx.notes(alert_id)]
         audit = [asdict(a) for a in tx.audit_log(target=f"alert:{alert_id}")]
-    return {**_item(item), "notes": notes, "audit": audit}
+        suggested = asdict(tx.suggestions_of(item.post_id)) if item.post_id is not None else None
+    return {**_item(item), "notes": notes, "audit": audit, "suggestions": _suggestions(suggested)}
+
+
+@router.get("/posts/{post_id}/suggestions")
+def suggestions(request: Request, post_id: int, user: User) -> dict[str, Any]:
+    """The known answers suggested for a post best first, with why; `heading` names a safety case."""
+    with feed_of(request).store.transaction() as tx:
+        return _suggestions(asdict(tx.suggestions_of(post_id))) or {}
+
+
+@router.post("/posts/{post_id}/answers/{answer_id}/feedback")
+def answer_feedback(
+    request: Request, post_id: int, answer_id: int, body: FeedbackIn, user: User, csrf: Csrf = None
+) -> Done:
+    """`{"helpful": true}` (this helped) or false (not relevant) on an answer suggested for the post."""
+    check_csrf(user, csrf)
+    return Done(ok=True, message=give_feedback(feed_of(request), user, post_id, answer_id, helpful=body.helpful))
+
+
+@router.get("/answers")
+def answers(
+    request: Request, user: User, q: Annotated[str, Query(max_length=200)] = "", retired: bool = False
+) -> list[dict[str, Any]]:
+    """Known answers (past public replies and the playbook), newest first; `q` searches them."""
+    with feed_of(request).store.transaction() as tx:
+        found = tx.answers(text=q.strip() or None, include_retired=retired)
+    keep = ("vectors", "version")
+    return [{k: v for k, v in asdict(a).items() if k not in keep} for a in (_redacted(a) for a in found)]
+
+
+@router.get("/answers/gaps")
+def answer_gaps(request: Request, user: User, days: Annotated[float, Query(gt=0, le=3650)] = 7) -> list[dict[str, Any]]:
+    """The most frequent kinds of complaint of the last `days` with no known answer."""
+    return [asdict(g) for g in gaps_of(feed_of(request), days)]
 
 
 @router.post("/alerts/{alert_id}/{action}")
@@ -141,6 +184,19 @@ def review(request: Request, user: User) -> list[dict[str, Any]]:
     keys = ("post_id", "text", "author", "urgency", "complaint_score", "topic")
     with feed_of(request).store.transaction() as tx:
         return [dict(zip(keys, row, strict=True)) for row in tx.review_queue()]
+
+
+def _redacted(answer: Answer) -> Answer:
+    """Personal data in a known answer and its complaint masked, as everywhere an answer is shown."""
+    return replace(
+        answer, text=redact(answer.text), complaint_text=redact(answer.complaint_text), title=redact(answer.title)
+    )
+
+
+def _suggestions(found: dict[str, Any] | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {**found, "heading": SAFETY_HEADING if found["safety_case"] else "Answered before"}
 
 
 def _item(item: Any) -> dict[str, Any]:

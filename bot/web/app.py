@@ -41,6 +41,8 @@ class FeedContext:
     sources: tuple[str, ...] = ()
     brand: str = "Earshot"
     shadow: bool = False  # the daemon runs in shadow mode: every page says nothing is sent
+    answer_threshold: float = 0.65  # answers.threshold, for the gaps page
+    gap_similarity: float = 0.65  # answers.gap_similarity
     problems: Callable[[], list[str]] = field(default=lambda: [])  # why the daemon is not ready
 
 
@@ -74,7 +76,7 @@ def create_app(
     secret_key: str | None = None,
 ) -> FastAPI:
     """The whole feed application over `store`; without `secret_key` (tests) logins last until it stops."""
-    from bot.web import admin, api, digests, health, live, pages, tokens
+    from bot.web import admin, answer_pages, api, digests, health, live, pages, tokens
 
     settings = settings or WebSettings()
     if secret_key is None:
@@ -87,6 +89,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(health.router)
     app.include_router(pages.router)
+    app.include_router(answer_pages.router)
     app.include_router(admin.router)
     app.include_router(tokens.router)
     app.include_router(tokens.api_router)

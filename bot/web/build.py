@@ -22,6 +22,8 @@ def build_app(config: Config, store: Store, problems: Callable[[], list[str]] | 
         sources=tuple(source_names()),
         brand=config.brand.name,
         shadow=config.shadow,
+        answer_threshold=config.answers.threshold,
+        gap_similarity=config.answers.gap_similarity,
         problems=problems or (lambda: []),
     )
     return create_app(store, config.web, context, session_key(config.resolve(config.web.secret_key_file)))

@@ -168,6 +168,7 @@ def alert_page(request: Request, ref: Annotated[str, Path(max_length=MAX_FIELD)]
         notes = tx.notes(alert_id)
         audit = tx.audit_log(target=f"alert:{alert_id}")
         users = [u.name for u in tx.users() if not u.disabled]
+        suggestions = tx.suggestions_of(item.post_id) if item.post_id is not None else None
     return render(
         request,
         "alert.html",
@@ -176,6 +177,7 @@ def alert_page(request: Request, ref: Annotated[str, Path(max_length=MAX_FIELD)]
         notes=notes,
         audit=audit,
         users=users,
+        suggestions=suggestions,
         ctx=feed.context,
         urgencies=URGENCY_ORDER,
     )

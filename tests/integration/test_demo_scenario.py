@@ -70,8 +70,8 @@ class Demo:
 def _respond_first(build_stages: Callable[..., list[Any]]) -> Callable[..., list[Any]]:
     """The daemon's stages with the respond stage moved before the route stage."""
 
-    def reordered(config: Any, store: Store) -> list[Any]:
-        stages = build_stages(config, store)
+    def reordered(config: Any, store: Store, **options: Any) -> list[Any]:
+        stages = build_stages(config, store, **options)
         return sorted(stages, key=lambda stage: stage.name != "respond")
 
     return reordered
@@ -149,8 +149,9 @@ def test_the_kids_overheating_page_goes_out_with_the_brand_reply_whichever_stage
     assert alert.reply_by == "AuroraSupport" and alert.reply_url and "/AuroraSupport/status/" in alert.reply_url
     assert alert.reply_text and "please DM us your VIN" in alert.reply_text
     [page] = [n for n in run.sent["on-call"] if "@dana_drives" in n.body]
-    replied = "Brand replied in public: @AuroraSupport at " in page.body
-    assert replied == (order == "demo_respond_first")  # the message shows a reply linked before it went out
+    # The route stage links the replies already stored before it routes (answer memory, docs/answers.md), so in
+    # either order the reply is linked before the page goes out, and the message shows it.
+    assert "Brand replied in public: @AuroraSupport at " in page.body
 
 
 def test_the_viral_recall_charge_is_one_incident_one_ticket_and_an_executive_alert(demo: Demo) -> None:

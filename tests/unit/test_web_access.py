@@ -8,7 +8,7 @@ import time
 import pytest
 from itsdangerous.timed import TimestampSigner
 
-from bot.web import admin, api, digests, health, live, pages, tokens
+from bot.web import admin, answer_pages, api, digests, health, live, pages, tokens
 from bot.web.auth import SESSION_COOKIE, new_api_token
 from tests.unit.web_support import Feed, feed_fixture  # noqa: F401
 
@@ -20,6 +20,7 @@ def _routes() -> list[tuple[str, str]]:
     found = []
     for route in [
         *admin.router.routes,
+        *answer_pages.router.routes,
         *api.router.routes,
         *digests.router.routes,
         *tokens.router.routes,
@@ -30,9 +31,9 @@ def _routes() -> list[tuple[str, str]]:
     ]:
         methods = getattr(route, "methods", None)
         if methods and route.path not in PUBLIC:  # type: ignore[attr-defined]
-            path = re.sub(
-                r"\{alert_id\}|\{incident_id\}|\{post_id\}|\{name\}|\{token_id\}|\{digest_id\}", "1", route.path
-            ).replace("{action}", "ack")
+            path = re.sub(r"\{(alert|incident|post|ticket|answer|token|digest)_id\}|\{name\}", "1", route.path).replace(
+                "{action}", "ack"
+            )
             found += [(method, path) for method in sorted(methods) if method != "HEAD"]
     return found
 

@@ -161,6 +161,9 @@ class FeedItemOps(Ops):
             for p, c in rows
         ]
 
+    def ticket_row(self, ticket_id: int) -> TicketRow | None:
+        return self.session.get(TicketRow, ticket_id)
+
     def ticket_rows(self, limit: int = 200) -> list[TicketRow]:
         return list(self.session.exec(select(TicketRow).order_by(col(TicketRow.id).desc()).limit(limit)).all())
 

@@ -1,0 +1,73 @@
+"""The feed's answer pages: a ticket with its suggested answers, feedback on a suggestion, and the gaps."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from bot.routing.answers.gaps import Gap, find_gaps
+from bot.web.actions import NotFound
+from bot.web.app import Feed, feed_of, principal, safe_next
+from bot.web.auth import Forbidden, Principal, check_csrf
+from bot.web.pages import MAX_FIELD, render
+
+router = APIRouter(include_in_schema=False)
+User = Annotated[Principal, Depends(principal)]
+
+
+@router.get("/tickets/{ticket_id}", response_class=HTMLResponse)
+def ticket_page(request: Request, ticket_id: int, user: User) -> Response:
+    """One ticket: its subject, status and post, and the answers suggested for that post."""
+    with feed_of(request).store.transaction() as tx:
+        ticket = tx.ticket_row(ticket_id)
+        if ticket is None:
+            raise NotFound(f"no ticket {ticket_id}")
+        suggestions = tx.suggestions_of(ticket.post_id) if ticket.post_id is not None else None
+    return render(request, "ticket.html", user, ticket=ticket, suggestions=suggestions, back=f"/tickets/{ticket_id}")
+
+
+@router.post("/posts/{post_id}/answers/{answer_id}/feedback")
+def feedback(
+    request: Request,
+    post_id: int,
+    answer_id: int,
+    user: User,
+    csrf_token: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+    helpful: Annotated[bool, Form()] = False,
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    """ "This helped" or "not relevant" on an answer suggested for a post; ranks later suggestions."""
+    check_csrf(user, csrf_token)
+    give_feedback(feed_of(request), user, post_id, answer_id, helpful=helpful)
+    return RedirectResponse(safe_next(next), status_code=303)
+
+
+@router.get("/answers/gaps", response_class=HTMLResponse)
+def gaps_page(request: Request, user: User, days: Annotated[float, Query(gt=0, le=3650)] = 7) -> Response:
+    """The most frequent kinds of complaint of the last days that no known answer covers yet."""
+    return render(request, "gaps.html", user, gaps=gaps_of(feed_of(request), days), days=days)
+
+
+def give_feedback(feed: Feed, user: Principal, post_id: int, answer_id: int, *, helpful: bool) -> str:
+    """Keep a person's verdict on a suggestion (and audit it); NotFound if it was never suggested for the post."""
+    if not user.can_act:
+        raise Forbidden("viewers cannot give feedback on answers")
+    verdict = "helpful" if helpful else "not relevant"
+    with feed.store.transaction() as tx:
+        if not tx.record_feedback(answer_id, post_id, user.name, helpful=helpful):
+            raise NotFound(f"answer {answer_id} was not suggested for post {post_id}")
+        tx.audit(user.name, "answer-feedback", f"post:{post_id}", answer=answer_id, verdict=verdict)
+    return f"answer #{answer_id} marked {verdict} for post {post_id}"
+
+
+def gaps_of(feed: Feed, days: float) -> list[Gap]:
+    with feed.store.transaction() as tx:
+        return find_gaps(
+            tx.acted_complaints(tx.now - timedelta(days=days), tx.now),
+            tx.active_answers(),
+            similarity=feed.context.gap_similarity,
+            answer_threshold=feed.context.answer_threshold,
+        )
