@@ -14,10 +14,11 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 from bot.core.errors import ModelError  # noqa: E402
+from classifiers.multilingual.graph import GRAPH, export_int8  # noqa: E402
 from classifiers.multilingual.weights import Q4_FILE, TOKENIZER_FILE, read_q4  # noqa: E402
 
 log = logging.getLogger(__name__)
-CACHE_DIR = Path(__file__).resolve().parents[2] / ".cache" / "multilingual-e5-small"  # ignored by git
+CACHE_DIR = Path(sys.prefix) / "share" / "earshot" / "multilingual-e5-small"  # in the venv, beside the wheels
 STAMP = "built-from.json"
 
 
@@ -62,11 +63,13 @@ def build(folder: Path = CACHE_DIR) -> Path:
     folder.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder.parent) as tmp:
         partial = Path(tmp) / "model"
-        model.save_pretrained(str(partial))
+        partial.mkdir()
+        config.to_json_file(str(partial / "config.json"))
         shutil.copy(tokenizer, partial / "tokenizer.json")
         (partial / "tokenizer_config.json").write_text(
             json.dumps({"tokenizer_class": "XLMRobertaTokenizerFast", "model_max_length": 512}), encoding="utf-8"
         )
+        export_int8(model, partial / GRAPH)
         (partial / STAMP).write_text(json.dumps(stamp()), encoding="utf-8")
         if folder.exists():
             shutil.rmtree(folder)

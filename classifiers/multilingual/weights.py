@@ -9,7 +9,6 @@ as a `transformers` model folder (`python -m classifiers.multilingual.build`, ru
 from __future__ import annotations
 
 import hashlib
-import json
 import struct
 from dataclasses import dataclass
 from pathlib import Path
