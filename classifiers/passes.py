@@ -54,7 +54,7 @@ def in_passes(
         out = run(padded, mask)
         parts.append(out if isinstance(out, tuple) else (out,))
     inverse = np.argsort(np.array(order, dtype=np.int64))
-    joined = []
+    joined: list = []
     for position, first in enumerate(parts[0]):
         if isinstance(first, dict):
             joined.append({k: np.concatenate([p[position][k] for p in parts])[inverse] for k in first})

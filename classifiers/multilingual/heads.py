@@ -64,15 +64,13 @@ class DistilledHeads:
 
     def save(self, path: Path) -> None:
         """Write the fit (a few hundred KB)."""
-        arrays = {f"{n}.{part}": v for n, (w, b) in self.heads.items() for part, v in (("weight", w), ("bias", b))}
-        np.savez_compressed(
-            path,
-            heads=np.array(list(self.heads)),
-            **arrays,
-            **{"meaning.weight": self.to_meaning[0], "meaning.bias": self.to_meaning[1]},
-            **{f"harm.{k}": v for k, v in asdict(self.harm).items()},
-            distilled_from=np.array(self.distilled_from),
-        )
+        arrays: dict[str, np.ndarray] = {
+            f"{n}.{part}": v for n, (w, b) in self.heads.items() for part, v in (("weight", w), ("bias", b))
+        }
+        arrays |= {"meaning.weight": self.to_meaning[0], "meaning.bias": self.to_meaning[1]}
+        arrays |= {f"harm.{k}": np.asarray(v) for k, v in asdict(self.harm).items()}
+        arrays |= {"heads": np.array(list(self.heads)), "distilled_from": np.array(self.distilled_from)}
+        np.savez_compressed(path, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds loosely
 
     def logits(self, e5: np.ndarray) -> dict[str, np.ndarray]:
         """Per head, log-probabilities before any class bias (what the English head's logits / temperature are)."""
@@ -83,9 +81,9 @@ class DistilledHeads:
         probs, balanced = {}, {}
         for name, scores in self.logits(e5).items():
             balanced[name] = softmax(scores)
-            bias = scalings[name].bias if name in scalings else ()
-            probs[name] = softmax(scores, 1.0, bias) if bias else balanced[name]
-        weight, bias = self.to_meaning
-        meaning = e5 @ weight + bias
+            shift = scalings[name].bias if name in scalings else ()
+            probs[name] = softmax(scores, 1.0, shift) if shift else balanced[name]
+        weight, offset = self.to_meaning
+        meaning = e5 @ weight + offset
         meaning /= np.maximum(np.linalg.norm(meaning, axis=1, keepdims=True), 1e-9)
         return Read(probs=probs, balanced=balanced, embeddings=meaning, harm=self.harm.score(e5))

@@ -86,6 +86,11 @@ def test_english_posts_never_take_the_multilingual_path(classifier, monkeypatch)
 
 
 def test_written_lines_are_labelled_and_in_the_languages_they_claim():
-    rows = [json.loads(line) for line in (Path(__file__).resolve().parents[2] / "classifiers/multilingual/lines.jsonl").read_text().splitlines()]
+    rows = [
+        json.loads(line)
+        for line in (Path(__file__).resolve().parents[2] / "classifiers/multilingual/lines.jsonl")
+        .read_text()
+        .splitlines()
+    ]
     assert {r["lang"] for r in rows} == {"es", "pt", "fr", "de", "it"}
     assert all(r["complaint"] for r in rows if r["harm"])
