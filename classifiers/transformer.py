@@ -7,6 +7,7 @@ to the frozen base encoder's (see docs/classifier.md, "Embedding").
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,9 +27,12 @@ from classifiers.heads import head_classes, trained_heads
 from classifiers.heads.base import Batch, unit
 from classifiers.heads.language import LanguageDetector
 from classifiers.multilingual.encoder import MultilingualEncoder
+from classifiers.multilingual.heads import HEADS_FILE
 from classifiers.passes import TOKENS_PER_PASS, length_groups  # noqa: F401 - TOKENS_PER_PASS: its old home
 from classifiers.runtime import Runner
 from classifiers.settings import ClassifierSettings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,22 @@ class Inference:
     balanced: dict[str, np.ndarray]
     embeddings: np.ndarray
     harm: np.ndarray | None = None  # P(harm) from the multilingual path's own harm model; NaN for the others
+
+
+def load_multilingual(model_dir: Path, settings: ClassifierSettings) -> MultilingualEncoder | None:
+    """e5 and the heads distilled from these weights, for the posts in the other listed languages.
+
+    Weights trained since (`earshot train` into a new folder) have no distilled heads yet: every post is then
+    read by the English model, as before the multilingual path, with a WARNING.
+    """
+    if not (model_dir / HEADS_FILE).is_file():
+        log.warning(
+            "%s is missing: posts in %s are read by the English model (python -m classifiers.multilingual.distil)",
+            model_dir / HEADS_FILE,
+            ", ".join(settings.multilingual),
+        )
+        return None
+    return MultilingualEncoder(model_dir, weights_digest(model_dir / WEIGHTS), settings.threads)
 
 
 class TransformerClassifier(Classifier):
@@ -59,11 +79,7 @@ class TransformerClassifier(Classifier):
         self.version = manifest.version + ("-int8" if settings.quantize else "")
         self.tokenizer = load_tokenizer()
         self.detector = LanguageDetector(settings.languages[0], settings.language_min_confidence)
-        self.multilingual = (  # posts in the other listed languages: e5 and heads distilled from these weights
-            MultilingualEncoder(model_dir, weights_digest(model_dir / WEIGHTS), settings.threads)
-            if settings.multilingual
-            else None
-        )
+        self.multilingual = load_multilingual(model_dir, settings) if settings.multilingual else None
         own = settings.model_copy(update={"model_dir": str(model_dir)})  # heads read files beside these weights
         self.heads = [head(own, self.embed) for head in head_classes()]
 

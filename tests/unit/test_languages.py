@@ -94,3 +94,11 @@ def test_written_lines_are_labelled_and_in_the_languages_they_claim():
     ]
     assert {r["lang"] for r in rows} == {"es", "pt", "fr", "de", "it"}
     assert all(r["complaint"] for r in rows if r["harm"])
+
+
+def test_weights_without_distilled_heads_read_every_post_in_english(tmp_path, caplog):
+    from classifiers.transformer import load_multilingual
+
+    with caplog.at_level("WARNING", logger="classifiers.transformer"):
+        assert load_multilingual(tmp_path, ClassifierSettings()) is None
+    assert any(HEADS_FILE in r.getMessage() and "English model" in r.getMessage() for r in caplog.records)
