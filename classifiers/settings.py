@@ -8,6 +8,13 @@ from pydantic import Field, field_validator
 
 from bot.core.section import Section
 
+# Read by the multilingual encoder unless the config says otherwise (docs/classifier.md, "Languages"): the
+# languages of Europe's and the world's largest markets that the detector tells apart on a tweet.
+DEFAULT_LANGUAGES = (
+    "en", "es", "pt", "fr", "de", "it", "nl", "pl", "sv", "da", "no", "fi", "ca", "ro", "cs", "hu", "el", "tr", "ru",
+    "uk", "ar", "he", "hi", "id", "vi", "th", "ja", "ko", "zh",
+)  # fmt: skip
+
 
 class TopicSettings(Section):
     """One topic of the brand's taxonomy."""
@@ -89,7 +96,10 @@ class ClassifierSettings(Section):
     review_heads: list[str] = Field(
         default_factory=lambda: ["complaint"]
     )  # trained heads whose low confidence flags needs_review
-    languages: list[str] = Field(default_factory=lambda: ["en"])
+    # The languages read with a model that understands them; the first is assumed for a post too short or unclear to
+    # call. English is read by the fine-tuned MiniLM, every other one listed by the multilingual encoder (e5); a post
+    # in a language not listed is read as English and `other_languages` says whether it is routed.
+    languages: list[str] = Field(default_factory=lambda: list(DEFAULT_LANGUAGES), min_length=1)
     other_languages: str = Field(default="tag", pattern="^(tag|skip)$")
     language_min_confidence: float = Field(default=0.6, ge=0.0, le=1.0)  # below it: the first of `languages`
     topics: list[TopicSettings] = Field(default_factory=list)
@@ -104,6 +114,24 @@ class ClassifierSettings(Section):
     threads: int = Field(default=1, gt=0)  # the daemon's other stages need a core too (docs/scaling.md)
     own_process: bool = True  # the daemon runs the model in a worker process, out of its other threads' way
     embedding_decimals: int = Field(default=4, ge=1, le=8)
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, codes: list[str]) -> list[str]:
+        from classifiers.heads.language import known_languages
+
+        known = known_languages()
+        for code in codes:
+            if code not in known:
+                raise ValueError(f"unknown language {code!r}: use ISO 639-1 codes the detector knows, e.g. en, es, de")
+        if len(set(codes)) != len(codes):
+            raise ValueError("a language is listed twice")
+        return codes
+
+    @property
+    def multilingual(self) -> tuple[str, ...]:
+        """The languages routed to the multilingual encoder: every listed one but English."""
+        return tuple(code for code in self.languages if code != "en")
 
     @field_validator("review_heads")
     @classmethod

@@ -7,6 +7,7 @@ to the frozen base encoder's (see docs/classifier.md, "Embedding").
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,15 +18,21 @@ import torch
 from bot.core.errors import ModelError
 from bot.core.labels import Labels
 from bot.core.posts import Post
-from classifiers.artifacts import DEFAULT_DIR, load_runner
+from classifiers.artifacts import DEFAULT_DIR, WEIGHTS, load_runner, weights_digest
 from classifiers.base import Classifier
 from classifiers.calibration import softmax
 from classifiers.data import normalise_text
 from classifiers.encoder import load_tokenizer
 from classifiers.heads import head_classes, trained_heads
 from classifiers.heads.base import Batch, unit
+from classifiers.heads.language import LanguageDetector
+from classifiers.multilingual.encoder import MultilingualEncoder
+from classifiers.multilingual.heads import HEADS_FILE
+from classifiers.passes import TOKENS_PER_PASS, length_groups  # noqa: F401 - TOKENS_PER_PASS: its old home
 from classifiers.runtime import Runner
 from classifiers.settings import ClassifierSettings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -35,39 +42,23 @@ class Inference:
     probs: dict[str, np.ndarray]
     balanced: dict[str, np.ndarray]
     embeddings: np.ndarray
+    harm: np.ndarray | None = None  # P(harm) from the multilingual path's own harm model; NaN for the others
 
 
-# How texts are split into encoder passes. Measured under torch's int8 on 2 cores, and still the
-# faster choice under onnxruntime (docs/classifier.md, "Speed"): a pass ran at ~16k tokens/s from
-# about 256 to 1,024 padded tokens, slowed to ~11k beyond (its activations leave the cache), and
-# cost a fixed ~3 ms, about 48 tokens' worth, however small.
-TOKENS_PER_PASS = 1024
-PASS_OVERHEAD_TOKENS = 48
+def load_multilingual(model_dir: Path, settings: ClassifierSettings) -> MultilingualEncoder | None:
+    """e5 and the heads distilled from these weights, for the posts in the other listed languages.
 
-
-def length_groups(lengths: Sequence[int], most: int) -> list[range]:
-    """The cheapest split of `lengths` (ascending) into consecutive passes of at most `most` texts.
-
-    A pass costs PASS_OVERHEAD_TOKENS plus its padded tokens (texts x its longest) and holds at most
-    TOKENS_PER_PASS padded tokens, unless one text alone is longer. Dynamic programming over split
-    points: each end looks back at most `most` texts, so O(len x most).
+    Weights trained since (`earshot train` into a new folder) have no distilled heads yet: every post is then
+    read by the English model, as before the multilingual path, with a WARNING.
     """
-    count = len(lengths)
-    cost = [0.0] + [float("inf")] * count  # cost[end]: cheapest split of lengths[:end]
-    start_of = [0] * (count + 1)
-    for end in range(1, count + 1):
-        longest = lengths[end - 1]
-        for start in range(end - 1, max(end - most, 0) - 1, -1):
-            if start < end - 1 and (end - start) * longest > TOKENS_PER_PASS:
-                break
-            total = cost[start] + PASS_OVERHEAD_TOKENS + (end - start) * longest
-            if total < cost[end]:
-                cost[end], start_of[end] = total, start
-    groups, end = [], count
-    while end > 0:
-        groups.append(range(start_of[end], end))
-        end = start_of[end]
-    return groups[::-1]
+    if not (model_dir / HEADS_FILE).is_file():
+        log.warning(
+            "%s is missing: posts in %s are read by the English model (python -m classifiers.multilingual.distil)",
+            model_dir / HEADS_FILE,
+            ", ".join(settings.multilingual),
+        )
+        return None
+    return MultilingualEncoder(model_dir, weights_digest(model_dir / WEIGHTS), settings.threads)
 
 
 class TransformerClassifier(Classifier):
@@ -87,6 +78,8 @@ class TransformerClassifier(Classifier):
         self.scalings = manifest.scalings
         self.version = manifest.version + ("-int8" if settings.quantize else "")
         self.tokenizer = load_tokenizer()
+        self.detector = LanguageDetector(settings.languages[0], settings.language_min_confidence)
+        self.multilingual = load_multilingual(model_dir, settings) if settings.multilingual else None
         own = settings.model_copy(update={"model_dir": str(model_dir)})  # heads read files beside these weights
         self.heads = [head(own, self.embed) for head in head_classes()]
 
@@ -120,14 +113,51 @@ class TransformerClassifier(Classifier):
             balanced[name] = softmax(scores, scaling.temperature) if scaling.bias else probs[name]
         return Inference(probs=probs, balanced=balanced, embeddings=embeddings)
 
+    def routed(self, languages: Sequence[str]) -> list[int]:
+        """The positions of the posts the multilingual encoder reads (none when no language is routed)."""
+        if self.multilingual is None:
+            return []
+        return [i for i, code in enumerate(languages) if code in self.settings.multilingual]
+
+    def read(self, texts: Sequence[str], languages: Sequence[str]) -> Inference:
+        """English (and unlisted languages) through the fine-tuned MiniLM, the routed ones through e5, in order."""
+        routed = self.routed(languages)
+        if not routed or self.multilingual is None:
+            return self.infer(texts)
+        others = sorted(set(range(len(texts))) - set(routed))
+        english = self.infer([texts[i] for i in others])
+        theirs = self.multilingual.read([texts[i] for i in routed], self.scalings, self.settings.batch_size)
+        merged: dict[str, dict[str, np.ndarray]] = {"probs": {}, "balanced": {}}
+        for key, ours, their in (
+            ("probs", english.probs, theirs.probs),
+            ("balanced", english.balanced, theirs.balanced),
+        ):
+            for name, values in ours.items():
+                rows = np.zeros((len(texts), values.shape[1]))
+                rows[others], rows[routed] = values, their[name]
+                merged[key][name] = rows
+        embeddings = np.zeros((len(texts), english.embeddings.shape[1]))
+        embeddings[others], embeddings[routed] = english.embeddings, theirs.embeddings
+        harm = np.full(len(texts), np.nan)
+        harm[routed] = theirs.harm
+        return Inference(probs=merged["probs"], balanced=merged["balanced"], embeddings=embeddings, harm=harm)
+
     def classify(self, posts: Sequence[Post]) -> list[Labels]:
-        """One Labels per post, in order: every head reads the same encoder pass."""
+        """One Labels per post, in order: every head reads the same encoder pass (MiniLM's or, routed, e5's)."""
         texts = [p.text for p in posts]
+        languages = [self.detector.detect(t) for t in texts]
         try:
-            result = self.infer(texts)
+            result = self.read(texts, languages)
         except RuntimeError as err:
             raise ModelError(f"the classifier failed on a batch of {len(texts)}: {err}") from err
-        batch = Batch(texts=texts, probs=result.probs, balanced=result.balanced, embeddings=result.embeddings)
+        batch = Batch(
+            texts=texts,
+            probs=result.probs,
+            balanced=result.balanced,
+            embeddings=result.embeddings,
+            languages=languages,
+            harm=result.harm,
+        )
         for head in self.heads:
             head.read(batch)
         rounded = np.round(result.embeddings, self.settings.embedding_decimals).tolist()

@@ -43,6 +43,8 @@ class Batch:
     # likely, which its decision takes (macro figures); the calibrated probabilities give its confidence.
     balanced: dict[str, np.ndarray]
     embeddings: np.ndarray  # the meaning embeddings (distilled from the frozen encoder), L2-normalised, one per post
+    languages: list[str] = field(default_factory=list)  # each post's language, when detected before the encoder ran
+    harm: np.ndarray | None = None  # P(harm) the multilingual path found for its posts (NaN for the others)
     fields: list[dict[str, Any]] = field(default_factory=list)  # Labels keyword arguments (scores unrounded)
     confidence: list[dict[str, float]] = field(default_factory=list)  # trained head -> confidence, for review
     notes: list[dict[str, Any]] = field(default_factory=list)  # what a head leaves for a later head

@@ -11,6 +11,13 @@ _NOISE = re.compile(r"https?://\S+|[@#]\w+|\d+")
 _LETTER = re.compile(r"[^\W\d_]", re.U)
 
 
+def known_languages() -> frozenset[str]:
+    """The ISO 639-1 (or 639-3) codes py3langid can return."""
+    from py3langid import langid
+
+    return frozenset(langid.LanguageIdentifier.from_model_file(langid.MODEL_FILE).nb_classes)
+
+
 class LanguageDetector:
     """py3langid with normalised probabilities; low confidence or short text gives `default`."""
 
@@ -42,8 +49,9 @@ class LanguageHead(Head):
         )
 
     def read(self, batch: Batch) -> None:
-        for text, fields in zip(batch.texts, batch.fields, strict=True):
-            fields["language"] = self.detector.detect(text)
+        languages = batch.languages or [self.detector.detect(text) for text in batch.texts]
+        for language, fields in zip(languages, batch.fields, strict=True):
+            fields["language"] = language
 
 
 HEAD = LanguageHead

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from classifiers.artifacts import DEFAULT_DIR, WEIGHTS, weights_digest
 from classifiers.data import SHIPPED_DATA_DIR
 from classifiers.heads.base import Batch, Embed, Head
@@ -21,7 +23,10 @@ class SafetyHead(Head):
         self.model = HarmModel.load(embed, art_dir, weights_digest(art_dir / WEIGHTS), SHIPPED_DATA_DIR)
 
     def read(self, batch: Batch) -> None:
-        for fields, score in zip(batch.fields, self.model.score(batch.embeddings), strict=True):
+        scores = self.model.score(batch.embeddings)
+        if batch.harm is not None:  # posts read by the multilingual encoder: its own harm model (docs, "Languages")
+            scores = np.where(np.isnan(batch.harm), scores, batch.harm)
+        for fields, score in zip(batch.fields, scores, strict=True):
             fields["safety_score"] = float(score)
 
 

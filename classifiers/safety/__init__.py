@@ -71,10 +71,10 @@ class HarmExamples:
     labels: list[int]
     groups: list[str]
 
-    def weights(self) -> np.ndarray:
-        """Each row's weight: its group's share of WEIGHTS, split evenly over the group's rows."""
+    def weights(self, shares: dict[str, float] = WEIGHTS) -> np.ndarray:
+        """Each row's weight: its group's share (WEIGHTS), split evenly over the group's rows."""
         counts = {g: self.groups.count(g) for g in set(self.groups)}
-        rows = np.array([WEIGHTS[g] / counts[g] for g in self.groups])
+        rows = np.array([shares[g] / counts[g] for g in self.groups])
         return rows / rows.mean()
 
 
@@ -143,7 +143,12 @@ class HarmModel:
         """Fit on `examples`, weighted by group; the sigmoid on five-fold out-of-fold decisions."""
         if set(examples.labels) != {0, 1}:
             raise ModelError("the harm model needs posts of both kinds to learn from")
-        vectors, labels, weights = embed(examples.texts), np.array(examples.labels), examples.weights()
+        return cls.fit_vectors(embed(examples.texts), examples)
+
+    @classmethod
+    def fit_vectors(cls, vectors: np.ndarray, examples: HarmExamples, shares: dict[str, float] = WEIGHTS) -> HarmModel:
+        """Fit on the embeddings of `examples`' texts, each group weighing its share."""
+        labels, weights = np.array(examples.labels), examples.weights(shares)
         svm = SVC(C=STRENGTH, kernel="rbf", gamma="scale").fit(vectors, labels, sample_weight=weights)
         held = cross_val_predict(
             SVC(C=STRENGTH, kernel="rbf", gamma="scale"),

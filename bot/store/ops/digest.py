@@ -45,6 +45,7 @@ class DigestPost:
     velocity: float
     viral: bool
     incident_id: int | None
+    language: str | None = None  # as the classifier detected it
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -125,6 +126,7 @@ class DigestOps(Ops):
                     created_at=post.created_at,
                     complaint=labels.complaint,
                     sentiment=labels.sentiment,
+                    language=labels.language,
                     topics=tuple(str(t.get("name")) for t in labels.topics if isinstance(t, dict)),
                     urgency=labels.urgency,
                     rule=decision.rule if decision else None,

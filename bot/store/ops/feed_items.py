@@ -62,6 +62,7 @@ class FeedItem:
     complaint_score: float | None
     urgency: str | None
     sentiment: str | None
+    language: str | None  # the post's language as the classifier detected it
     topics: tuple[tuple[str, float], ...]
     needs_review: bool
     visibility: dict[str, Any]
@@ -220,6 +221,7 @@ def _item(
         complaint_score=labels.complaint_score if labels else None,
         urgency=labels.urgency if labels else None,
         sentiment=labels.sentiment if labels else None,
+        language=labels.language if labels else None,
         topics=tuple((str(t.get("name")), float(t.get("score", 0.0))) for t in (labels.topics if labels else [])),
         needs_review=bool(labels and labels.needs_review),
         visibility=dict(decision.visibility) if decision else {},
