@@ -24,7 +24,11 @@ from tests.integration.test_answers_scenario import LEE, Replayed, replay
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "tests" / "artifacts"
 PASSWORD = "a long responder password"
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (.ci/run installs it)")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.process,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (.ci/run installs it)"),
+]
 sync_api = pytest.importorskip("playwright.sync_api")
 
 

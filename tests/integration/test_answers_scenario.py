@@ -25,6 +25,8 @@ from bot.store import Store
 from classifiers import load_classifier
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.model
+
 FIXTURE = REPO / "tests" / "fixtures" / "answers"
 ARTIFACTS = REPO / "classifiers" / "artifacts" / "model.json"
 DANA, LEE, SAM = "x:2200000000000000001", "x:2200000000000000003", "x:2200000000000000004"

@@ -27,6 +27,8 @@ from bot.store.routing_tables import RouteDecisionRow
 from bot.store.tables import ClassificationRow, PostRow
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.model
+
 FIXTURE = REPO / "tests" / "fixtures" / "airline"
 TIERS = ("support", "on-call", "executive", "leadership", "operator")
 

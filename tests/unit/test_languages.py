@@ -17,6 +17,8 @@ from classifiers.multilingual.encoder import E5Encoder
 from classifiers.multilingual.heads import HEADS_FILE, DistilledHeads
 from classifiers.settings import ClassifierSettings
 
+pytestmark = pytest.mark.model
+
 needs_encoder = pytest.mark.skipif(not is_built(), reason="the multilingual encoder is not built (make install)")
 
 

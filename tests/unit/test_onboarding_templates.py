@@ -15,6 +15,8 @@ from classifiers import load_classifier
 from classifiers.settings import ClassifierSettings
 from classifiers.taxonomy import check_taxonomy
 
+pytestmark = pytest.mark.model
+
 INDUSTRIES = [industry.name for industry in industries()]
 
 
