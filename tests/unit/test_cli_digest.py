@@ -59,7 +59,7 @@ def test_an_empty_store_makes_an_empty_digest_that_is_kept_and_listed(config: st
 @pytest.mark.parametrize(
     ("section", "value", "says"),
     [
-        ("brand", {"name": "Aurora", "responders": {"mastodon": ["aurora"]}}, "brand.responders.mastodon: no source"),
+        ("brand", {"name": "Aurora", "responders": {"myspace": ["aurora"]}}, "brand.responders.myspace: no source"),
         ("digest", {"alert_tiers": ["board"]}, "digest.alert_tiers[0]: no tier 'board'"),
         ("digest", {"recipients": ["ceo"]}, "digest.recipients: 'ceo' is not an e-mail address"),
         ("digest", {"smtp": {"tls": "maybe"}}, "digest.smtp.tls"),

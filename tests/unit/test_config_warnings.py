@@ -37,6 +37,8 @@ def test_a_brand_section_still_naming_another_brand_warns_at_each_yaml_path(tmp_
         "classifier.topics[0].examples[2]",  # "... this is ridiculous @AuroraMotors"
         "brand.responders.x",
         "brand.responders.reddit",
+        "brand.responders.bluesky",
+        "brand.responders.mastodon",
         *TIERS,
     ]
 
@@ -52,7 +54,7 @@ def test_check_config_prints_each_warning_with_what_to_do_and_still_passes(tmp_p
     )
     assert "run `earshot init`" in lines[0]
     assert any(line.startswith(f"WARNING: {path}: brand.about: does not name Northwind Air") for line in lines)
-    assert '"warnings": 14' in result.stdout
+    assert '"warnings": 16' in result.stdout
 
 
 def test_the_shipped_demo_config_only_lacks_channels() -> None:
