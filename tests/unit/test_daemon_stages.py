@@ -19,7 +19,7 @@ from tests.conftest import REPO
 
 @pytest.fixture
 def pipeline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """Builds the daemon's pipeline from config.yaml (the operator tier on a stub channel) with `changes` applied, on a fresh SQLite file."""
+    """The daemon's pipeline from config.yaml with `changes`, the operator tier on a stub channel, on fresh SQLite."""
     monkeypatch.delenv("EARSHOT_DATABASE_URL", raising=False)
     built: list[Pipeline] = []
 

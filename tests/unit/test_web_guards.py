@@ -20,7 +20,14 @@ from tests.conftest import REPO
 from tests.unit.web_support import PASSWORD, Feed, _hidden, feed_fixture  # noqa: F401
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-FORM = {"name": "eve", "role": "viewer", "password": "long enough", "kind": "not_complaint", "label": "bot", "next": "/"}
+FORM = {
+    "name": "eve",
+    "role": "viewer",
+    "password": "long enough",
+    "kind": "not_complaint",
+    "label": "bot",
+    "next": "/",
+}
 
 
 def _state_changing_routes() -> list[tuple[str, str]]:
