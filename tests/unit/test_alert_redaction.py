@@ -90,3 +90,20 @@ def test_the_summary_of_capped_alerts_redacts_their_titles(sqlite_store: Store) 
     for notice in (first, summary):
         for secret in (*SECRETS, "123-4560", "123-4561", "123-4562"):
             assert secret not in notice.title + notice.body, (secret, notice.title, notice.body)
+
+
+def test_each_kind_of_personal_data_is_masked_with_its_own_word_in_the_page(sqlite_store: Store) -> None:
+    """The first line of a page is the post's text; each case is masked exactly, nothing more, nothing less."""
+    cases = [
+        ("mail jo.doe+car@example.co.uk today", "mail [email] today"),
+        ("VIN 1HGCM82633A004352 smokes", "VIN [vin] smokes"),
+        ("call 5551 2345 now", "call [phone] now"),  # 8 digits: the shortest number masked
+        ("call 555 1234 now", "call 555 1234 now"),  # 7 digits: not a phone number
+        ("call +44 207 946 095 812 3 now", "call [phone] now"),  # 15 digits: the longest
+    ]
+    sqlite_store.save_batch("x", [make_post("1")], None)
+    desk = Desk(sqlite_store, settings(), Clock(NOON))
+    for index, (text, _) in enumerate(cases):
+        desk.raise_alert(f"case-{index}", "on-call", text=text)
+    desk.tick()
+    assert [notice.body.splitlines()[0] for notice in stub.SENT["on-call"]] == [masked for _, masked in cases]
