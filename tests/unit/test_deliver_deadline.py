@@ -55,10 +55,8 @@ def _rows(store: Store) -> list[OutboxRow]:
         return list(session.exec(select(OutboxRow)).all())
 
 
-def test_a_hung_sink_is_abandoned_at_the_deadline_and_the_ticket_retried(sqlite_store: Store, sink: HungSink) -> None:
-    sqlite_store.save_batch("x", [make_post("1")], None)
-    clock = Clock(NOON)
-    request = TicketRequest(
+def _request() -> TicketRequest:
+    return TicketRequest(
         idempotency_key="t1",
         queue="social",
         priority="high",
@@ -68,17 +66,24 @@ def test_a_hung_sink_is_abandoned_at_the_deadline_and_the_ticket_retried(sqlite_
         author_handle="a",
         requester_reach=10,
     )
+
+
+def test_a_hung_sink_is_abandoned_at_the_deadline_and_the_ticket_retried(sqlite_store: Store, sink: HungSink) -> None:
+    sqlite_store.save_batch("x", [make_post("1")], None)
+    clock = Clock(NOON)
     with sqlite_store.transaction() as tx:
-        Outbox(tickets=TICKETS, clock=clock).enqueue_ticket(tx, post_id=1, request=request)
+        Outbox(tickets=TICKETS, clock=clock).enqueue_ticket(tx, post_id=1, request=_request())
     stage = DeliverStage(
         sqlite_store, tickets=TICKETS, alerts=AlertSettings(), sinks={"stub": sink}, channels={}, clock=clock
     )
     done: list[int] = []
-    worker = threading.Thread(target=lambda: done.append(stage.run_once()), daemon=True)
+    worker = threading.Thread(target=lambda: done.append(stage.run_once()), daemon=False)  # as `run --once`
     started = time.monotonic()
     worker.start()
     worker.join(10)
     assert done == [1], "the pass never came back from the hung sink"
+    [hung] = [t for t in threading.enumerate() if t.name == "earshot-send-stub"]
+    assert hung.daemon and hung.is_alive()  # left to finish on its own; it never holds the daemon at exit
     assert time.monotonic() - started < 5
     [row] = _rows(sqlite_store)
     assert (row.status, row.attempts) == ("pending", 1)
@@ -93,3 +98,28 @@ def test_a_hung_sink_is_abandoned_at_the_deadline_and_the_ticket_retried(sqlite_
     [row] = _rows(sqlite_store)
     assert (row.status, row.attempts, row.external_ref) == ("sent", 2, "STUB-1")
     assert list(sink.tickets) == ["STUB-1"]  # one ticket: the late answer of the hung call is dropped
+
+
+class BrokenSink(StubSink):
+    """A sink that breaks its contract and raises instead of returning a failed Delivery."""
+
+    def open(self, request: TicketRequest) -> Delivery:
+        self.calls += 1
+        raise RuntimeError("boom")
+
+
+def test_a_sink_that_raises_is_a_failed_send_retried_later(sqlite_store: Store) -> None:
+    sqlite_store.save_batch("x", [make_post("1")], None)
+    clock = Clock(NOON)
+    with sqlite_store.transaction() as tx:
+        Outbox(tickets=TICKETS, clock=clock).enqueue_ticket(tx, post_id=1, request=_request())
+    sink = BrokenSink()
+    stage = DeliverStage(
+        sqlite_store, tickets=TICKETS, alerts=AlertSettings(), sinks={"stub": sink}, channels={}, clock=clock
+    )
+    assert stage.run_once() == 1
+    [row] = _rows(sqlite_store)
+    assert (row.status, row.attempts, row.last_error) == ("pending", 1, "RuntimeError: boom")
+    clock.advance(hours=1)
+    stage.run_once()
+    assert sink.calls == 2
