@@ -152,6 +152,12 @@ def _handlers(app: FastAPI) -> None:
 
 def safe_next(target: str | None) -> str:
     """A same-site path to return to after login or an action; anything else goes home."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target[:2000]
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+    ):
+        return target[:2000]  # nothing unprintable: a browser drops tabs and newlines, so "/\t/host" is "//host"
     return "/"

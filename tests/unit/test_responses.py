@@ -12,7 +12,8 @@ from bot.routing.responses import ResponseStage
 from bot.store import Store
 from connectors.reddit.parse import parse_listing
 from connectors.x.parse import parse_page
-from tests.unit.delivery_support import NOON, Clock, Desk, clear_stub_channels, settings
+from tests.conftest import make_post
+from tests.unit.delivery_support import NOON, Clock, Desk, clear_stub_channels, message, settings
 
 RESPONDERS = {"x": ["AuroraSupport", "elena_ceo"], "reddit": ["AuroraMotors_Team"]}
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -222,3 +223,32 @@ def test_the_safety_overrides_alert_keeps_the_reply_and_keeps_escalating(desk: D
     alert = desk.alert(alert_id)
     assert (alert.acked_at, alert.current_tier, alert.escalation_level) == (None, "executive", 1)
     assert (alert.reply_by, alert.reply_text) == ("AuroraSupport", "@dana_drives We're so sorry, please DM us your VIN")
+
+
+def test_a_reply_acknowledges_the_alert_of_the_post_it_answers_when_their_ids_differ(sqlite_store: Store) -> None:
+    """Post ids and alert ids never line up here: a join on the wrong column acknowledges the wrong alert."""
+    clear_stub_channels()
+    sqlite_store.save_batch("x", [make_post("11"), make_post("12")], None)  # posts 1 and 2
+    save_x(sqlite_store, COMPLAINT)  # post 3
+    complaint = sqlite_store.find_post("x", COMPLAINT_ID)
+    assert complaint is not None and complaint.id == 3
+    desk = Desk(sqlite_store, settings(), Clock(NOON))
+    ordinary = {"rule": "vip-or-press-complaint", "reply_acknowledges": True}
+    with sqlite_store.transaction() as tx:
+        others = [
+            desk.outbox.enqueue_alert(
+                tx, post_id=post_id, message=message(f"other-{n}", "on-call", "x", NOON, **ordinary)
+            )
+            for n, post_id in enumerate((1, 2, 1))
+        ]
+        answered = desk.outbox.enqueue_alert(
+            tx, post_id=complaint.id, message=message("kids", "on-call", "the kids", NOON, **ordinary)
+        )
+    assert others == [1, 2, 3] and answered == 4  # alert 3 is about post 1; the complaint's alert is 4
+    save_x(sqlite_store, REPLY)
+    stage(sqlite_store, clock=desk.clock).run_once()
+    assert desk.alert(answered).acked_by == "@AuroraSupport (public reply)"
+    assert desk.alert(answered).reply_by == "AuroraSupport"
+    for other in others:
+        assert (desk.alert(other).acked_at, desk.alert(other).reply_by) == (None, None), other
+    clear_stub_channels()
