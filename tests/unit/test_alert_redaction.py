@@ -97,9 +97,10 @@ def test_each_kind_of_personal_data_is_masked_with_its_own_word_in_the_page(sqli
     cases = [
         ("mail jo.doe+car@example.co.uk today", "mail [email] today"),
         ("VIN 1HGCM82633A004352 smokes", "VIN [vin] smokes"),
-        ("call 5551 2345 now", "call [phone] now"),  # 8 digits: the shortest number masked
-        ("call 555 1234 now", "call 555 1234 now"),  # 7 digits: not a phone number
-        ("call +44 207 946 095 812 3 now", "call [phone] now"),  # 15 digits: the longest
+        ("call 555/123/4567 now", "call [phone] now"),  # a US number, however it is split
+        ("call 555 1234 now", "call 555 1234 now"),  # 7 digits: not a number anyone can dial
+        ("call +44 20 7946 0958 now", "call [phone] now"),  # a valid UK number
+        ("call +44 207 946 095 812 3 now", "call +44 207 946 095 812 3 now"),  # too long for any UK number
     ]
     sqlite_store.save_batch("x", [make_post("1")], None)
     desk = Desk(sqlite_store, settings(), Clock(NOON))
