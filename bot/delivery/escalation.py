@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.core.clock import utcnow
+from bot.core.payloads import SummarySend
 from bot.delivery.outbox import add_alert_rows
 from bot.delivery.settings import AlertSettings
 from bot.store.delivery_records import SUMMARY_PREFIX, AlertState, OutboxItem
@@ -105,12 +106,11 @@ def summarize_held(tx: Transaction) -> int:
         tx.summarize(
             [item for item, _ in held],
             idempotency_key=key,
-            payload={
-                "summary": True,
-                "titles": titles,
-                "alert_ids": [item.ref_id for item, _ in held],
-                "window": f"{window_start:%Y-%m-%d %H:%M}–{window_end:%H:%M} UTC",
-            },
+            payload=SummarySend(
+                titles=tuple(titles),
+                alert_ids=tuple(item.ref_id for item, _ in held),
+                window=f"{window_start:%Y-%m-%d %H:%M}–{window_end:%H:%M} UTC",
+            ),
         )
     return len(groups)
 

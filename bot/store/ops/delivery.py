@@ -15,6 +15,7 @@ from sqlalchemy import CursorResult, case, func, update
 from sqlmodel import col, select, union_all
 
 from bot.core.actions import TicketRequest
+from bot.core.payloads import OutboxPayload, SummarySend, TicketSend, payload_from_json
 from bot.store.delivery_records import SUMMARY_PREFIX, AlertState, OutboxItem
 from bot.store.delivery_tables import AlertRow, OutboxRow, TicketEventRow, TicketRow
 from bot.store.ops.alerts import to_alert_state
@@ -176,11 +177,10 @@ class DeliveryOps(Ops):
     def add_outbox_row(
         self,
         *,
-        kind: str,
         ref_id: int,
         target: str,
         idempotency_key: str,
-        payload: dict[str, Any],
+        payload: OutboxPayload,
         not_before: datetime | None = None,
         now: datetime | None = None,
         shadow: bool = False,
@@ -194,10 +194,10 @@ class DeliveryOps(Ops):
             return False
         self.session.add(
             OutboxRow(
-                kind=kind,
+                kind=payload.kind,
                 ref_id=ref_id,
                 target=target,
-                payload=payload,
+                payload=payload.to_json(),
                 idempotency_key=idempotency_key,
                 status="shadow" if shadow else "pending",
                 attempts=0,
@@ -286,14 +286,14 @@ class DeliveryOps(Ops):
     def record_sent(self, item: OutboxItem, ref: str | None) -> None:
         """The row went out: write the remote ref back to the ticket, or mark its alerts sent."""
         self._set(item.id, status="sent", sent_at=self.now, external_ref=ref, last_error=None)
-        if item.kind == "ticket" and item.payload.get("op") == "open" and ref:
+        if isinstance(item.payload, TicketSend) and item.payload.op == "open" and ref:
             ticket = self.session.get(TicketRow, item.ref_id)
             if ticket is not None:
                 ticket.external_refs = {**ticket.external_refs, item.target: ref}
                 ticket.updated_at = self.now
                 self.session.add(ticket)
         elif item.kind == "alert":
-            for alert_id in item.payload.get("alert_ids") or [item.ref_id]:
+            for alert_id in item.alert_ids:
                 alert = self.session.get(AlertRow, alert_id)
                 if alert is not None and alert.status in ("pending", "failed"):
                     alert.status, alert.sent_at = "sent", alert.sent_at or self.now
@@ -355,12 +355,10 @@ class DeliveryOps(Ops):
         ).all()
         return [_item(row) for row in rows]
 
-    def summarize(self, held: Sequence[OutboxItem], *, idempotency_key: str, payload: dict[str, Any]) -> None:
+    def summarize(self, held: Sequence[OutboxItem], *, idempotency_key: str, payload: SummarySend) -> None:
         """One summary row standing in for `held` (all one channel's); they become `summarized`."""
         first = held[0]
-        self.add_outbox_row(
-            kind="alert", ref_id=first.ref_id, target=first.target, idempotency_key=idempotency_key, payload=payload
-        )
+        self.add_outbox_row(ref_id=first.ref_id, target=first.target, idempotency_key=idempotency_key, payload=payload)
         for item in held:
             self._set(item.id, status="summarized")
 
@@ -379,7 +377,7 @@ def _item(row: OutboxRow) -> OutboxItem:
         kind=row.kind,
         ref_id=row.ref_id,
         target=row.target,
-        payload=dict(row.payload),
+        payload=payload_from_json(row.kind, row.payload),
         idempotency_key=row.idempotency_key,
         status=row.status,
         attempts=row.attempts,
