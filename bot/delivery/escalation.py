@@ -24,7 +24,6 @@ from bot.core.payloads import SummarySend
 from bot.delivery.outbox import add_alert_rows
 from bot.delivery.settings import AlertSettings
 from bot.store.delivery_records import SUMMARY_PREFIX, AlertState, OutboxItem
-from bot.store.stages import DELIVER_CHANNEL
 
 if TYPE_CHECKING:
     from bot.store import Store, Transaction
@@ -47,10 +46,7 @@ class EscalationStage:
         """Escalate what is overdue and summarize finished cap windows; returns how many changed."""
         with self.store.transaction(now=self.clock()) as tx:
             tx.advisory_lock(ESCALATION_LOCK)  # processes sharing one PostgreSQL escalate one at a time
-            changed = escalate_due(tx, self.alerts) + summarize_held(tx)
-            if changed:
-                tx.notify(DELIVER_CHANNEL)
-            return changed
+            return escalate_due(tx, self.alerts) + summarize_held(tx)
 
 
 def escalate_due(tx: Transaction, alerts: AlertSettings) -> int:

@@ -25,7 +25,7 @@ from bot.routing.incidents import Incidents, Match
 from bot.routing.settings import RoutingSettings
 from bot.routing.terms import brand_words
 from bot.store import Store, StoredPost, Transaction
-from bot.store.stages import DELIVER_CHANNEL, ROUTING_LOCK, STAGE_CLASSIFIED, STAGE_ROUTED
+from bot.store.stages import ROUTING_LOCK, STAGE_CLASSIFIED, STAGE_ROUTED
 
 log = logging.getLogger(__name__)
 NO_INCIDENT_RULES = ("guard:deleted", "guard:brand-own-post")
@@ -82,8 +82,6 @@ class RouteStage:
                     self.answers.prepare(tx)
                 for stored in claimed:
                     self.route(tx, stored)
-                if claimed:
-                    tx.notify(DELIVER_CHANNEL)
             return len(claimed)
         except DatabaseUnavailable:
             raise  # the database, not a post: the daemon's guard backs off
@@ -96,8 +94,7 @@ class RouteStage:
                     tx.advisory_lock(ROUTING_LOCK)
                     if self.answers is not None:
                         self.answers.prepare(tx)
-                    if self.route(tx, stored) is not None:
-                        tx.notify(DELIVER_CHANNEL)
+                    self.route(tx, stored)
                 routed += 1
             except DatabaseUnavailable:
                 raise  # the database, not this post: the daemon's guard backs off (bot/app/guard.py)
@@ -116,7 +113,6 @@ class RouteStage:
                     tx.advisory_lock(ROUTING_LOCK)
                     if post_id in tx.posts_to_review_of([post_id]) and stored is not None:
                         self.review(tx, stored)
-                        tx.notify(DELIVER_CHANNEL)
                     tx.mark_reviewed(post_id)
             except DatabaseUnavailable:
                 raise

@@ -27,9 +27,8 @@ from bot.store.convert import (
     update_from_post,
 )
 from bot.store.engine import check_url, first_line, make_engine, masked
-from bot.store.ops.claims import notify
 from bot.store.records import StoredPost
-from bot.store.stages import CLASSIFY_CHANNEL, STAGE_INGESTED
+from bot.store.stages import STAGE_INGESTED
 from bot.store.tables import (
     ClassificationRow,
     EngagementSnapshotRow,
@@ -112,6 +111,11 @@ class Store:
         """Wake-ups from other processes (PostgreSQL LISTEN), until `stop`; see locks.listen."""
         locks.listen(self.engine, channels, on_notify, stop)
 
+    def notify(self, channel: str) -> None:
+        """Wake the processes listening on `channel` (PostgreSQL NOTIFY; nothing on SQLite). The caller
+        decides whom to wake (bot/app/chain.py): the store only carries the message."""
+        locks.notify(self.engine, channel)
+
     # --- intake -------------------------------------------------------------------------
 
     def save_batch(
@@ -172,8 +176,6 @@ class Store:
             intake.add_dead_letters(session, letters, now)
             intake.save_cursor(session, source, next_cursor, now)
             intake.count_intake(session, source, new, skipped + len(letters) - len(dead), now)
-            if new:
-                notify(session, CLASSIFY_CHANNEL)
         return SaveResult(new=new, seen_again=seen_again, snapshots=snapshots)
 
     def _save_posts(
