@@ -19,7 +19,7 @@ from bot.core.errors import ModelError
 from bot.core.labels import Labels
 from bot.core.posts import Post
 from classifiers.artifacts import DEFAULT_DIR, WEIGHTS, load_runner, weights_digest
-from classifiers.base import Classifier
+from classifiers.base import Classifier, Embed
 from classifiers.calibration import softmax
 from classifiers.data import normalise_text
 from classifiers.encoder import load_tokenizer
@@ -82,6 +82,9 @@ class TransformerClassifier(Classifier):
         self.multilingual = load_multilingual(model_dir, settings) if settings.multilingual else None
         own = settings.model_copy(update={"model_dir": str(model_dir)})  # heads read files beside these weights
         self.heads = [head(own, self.embed) for head in head_classes()]
+
+    def embedding(self) -> Embed:
+        return self.embed
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """The normalised meaning embeddings of `texts` (prototypes are built with it)."""

@@ -23,7 +23,7 @@ import numpy as np
 from bot.core.errors import ModelError
 from bot.core.labels import Labels
 from bot.core.posts import Post
-from classifiers.base import Classifier
+from classifiers.base import Classifier, Embed
 from classifiers.settings import ClassifierSettings
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,9 @@ class ProcessClassifier(Classifier):
     def classify(self, posts: Sequence[Post]) -> list[Labels]:
         """One Labels per post, in order, computed in the worker."""
         return self._call("classify", list(posts)) if posts else []
+
+    def embedding(self) -> Embed:
+        return self.embed
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """The normalised meaning embeddings of `texts`, computed in the worker."""

@@ -21,7 +21,7 @@ from typing import Any
 from bot.core import metrics
 from bot.core.errors import ConfigError, MalformedPayload, SourceError
 from bot.core.posts import EngagementUpdate, Post
-from connectors.ratelimit import BudgetExhausted, Gone
+from connectors.ratelimit import BudgetExhausted, Gone, RequestBudget
 from connectors.streams import Item, Page, pending_first, walk
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,7 @@ class Connector(ABC):
     name: str  # the key of this source's cursor and state, e.g. "x", "reddit", "replay"
     interval_seconds: int
     recording: bool = False  # a recording that ends (the replay): its silence afterwards is no alarm
+    budget: RequestBudget | None = None  # the source's one request budget, if it has one (published as a metric)
 
     @abstractmethod
     def fetch(self, cursor: Cursor | None) -> Batch:

@@ -16,6 +16,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.app.alarm import SourceAlarm
+from bot.app.chain import channel, wakes
 from bot.app.config import Config, mask_password
 from bot.app.pipeline import Pipeline, Stage
 from bot.app.wakeups import StageLoop, Wakeups
@@ -24,7 +25,6 @@ from bot.routing.answers.suggest import Embed, Suggester
 from bot.routing.responses import ResponseStage
 from bot.routing.stage import RouteStage
 from bot.store import Store, telemetry
-from bot.store.stages import CLASSIFY_CHANNEL, DELIVER_CHANNEL, ESCALATE_CHANNEL, ROUTE_CHANNEL, STAGE_CHANNELS
 from connectors.base import Connector
 from connectors.registry import build_connectors, display_names, enabled_sources
 
@@ -65,7 +65,7 @@ class LateEmbed:
     def __call__(self, texts: list[str]) -> Any:
         if self.pipeline is None:
             raise RuntimeError("the pipeline is not built yet")
-        embed = getattr(self.pipeline.classifier, "embed", None)
+        embed = self.pipeline.classifier.embedding()
         if embed is None:
             raise RuntimeError(f"the classifier {self.pipeline.classifier.version} has no meaning embedding")
         return embed(texts)
@@ -176,14 +176,10 @@ def start_line(config_path: Path, config: Config) -> str:
 
 
 STOP_SECONDS = 25.0  # SIGTERM to exit, whatever the targets do (systemd's stop timeout is longer)
-NEXT_CHANNEL = {
-    ROUTE_CHANNEL: DELIVER_CHANNEL,
-    ESCALATE_CHANNEL: DELIVER_CHANNEL,
-}  # a stage that handled work wakes the next one
 
 
 def schedule(pipeline: Pipeline, scheduler: Any, wakeups: Wakeups | None = None) -> None:
-    """Add one job per connector and per engagement re-poll (the stages run in their own loops).
+    """One job per source's ingest and engagement stage, on its interval (the other stages run in loops).
 
     Every job and loop runs through the database guard: backoff during an outage, no traceback flood.
     """
@@ -192,57 +188,57 @@ def schedule(pipeline: Pipeline, scheduler: Any, wakeups: Wakeups | None = None)
     common = {"max_instances": 1, "coalesce": True, "next_run_time": now, "misfire_grace_time": 30}
     wakeups = wakeups or Wakeups()
 
-    def ingest(connector: Any) -> None:
-        result = pipeline.ingest(connector)
-        if result is not None and result.new:
-            wakeups.wake(CLASSIFY_CHANNEL)
+    def run(stage: Stage) -> None:
+        if stage.run_once():
+            wake_next(pipeline, wakeups, stage.name)
 
-    for connector in pipeline.connectors:
+    for stage in pipeline.polled:
         scheduler.add_job(
-            guard.wrap(ingest),
+            guard.wrap(run),
             "interval",
-            args=[connector],
-            id=f"ingest:{connector.name}",
-            seconds=connector.interval_seconds,
+            args=[stage],
+            id=f"{stage.name}:{stage.connector.name}",
+            seconds=stage.interval_seconds,
             **common,
         )
-        if pipeline.engagement.enabled:
-            scheduler.add_job(
-                guard.wrap(pipeline.refresh_engagement),
-                "interval",
-                args=[connector],
-                id=f"engagement:{connector.name}",
-                seconds=pipeline.engagement.interval_seconds,
-                **common,
-            )
+
+
+def wake_next(pipeline: Pipeline, wakeups: Wakeups, stage: str) -> None:
+    """Wake the stage after `stage` (chain.py): in this process, and in the others through the store."""
+    after = wakes(stage)
+    if after:
+        wakeups.wake(after)
+        pipeline.store.notify(after)
 
 
 def stage_loops(pipeline: Pipeline, wakeups: Wakeups, stop: threading.Event) -> list[StageLoop]:
-    """classify, then each plugged-in stage, each in its own loop woken by the stage before it."""
+    """classify (one loop per lane), then each plugged-in stage, each woken by the stage before it."""
     guard = pipeline.database
+    classify = pipeline.classify
     loops = [
         StageLoop(
             name="classify" if lane == 0 else f"classify-{lane + 1}",
-            work=guard.wrap(pipeline.classify_pending, default=0),
-            interval=pipeline.settings.classify_interval_seconds,
-            channel=CLASSIFY_CHANNEL,
-            wakes=ROUTE_CHANNEL,
+            work=guard.wrap(classify.run_once, default=0),
+            interval=classify.interval_seconds,
+            channel=channel(classify.name),
+            wakes=wakes(classify.name),
             wakeups=wakeups,
             stop=stop,
+            announce=pipeline.store.notify,
         )
-        for lane in range(pipeline.classify_lanes)
+        for lane in range(classify.lanes)
     ]
     for stage in pipeline.stages:
-        channel = STAGE_CHANNELS.get(stage.name, f"earshot_{stage.name}")
         loops.append(
             StageLoop(
                 name=stage.name,
                 work=guard.wrap(lambda stage=stage: pipeline.run_stage(stage), default=0),
                 interval=stage.interval_seconds,
-                channel=channel,
-                wakes=NEXT_CHANNEL.get(channel),
+                channel=channel(stage.name),
+                wakes=wakes(stage.name),
                 wakeups=wakeups,
                 stop=stop,
+                announce=pipeline.store.notify,
             )
         )
     return loops
@@ -281,8 +277,8 @@ def run_forever(pipeline: Pipeline, stop: threading.Event | None = None, *, star
     listener.start()
     log.info(started, extra={"jobs": [job.id for job in scheduler.get_jobs()] + [loop.name for loop in loops]})
     stop.wait()
-    for channel in wakeups.channels:
-        wakeups.wake(channel)  # cut every wait short
+    for listened in wakeups.channels:
+        wakeups.wake(listened)  # cut every wait short
     deadline = time.monotonic() + STOP_SECONDS
     scheduler.shutdown(wait=False)
     for thread in [*threads, *_workers(scheduler), listener]:

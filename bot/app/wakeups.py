@@ -1,7 +1,8 @@
 """Stage loops that wake at once when the stage before them commits work; the interval is a safety net.
 
-In one process a stage wakes the next directly (`Wakeups.wake`); across processes the store's
-commits NOTIFY a PostgreSQL channel and a listener thread turns each notice into the same wake.
+In one process a stage wakes the next directly (`Wakeups.wake`); across processes the loop
+announces it through the store (PostgreSQL NOTIFY) and a listener thread turns each notice into the
+same wake. Who wakes whom is bot/app/chain.py.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ class Wakeups:
 class StageLoop:
     """Runs `work` until it reports nothing left, then sleeps until woken on `channel` or `interval` passes.
 
-    When `work` handled something, the loop wakes `wakes` (the next stage) in this process.
+    When `work` handled something, the loop wakes `wakes` (the next stage) in this process, and
+    `announce`s it to other processes.
     """
 
     name: str
@@ -51,6 +53,7 @@ class StageLoop:
     wakes: str | None
     wakeups: Wakeups
     stop: threading.Event
+    announce: Callable[[str], None] | None = None
 
     def start(self) -> threading.Thread:
         thread = threading.Thread(target=self.run, name=f"earshot-{self.name}", daemon=True)
@@ -70,6 +73,14 @@ class StageLoop:
                 log.exception("the %s stage failed", self.name, extra={"stage": self.name})
                 handled = 0
             if handled:
-                self.wakeups.wake(self.wakes)
+                self._wake_next()
                 continue  # more may be waiting: go again before sleeping
             event.wait(self.interval)
+
+    def _wake_next(self) -> None:
+        self.wakeups.wake(self.wakes)
+        if self.wakes and self.announce is not None:
+            try:
+                self.announce(self.wakes)
+            except EarshotError as err:  # the database is down: the next stage still runs on its interval
+                log.warning("could not wake other processes' %s: %s", self.wakes, err, extra={"stage": self.name})

@@ -20,10 +20,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.core.clock import utcnow
+from bot.core.payloads import SummarySend
 from bot.delivery.outbox import add_alert_rows
 from bot.delivery.settings import AlertSettings
 from bot.store.delivery_records import SUMMARY_PREFIX, AlertState, OutboxItem
-from bot.store.stages import DELIVER_CHANNEL
 
 if TYPE_CHECKING:
     from bot.store import Store, Transaction
@@ -46,10 +46,7 @@ class EscalationStage:
         """Escalate what is overdue and summarize finished cap windows; returns how many changed."""
         with self.store.transaction(now=self.clock()) as tx:
             tx.advisory_lock(ESCALATION_LOCK)  # processes sharing one PostgreSQL escalate one at a time
-            changed = escalate_due(tx, self.alerts) + summarize_held(tx)
-            if changed:
-                tx.notify(DELIVER_CHANNEL)
-            return changed
+            return escalate_due(tx, self.alerts) + summarize_held(tx)
 
 
 def escalate_due(tx: Transaction, alerts: AlertSettings) -> int:
@@ -105,12 +102,11 @@ def summarize_held(tx: Transaction) -> int:
         tx.summarize(
             [item for item, _ in held],
             idempotency_key=key,
-            payload={
-                "summary": True,
-                "titles": titles,
-                "alert_ids": [item.ref_id for item, _ in held],
-                "window": f"{window_start:%Y-%m-%d %H:%M}–{window_end:%H:%M} UTC",
-            },
+            payload=SummarySend(
+                titles=tuple(titles),
+                alert_ids=tuple(item.ref_id for item, _ in held),
+                window=f"{window_start:%Y-%m-%d %H:%M}–{window_end:%H:%M} UTC",
+            ),
         )
     return len(groups)
 

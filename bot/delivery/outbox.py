@@ -23,10 +23,10 @@ from datetime import datetime, timedelta
 
 from bot.core.actions import AlertMessage, TicketRequest
 from bot.core.clock import utcnow
+from bot.core.payloads import AlertSend, TicketOp, TicketSend
 from bot.delivery.channels.base import channel_id
 from bot.delivery.render import message_to_json
 from bot.delivery.settings import AlertSettings, TicketSettings
-from bot.delivery.sinks.base import request_to_json
 from bot.store import Transaction
 
 
@@ -76,16 +76,13 @@ class Outbox:
         request: TicketRequest,
         now: datetime,
         *,
-        op: str,
+        op: TicketOp,
         event_id: int | None = None,
     ) -> None:
         """One outbox row per enabled sink: open the ticket there, or comment on it."""
-        payload: dict[str, object] = {"op": op, "ticket_id": ticket_id, "request": request_to_json(request)}
-        if event_id is not None:
-            payload["event_id"] = event_id
+        payload = TicketSend(op=op, ticket_id=ticket_id, request=request, event_id=event_id)
         for sink in self.tickets.enabled_sinks():
             tx.add_outbox_row(
-                kind="ticket",
                 ref_id=ticket_id,
                 target=sink,
                 payload=payload,
@@ -148,13 +145,12 @@ def add_alert_rows(
     for url in dict.fromkeys(tier.urls):
         target = channel_id(url)
         added += tx.add_outbox_row(
-            kind="alert",
             ref_id=alert_id,
             target=target,
             not_before=start,
             now=now,
             idempotency_key=f"{alert_key}:L{level}:{target}",
-            payload={"alert_id": alert_id, "tier": tier_name, "level": level},
+            payload=AlertSend(alert_id=alert_id, tier=tier_name, level=level),
             shadow=shadow,
         )
     return added

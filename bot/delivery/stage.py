@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.actions import Delivery
 from bot.core.clock import utcnow
+from bot.core.payloads import AlertSend, SummarySend, TicketSend
 from bot.core.retry import RetrySettings
 from bot.delivery.channels.base import AlertChannel, Notice
 from bot.delivery.escalation import over_cap
@@ -32,7 +33,7 @@ from bot.delivery.lanes import Lanes, call_with_deadline
 from bot.delivery.redact import redact_request
 from bot.delivery.render import message_from_json, render, render_summary
 from bot.delivery.settings import AlertSettings, TicketSettings
-from bot.delivery.sinks.base import TicketSink, request_from_json
+from bot.delivery.sinks.base import TicketSink
 from bot.store.delivery_records import OutboxItem
 
 if TYPE_CHECKING:
@@ -165,7 +166,7 @@ class DeliverStage:
 
     def _withheld(self, tx: Transaction, item: OutboxItem) -> bool:
         """Cancel the row if its alert is silenced (acked, resolved, snoozed); hold it if over the hourly cap."""
-        silenced = tx.silence_of(item.payload.get("alert_ids") or [item.ref_id])
+        silenced = tx.silence_of(list(item.alert_ids))
         if silenced is not None:
             tx.cancel_outbox_row(item.id, reason=silenced)
             log.info("alert silenced meanwhile: not sent", extra={"outbox_id": item.id, "alert_id": item.ref_id})
@@ -182,46 +183,43 @@ class DeliverStage:
 
     def _prepare(self, tx: Transaction, item: OutboxItem) -> _Send:
         """What to call for this row, read inside the claiming transaction."""
-        if item.kind == "ticket":
-            return self._prepare_ticket(tx, item)
-        return self._prepare_alert(tx, item)
+        if isinstance(item.payload, TicketSend):
+            return self._prepare_ticket(tx, item, item.payload)
+        return self._prepare_alert(tx, item, item.payload)
 
-    def _prepare_ticket(self, tx: Transaction, item: OutboxItem) -> _Send:
+    def _prepare_ticket(self, tx: Transaction, item: OutboxItem, payload: TicketSend) -> _Send:
         sink = self.sinks.get(item.target)
         if sink is None:
             return _fail(f"ticket sink '{item.target}' is not enabled any more", retryable=False)
-        request = request_from_json(item.payload["request"])
-        if sink.settings.redact:
-            request = redact_request(request)
-        if item.payload.get("op") == "comment":
-            ref = tx.ticket_ref(item.payload["ticket_id"], item.target)
+        request = redact_request(payload.request) if sink.settings.redact else payload.request
+        if payload.op == "comment":
+            ref = tx.ticket_ref(payload.ticket_id, item.target)
             if ref is None:
                 return _fail("the ticket is not open at this sink yet")
             return _Send(lambda: sink.comment(ref, request))
         return _Send(lambda: sink.open(request))
 
-    def _prepare_alert(self, tx: Transaction, item: OutboxItem) -> _Send:
+    def _prepare_alert(self, tx: Transaction, item: OutboxItem, payload: AlertSend | SummarySend) -> _Send:
         channel = self.channels.get(item.target)
         if channel is None:
             return _fail(f"alert channel {item.target} is not configured any more", retryable=False)
-        payload = item.payload
-        if payload.get("summary"):
+        if isinstance(payload, SummarySend):
             notice = render_summary(
-                payload["titles"],
-                window=payload["window"],
+                payload.titles,
+                window=payload.window,
                 feed_url=self.feed_url,
                 idempotency_key=item.idempotency_key,
                 redacted=self.alerts.redact,
             )
         else:
-            alert = tx.alert_state(payload["alert_id"])
+            alert = tx.alert_state(payload.alert_id)
             if alert is None:
-                return _fail(f"alert {payload['alert_id']} is gone", retryable=False)
+                return _fail(f"alert {payload.alert_id} is gone", retryable=False)
             notice = render(
                 message_from_json(alert.message),
-                tier=payload["tier"],
-                level=payload["level"],
-                alert_id=payload["alert_id"],
+                tier=payload.tier,
+                level=payload.level,
+                alert_id=payload.alert_id,
                 redacted=self.alerts.redact,
                 idempotency_key=item.idempotency_key,
                 reply=alert.reply,
@@ -245,13 +243,14 @@ class DeliverStage:
 
     def _count(self, row: OutboxItem, notice: Notice | None) -> None:
         """Tally a successful send for the pass's log line; every critical page gets its own line."""
-        if row.kind == "ticket":
-            if row.payload.get("op") == "open":
+        payload = row.payload
+        if isinstance(payload, TicketSend):
+            if payload.op == "open":
                 self._opened[row.target] += 1
             return
-        tier = "summary" if row.payload.get("summary") else str(row.payload.get("tier"))
+        tier = payload.tier if isinstance(payload, AlertSend) else "summary"
         self._alerted[tier] += 1
-        if notice is not None and notice.severity == "failure" and not row.payload.get("summary"):
+        if notice is not None and notice.severity == "failure" and isinstance(payload, AlertSend):
             log.info(
                 "critical page sent",
                 extra={
@@ -259,7 +258,7 @@ class DeliverStage:
                     "tier": tier,
                     "post_url": notice.url,
                     "channel": row.target,
-                    "level": row.payload.get("level"),
+                    "level": payload.level,
                 },
             )
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta
-from typing import Any, Literal
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
 
-from bot.core.actions import Decision, Incident, Priority
+from bot.core.actions import Decision, Incident
 from bot.core.labels import URGENCY_ORDER
 from bot.delivery import Outbox
 from bot.routing import messages
@@ -20,34 +20,9 @@ from bot.store import Transaction
 log = logging.getLogger(__name__)
 
 
-@dataclass(kw_only=True)
-class Draft:
-    """A decision while the route stage builds it; frozen into a `Decision` when complete."""
-
-    post_id: int
-    rule: str | None
-    reasons: list[str] = field(default_factory=list)
-    ticket_queue: str | None = None
-    ticket_priority: Priority | None = None
-    alert_tier: str | None = None
-    digest: bool = False
-    suppressed: bool = False
-    incident_id: int | None = None
-    ticket_id: int | None = None
-    ticket_action: Literal["opened", "follow-up"] | None = None
-    alert_id: int | None = None
-    visibility: dict[str, Any] = field(default_factory=dict)
-    decided_at: datetime | None = None
-    reviewed_at: datetime | None = None
-
-    @classmethod
-    def thaw(cls, decision: Decision) -> Draft:
-        values = {f.name: getattr(decision, f.name) for f in fields(decision)}
-        return cls(**{**values, "reasons": list(decision.reasons)})
-
-    def freeze(self) -> Decision:
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        return Decision(**{**values, "reasons": tuple(self.reasons)})
+def noted(decision: Decision, *reasons: str, **changes: Any) -> Decision:
+    """`decision` with `reasons` added and `changes` made (a new value: a `Decision` is frozen)."""
+    return replace(decision, reasons=(*decision.reasons, *reasons), **changes)
 
 
 class Actions:
@@ -56,11 +31,13 @@ class Actions:
     def __init__(self, routing: RoutingSettings, outbox: Outbox, incidents: Incidents) -> None:
         self.routing, self.outbox, self.incidents = routing, outbox, incidents
 
-    def ticket(self, tx: Transaction, found: Assessment, incident: Incident, draft: Draft) -> Incident:
+    def ticket(
+        self, tx: Transaction, found: Assessment, incident: Incident, decision: Decision
+    ) -> tuple[Incident, Decision]:
         """Open the incident's one ticket, or add this post to it as a follow-up."""
         verdict = found.verdict
         if verdict.suppressed or (incident.ticket_id is None and verdict.ticket is None):
-            return incident
+            return incident, decision
         queue = verdict.ticket.queue if verdict.ticket else "social"
         priority = verdict.ticket.priority if verdict.ticket else "normal"
         thread_ref = str(incident.ticket_id) if incident.ticket_id is not None else None
@@ -76,31 +53,29 @@ class Actions:
             thread_ref=thread_ref,
         )
         ticket_id = self.outbox.enqueue_ticket(tx, post_id=found.post_id, request=request)
-        draft.ticket_id = ticket_id
         if thread_ref is None:
-            draft.ticket_action = "opened"
-            draft.reasons.append(f"opened ticket #{ticket_id} ({queue}, {priority})")
-            return tx.set_incident_ticket(incident.id, ticket_id)
-        draft.ticket_action = "follow-up"
-        draft.reasons.append(f"added to ticket #{ticket_id} of incident #{incident.id} instead of a new ticket")
-        return incident
+            why = f"opened ticket #{ticket_id} ({queue}, {priority})"
+            decision = noted(decision, why, ticket_id=ticket_id, ticket_action="opened")
+            return tx.set_incident_ticket(incident.id, ticket_id), decision
+        why = f"added to ticket #{ticket_id} of incident #{incident.id} instead of a new ticket"
+        return incident, noted(decision, why, ticket_id=ticket_id, ticket_action="follow-up")
 
     def alert(
         self,
         tx: Transaction,
         found: Assessment,
         incident: Incident | None,
-        draft: Draft,
+        decision: Decision,
         tier: str,
         *,
         review: bool = False,
-    ) -> Incident | None:
+    ) -> tuple[Incident | None, Decision]:
         """Alert `tier`, unless an alert of the incident at that tier or a higher one holds it back (silence.py)."""
         if incident is not None and self._outranked(incident, tier):
             verdict = self._hold(tx, found, incident, tier)
-            draft.reasons.append(verdict.reason)
+            decision = noted(decision, verdict.reason)
             if verdict.held:
-                return incident
+                return incident, decision
         key = messages.alert_key(found.post_id) + (f":{tier}" if review else "")
         message = messages.alert_message(
             key=key,
@@ -108,18 +83,20 @@ class Actions:
             post=found.post,
             labels=found.labels,
             rule=found.verdict.rule or "",
-            reasons=tuple(draft.reasons),
+            reasons=decision.reasons,
             visibility=found.visibility,
             incident=incident,
             feed_base_url=self.routing.feed_base_url,
             now=tx.now,
             answered_before=found.answered_before,
         )
-        draft.alert_id = self.outbox.enqueue_alert(tx, post_id=found.post_id, message=message)
-        draft.reasons.append(f"alerted tier '{tier}' (alert #{draft.alert_id})")
-        return tx.note_incident_alerted(incident.id, tier) if incident is not None else None
+        alert_id = self.outbox.enqueue_alert(tx, post_id=found.post_id, message=message)
+        decision = noted(decision, f"alerted tier '{tier}' (alert #{alert_id})", alert_id=alert_id)
+        return (tx.note_incident_alerted(incident.id, tier) if incident is not None else None), decision
 
-    def escalate(self, tx: Transaction, found: Assessment, incident: Incident, draft: Draft) -> Incident:
+    def escalate(
+        self, tx: Transaction, found: Assessment, incident: Incident, decision: Decision
+    ) -> tuple[Incident, Decision]:
         """Alert the tiers the incident has grown into, once each, skipping tiers already outranked."""
         for tier in self.incidents.due_tiers(incident):
             if self._outranked(incident, tier):
@@ -143,7 +120,7 @@ class Actions:
                 title=f"Incident #{incident.id} escalated to {tier}: {incident.title}",
             )
             alert_id = self.outbox.enqueue_alert(tx, post_id=found.post_id, message=message)
-            draft.reasons.append(f"{why}: escalated to tier '{tier}' (alert #{alert_id})")
+            decision = noted(decision, f"{why}: escalated to tier '{tier}' (alert #{alert_id})")
             log.info(
                 "incident #%s escalated to tier %s (alert #%s): %s",
                 incident.id,
@@ -153,7 +130,7 @@ class Actions:
                 extra={"incident_id": incident.id, "alert_id": alert_id, "tier": tier},
             )
             incident = tx.note_incident_alerted(incident.id, tier)
-        return incident
+        return incident, decision
 
     def _hold(self, tx: Transaction, found: Assessment, incident: Incident, tier: str) -> Hold:
         rank = tier_rank(self.routing, tier)

@@ -18,14 +18,14 @@ from bot.core.clock import utcnow
 from bot.core.errors import DatabaseUnavailable
 from bot.core.posts import Post
 from bot.delivery import Outbox
-from bot.routing.actions import Actions, Draft
+from bot.routing.actions import Actions, noted
 from bot.routing.answers.suggest import Suggester
 from bot.routing.assess import Assessment, assess, tier_rank
 from bot.routing.incidents import Incidents, Match
 from bot.routing.settings import RoutingSettings
 from bot.routing.terms import brand_words
 from bot.store import Store, StoredPost, Transaction
-from bot.store.stages import DELIVER_CHANNEL, ROUTING_LOCK, STAGE_CLASSIFIED, STAGE_ROUTED
+from bot.store.stages import ROUTING_LOCK, STAGE_CLASSIFIED, STAGE_ROUTED
 
 log = logging.getLogger(__name__)
 NO_INCIDENT_RULES = ("guard:deleted", "guard:brand-own-post")
@@ -82,8 +82,6 @@ class RouteStage:
                     self.answers.prepare(tx)
                 for stored in claimed:
                     self.route(tx, stored)
-                if claimed:
-                    tx.notify(DELIVER_CHANNEL)
             return len(claimed)
         except DatabaseUnavailable:
             raise  # the database, not a post: the daemon's guard backs off
@@ -96,8 +94,7 @@ class RouteStage:
                     tx.advisory_lock(ROUTING_LOCK)
                     if self.answers is not None:
                         self.answers.prepare(tx)
-                    if self.route(tx, stored) is not None:
-                        tx.notify(DELIVER_CHANNEL)
+                    self.route(tx, stored)
                 routed += 1
             except DatabaseUnavailable:
                 raise  # the database, not this post: the daemon's guard backs off (bot/app/guard.py)
@@ -116,7 +113,6 @@ class RouteStage:
                     tx.advisory_lock(ROUTING_LOCK)
                     if post_id in tx.posts_to_review_of([post_id]) and stored is not None:
                         self.review(tx, stored)
-                        tx.notify(DELIVER_CHANNEL)
                     tx.mark_reviewed(post_id)
             except DatabaseUnavailable:
                 raise
@@ -141,10 +137,10 @@ class RouteStage:
         if self.answers is not None and (verdict.ticket or verdict.alert) and not verdict.guarded:
             suggested = self.answers.suggest(tx, stored.id, found.post, found.labels)
             found = replace(found, answered_before=suggested.one_line())
-        draft = Draft(
+        decision = Decision(
             post_id=stored.id,
             rule=verdict.rule,
-            reasons=list(verdict.reasons),
+            reasons=tuple(verdict.reasons),
             ticket_queue=verdict.ticket.queue if verdict.ticket else None,
             ticket_priority=verdict.ticket.priority if verdict.ticket else None,
             alert_tier=verdict.alert,
@@ -155,17 +151,16 @@ class RouteStage:
         )
         incident, match = self._incident(tx, found)
         if match is not None:
-            draft.reasons.append(f"joined incident #{match.incident.id}: {match.reason}")
+            decision = noted(decision, f"joined incident #{match.incident.id}: {match.reason}")
         elif incident is not None:
-            draft.reasons.append(f"opened incident #{incident.id}")
-        draft.incident_id = incident.id if incident else None
+            decision = noted(decision, f"opened incident #{incident.id}")
+        decision = replace(decision, incident_id=incident.id if incident else None)
         if incident is not None and not verdict.guarded:
-            incident = self.actions.ticket(tx, found, incident, draft)
+            incident, decision = self.actions.ticket(tx, found, incident, decision)
         if verdict.alert and not verdict.guarded:
-            incident = self.actions.alert(tx, found, incident, draft, verdict.alert)
+            incident, decision = self.actions.alert(tx, found, incident, decision, verdict.alert)
         if incident is not None:
-            self.actions.escalate(tx, found, incident, draft)
-        decision = draft.freeze()
+            _, decision = self.actions.escalate(tx, found, incident, decision)
         tx.save_decision(decision)
         tx.set_stage(stored.id, STAGE_ROUTED)
         _log_decision(stored, decision, critical=found.labels.urgency == "critical", shadow=self.shadow)
@@ -179,9 +174,7 @@ class RouteStage:
             return
         now, verdict = tx.now, found.verdict
         latest = tx.newest_snapshot_at(stored.id)
-        draft = Draft.thaw(
-            replace(decision, reviewed_at=max(now, latest) if latest else now, visibility=asdict(found.visibility))
-        )
+        draft = replace(decision, reviewed_at=max(now, latest) if latest else now, visibility=asdict(found.visibility))
         before = len(draft.reasons)
         incident = tx.incident(decision.incident_id) if decision.incident_id else None
         if incident is not None:
@@ -204,9 +197,9 @@ class RouteStage:
             upgrade = False  # leaving shadow mode never sends its backlog, not even when a post grows later
             note = f"review: rule '{verdict.rule}' now holds; nothing sent, the post was decided in shadow mode"
             if note not in draft.reasons:
-                draft.reasons.append(note)
+                draft = noted(draft, note)
         if upgrade:
-            draft.reasons += [f"review at {now:%Y-%m-%d %H:%M}: rule '{verdict.rule}' now holds", *verdict.reasons]
+            draft = noted(draft, f"review at {now:%Y-%m-%d %H:%M}: rule '{verdict.rule}' now holds", *verdict.reasons)
             if self.answers is not None:  # the answers known at the last batch: a review reads no new ones
                 found = replace(
                     found, answered_before=self.answers.suggest(tx, stored.id, stored.post, found.labels).one_line()
@@ -214,21 +207,16 @@ class RouteStage:
             if incident is None:
                 incident, match = self._incident(tx, found)
                 if incident is not None:
-                    draft.reasons.append(
-                        f"joined incident #{incident.id}: {match.reason}"
-                        if match
-                        else f"opened incident #{incident.id}"
-                    )
-                    draft.incident_id = incident.id
+                    joined = f"joined incident #{incident.id}: {match.reason}" if match else None
+                    draft = noted(draft, joined or f"opened incident #{incident.id}", incident_id=incident.id)
             if incident is not None and decision.ticket_id is None:
-                incident = self.actions.ticket(tx, found, incident, draft)
+                incident, draft = self.actions.ticket(tx, found, incident, draft)
             if verdict.alert:
-                incident = self.actions.alert(tx, found, incident, draft, verdict.alert, review=True)
-            draft.rule = verdict.rule
-            draft.alert_tier = verdict.alert or decision.alert_tier
+                incident, draft = self.actions.alert(tx, found, incident, draft, verdict.alert, review=True)
+            draft = replace(draft, rule=verdict.rule, alert_tier=verdict.alert or decision.alert_tier)
         if incident is not None:
-            self.actions.escalate(tx, found, incident, draft)
-        tx.save_decision(draft.freeze())
+            _, draft = self.actions.escalate(tx, found, incident, draft)
+        tx.save_decision(draft)
         if len(draft.reasons) > before:
             log.info(
                 "review of post %s: %s", stored.id, "; ".join(draft.reasons[before:]), extra={"post_id": stored.id}

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.actions import PublicReply
+from bot.core.payloads import OutboxPayload, SummarySend
 
 SUMMARY_PREFIX = "summary:"  # idempotency keys of the rows standing in for capped alerts
 
@@ -19,7 +20,7 @@ class OutboxItem:
     kind: str  # ticket | alert
     ref_id: int  # ticket.id or alert.id
     target: str  # sink name or channel id
-    payload: dict[str, Any]
+    payload: OutboxPayload
     idempotency_key: str
     status: str
     attempts: int
@@ -31,6 +32,13 @@ class OutboxItem:
     def is_summary(self) -> bool:
         """Whether this row is the one summary of a channel's capped alerts."""
         return self.idempotency_key.startswith(SUMMARY_PREFIX)
+
+    @property
+    def alert_ids(self) -> tuple[int, ...]:
+        """The alerts this row speaks for: a summary's, else the one it refers to."""
+        if isinstance(self.payload, SummarySend) and self.payload.alert_ids:
+            return self.payload.alert_ids
+        return (self.ref_id,)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -12,14 +12,15 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, func, select
 
 from bot.core.errors import StoreError
 from bot.core.posts import DeadLetter, EngagementUpdate, Post
 from bot.core.sanitize import payload_text
-from bot.store.convert import snapshot_row
-from bot.store.stages import STAGE_ROUTED
+from bot.store.convert import post_values, snapshot_row, snapshot_values, update_from_post
+from bot.store.stages import STAGE_INGESTED, STAGE_ROUTED
 from bot.store.tables import DeadLetterRow, EngagementSnapshotRow, PostRow, SourceCursorRow, SourceStateRow
 
 StageFor = Callable[[Post], str]
@@ -84,6 +85,31 @@ def add_snapshot(session: Session, row: PostRow, update: EngagementUpdate, *, fi
         row.review_due = True  # the router re-assesses it on its newest engagement
     session.add(row)
     return 1
+
+
+def save_posts(
+    session: Session, posts: Sequence[Post], stage_for: Callable[[Post], str] | None, now: datetime
+) -> tuple[int, int, int]:
+    """Insert new posts (and their first snapshot), snapshot known ones; returns (new, seen again, snapshots)."""
+    known = known_rows(session, [p.key for p in posts])
+    fresh: dict[tuple[str, str], Post] = {}  # new posts, first copy of each
+    for post in posts:
+        if post.key not in known:
+            fresh.setdefault(post.key, post)
+    if fresh:  # Core, one executemany each: an ORM row per post cost more than storing it
+        table = PostRow.__table__  # type: ignore[attr-defined]
+        values = [post_values(p, stage_for(p) if stage_for else STAGE_INGESTED, now) for p in fresh.values()]
+        stored = session.execute(insert(table).returning(table.c.id, table.c.source, table.c.native_id), values)
+        ids = {(source, native_id): post_id for post_id, source, native_id in stored}
+        first = [snapshot_values(ids[key], update_from_post(post)) for key, post in fresh.items()]
+        session.execute(insert(EngagementSnapshotRow.__table__), first)  # type: ignore[attr-defined]
+    again = [post for post in posts if fresh.get(post.key) is not post]  # known, or a later copy of a new one
+    if any(post.key in fresh for post in again):
+        known |= known_rows(session, [post.key for post in again if post.key in fresh])
+    snapshots = len(fresh)
+    for post in again:
+        snapshots += add_snapshot(session, known[post.key], update_from_post(post))
+    return len(fresh), len(posts) - len(fresh), snapshots
 
 
 def add_dead_letters(session: Session, letters: Sequence[DeadLetter], now: datetime) -> None:

@@ -106,6 +106,17 @@ def _drop(connection: Connection | None) -> None:
         connection.close()
 
 
+def notify(engine: Engine, channel: str) -> None:
+    """NOTIFY `channel` on PostgreSQL, in a transaction of its own; nothing on SQLite."""
+    if engine.dialect.name != "postgresql":
+        return
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("SELECT pg_notify(:channel, '')"), {"channel": channel})
+    except DBAPIError as err:
+        raise DatabaseUnavailable(f"the database failed: {first_line(err)}") from err
+
+
 def listen(engine: Engine, channels: Collection[str], on_notify: Callable[[str], Any], stop: threading.Event) -> None:
     """Call `on_notify(channel)` for every PostgreSQL NOTIFY on `channels` until `stop` is set.
 

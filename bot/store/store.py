@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
-from sqlalchemy import func, insert
+from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, select
@@ -22,14 +22,9 @@ from bot.store import intake, locks, migrate
 from bot.store.convert import (
     labels_from_row,
     post_from_row,
-    post_values,
-    snapshot_values,
-    update_from_post,
 )
 from bot.store.engine import check_url, first_line, make_engine, masked
-from bot.store.ops.claims import notify
 from bot.store.records import StoredPost
-from bot.store.stages import CLASSIFY_CHANNEL, STAGE_INGESTED
 from bot.store.tables import (
     ClassificationRow,
     EngagementSnapshotRow,
@@ -112,6 +107,11 @@ class Store:
         """Wake-ups from other processes (PostgreSQL LISTEN), until `stop`; see locks.listen."""
         locks.listen(self.engine, channels, on_notify, stop)
 
+    def notify(self, channel: str) -> None:
+        """Wake the processes listening on `channel` (PostgreSQL NOTIFY; nothing on SQLite). The caller
+        decides whom to wake (bot/app/chain.py): the store only carries the message."""
+        locks.notify(self.engine, channel)
+
     # --- intake -------------------------------------------------------------------------
 
     def save_batch(
@@ -154,7 +154,7 @@ class Store:
             for post in posts:
                 try:
                     with self.session() as session:
-                        added, seen, snaps = self._save_posts(session, [post], stage_for, now)
+                        added, seen, snaps = intake.save_posts(session, [post], stage_for, now)
                 except (StoreError, *intake.REFUSED) as err:
                     if not intake.refused_record(err):
                         raise
@@ -164,7 +164,7 @@ class Store:
         with self.session() as session:
             if not one_by_one:
                 try:
-                    new, seen_again, snapshots = self._save_posts(session, posts, stage_for, now)
+                    new, seen_again, snapshots = intake.save_posts(session, posts, stage_for, now)
                 except intake.REFUSED as err:
                     if intake.refused_record(err):
                         raise intake.PostRefused from err
@@ -172,32 +172,7 @@ class Store:
             intake.add_dead_letters(session, letters, now)
             intake.save_cursor(session, source, next_cursor, now)
             intake.count_intake(session, source, new, skipped + len(letters) - len(dead), now)
-            if new:
-                notify(session, CLASSIFY_CHANNEL)
         return SaveResult(new=new, seen_again=seen_again, snapshots=snapshots)
-
-    def _save_posts(
-        self, session: Session, posts: Sequence[Post], stage_for: Callable[[Post], str] | None, now: datetime
-    ) -> tuple[int, int, int]:
-        known = intake.known_rows(session, [p.key for p in posts])
-        fresh: dict[tuple[str, str], Post] = {}  # new posts, first copy of each
-        for post in posts:
-            if post.key not in known:
-                fresh.setdefault(post.key, post)
-        if fresh:  # Core, one executemany each: an ORM row per post cost more than storing it
-            table = PostRow.__table__  # type: ignore[attr-defined]
-            values = [post_values(p, stage_for(p) if stage_for else STAGE_INGESTED, now) for p in fresh.values()]
-            stored = session.execute(insert(table).returning(table.c.id, table.c.source, table.c.native_id), values)
-            ids = {(source, native_id): post_id for post_id, source, native_id in stored}
-            first = [snapshot_values(ids[key], update_from_post(post)) for key, post in fresh.items()]
-            session.execute(insert(EngagementSnapshotRow.__table__), first)  # type: ignore[attr-defined]
-        again = [post for post in posts if fresh.get(post.key) is not post]  # known, or a later copy of a new one
-        if any(post.key in fresh for post in again):
-            known |= intake.known_rows(session, [post.key for post in again if post.key in fresh])
-        snapshots = len(fresh)
-        for post in again:
-            snapshots += intake.add_snapshot(session, known[post.key], update_from_post(post))
-        return len(fresh), len(posts) - len(fresh), snapshots
 
     def save_engagement(self, updates: Sequence[EngagementUpdate]) -> int:
         """Store re-polled metrics of known posts; returns how many snapshots were added."""

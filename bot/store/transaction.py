@@ -22,6 +22,7 @@ from bot.store.ops.incidents import IncidentOps
 from bot.store.ops.responses import ResponseOps
 from bot.store.ops.routing import RoutingOps
 from bot.store.ops.suggestions import SuggestionOps
+from bot.store.ops.tickets import TicketOps
 from bot.store.ops.users import UserOps
 
 
@@ -39,6 +40,7 @@ class Transaction(
     ResponseOps,
     RoutingOps,
     SuggestionOps,
+    TicketOps,
     UserOps,
 ):
     """All operation families over one session."""

@@ -12,8 +12,10 @@ from datetime import timedelta
 from bot.core.clock import utcnow
 from bot.core.labels import URGENCY_ORDER
 from bot.delivery import acknowledge, resolve, snooze
+from bot.routing.answers.gaps import Gap, find_gaps
 from bot.store import CORRECTION_KINDS, Store
 from bot.web.auth import Forbidden, Principal
+from bot.web.deps import Feed
 
 ACTIONS = ("ack", "claim", "resolve", "snooze", "reassign", "note", "false-alarm")
 MAX_NOTE = 4000
@@ -117,3 +119,25 @@ def correct(
 def _audit(store: Store, who: Principal, action: str, alert_id: int, **detail: object) -> None:
     with store.transaction(now=utcnow()) as tx:
         tx.audit(who.name, action, f"alert:{alert_id}", **detail)
+
+
+def give_feedback(feed: Feed, user: Principal, post_id: int, answer_id: int, *, helpful: bool) -> str:
+    """Keep a person's verdict on a suggestion (and audit it); NotFound if it was never suggested for the post."""
+    if not user.can_act:
+        raise Forbidden("viewers cannot give feedback on answers")
+    verdict = "helpful" if helpful else "not relevant"
+    with feed.store.transaction() as tx:
+        if not tx.record_feedback(answer_id, post_id, user.name, helpful=helpful):
+            raise NotFound(f"answer {answer_id} was not suggested for post {post_id}")
+        tx.audit(user.name, "answer-feedback", f"post:{post_id}", answer=answer_id, verdict=verdict)
+    return f"answer #{answer_id} marked {verdict} for post {post_id}"
+
+
+def gaps_of(feed: Feed, days: float) -> list[Gap]:
+    with feed.store.transaction() as tx:
+        return find_gaps(
+            tx.acted_complaints(tx.now - timedelta(days=days), tx.now),
+            tx.active_answers(),
+            similarity=feed.context.gap_similarity,
+            answer_threshold=feed.context.answer_threshold,
+        )

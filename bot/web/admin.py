@@ -9,9 +9,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.store import ROLES
 from bot.web.actions import BadRequest, NotFound
-from bot.web.app import feed_of, principal
-from bot.web.auth import Forbidden, Principal, check_csrf, hash_password
-from bot.web.pages import MAX_FIELD, render
+from bot.web.auth import Forbidden, Principal, hash_password
+from bot.web.deps import MAX_FIELD, check_csrf, feed_of, principal, render
 
 router = APIRouter(include_in_schema=False)
 MIN_PASSWORD = 8

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from bot.routing.answers.gaps import Gap, find_gaps
-from bot.web.actions import NotFound
-from bot.web.app import Feed, feed_of, principal, safe_next
-from bot.web.auth import Forbidden, Principal, check_csrf
-from bot.web.pages import MAX_FIELD, render
+from bot.web.actions import NotFound, gaps_of, give_feedback
+from bot.web.deps import MAX_FIELD, User, check_csrf, feed_of, render, safe_next
 
 router = APIRouter(include_in_schema=False)
-User = Annotated[Principal, Depends(principal)]
 
 
 @router.get("/tickets/{ticket_id}", response_class=HTMLResponse)
@@ -49,25 +44,3 @@ def feedback(
 def gaps_page(request: Request, user: User, days: Annotated[float, Query(gt=0, le=3650)] = 7) -> Response:
     """The most frequent kinds of complaint of the last days that no known answer covers yet."""
     return render(request, "gaps.html", user, gaps=gaps_of(feed_of(request), days), days=days)
-
-
-def give_feedback(feed: Feed, user: Principal, post_id: int, answer_id: int, *, helpful: bool) -> str:
-    """Keep a person's verdict on a suggestion (and audit it); NotFound if it was never suggested for the post."""
-    if not user.can_act:
-        raise Forbidden("viewers cannot give feedback on answers")
-    verdict = "helpful" if helpful else "not relevant"
-    with feed.store.transaction() as tx:
-        if not tx.record_feedback(answer_id, post_id, user.name, helpful=helpful):
-            raise NotFound(f"answer {answer_id} was not suggested for post {post_id}")
-        tx.audit(user.name, "answer-feedback", f"post:{post_id}", answer=answer_id, verdict=verdict)
-    return f"answer #{answer_id} marked {verdict} for post {post_id}"
-
-
-def gaps_of(feed: Feed, days: float) -> list[Gap]:
-    with feed.store.transaction() as tx:
-        return find_gaps(
-            tx.acted_complaints(tx.now - timedelta(days=days), tx.now),
-            tx.active_answers(),
-            similarity=feed.context.gap_similarity,
-            answer_threshold=feed.context.answer_threshold,
-        )

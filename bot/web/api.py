@@ -13,11 +13,9 @@ from pydantic import BaseModel, Field
 
 from bot.core.answers import SAFETY_HEADING, Answer
 from bot.delivery.redact import redact
-from bot.web.actions import NotFound, act, correct
-from bot.web.answer_pages import gaps_of, give_feedback
-from bot.web.app import feed_of, principal
-from bot.web.auth import Principal, check_csrf
-from bot.web.pages import feed_filter
+from bot.web.actions import NotFound, act, correct, gaps_of, give_feedback
+from bot.web.auth import Principal
+from bot.web.deps import check_csrf, feed_filter, feed_of, principal
 
 router = APIRouter(prefix="/api", tags=["feed"])
 User = Annotated[Principal, Depends(principal)]

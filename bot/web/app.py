@@ -7,66 +7,24 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
 from bot.app.web_settings import WebSettings
 from bot.core.errors import StoreError
-from bot.core.escape import template_value
 from bot.store import Store
+from bot.web import admin, answer_pages, api, digests, health, live, pages, tokens
 from bot.web.actions import BadRequest, NotFound
-from bot.web.auth import CsrfRefused, Forbidden, NotLoggedIn, Principal, Sessions, authenticate
+from bot.web.auth import CsrfRefused, Forbidden, NotLoggedIn
+from bot.web.deps import HERE, Feed, FeedContext, feed_of, principal
 from bot.web.security import ForwardedFor, SecurityHeaders
-from bot.web.throttle import LoginThrottle
 
-HERE = Path(__file__).resolve().parent
+__all__ = ["FeedContext", "create_app"]
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, kw_only=True)
-class FeedContext:
-    """What the pages need from the config, and how `/readyz` learns about the daemon."""
-
-    topics: tuple[str, ...] = ()
-    tiers: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()
-    brand: str = "Earshot"
-    shadow: bool = False  # the daemon runs in shadow mode: every page says nothing is sent
-    answer_threshold: float = 0.65  # answers.threshold, for the gaps page
-    gap_similarity: float = 0.65  # answers.gap_similarity
-    problems: Callable[[], list[str]] = field(default=lambda: [])  # why the daemon is not ready
-
-
-class Feed:
-    """Everything the routes share, kept on `app.state.feed`."""
-
-    def __init__(self, store: Store, settings: WebSettings, context: FeedContext, secret_key: str) -> None:
-        self.store, self.settings, self.context = store, settings, context
-        self.sessions = Sessions(secret_key, int(timedelta(hours=settings.session_hours).total_seconds()))
-        self.throttle = LoginThrottle(settings.login_attempts)
-        self.templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescapes .html
-        self.templates.env.finalize = template_value  # no bidi overrides or control characters in a page
-        self.stopping = False
-
-
-def feed_of(request: Request) -> Feed:
-    feed: Feed = request.app.state.feed
-    return feed
-
-
-def principal(request: Request) -> Principal:
-    """The logged-in user (FastAPI dependency): NotLoggedIn becomes a redirect or a 401."""
-    feed = feed_of(request)
-    return authenticate(request, feed.store, feed.sessions)
 
 
 def create_app(
@@ -76,8 +34,6 @@ def create_app(
     secret_key: str | None = None,
 ) -> FastAPI:
     """The whole feed application over `store`; without `secret_key` (tests) logins last until it stops."""
-    from bot.web import admin, answer_pages, api, digests, health, live, pages, tokens
-
     settings = settings or WebSettings()
     if secret_key is None:
         log.info("the feed signs sessions with a key of its own: they end when it stops")
@@ -148,16 +104,3 @@ def _handlers(app: FastAPI) -> None:
             except NotLoggedIn as why:
                 return await not_logged_in(request, why)
         return page(request, 404, getattr(err, "detail", None) or "no such page")
-
-
-def safe_next(target: str | None) -> str:
-    """A same-site path to return to after login or an action; anything else goes home."""
-    if (
-        target
-        and target.startswith("/")
-        and not target.startswith("//")
-        and "\\" not in target
-        and target.isprintable()
-    ):
-        return target[:2000]  # nothing unprintable: a browser drops tabs and newlines, so "/\t/host" is "//host"
-    return "/"

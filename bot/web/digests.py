@@ -12,9 +12,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from bot.web.actions import NotFound
-from bot.web.app import feed_of, principal
 from bot.web.auth import Principal
-from bot.web.pages import render
+from bot.web.deps import feed_of, principal, render
 
 router = APIRouter(include_in_schema=False)
 User = Annotated[Principal, Depends(principal)]

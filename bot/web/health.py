@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from bot.core.errors import StoreError
-from bot.web.app import feed_of
+from bot.web.deps import feed_of
 
 router = APIRouter(include_in_schema=False)
 

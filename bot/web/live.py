@@ -16,8 +16,8 @@ from fastapi import APIRouter, Depends, Request
 from sse_starlette.sse import EventSourceResponse
 
 from bot.core.errors import StoreError
-from bot.web.app import feed_of, principal
 from bot.web.auth import Principal
+from bot.web.deps import feed_of, principal
 
 router = APIRouter(include_in_schema=False)
 POLL_SECONDS = 0.5

@@ -4,54 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.core.labels import URGENCY_ORDER
 from bot.store import FEED_STATUSES, FeedFilter, off_brand_by_connector
 from bot.web.actions import NotFound, act, correct
-from bot.web.app import Feed, feed_of, principal, safe_next
-from bot.web.auth import LOGIN_COOKIE, SESSION_COOKIE, Principal, check_csrf, verify_password
+from bot.web.auth import LOGIN_COOKIE, SESSION_COOKIE, verify_password
 from bot.web.charts import incident_chart
-from bot.web.views import ago, sparkline
+from bot.web.deps import MAX_FIELD, Feed, User, check_csrf, feed_filter, feed_of, render, safe_next
 
 router = APIRouter(include_in_schema=False)
-User = Annotated[Principal, Depends(principal)]
-MAX_FIELD = 200
-
-
-def render(request: Request, name: str, user: Principal | None, status: int = 200, **values: Any) -> Response:
-    feed = feed_of(request)
-    with feed.store.transaction() as tx:
-        unacked = tx.unacked_count() if user else 0
-    context = {
-        "user": user,
-        "unacked": unacked,
-        "brand": feed.context.brand,
-        "shadow": feed.context.shadow,
-        "ago": ago,
-        "spark": sparkline,
-    }
-    return feed.templates.TemplateResponse(request, name, {**context, **values}, status_code=status)
-
-
-def feed_filter(request: Request, feed: Feed) -> FeedFilter:
-    """The filter in the URL; values that are not one of the known ones are ignored."""
-    args = request.query_params
-    ctx = feed.context
-
-    def pick(name: str, allowed: tuple[str, ...]) -> str:
-        value = args.get(name, "")[:MAX_FIELD]
-        return value if value in allowed else ""
-
-    return FeedFilter(
-        tier=pick("tier", ctx.tiers),
-        urgency=pick("urgency", URGENCY_ORDER),
-        topic=pick("topic", ctx.topics),
-        source=pick("source", ctx.sources),
-        status=pick("status", FEED_STATUSES) or "all",
-        q=args.get("q", "")[:MAX_FIELD].strip(),
-    )
 
 
 # --- login ----------------------------------------------------------------------------

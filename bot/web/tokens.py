@@ -9,9 +9,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.store import TokenView
 from bot.web.actions import NotFound
-from bot.web.app import feed_of, principal, safe_next
-from bot.web.auth import Forbidden, Principal, check_csrf, new_api_token
-from bot.web.pages import MAX_FIELD, render
+from bot.web.auth import Forbidden, Principal, new_api_token
+from bot.web.deps import MAX_FIELD, check_csrf, feed_of, principal, render, safe_next
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api", tags=["tokens"])

@@ -54,7 +54,7 @@ class BlueskyConnector(PolledConnector):
         )
         self.settings, self.password = settings, app_password
         self.responders = [r.lstrip("@").lower() for r in responders if r.strip()]
-        self.budget = RequestBudget(settings.budget)
+        self.budget: RequestBudget = RequestBudget(settings.budget)
         self.transport = BlueskyTransport(transport or httpx.HTTPTransport(retries=0), self.budget, ServerWindow())
         request = Request(transport=self.transport, timeout=settings.retry.timeout_seconds)
         self.client = Client(base_url=settings.api_base + "/xrpc", request=request)

@@ -49,7 +49,7 @@ class RedditConnector(PolledConnector):
         )
         self.settings = settings
         self.responders = [r.removeprefix("/").removeprefix("u/").strip() for r in responders if r.strip()]
-        self.budget = RequestBudget(settings.budget)
+        self.budget: RequestBudget = RequestBudget(settings.budget)
         self.reddit = praw.Reddit(
             client_id=client_id,
             client_secret=client_secret,

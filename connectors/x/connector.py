@@ -63,7 +63,7 @@ class XConnector(PolledConnector):
         self.settings = settings
         self.own_handles = {h.lstrip("@").lower() for h in own_handles if h and not h.isdigit()}
         self.responders = [h.lstrip("@") for h in responders if h.strip()]
-        self.budget = RequestBudget(settings.budget)
+        self.budget: RequestBudget = RequestBudget(settings.budget)
         self.client = tweepy.Client(bearer_token=bearer_token, wait_on_rate_limit=False, return_type=dict)
         self.client.session.mount(
             TWITTER_HOST, XTransport(settings.api_base, self.budget, ServerWindow(), settings.retry.timeout_seconds)

@@ -207,4 +207,4 @@ def test_two_classify_lanes_label_every_post_once(config, store):
     for lane in lanes:
         lane.join(60)
     assert sorted(CountingClassifier.seen) == sorted(str(i) for i in range(60))  # each once, none twice
-    assert store.count_posts(STAGE_CLASSIFIED) == 60 and not run._in_flight  # noqa: SLF001
+    assert store.count_posts(STAGE_CLASSIFIED) == 60 and not run.classify._in_flight  # noqa: SLF001

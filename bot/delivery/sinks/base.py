@@ -46,13 +46,8 @@ class TicketSink(ABC):
 
 
 def request_to_json(request: TicketRequest) -> dict[str, Any]:
-    """A TicketRequest as JSON for the outbox row."""
+    """A TicketRequest as JSON, as a sink sends it (the outbox's own JSON is `bot.core.payloads`)."""
     return asdict(request)
-
-
-def request_from_json(data: dict[str, Any]) -> TicketRequest:
-    """The TicketRequest stored by request_to_json."""
-    return TicketRequest(**data)
 
 
 def status_delivery(status: int, text: str, *, ref: str | None = None) -> Delivery:

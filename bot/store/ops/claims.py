@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from sqlalchemy import insert, text, update
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from bot.core.labels import Labels
 from bot.store.convert import classification_row, classification_values, post_from_row
@@ -20,7 +20,7 @@ from bot.store.ops.base import Ops
 from bot.store.ops.delivery import DUE
 from bot.store.ops.delivery import _item as outbox_item
 from bot.store.records import StoredPost
-from bot.store.stages import ROUTE_CHANNEL, STAGE_CLASSIFIED, STAGE_SKIPPED
+from bot.store.stages import STAGE_CLASSIFIED, STAGE_SKIPPED
 from bot.store.tables import ClassificationRow, PostRow
 
 
@@ -75,12 +75,8 @@ class ClaimOps(Ops):
             self.session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": lock_key(name)}).scalar()
         )
 
-    def notify(self, channel: str) -> None:
-        """Wake the processes listening on `channel` once this transaction commits (PostgreSQL)."""
-        notify(self.session, channel)
-
     def save_labels(self, labelled: Sequence[tuple[int, Labels]], *, skip: Sequence[int] = ()) -> None:
-        """Store labels and move their posts to `classified` (or `skipped` when in `skip`); wakes routing."""
+        """Store labels and move their posts to `classified` (or `skipped` when in `skip`)."""
         skipped = set(skip)
         ids = [post_id for post_id, _ in labelled]
         known = set(
@@ -101,11 +97,3 @@ class ClaimOps(Ops):
         ]
         if moves:
             self.session.execute(update(PostRow), moves)
-        if labelled:
-            self.notify(ROUTE_CHANNEL)
-
-
-def notify(session: Session, channel: str) -> None:
-    """NOTIFY `channel` when the session's transaction commits; nothing on SQLite."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": channel})

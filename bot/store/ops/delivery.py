@@ -1,8 +1,8 @@
-"""Delivery operations: the only writer of the ticket, ticket_event, alert and outbox rows.
+"""Delivery operations: alerts and their outbox rows (tickets are `ops/tickets.py`).
 
-The outbox enqueues through `add_ticket`, `add_ticket_comment`, `add_alert` and
-`add_outbox_row`; the deliver stage claims and records rows; the escalate stage moves alerts up
-their tiers and folds capped rows into summaries (acknowledging lives in `ops/alerts.py`).
+The outbox enqueues through `add_alert` and `add_outbox_row`; the deliver stage claims and
+records rows; the escalate stage moves alerts up their tiers and folds capped rows into
+summaries (acknowledging lives in `ops/alerts.py`).
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, case, func, update
-from sqlmodel import col, select, union_all
+from sqlalchemy import CursorResult, func, update
+from sqlmodel import col, select
 
-from bot.core.actions import TicketRequest
+from bot.core.payloads import OutboxPayload, SummarySend, TicketSend, payload_from_json
 from bot.store.delivery_records import SUMMARY_PREFIX, AlertState, OutboxItem
-from bot.store.delivery_tables import AlertRow, OutboxRow, TicketEventRow, TicketRow
+from bot.store.delivery_tables import AlertRow, OutboxRow, TicketRow
 from bot.store.ops.alerts import to_alert_state
 from bot.store.ops.base import Ops
 
@@ -25,106 +25,9 @@ LIVE = ("pending", "sending", "sent", "held", "summarized")
 
 
 class DeliveryOps(Ops):
-    """Tickets, alerts and their outbox rows."""
+    """Alerts and the outbox rows of alerts and tickets."""
 
     # --- enqueueing ---------------------------------------------------------------------
-
-    def ticket_for_key(self, key: str, post_id: int | None = None) -> int | None:
-        """The ticket a request with this idempotency key already opened or commented on.
-
-        With `post_id` (the post the request is for; a key always comes with the same post), a post
-        that RoutingOps.prefetch found without a ticket or comment costs no query.
-        """
-        if post_id is not None and post_id in self.session.info.get("unticketed", ()):
-            return None
-        opened = select(TicketRow.id).where(TicketRow.idempotency_key == key)
-        commented = select(TicketEventRow.ticket_id).where(TicketEventRow.idempotency_key == key)
-        return self.session.execute(union_all(opened, commented)).scalars().first()
-
-    def thread_ticket(self, thread_ref: str | None, incident_id: int | None, *, shadow: bool = False) -> int | None:
-        """The ticket a follow-up belongs to: by thread key or id, else the incident's unresolved one.
-
-        Out of shadow mode a ticket opened in it is no thread: a new post opens a ticket that is sent.
-        """
-        live = [] if shadow else [col(TicketRow.shadow).is_(False)]
-        if thread_ref:
-            by_key = col(TicketRow.thread_key) == thread_ref
-            match = (by_key | (TicketRow.id == int(thread_ref))) if thread_ref.isdigit() else by_key
-            found = self.session.exec(
-                select(TicketRow).where(match, *live).order_by(case((by_key, 0), else_=1), col(TicketRow.id))
-            ).first()  # one query: by thread key, else by id
-            if found is not None:
-                self.held("ticket")[found.id] = found  # type: ignore[index]  # commenting on it reads it no more
-                return found.id
-        if incident_id is not None:
-            return self.session.exec(
-                select(TicketRow.id)
-                .where(TicketRow.incident_id == incident_id, TicketRow.status != "resolved", *live)
-                .order_by(col(TicketRow.id))
-            ).first()
-        return None
-
-    def add_ticket(
-        self,
-        request: TicketRequest,
-        *,
-        post_id: int,
-        first_response_due: datetime,
-        resolution_due: datetime,
-        now: datetime | None = None,
-        shadow: bool = False,
-    ) -> int:
-        """A new ticket in the built-in queue (`shadow`: opened in shadow mode); returns its id."""
-        now = now or self.now
-        ticket = TicketRow(
-            idempotency_key=request.idempotency_key,
-            post_id=post_id,
-            incident_id=request.incident_id,
-            queue=request.queue,
-            priority=request.priority,
-            status="new",
-            subject=request.subject,
-            body=request.body,
-            post_url=request.post_url,
-            first_response_due=first_response_due,
-            resolution_due=resolution_due,
-            thread_key=request.thread_ref,
-            external_refs={},
-            created_at=now,
-            updated_at=now,
-            shadow=shadow,
-        )
-        self.session.add(ticket)
-        self.session.flush()
-        assert ticket.id is not None
-        self.session.info.get("unticketed", set()).discard(post_id)
-        return ticket.id
-
-    def add_ticket_comment(
-        self, ticket_id: int, request: TicketRequest, *, post_id: int, now: datetime | None = None
-    ) -> int:
-        """A comment on a ticket (reopening it when resolved); returns the event id."""
-        now = now or self.now
-        ticket = self.held("ticket").get(ticket_id) or self.session.get(TicketRow, ticket_id)
-        assert ticket is not None, f"no ticket {ticket_id}"
-        event = TicketEventRow(
-            ticket_id=ticket_id,
-            idempotency_key=request.idempotency_key,
-            post_id=post_id,
-            kind="comment",
-            body=request.body,
-            author=request.author_handle,
-            created_at=now,
-        )
-        self.session.add(event)
-        self.session.info.get("unticketed", set()).discard(post_id)
-        ticket.updated_at = now
-        if ticket.status == "resolved":
-            ticket.status = "open"  # a follow-up on a closed problem reopens it
-        self.session.add(ticket)
-        self.session.flush()
-        assert event.id is not None
-        return event.id
 
     def alert_for_key(self, key: str) -> int | None:
         """The alert already stored for this idempotency key."""
@@ -176,11 +79,10 @@ class DeliveryOps(Ops):
     def add_outbox_row(
         self,
         *,
-        kind: str,
         ref_id: int,
         target: str,
         idempotency_key: str,
-        payload: dict[str, Any],
+        payload: OutboxPayload,
         not_before: datetime | None = None,
         now: datetime | None = None,
         shadow: bool = False,
@@ -194,10 +96,10 @@ class DeliveryOps(Ops):
             return False
         self.session.add(
             OutboxRow(
-                kind=kind,
+                kind=payload.kind,
                 ref_id=ref_id,
                 target=target,
-                payload=payload,
+                payload=payload.to_json(),
                 idempotency_key=idempotency_key,
                 status="shadow" if shadow else "pending",
                 attempts=0,
@@ -246,12 +148,6 @@ class DeliveryOps(Ops):
         row = self.session.get(AlertRow, alert_id)
         return to_alert_state(row) if row is not None else None
 
-    def ticket_ref(self, ticket_id: int, sink: str) -> str | None:
-        """The remote id of a ticket at `sink`, once it is open there."""
-        ticket = self.session.get(TicketRow, ticket_id)
-        ref = (ticket.external_refs if ticket else {}).get(sink)
-        return None if ref is None else str(ref)
-
     def alerts_sent_since(self, target: str, start: datetime) -> int:
         """How many alerts (summaries aside) `target` sent since `start`."""
         return int(
@@ -286,14 +182,14 @@ class DeliveryOps(Ops):
     def record_sent(self, item: OutboxItem, ref: str | None) -> None:
         """The row went out: write the remote ref back to the ticket, or mark its alerts sent."""
         self._set(item.id, status="sent", sent_at=self.now, external_ref=ref, last_error=None)
-        if item.kind == "ticket" and item.payload.get("op") == "open" and ref:
+        if isinstance(item.payload, TicketSend) and item.payload.op == "open" and ref:
             ticket = self.session.get(TicketRow, item.ref_id)
             if ticket is not None:
                 ticket.external_refs = {**ticket.external_refs, item.target: ref}
                 ticket.updated_at = self.now
                 self.session.add(ticket)
         elif item.kind == "alert":
-            for alert_id in item.payload.get("alert_ids") or [item.ref_id]:
+            for alert_id in item.alert_ids:
                 alert = self.session.get(AlertRow, alert_id)
                 if alert is not None and alert.status in ("pending", "failed"):
                     alert.status, alert.sent_at = "sent", alert.sent_at or self.now
@@ -355,12 +251,10 @@ class DeliveryOps(Ops):
         ).all()
         return [_item(row) for row in rows]
 
-    def summarize(self, held: Sequence[OutboxItem], *, idempotency_key: str, payload: dict[str, Any]) -> None:
+    def summarize(self, held: Sequence[OutboxItem], *, idempotency_key: str, payload: SummarySend) -> None:
         """One summary row standing in for `held` (all one channel's); they become `summarized`."""
         first = held[0]
-        self.add_outbox_row(
-            kind="alert", ref_id=first.ref_id, target=first.target, idempotency_key=idempotency_key, payload=payload
-        )
+        self.add_outbox_row(ref_id=first.ref_id, target=first.target, idempotency_key=idempotency_key, payload=payload)
         for item in held:
             self._set(item.id, status="summarized")
 
@@ -379,7 +273,7 @@ def _item(row: OutboxRow) -> OutboxItem:
         kind=row.kind,
         ref_id=row.ref_id,
         target=row.target,
-        payload=dict(row.payload),
+        payload=payload_from_json(row.kind, row.payload),
         idempotency_key=row.idempotency_key,
         status=row.status,
         attempts=row.attempts,
