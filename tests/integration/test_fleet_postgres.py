@@ -215,6 +215,10 @@ def test_with_the_model_a_killed_daemon_leaves_no_worker_and_the_other_loses_not
         daemons[0].send_signal(signal.SIGKILL)
         assert daemons[0].wait(30) == -9
         _wait_done(postgres_url, daemons[1:])
+        # The orphan sees its pipe close when it next reads or answers: at the latest after the batch it is on.
+        deadline = time.monotonic() + 60
+        while [pid for pid in workers if process_running(pid)] and time.monotonic() < deadline:
+            time.sleep(0.5)
         assert not [pid for pid in workers if process_running(pid)], "the killed daemon's model worker lives on"
         _stop(daemons[1:])
     finally:

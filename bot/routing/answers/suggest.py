@@ -44,6 +44,7 @@ class Suggester:
         self.responders = {source: tuple(handles) for source, handles in responders.items()}
         self.safety_urgency = safety_urgency
         self._synced = False
+        self._embed_failed: str | None = None  # why the playbook could not be embedded, said once until it works
         self._outcomes_at: datetime | None = None
         self._vectors: dict[int, Answer] = {}  # the answers read with their vectors, kept across passes
         self._index = AnswerIndex([])
@@ -97,8 +98,11 @@ class Suggester:
         try:
             vectors = self.embed(texts)  # one encoder call for every entry
         except (EarshotError, RuntimeError, OSError) as err:
-            log.warning("could not embed the playbook (%s); its entries are not suggested yet", err)
+            if str(err) != self._embed_failed:  # every batch tries again; the log says it once
+                log.warning("could not embed the playbook (%s); its entries are not suggested yet", err)
+            self._embed_failed = str(err)
             return
+        self._embed_failed = None
         start = 0
         for entry in waiting:
             tx.set_vectors(entry.id, [list(map(float, v)) for v in vectors[start : start + len(entry.examples)]])
