@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -176,3 +176,23 @@ def refuse(problems: Sequence[str]) -> None:
     """Raise the ConfigError a source's build gives for what its `problems` found (nothing if none)."""
     if problems:
         raise ConfigError("; ".join(problems))
+
+
+def refreshed(source: str, asked: Iterable[Post], served: Iterable[Post], taken_at: datetime) -> list[EngagementUpdate]:
+    """Fresh counts for each asked post the source served again; an asked post it no longer serves is deleted.
+
+    A post served but not asked for is ignored (an instance may answer for more than it was asked).
+    """
+    by_id = {post.native_id: post for post in asked}
+    found = {post.native_id: post for post in served if post.native_id in by_id}
+    return [
+        EngagementUpdate(
+            source=source,
+            native_id=native_id,
+            taken_at=taken_at,
+            engagement=found[native_id].engagement if native_id in found else post.engagement,
+            author_reach=found[native_id].author_reach if native_id in found else None,
+            is_deleted=native_id not in found,
+        )
+        for native_id, post in by_id.items()
+    ]

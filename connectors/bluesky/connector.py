@@ -21,7 +21,7 @@ from atproto_client.request import Request
 
 from bot.core.errors import MalformedPayload, RateLimited, SourceError, TransientSourceError
 from bot.core.posts import EngagementUpdate, Post
-from connectors.base import Cursor, ParsedPage, PolledConnector, Stream
+from connectors.base import Cursor, ParsedPage, PolledConnector, Stream, refreshed
 from connectors.bluesky.parse import native_id, order_key, parse_views
 from connectors.bluesky.settings import BlueskySettings
 from connectors.bluesky.transport import BlueskyTransport, classify
@@ -187,28 +187,7 @@ class BlueskyConnector(PolledConnector):
                     continue
                 taken_at = self._now()
                 parsed = parse_views(body.get("posts") or [], taken_at)
-                found = {p.native_id: p for p in parsed.posts if p.native_id in known}
-                updates += [
-                    EngagementUpdate(
-                        source=self.name,
-                        native_id=p.native_id,
-                        taken_at=taken_at,
-                        engagement=p.engagement,
-                        author_reach=p.author_reach,
-                    )
-                    for p in found.values()
-                ]
-                updates += [
-                    EngagementUpdate(
-                        source=self.name,
-                        native_id=i,
-                        taken_at=taken_at,
-                        engagement=known[i].engagement,
-                        is_deleted=True,
-                    )
-                    for i in chunk
-                    if i not in found
-                ]
+                updates += refreshed(self.name, (known[i] for i in chunk), parsed.posts, taken_at)
         return updates
 
 

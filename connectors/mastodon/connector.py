@@ -20,7 +20,7 @@ from mastodon import Mastodon
 
 from bot.core.errors import MalformedPayload, RateLimited, SourceError, TransientSourceError
 from bot.core.posts import EngagementUpdate, Post
-from connectors.base import Cursor, ParsedPage, PolledConnector, Stream
+from connectors.base import Cursor, ParsedPage, PolledConnector, Stream, refreshed
 from connectors.mastodon.parse import full_acct, host_of, parse_statuses
 from connectors.mastodon.settings import InstanceSettings, MastodonSettings
 from connectors.mastodon.transport import MastodonTransport, classify, ours, wrap
@@ -255,26 +255,7 @@ class MastodonConnector(PolledConnector):
 
 def _updates(body: Any, asked: dict[str, Post], host: str, taken_at: datetime) -> list[EngagementUpdate]:
     parsed = parse_statuses(body if isinstance(body, list) else [], host, taken_at)
-    wanted = {post.native_id for post in asked.values()}
-    found = {p.native_id: p for p in parsed.posts if p.native_id in wanted}  # never a status not asked for
-    updates = [
-        EngagementUpdate(
-            source="mastodon",
-            native_id=p.native_id,
-            taken_at=taken_at,
-            engagement=p.engagement,
-            author_reach=p.author_reach,
-        )
-        for p in found.values()
-    ]
-    updates += [
-        EngagementUpdate(
-            source="mastodon", native_id=post.native_id, taken_at=taken_at, engagement=post.engagement, is_deleted=True
-        )
-        for post in asked.values()
-        if post.native_id not in found
-    ]
-    return updates
+    return refreshed("mastodon", asked.values(), parsed.posts, taken_at)  # never a status not asked for
 
 
 def _id(since: Any) -> str | None:
