@@ -54,5 +54,10 @@ def _pg_connect_args(url: str) -> dict[str, Any]:
 
 
 def first_line(err: BaseException) -> str:
-    """The first line of an error's message (driver errors carry the SQL on later lines)."""
-    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    """The first line of an error's message (driver errors carry the SQL on later lines).
+
+    SQLAlchemy puts a line of its own before an error raised during autoflush; that line
+    says where, not what, so the driver's line after it is the one returned.
+    """
+    lines = [line for line in str(err).strip().splitlines() if not line.startswith("(raised as a result of")]
+    return lines[0] if lines else type(err).__name__

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -252,3 +254,37 @@ def test_a_reply_acknowledges_the_alert_of_the_post_it_answers_when_their_ids_di
     for other in others:
         assert (desk.alert(other).acked_at, desk.alert(other).reply_by) == (None, None), other
     clear_stub_channels()
+
+
+@pytest.mark.postgres
+def test_two_passes_recording_the_same_reply_at_once_store_it_once_without_an_error(postgres_url: str) -> None:
+    # The route stage (answer memory) and the respond stage both record replies; on PostgreSQL their
+    # transactions overlap, and the second must not fail on the first one's row.
+    store = Store.open(postgres_url)
+    try:
+        save_x(store, COMPLAINT)
+        save_x(store, REPLY)
+        first_wrote, first_may_commit = threading.Event(), threading.Event()
+        counts: dict[str, int] = {}
+
+        def first() -> None:
+            with store.transaction(now=T0 + timedelta(hours=3)) as tx:
+                counts["first"] = tx.record_public_replies(RESPONDERS)
+                first_wrote.set()
+                first_may_commit.wait(10)
+
+        writer = threading.Thread(target=first)
+        writer.start()
+        assert first_wrote.wait(10)
+        second = threading.Thread(target=lambda: counts.update(second=stage(store).run_once()))
+        second.start()
+        time.sleep(0.5)  # the second pass is now waiting on the first one's row
+        first_may_commit.set()
+        writer.join(10)
+        second.join(10)
+        assert counts["first"] == 1 and "second" in counts  # the second pass ended without raising
+        assert times_of(store, "x", COMPLAINT_ID).first_reply_at == T0 + timedelta(minutes=68)
+        with store.transaction() as tx:
+            assert tx.record_public_replies(RESPONDERS) == 0
+    finally:
+        store.engine.dispose()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, or_
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
 from bot.core.actions import PublicReply
@@ -69,21 +70,22 @@ class ResponseOps(Ops):
                     col(ResponseRow.id).is_(None),
                 )
             ).all()
-            for post in rows:
-                assert post.id is not None and post.parent_id is not None
-                self.session.add(
-                    ResponseRow(
-                        reply_post_id=post.id,
-                        source=post.source,
-                        parent_native_id=post.parent_id,
-                        conversation_id=post.conversation_id,
-                        responder=post.author_handle or "?",
-                        url=post.url,
-                        responded_at=post.created_at,
-                    )
-                )
-                added += 1
-        self.session.flush()
+            values = [
+                {
+                    "reply_post_id": post.id,
+                    "source": post.source,
+                    "parent_native_id": post.parent_id,
+                    "conversation_id": post.conversation_id,
+                    "responder": post.author_handle or "?",
+                    "url": post.url,
+                    "responded_at": post.created_at,
+                }
+                for post in rows
+            ]
+            if values:  # another stage's pass may store the same reply at the same moment: the first one wins
+                dialect = postgresql if self.on_postgres else sqlite
+                statement = dialect.insert(ResponseRow).on_conflict_do_nothing(index_elements=["reply_post_id"])
+                added += len(self.session.execute(statement.values(values).returning(ResponseRow.id)).all())
         return added
 
     def link_responses(self, responders: Responders) -> int:
