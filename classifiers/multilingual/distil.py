@@ -2,13 +2,24 @@
 
 The English model labels its own training texts (the harm model's lines and tweets, the complaint and sentiment
 training splits); linear heads on e5 embeddings learn to give the same probabilities, and a ridge map learns to
-put e5 embeddings where the English model's meaning embeddings are. `lines.jsonl` (posts written for Earshot in
-es, pt, fr, de and it: never the development posts) adds labelled examples in other languages, and the harm model
-over e5 embeddings learns from the English harm lines, tweets and these lines. Takes several minutes on 2 cores.
+put e5 embeddings where the English model's meaning embeddings are. Two kinds of text in other languages join:
+
+- `translations/<lang>.jsonl`: the harm lines, the safe lines and 300 complaint-corpus training tweets, translated
+  here by hand into es, pt, fr, de and it. Each translation is taught what the English model says of its English
+  original (translate-train with the teacher's own outputs), and the meaning map learns to put it where its
+  original is, so a complaint in Spanish lands beside the same complaint in English;
+- `lines.jsonl`: posts written for Earshot in those languages, with labels.
+
+Never the development posts. The harm model learns in the meaning space, where the map puts e5 embeddings (what
+it reads at run time), from the English harm lines and tweets, the translations and the written lines. Several
+minutes on 2 cores; `--cache DIR` keeps the embeddings, so that a refit after changing a weight takes seconds.
+TRANSLATION_WEIGHT was chosen on data/multilingual/valid.jsonl (`scripts/language_check.py`).
 """
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import json
 import logging
 import random
@@ -20,23 +31,34 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from classifiers.artifacts import DEFAULT_DIR, WEIGHTS, weights_digest
-from classifiers.data import SHIPPED_DATA_DIR, Example, load_splits
+from classifiers.data import SHIPPED_DATA_DIR, load_splits
 from classifiers.heads import trained_heads
 from classifiers.multilingual.encoder import E5Encoder
-from classifiers.multilingual.heads import HEADS_FILE, DistilledHeads
-from classifiers.safety import HarmExamples, HarmModel, as_tweets, training_examples
+from classifiers.multilingual.heads import HEADS_FILE, DistilledHeads, mapped
+from classifiers.safety import HarmExamples, HarmModel, as_tweets, reviewed, training_examples
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 LINES = HERE / "lines.jsonl"
+TRANSLATIONS = HERE / "translations"
 LINE_WEIGHT = 2.0  # a written line in another language counts as two English texts
+TRANSLATION_WEIGHT = 3.0  # a translation counts as three English texts (chosen on a validation set written for it)
 STRENGTH = 10.0  # the heads' C
 RIDGE = 1.0  # the meaning map's L2
 SENTIMENT_SAMPLE = 3000
-# The harm model's written lines in other languages weigh as much at risk as not (0.5 : 0.5), beside the English
-# groups' 1 : 0.3 : 0.7; P is shifted so that the English model's critical threshold (0.15) falls where this
-# model's Platt probability is 0.5 (chosen on held-out English tweets' false pages and the development posts).
-HARM_GROUPS = {"harm": 1.0, "safe": 0.3, "real": 0.7, "lines-harm": 0.5, "lines-safe": 0.5}
+# Harm groups' shares: the English groups' 1 : 0.3 : 0.7, the written lines 0.5 : 0.5, the translations as their
+# English groups. P is shifted so that the English model's critical threshold (0.15) falls where this model's
+# Platt probability is 0.5.
+HARM_GROUPS = {
+    "harm": 1.0,
+    "safe": 0.3,
+    "real": 0.7,
+    "lines-harm": 0.5,
+    "lines-safe": 0.5,
+    "translated-harm": 1.0,
+    "translated-safe": 0.3,
+    "translated-real": 0.7,
+}
 HARM_SHIFT = float(np.log(0.15 / 0.85))
 
 
@@ -45,6 +67,17 @@ def read_lines() -> list[dict]:
     rows = [json.loads(line) for line in LINES.read_text(encoding="utf-8").splitlines() if line.strip()]
     tweets = as_tweets([r["text"] for r in rows])[len(rows) :]
     return rows + [dict(r, text=t) for r, t in zip(rows, tweets, strict=True)]
+
+
+def read_translations(folder: Path = TRANSLATIONS) -> list[dict]:
+    """Every translation ({kind, en, text, harm | complaint}), the written lines of harm and safety also as tweets."""
+    rows: list[dict] = []
+    for path in sorted(folder.glob("*.jsonl")):
+        found = [json.loads(line) | {"lang": path.stem} for line in path.read_text(encoding="utf-8").splitlines()]
+        lines = [r for r in found if r["kind"] in ("harm", "safe") and not r["text"].startswith("@")]
+        tweets = as_tweets([r["text"] for r in lines])[len(lines) :]
+        rows += found + [dict(r, text=t) for r, t in zip(lines, tweets, strict=True)]
+    return rows
 
 
 def soft_logistic(x: np.ndarray, targets: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -64,84 +97,149 @@ def soft_logistic(x: np.ndarray, targets: np.ndarray, weights: np.ndarray) -> tu
 
 @dataclass(frozen=True)
 class Taught:
-    """The English texts as the English model and e5 read them, one row each."""
+    """Texts as the English model and e5 read them, one row each (a translation: the teacher reads its original)."""
 
     balanced: dict[str, np.ndarray]  # per head, the English model's class-balanced probabilities
     meaning: np.ndarray  # its meaning embeddings
     e5: np.ndarray  # e5's embeddings
+    complaint: np.ndarray  # the corpus's complaint label (1, 0), -1 where the text has none
+    weight: np.ndarray
 
 
-def fit(
-    taught: Taught,
-    harm: HarmExamples,
-    complaints: list[Example],
-    lines: list[dict],
-    e5_lines: np.ndarray,
-    art_dir: Path,
-) -> DistilledHeads:
-    """The heads, the meaning map and the harm model over e5 (texts: harm's, then complaints', then general)."""
-    e5, english = taught.e5, len(taught.e5)
-    x = np.concatenate([e5, e5_lines])
-    weights = np.concatenate([np.ones(english), np.full(len(lines), LINE_WEIGHT)])
+@dataclass(frozen=True)
+class Written:
+    """The written lines in other languages: labels as written, e5 embeddings."""
+
+    rows: list[dict]
+    e5: np.ndarray
+
+
+def fit(taught: Taught, written: Written, harm: HarmExamples, harm_rows: np.ndarray, art_dir: Path) -> DistilledHeads:
+    """The heads, the meaning map and the harm model over e5.
+
+    `harm` lists the harm model's examples whose e5 embeddings are `taught.e5[harm_rows]`, then the written lines.
+    """
+    x = np.concatenate([taught.e5, written.e5])
     heads = {}
     for head in trained_heads():
         targets = taught.balanced[head.name].copy()
-        if head.name == "complaint":  # the complaint tweets' own labels count as much as the teacher's view of them
-            start = len(harm.texts)
-            truth = np.array([head.target(e.label("complaint")) for e in complaints])
-            targets[start : start + len(complaints)] = (
-                0.5 * targets[start : start + len(complaints)] + 0.5 * np.eye(2)[truth]
-            )
-        written = np.zeros((len(lines), len(head.classes)))
-        known = [i for i, r in enumerate(lines) if head.name in r]
-        for i in known:
-            written[i, head.target(lines[i][head.name])] = 1.0
-        line_weights = np.zeros(len(lines))
-        line_weights[known] = LINE_WEIGHT
+        if head.name == "complaint":  # a labelled tweet's own label counts as much as the teacher's view of it
+            known = taught.complaint >= 0
+            targets[known] = 0.5 * targets[known] + 0.5 * np.eye(2)[taught.complaint[known]]
+        labelled = np.zeros((len(written.rows), len(head.classes)))
+        known_rows = [i for i, r in enumerate(written.rows) if head.name in r]
+        for i in known_rows:
+            labelled[i, head.target(written.rows[i][head.name])] = 1.0
+        line_weights = np.zeros(len(written.rows))
+        line_weights[known_rows] = LINE_WEIGHT
         heads[head.name] = soft_logistic(
-            x, np.concatenate([targets, written]), np.concatenate([weights[:english], line_weights])
+            x, np.concatenate([targets, labelled]), np.concatenate([taught.weight, line_weights])
         )
         log.info("head %s fitted", head.name)
-    design = np.c_[e5, np.ones(len(e5))]
+    design = np.c_[taught.e5, np.ones(len(taught.e5))]
     mapping = np.linalg.solve(design.T @ design + RIDGE * np.eye(design.shape[1]), design.T @ taught.meaning)
+    to_meaning = (mapping[:-1].astype(np.float32), mapping[-1].astype(np.float32))
     fitted = HarmModel.fit_vectors(
-        np.concatenate([e5[: len(harm.texts)], e5_lines]),
+        mapped(np.concatenate([taught.e5[harm_rows], written.e5]), to_meaning),
         HarmExamples(
-            texts=harm.texts + [r["text"] for r in lines],
-            labels=harm.labels + [int(r["harm"]) for r in lines],
-            groups=harm.groups + ["lines-harm" if r["harm"] else "lines-safe" for r in lines],
+            texts=harm.texts + [r["text"] for r in written.rows],
+            labels=harm.labels + [int(r["harm"]) for r in written.rows],
+            groups=harm.groups + ["lines-harm" if r["harm"] else "lines-safe" for r in written.rows],
         ),
         HARM_GROUPS,
     )
     shifted = HarmModel(**{**fitted.__dict__, "offset": fitted.offset + HARM_SHIFT})
     return DistilledHeads(
         heads=heads,
-        to_meaning=(mapping[:-1].astype(np.float32), mapping[-1].astype(np.float32)),
+        to_meaning=to_meaning,
         harm=shifted,
         distilled_from=weights_digest(art_dir / WEIGHTS),
     )
 
 
-def main(art_dir: Path = DEFAULT_DIR) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+def translated_harm(translations: list[dict], offset: int) -> tuple[HarmExamples, list[int]]:
+    """The translations the harm model learns from, and their rows: lines by their kind, tweets as their original."""
+    read = reviewed()
+    texts, labels, groups, rows = [], [], [], []
+    for i, row in enumerate(translations):
+        if row["kind"] in ("harm", "safe"):
+            verdict: bool | None = row["harm"]
+            group = f"translated-{row['kind']}"
+        else:
+            verdict, group = read.get(row["en"], False), "translated-real"
+        if verdict is not None:
+            texts.append(row["text"])
+            labels.append(int(verdict))
+            groups.append(group)
+            rows.append(offset + i)
+    return HarmExamples(texts=texts, labels=labels, groups=groups), rows
+
+
+def embeddings(
+    english: list[str], originals: list[str], translated: list[str], written: list[str], cache: Path | None
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
+    """(teacher's inference on english + originals, e5 of english + translated, e5 of written), cached if asked."""
     from classifiers.settings import ClassifierSettings
     from classifiers.transformer import TransformerClassifier
 
-    teacher = TransformerClassifier(ClassifierSettings(languages=["en"], threads=2), art_dir)
+    path = cache / "distil-embeddings.npz" if cache else None
+    key = hashlib.sha256(json.dumps([english, originals, translated, written]).encode()).hexdigest()
+    if path and path.is_file():
+        with np.load(path, allow_pickle=False) as stored:
+            if str(stored["key"]) == key:
+                log.info("embeddings read from %s", path)
+                balanced = {h.name: stored[f"balanced.{h.name}"] for h in trained_heads()}
+                return balanced, stored["meaning"], stored["e5"], stored["written"]
+    teacher = TransformerClassifier(ClassifierSettings(languages=["en"], threads=2), DEFAULT_DIR)
+    log.info("the English model reads %d texts", len(english) + len(originals))
+    taught = teacher.infer(english + originals)
+    encoder = E5Encoder(threads=2)
+    log.info("e5 reads %d texts and %d written lines", len(english) + len(translated), len(written))
+    e5, e5_written = encoder.encode(english + translated, 32), encoder.encode(written, 32)
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        arrays = {f"balanced.{n}": v for n, v in taught.balanced.items()}
+        arrays |= {"key": np.array(key), "meaning": taught.embeddings, "e5": e5, "written": e5_written}
+        np.savez(path, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds loosely
+    return taught.balanced, taught.embeddings, e5, e5_written
+
+
+def main(argv: list[str] | None = None, art_dir: Path = DEFAULT_DIR) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache", type=Path, help="a folder to keep the embeddings in between fits")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     splits = load_splits(SHIPPED_DATA_DIR)
     harm = training_examples(SHIPPED_DATA_DIR)
     complaints = splits.train["complaints"]
     general = random.Random(1).sample([e.text for e in splits.train["sentiment"]], SENTIMENT_SAMPLE)
     english = harm.texts + [e.text for e in complaints] + general
-    lines = read_lines()
-    log.info("the English model reads %d texts", len(english))
-    taught = teacher.infer(english)
-    encoder = E5Encoder(threads=2)
-    log.info("e5 reads %d texts and %d written lines", len(english), len(lines))
-    e5 = encoder.encode(english, 32)
-    e5_lines = encoder.encode([r["text"] for r in lines], 32)
-
-    result = fit(Taught(taught.balanced, taught.embeddings, e5), harm, complaints, lines, e5_lines, art_dir)
+    translations, lines = read_translations(), read_lines()
+    balanced, meaning, e5, e5_written = embeddings(
+        english,
+        [r["en"] for r in translations],
+        [r["text"] for r in translations],
+        [r["text"] for r in lines],
+        args.cache,
+    )
+    truth = np.full(len(english) + len(translations), -1)
+    start = len(harm.texts)
+    truth[start : start + len(complaints)] = [int(bool(e.label("complaint"))) for e in complaints]
+    for i, row in enumerate(translations):
+        if "complaint" in row:
+            truth[len(english) + i] = int(row["complaint"])
+    weight = np.r_[np.ones(len(english)), np.full(len(translations), TRANSLATION_WEIGHT)]
+    more, rows = translated_harm(translations, len(english))
+    examples = HarmExamples(
+        texts=harm.texts + more.texts, labels=harm.labels + more.labels, groups=harm.groups + more.groups
+    )
+    result = fit(
+        Taught(balanced, meaning, e5, truth, weight),
+        Written(lines, e5_written),
+        examples,
+        np.r_[np.arange(len(harm.texts)), np.array(rows, dtype=int)],
+        art_dir,
+    )
     result.save(art_dir / HEADS_FILE)
     print(f"wrote {art_dir / HEADS_FILE}")
     return 0

@@ -38,7 +38,7 @@ class DistilledHeads:
 
     heads: dict[str, tuple[np.ndarray, np.ndarray]]  # head -> (weights [384, classes], bias [classes])
     to_meaning: tuple[np.ndarray, np.ndarray]  # ([384, 384], [384])
-    harm: HarmModel  # the harm model over e5 embeddings: the English lines and tweets, and lines.jsonl
+    harm: HarmModel  # the harm model over mapped embeddings: the English lines and tweets, translations, lines.jsonl
     distilled_from: str  # the sha256 prefix of the English weights whose outputs it reproduces
 
     @classmethod
@@ -83,7 +83,12 @@ class DistilledHeads:
             balanced[name] = softmax(scores)
             shift = scalings[name].bias if name in scalings else ()
             probs[name] = softmax(scores, 1.0, shift) if shift else balanced[name]
-        weight, offset = self.to_meaning
-        meaning = e5 @ weight + offset
-        meaning /= np.maximum(np.linalg.norm(meaning, axis=1, keepdims=True), 1e-9)
-        return Read(probs=probs, balanced=balanced, embeddings=meaning, harm=self.harm.score(e5))
+        meaning = mapped(e5, self.to_meaning)
+        return Read(probs=probs, balanced=balanced, embeddings=meaning, harm=self.harm.score(meaning))
+
+
+def mapped(e5: np.ndarray, to_meaning: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """e5 embeddings placed in the meaning-embedding space, normalised."""
+    weight, offset = to_meaning
+    meaning = e5 @ weight + offset
+    return meaning / np.maximum(np.linalg.norm(meaning, axis=1, keepdims=True), 1e-9)
