@@ -105,7 +105,7 @@ class ClassifyStage:
         try:
             with self.store.transaction() as tx:
                 with self._claims:
-                    pending = tx.claim_posts(STAGE_INGESTED, self.batch_size, exclude=self._in_flight)
+                    pending = tx.posts.claim(STAGE_INGESTED, self.batch_size, exclude=self._in_flight)
                     claimed = {item.id for item in pending}
                     self._in_flight |= claimed
                 return self._label(tx, pending) if pending else 0
@@ -127,5 +127,5 @@ class ClassifyStage:
             if not label.about_brand
             or (self.settings.other_languages == "skip" and label.language not in self.settings.languages)
         ]
-        tx.save_labels([(item.id, label) for item, label in zip(pending, labels, strict=True)], skip=skip)
+        tx.labels.save([(item.id, label) for item, label in zip(pending, labels, strict=True)], skip=skip)
         return len(pending)

@@ -6,7 +6,6 @@ import logging
 import time
 from collections.abc import Callable
 
-from bot.core.clock import utcnow
 from bot.core.errors import AuthFailed, RateLimited, SourceError
 from bot.store import Store
 
@@ -27,26 +26,18 @@ class SourceHealth:
         return source not in self._stopped and self.clock() >= self._resume_at.get(source, 0.0)
 
     def failed(self, source: str, err: SourceError) -> None:
-        state = self.store.source_state(source)
-        now = utcnow()
-        was_ok = state.status == "ok"
-        if isinstance(err, AuthFailed):
+        stopped = isinstance(err, AuthFailed)
+        before = self.store.source_failed(source, f"{type(err).__name__}: {err}", stopped=stopped)
+        if stopped:
             self._stopped.add(source)
-            state.status = "stopped"
             log.error("source %s stopped: credentials refused: %s", source, err, extra={"source": source})
-        else:
-            if isinstance(err, RateLimited):
-                self._resume_at[source] = self.clock() + err.retry_after
-            state.status = "failing"
-            if was_ok:
-                log.warning("source %s failing: %s", source, err, extra={"source": source})
-        state.failing_since = state.failing_since or now
-        state.last_error, state.last_error_at = f"{type(err).__name__}: {err}", now
-        self.store.save_source_state(state)
+            return
+        if isinstance(err, RateLimited):
+            self._resume_at[source] = self.clock() + err.retry_after
+        if before.status == "ok":
+            log.warning("source %s failing: %s", source, err, extra={"source": source})
 
     def succeeded(self, source: str) -> None:
-        state = self.store.source_state(source)
-        if state.status != "ok":
+        before = self.store.source_succeeded(source)
+        if before.status != "ok":
             log.info("source %s recovered", source, extra={"source": source})
-        state.status, state.failing_since, state.last_success_at = "ok", None, utcnow()
-        self.store.save_source_state(state)

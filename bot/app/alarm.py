@@ -109,13 +109,13 @@ class SourceAlarm:
         window = timedelta(hours=self.settings.window_hours)
         for source in self.sources:
             with self.store.transaction(now=now) as tx:
-                activity = tx.source_activity(source, window=window)
+                activity = tx.sources.activity(source, window=window)
                 reason = trouble(
                     activity, self.settings, now, self.started, self.sources[source], live=source not in self.recordings
                 )
                 if (reason is None) == (activity.alarm_since is None):
                     continue
-                tx.set_alarm(source, reason)
+                tx.sources.set_alarm(source, reason)
             changed += 1
             self._announce(source, reason, activity, now)
         return changed

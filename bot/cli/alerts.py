@@ -25,7 +25,7 @@ def alerts(
     """Print the alert feed, newest first: tier, status, rule, title, the post id and its link, the brand's reply."""
     store = open_store(config)
     with store.transaction() as tx:
-        feed = tx.alert_feed(unacked=unacked, limit=limit)
+        feed = tx.listings.alerts(unacked=unacked, limit=limit)
     store.engine.dispose()
     if as_json:
         for alert in feed:

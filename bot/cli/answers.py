@@ -57,7 +57,7 @@ def add(
     store = _store(config)
     with store.transaction() as tx:
         try:
-            answer_id = tx.add_written_answer(title, answer, examples)
+            answer_id = tx.answers.add_written(title, answer, examples)
         except ValueError as err:
             raise EarshotError(f"add: {err}") from err
     echo(f"added answer #{answer_id} ({len(examples)} example{'s' if len(examples) != 1 else ''})")
@@ -70,7 +70,7 @@ def retire(
 ) -> None:
     """Never suggest this answer again (kept for the record)."""
     with _store(config).transaction() as tx:
-        if not tx.retire_answer(answer_id):
+        if not tx.answers.retire(answer_id):
             raise EarshotError(f"no answer {answer_id}")
     echo(f"retired answer #{answer_id}")
 
@@ -87,8 +87,8 @@ def gaps(
     store = Store.open(settings.database_url)
     with store.transaction() as tx:
         found = find_gaps(
-            tx.acted_complaints(tx.now - timedelta(days=days), tx.now),
-            tx.active_answers(),
+            tx.suggestions.acted_complaints(tx.now - timedelta(days=days), tx.now),
+            tx.answers.active(),
             similarity=settings.answers.gap_similarity,
             answer_threshold=settings.answers.threshold,
             limit=limit,
@@ -112,7 +112,7 @@ def _store(config: ConfigOption) -> Store:
 
 def _print(store: Store, text: str | None, include_retired: bool, limit: int, as_json: bool) -> None:
     with store.transaction() as tx:
-        found = [shown(a) for a in tx.answers(text=text, include_retired=include_retired, limit=limit)]
+        found = [shown(a) for a in tx.answers.search(text=text, include_retired=include_retired, limit=limit)]
     if as_json:
         for answer in found:
             echo_json({k: v for k, v in asdict(answer).items() if k not in ("vectors", "version")})

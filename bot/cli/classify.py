@@ -111,7 +111,7 @@ def _corrections(settings: Config) -> dict[str, list[Any]]:
 
     try:
         with Store.open(settings.database_url).transaction() as tx:
-            found = [(c.kind, c.value, c.text) for c in tx.corrections(limit=100_000)]
+            found = [(c.kind, c.value, c.text) for c in tx.labels.corrections(limit=100_000)]
     except StoreError as err:
         echo(f"warning: corrections from the feed left out: {err}", err=True)
         return {}

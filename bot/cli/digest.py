@@ -63,12 +63,12 @@ def digest(
 def _kept(store: Store, show: int | None) -> None:
     with store.transaction() as tx:
         if show is not None:
-            found = tx.digest(show)
+            found = tx.digests.get(show)
             if found is None:
                 raise EarshotError(f"no digest {show} (see `earshot digest --list`)")
             echo(found.text, nl=False)
             return
-        kept = tx.digests(limit=50)
+        kept = tx.digests.recent(limit=50)
     if not kept:
         echo("no digests yet")
     for d in kept:

@@ -28,10 +28,10 @@ def sources(
     try:
         store = Store.open(settings.database_url)
         with store.transaction() as tx:
-            states = {view.source: view for view in tx.source_overview()}
-            letters = tx.dead_letters()
-            alarms = {name: tx.source_activity(name, window=timedelta(hours=1)) for name in states}
-            dropped = tx.off_brand(start_of_today())
+            states = {view.source: view for view in tx.listings.sources()}
+            letters = tx.sources.dead_letters()
+            alarms = {name: tx.sources.activity(name, window=timedelta(hours=1)) for name in states}
+            dropped = tx.listings.off_brand(start_of_today())
         store.engine.dispose()
     except StoreError as err:  # an outage is exactly when this command must still say something
         echo(f"database error: {' '.join(str(err).split())}", err=True)

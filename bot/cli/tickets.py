@@ -25,7 +25,7 @@ def tickets(
         raise EarshotError(f"--status {status!r}: must be one of {', '.join(TICKET_STATUSES)}")
     store = open_store(config)
     with store.transaction() as tx:
-        rows = tx.ticket_list(status=status, limit=limit)
+        rows = tx.listings.tickets(status=status, limit=limit)
     store.engine.dispose()
     if as_json:
         for ticket in rows:

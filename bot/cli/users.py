@@ -48,8 +48,8 @@ def add(
     password = _password(password_stdin)
     try:
         with store.transaction() as tx:
-            tx.add_user(name, role, hash_password(password))
-            tx.audit("cli", "user-add", f"user:{name}", role=role)
+            tx.users.add(name, role, hash_password(password))
+            tx.audit.record("cli", "user-add", f"user:{name}", role=role)
     except ValueError as err:
         raise EarshotError(str(err)) from err
     echo(f"user {name} added ({role})")
@@ -59,7 +59,7 @@ def add(
 def list_users(config: ConfigOption = DEFAULT_CONFIG) -> None:
     """Every user: name, role, and whether they are disabled."""
     with open_store(config).transaction() as tx:
-        users = tx.users()
+        users = tx.users.all()
     if not users:
         echo("no users; add one with `earshot user add NAME --role responder`")
     for user in users:
@@ -70,9 +70,9 @@ def list_users(config: ConfigOption = DEFAULT_CONFIG) -> None:
 def disable(name: str, config: ConfigOption = DEFAULT_CONFIG) -> None:
     """Disable a user: they cannot log in, their sessions and API tokens end."""
     with open_store(config).transaction() as tx:
-        if tx.set_user_disabled(name, True) is None:
+        if tx.users.set_disabled(name, True) is None:
             raise EarshotError(f"no user {name!r}")
-        tx.audit("cli", "user-disable", f"user:{name}")
+        tx.audit.record("cli", "user-disable", f"user:{name}")
     echo(f"user {name} disabled")
 
 
@@ -83,12 +83,12 @@ def reset_password(name: str, password_stdin: StdinOption = False, config: Confi
 
     store = open_store(config)
     with store.transaction() as tx:
-        if tx.user(name) is None:
+        if tx.users.get(name) is None:
             raise EarshotError(f"no user {name!r}")
     password = _password(password_stdin)
     with store.transaction() as tx:
-        tx.set_password(name, hash_password(password))
-        tx.audit("cli", "user-reset-password", f"user:{name}")
+        tx.users.set_password(name, hash_password(password))
+        tx.audit.record("cli", "user-reset-password", f"user:{name}")
     echo(f"password of {name} reset")
 
 
@@ -100,10 +100,10 @@ def tokens(
 ) -> None:
     """A user's API tokens: id, name, made, last used (never the token itself)."""
     with open_store(config).transaction() as tx:
-        user = tx.user(name)
+        user = tx.users.get(name)
         if user is None:
             raise EarshotError(f"no user {name!r}")
-        found = tx.tokens(user.id)
+        found = tx.access.tokens(user.id)
     if not found and not as_json:
         echo(f"{name} has no API tokens")
     for token in found:
@@ -128,8 +128,8 @@ def revoke_token(
 ) -> None:
     """Revoke one API token: it stops working at once."""
     with open_store(config).transaction() as tx:
-        found = tx.revoke_token(token_id)
+        found = tx.access.revoke_token(token_id)
         if found is None:
             raise EarshotError(f"no token {token_id}")
-        tx.audit("cli", "token-revoke", f"user:{found.user}", label=found.label, token_id=token_id)
+        tx.audit.record("cli", "token-revoke", f"user:{found.user}", label=found.label, token_id=token_id)
     echo(f"token {token_id} ({found.label}) of {found.user} revoked")

@@ -45,20 +45,20 @@ class EscalationStage:
     def run_once(self) -> int:
         """Escalate what is overdue and summarize finished cap windows; returns how many changed."""
         with self.store.transaction(now=self.clock()) as tx:
-            tx.advisory_lock(ESCALATION_LOCK)  # processes sharing one PostgreSQL escalate one at a time
+            tx.locks.hold(ESCALATION_LOCK)  # processes sharing one PostgreSQL escalate one at a time
             return escalate_due(tx, self.alerts) + summarize_held(tx)
 
 
 def escalate_due(tx: Transaction, alerts: AlertSettings) -> int:
     """Move every overdue unacknowledged alert one tier up; returns how many moved."""
     moved = 0
-    for alert in tx.overdue_alerts():
+    for alert in tx.alerts.overdue():
         tier = alerts.tiers.get(alert.current_tier)
         next_name = tier.next if tier else None
         if next_name is None or next_name not in alerts.tiers:
-            tx.escalate_alert(alert.id, tier=None, next_escalation_at=None)
+            tx.alerts.escalate(alert.id, tier=None, next_escalation_at=None)
             continue
-        level = tx.escalate_alert(
+        level = tx.alerts.escalate(
             alert.id, tier=next_name, next_escalation_at=alerts.tiers[next_name].escalation_due(tx.now)
         )
         add_alert_rows(tx, alert.id, alert.idempotency_key, next_name, level, alerts, tx.now, shadow=alert.shadow)
@@ -76,7 +76,7 @@ def escalate_due(tx: Transaction, alerts: AlertSettings) -> int:
 def over_cap(tx: Transaction, target: str, cap: int) -> datetime | None:
     """The end of this hour if `target` already sent `cap` alerts in it, else None."""
     start = tx.now.replace(minute=0, second=0, microsecond=0)
-    return start + timedelta(hours=1) if tx.alerts_sent_since(target, start) >= cap else None
+    return start + timedelta(hours=1) if tx.outbox.alerts_sent_since(target, start) >= cap else None
 
 
 def summarize_held(tx: Transaction) -> int:
@@ -85,11 +85,11 @@ def summarize_held(tx: Transaction) -> int:
     A held row whose alert was acknowledged, resolved or snoozed meanwhile is cancelled, not summarized.
     """
     groups: dict[tuple[str, datetime], list[tuple[OutboxItem, AlertState | None]]] = defaultdict(list)
-    for item in tx.held_outbox_due():
-        alert = tx.alert_state(item.ref_id)
+    for item in tx.outbox.held_due():
+        alert = tx.alerts.state(item.ref_id)
         silenced = alert.silenced(tx.now) if alert is not None else None
         if silenced is not None:
-            tx.cancel_outbox_row(item.id, reason=silenced)
+            tx.outbox.cancel(item.id, reason=silenced)
             continue
         groups[(item.target, item.next_attempt_at)].append((item, alert))
     for (target, window_end), held in groups.items():
@@ -99,7 +99,7 @@ def summarize_held(tx: Transaction) -> int:
             for item, alert in held
         ]
         key = f"{SUMMARY_PREFIX}{target}:{window_start.isoformat()}"
-        tx.summarize(
+        tx.outbox.summarize(
             [item for item, _ in held],
             idempotency_key=key,
             payload=SummarySend(
@@ -117,7 +117,7 @@ def acknowledge(store: Store, alert_id: int, by: str, *, now: datetime | None = 
     Returns the alert (with who acknowledged it first), or None when there is no such alert.
     """
     with store.transaction(now=now or utcnow()) as tx:
-        found = tx.acknowledge_alert(alert_id, by)
+        found = tx.alerts.acknowledge(alert_id, by)
     if found is None:
         return None
     alert, first = found
@@ -132,7 +132,7 @@ def resolve(store: Store, alert_id: int, by: str, *, now: datetime | None = None
     Returns the alert, or None when there is no such alert.
     """
     with store.transaction(now=now or utcnow()) as tx:
-        found = tx.resolve_alert(alert_id, by)
+        found = tx.alerts.resolve(alert_id, by)
     if found is None:
         return None
     alert, first = found
@@ -147,7 +147,7 @@ def snooze(store: Store, alert_id: int, by: str, *, until: datetime, now: dateti
     Returns the alert (unchanged when it was already acknowledged), or None when there is no such alert.
     """
     with store.transaction(now=now or utcnow()) as tx:
-        alert = tx.snooze_alert(alert_id, by, until=until)
+        alert = tx.alerts.snooze(alert_id, by, until=until)
     if alert is not None and alert.snoozed_until == until:
         log.info("alert snoozed", extra={"alert_id": alert_id, "by": by, "until": until.isoformat()})
     return alert

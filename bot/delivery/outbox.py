@@ -48,17 +48,17 @@ class Outbox:
 
     def enqueue_ticket(self, tx: Transaction, *, post_id: int, request: TicketRequest) -> int:
         """Open a ticket (or comment on its thread's ticket); returns the ticket id."""
-        known = tx.ticket_for_key(request.idempotency_key, post_id)
+        known = tx.tickets.for_key(request.idempotency_key, post_id)
         if known is not None:
             return known
         now = self.clock()
-        parent = tx.thread_ticket(request.thread_ref, request.incident_id, shadow=self.shadow)
+        parent = tx.tickets.of_thread(request.thread_ref, request.incident_id, shadow=self.shadow)
         if parent is not None:
-            event_id = tx.add_ticket_comment(parent, request, post_id=post_id, now=now)
+            event_id = tx.tickets.comment(parent, request, post_id=post_id, now=now)
             self._to_sinks(tx, parent, request, now, op="comment", event_id=event_id)
             return parent
         due = self.tickets.due[request.priority]
-        ticket_id = tx.add_ticket(
+        ticket_id = tx.tickets.open(
             request,
             post_id=post_id,
             now=now,
@@ -82,7 +82,7 @@ class Outbox:
         """One outbox row per enabled sink: open the ticket there, or comment on it."""
         payload = TicketSend(op=op, ticket_id=ticket_id, request=request, event_id=event_id)
         for sink in self.tickets.enabled_sinks():
-            tx.add_outbox_row(
+            tx.outbox.add(
                 ref_id=ticket_id,
                 target=sink,
                 payload=payload,
@@ -97,14 +97,14 @@ class Outbox:
         A public reply already linked to the post is kept on the alert at once, and acknowledges it (its rows
         cancelled) when a reply may: as if the respond stage had run after the route stage, not before.
         """
-        known = tx.alert_for_key(message.idempotency_key)
+        known = tx.alerts.for_key(message.idempotency_key)
         if known is not None:
             return known
         if message.tier not in self.alerts.tiers:
             raise ValueError(f"alert for unknown tier '{message.tier}' (routing.alerts.tiers)")
         now = self.clock()
         tier = self.alerts.tiers[message.tier]
-        alert_id = tx.add_alert(
+        alert_id = tx.alerts.add(
             idempotency_key=message.idempotency_key,
             post_id=post_id,
             incident_id=message.incident_id,
@@ -118,9 +118,9 @@ class Outbox:
             shadow=self.shadow,
         )
         add_alert_rows(tx, alert_id, message.idempotency_key, message.tier, 0, self.alerts, now, shadow=self.shadow)
-        reply = tx.first_reply(post_id)
+        reply = tx.responses.first_reply(post_id)
         if reply is not None:
-            tx.note_public_reply(alert_id, reply, acknowledges=self.alerts.public_reply_acknowledges)
+            tx.alerts.note_public_reply(alert_id, reply, acknowledges=self.alerts.public_reply_acknowledges)
         return alert_id
 
 
@@ -144,7 +144,7 @@ def add_alert_rows(
     added = 0
     for url in dict.fromkeys(tier.urls):
         target = channel_id(url)
-        added += tx.add_outbox_row(
+        added += tx.outbox.add(
             ref_id=alert_id,
             target=target,
             not_before=start,

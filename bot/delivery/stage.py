@@ -83,7 +83,7 @@ class DeliverStage:
         if not self._recovered:
             self.recover()
         with self.store.transaction(now=self.clock()) as tx:
-            due = tx.due_outbox_by_target(self.batch_size)
+            due = tx.outbox.due_by_target(self.batch_size)
         if self._lanes is not None:
             return sum(self._lanes.submit(target, ids) for target, ids in due.items())
         self._opened.clear()
@@ -103,7 +103,7 @@ class DeliverStage:
         whose process is gone; on SQLite one daemon runs per file, so every such row is orphaned.
         """
         with self.store.transaction(now=self.clock()) as tx:
-            stuck = tx.resume_sending()
+            stuck = tx.outbox.resume_sending()
         if stuck:
             log.warning("resuming deliveries a previous run left unfinished", extra={"count": stuck})
         self._recovered = True
@@ -128,14 +128,14 @@ class DeliverStage:
             return self._finish(tx, row_id, claimed, result)
 
     def _claim(self, tx: Transaction, row_id: int) -> int | tuple[OutboxItem, _Send]:
-        item = tx.lock_outbox_item(row_id)  # None when gone, or another process holds it
+        item = tx.outbox.lock(row_id)  # None when gone, or another process holds it
         if item is None or item.status not in ("pending", "sending") or item.next_attempt_at > tx.now:
             return 0
         if item.kind == "alert" and self._withheld(tx, item):
             return 1
         send = self._prepare(tx, item)
         lease = tx.now + timedelta(seconds=2 * self._retry(item).timeout_seconds + 60)
-        if not tx.claim_outbox_row(row_id, attempts=item.attempts, lease_until=lease):
+        if not tx.outbox.claim(row_id, attempts=item.attempts, lease_until=lease):
             return 0  # a second deliverer, or an ack, got there first
         return item, send
 
@@ -144,7 +144,7 @@ class DeliverStage:
 
     def _finish(self, tx: Transaction, row_id: int, claimed: tuple[OutboxItem, _Send], result: Delivery) -> int:
         item, send = claimed
-        row = tx.outbox_item(row_id)
+        row = tx.outbox.item(row_id)
         if row is None or row.status != "sending" or row.attempts != item.attempts + 1:
             log.warning("delivery outcome dropped: the row moved on meanwhile", extra={"outbox_id": row_id})
             return 1
@@ -166,16 +166,16 @@ class DeliverStage:
 
     def _withheld(self, tx: Transaction, item: OutboxItem) -> bool:
         """Cancel the row if its alert is silenced (acked, resolved, snoozed); hold it if over the hourly cap."""
-        silenced = tx.silence_of(list(item.alert_ids))
+        silenced = tx.alerts.silence_of(list(item.alert_ids))
         if silenced is not None:
-            tx.cancel_outbox_row(item.id, reason=silenced)
+            tx.outbox.cancel(item.id, reason=silenced)
             log.info("alert silenced meanwhile: not sent", extra={"outbox_id": item.id, "alert_id": item.ref_id})
             return True
         if item.is_summary:
             return False
         window_end = over_cap(tx, item.target, self.alerts.cap_per_hour)
         if window_end is not None:
-            tx.hold_outbox_row(item.id, until=window_end, reason="over the hourly cap")
+            tx.outbox.hold(item.id, until=window_end, reason="over the hourly cap")
             return True
         return False
 
@@ -193,7 +193,7 @@ class DeliverStage:
             return _fail(f"ticket sink '{item.target}' is not enabled any more", retryable=False)
         request = redact_request(payload.request) if sink.settings.redact else payload.request
         if payload.op == "comment":
-            ref = tx.ticket_ref(payload.ticket_id, item.target)
+            ref = tx.tickets.ref(payload.ticket_id, item.target)
             if ref is None:
                 return _fail("the ticket is not open at this sink yet")
             return _Send(lambda: sink.comment(ref, request))
@@ -212,7 +212,7 @@ class DeliverStage:
                 redacted=self.alerts.redact,
             )
         else:
-            alert = tx.alert_state(payload.alert_id)
+            alert = tx.alerts.state(payload.alert_id)
             if alert is None:
                 return _fail(f"alert {payload.alert_id} is gone", retryable=False)
             notice = render(
@@ -232,13 +232,13 @@ class DeliverStage:
         retry = self._retry(row)
         extra = {"outbox_id": row.id, "target": row.target, "attempts": row.attempts, "error": result.error}
         if result.ok:
-            tx.record_sent(row, result.ref)
+            tx.outbox.record_sent(row, result.ref)
         elif result.retryable and row.attempts < retry.max_attempts:
             delay = retry.backoff(row.attempts - 1) * (0.5 + self.jitter())
-            tx.schedule_retry(row.id, at=tx.now + timedelta(seconds=delay), error=result.error)
+            tx.outbox.schedule_retry(row.id, at=tx.now + timedelta(seconds=delay), error=result.error)
             log.info("delivery failed, will retry", extra=extra)
         else:
-            tx.record_dead(row, result.error)
+            tx.outbox.record_dead(row, result.error)
             log.error("delivery failed for good", extra=extra)
 
     def _count(self, row: OutboxItem, notice: Notice | None) -> None:

@@ -32,16 +32,19 @@ def compose(
     own = {h.lower().lstrip("@") for h in own_handles}
     ignore = frozenset(w for w in " ".join([brand, *own]).lower().split())
     with store.transaction() as tx:
-        everything = [p for p in tx.digest_posts(before, end) if not _own(p, own)]
+        everything = [p for p in tx.digests.posts(before, end) if not _own(p, own)]
         now = [p for p in everything if p.created_at >= start]
         previous = [p for p in everything if p.created_at < start]
         complaints = [p for p in now if is_complaint(p)]
         items = _items(tx, everything, complaints, feed_base_url, ignore)[:top]
-        replies = tx.first_replies([p.id for p in complaints])
-        breaches = tx.sla_breaches(end)
-        shadow_pages, shadow_tickets = tx.shadow_counts(start, end)
-        reuse = answer_reuse(tx.acted_complaints(start, end))
-        facts = {f.id: f for f in tx.incident_facts(sorted({p.incident_id for p in now if p.incident_id is not None}))}
+        replies = tx.responses.first_replies([p.id for p in complaints])
+        breaches = tx.digests.sla_breaches(end)
+        shadow_pages, shadow_tickets = tx.digests.shadow_counts(start, end)
+        reuse = answer_reuse(tx.suggestions.acted_complaints(start, end))
+        facts = {
+            f.id: f
+            for f in tx.digests.incident_facts(sorted({p.incident_id for p in now if p.incident_id is not None}))
+        }
     answered = sorted(
         (
             Answered(
@@ -106,7 +109,7 @@ def _items(
         if post.incident_id is not None:
             by_incident[post.incident_id].append(post)
     wanted = {p.incident_id for p in complaints if p.incident_id is not None}
-    facts = {f.id: f for f in tx.incident_facts(sorted(wanted))}
+    facts = {f.id: f for f in tx.digests.incident_facts(sorted(wanted))}
     groups: list[tuple[list[DigestPost], IncidentFacts | None]] = [
         (by_incident[i], facts.get(i)) for i in sorted(wanted) if by_incident[i]
     ]
@@ -130,16 +133,16 @@ def _item(
         count, reach = by_source.get(p.source, (0, 0))
         by_source[p.source] = (count + 1, reach + p.projected_reach)
     first = min(p.created_at for p in posts)
-    times = tx.response_times([p.id for p in posts], first, incident_id=incident.id if incident else None)
-    alerts = list(incident.alerts) if incident else tx.post_alerts(rep.id)
+    times = tx.responses.times([p.id for p in posts], first, incident_id=incident.id if incident else None)
+    alerts = list(incident.alerts) if incident else tx.digests.post_alerts(rep.id)
     ticket = (
         (incident.ticket_id, incident.ticket_status, incident.ticket_queue, incident.assignee)
         if incident and incident.ticket_id
-        else tx.post_ticket(rep.id)
+        else tx.digests.post_ticket(rep.id)
     )
     latest: dict[int, int] = {}
     growth = []
-    for taken_at, post_id, interactions in tx.interactions_over_time([p.id for p in posts]):
+    for taken_at, post_id, interactions in tx.digests.interactions_over_time([p.id for p in posts]):
         latest[post_id] = interactions
         growth.append((taken_at, sum(latest.values())))
     return Item(

@@ -1,6 +1,6 @@
 """Makes digests: compose, chart, render, keep every one in the store, and deliver it (e-mail, alert channels).
 
-A scheduled digest is claimed first (one row per schedule and period, see DigestOps.claim_digest):
+A scheduled digest is claimed first (one row per schedule and period, see `tx.digests.claim`):
 it is built and sent by one process only, and a sent one is never sent again, across restarts.
 A send that fails keeps the claim and is retried after RETRY, until the period is LATE.
 """
@@ -114,7 +114,7 @@ class DigestService:
         """A digest made by hand (`earshot digest`): kept, and sent when asked."""
         now = self.clock()
         with self.store.transaction(now=now) as tx:
-            digest_id = tx.claim_digest(f"manual {now.isoformat()}", start, end, lease_until=now + LEASE)
+            digest_id = tx.digests.claim(f"manual {now.isoformat()}", start, end, lease_until=now + LEASE)
         assert digest_id is not None, "a manual digest's schedule name is unique"
         return self._deliver(digest_id, start, end, timezone=None, send_mail=send_mail, retry=False)
 
@@ -126,7 +126,7 @@ class DigestService:
             if now - period.end > LATE:
                 continue
             with self.store.transaction(now=now) as tx:
-                digest_id = tx.claim_digest(schedule.name, period.start, period.end, lease_until=now + LEASE)
+                digest_id = tx.digests.claim(schedule.name, period.start, period.end, lease_until=now + LEASE)
             if digest_id is None:
                 continue
             try:
@@ -151,7 +151,7 @@ class DigestService:
         }
         mailing = send_mail and bool(self.settings.recipients)
         with self.store.transaction() as tx:
-            tx.keep_digest(
+            tx.digests.keep(
                 digest_id,
                 subject=built.subject,
                 text=built.text,
@@ -167,12 +167,12 @@ class DigestService:
             log.warning("digest %d not sent: %s", digest_id, err, extra={"digest_id": digest_id})
             with self.store.transaction() as tx:
                 if retry:  # a scheduled digest: another attempt after RETRY
-                    tx.mark_digest(digest_id, status="claimed", error=str(err), retry_at=self.clock() + RETRY)
+                    tx.digests.mark(digest_id, status="claimed", error=str(err), retry_at=self.clock() + RETRY)
                 else:
-                    tx.mark_digest(digest_id, status="failed", error=str(err))
+                    tx.digests.mark(digest_id, status="failed", error=str(err))
             raise
         with self.store.transaction() as tx:
-            tx.mark_digest(digest_id, status="sent")
+            tx.digests.mark(digest_id, status="sent")
         self._announce(digest_id, built)
         log.info("digest sent", extra={"digest_id": digest_id, "recipients": len(self.settings.recipients)})
         return Outcome(digest_id=digest_id, built=built, sent_to=len(self.settings.recipients))

@@ -56,7 +56,7 @@ class Actions:
         if thread_ref is None:
             why = f"opened ticket #{ticket_id} ({queue}, {priority})"
             decision = noted(decision, why, ticket_id=ticket_id, ticket_action="opened")
-            return tx.set_incident_ticket(incident.id, ticket_id), decision
+            return tx.incidents.set_ticket(incident.id, ticket_id), decision
         why = f"added to ticket #{ticket_id} of incident #{incident.id} instead of a new ticket"
         return incident, noted(decision, why, ticket_id=ticket_id, ticket_action="follow-up")
 
@@ -92,7 +92,7 @@ class Actions:
         )
         alert_id = self.outbox.enqueue_alert(tx, post_id=found.post_id, message=message)
         decision = noted(decision, f"alerted tier '{tier}' (alert #{alert_id})", alert_id=alert_id)
-        return (tx.note_incident_alerted(incident.id, tier) if incident is not None else None), decision
+        return (tx.incidents.note_alerted(incident.id, tier) if incident is not None else None), decision
 
     def escalate(
         self, tx: Transaction, found: Assessment, incident: Incident, decision: Decision
@@ -129,14 +129,14 @@ class Actions:
                 why,
                 extra={"incident_id": incident.id, "alert_id": alert_id, "tier": tier},
             )
-            incident = tx.note_incident_alerted(incident.id, tier)
+            incident = tx.incidents.note_alerted(incident.id, tier)
         return incident, decision
 
     def _hold(self, tx: Transaction, found: Assessment, incident: Incident, tier: str) -> Hold:
         rank = tier_rank(self.routing, tier)
         return hold(
             incident,
-            tx.incident_alerts(incident.id),
+            tx.incidents.alerts(incident.id),
             found.post,
             outranks=lambda t: tier_rank(self.routing, t) >= rank,
             critical=URGENCY_ORDER.index(found.labels.urgency) >= URGENCY_ORDER.index(self.routing.safety.urgency),

@@ -29,10 +29,10 @@ def assess(
     tx: Transaction, routing: RoutingSettings, brand_handles: Sequence[str], post_id: int, post: Post
 ) -> Assessment | None:
     """Evaluate the rules for a stored post (None when it has no labels)."""
-    labels = tx.labels_of(post_id)
+    labels = tx.labels.of(post_id)
     if labels is None:
         return None
-    visibility = measure(post, tx.snapshots_of(post_id), routing.visibility)
+    visibility = measure(post, tx.posts.snapshots_of(post_id), routing.visibility)
     facts = Facts(post=post, labels=labels, visibility=visibility, author_lists=author_lists(post, routing))
     return Assessment(
         post_id=post_id,

@@ -35,10 +35,10 @@ def explain(store: Store, routing: RoutingSettings, brand_handles: Sequence[str]
     stored = find(store, ref)
     post = stored.post
     with store.transaction() as tx:
-        decision = tx.decision(stored.id)
+        decision = tx.routing.decision(stored.id)
         lines = [
             f"post {stored.id} ({post.source}:{post.native_id}, {post.kind}) by @{post.author_handle or '?'} "
-            f"({post.author_reach or 0:,} reach) — stage {tx.stage_of(stored.id) or '?'}",
+            f"({post.author_reach or 0:,} reach) — stage {tx.posts.stage_of(stored.id) or '?'}",
             f"  {post.url}",
             "  " + " ".join(post.text.split()),
         ]
@@ -81,8 +81,8 @@ def explain(store: Store, routing: RoutingSettings, brand_handles: Sequence[str]
             "why:",
             *[f"  - {r}" for r in decision.reasons],
             *_records(tx, decision),
-            "responses: " + describe_responses(tx.response_times([stored.id], post.created_at)),
-            *describe_suggestions(tx.suggestions_of(stored.id), acted=bool(decision.ticket_id or decision.alert_id)),
+            "responses: " + describe_responses(tx.responses.times([stored.id], post.created_at)),
+            *describe_suggestions(tx.suggestions.of(stored.id), acted=bool(decision.ticket_id or decision.alert_id)),
             *_incident(tx, decision.incident_id),
         ]
         return "\n".join(lines)
@@ -131,13 +131,13 @@ def _actions(
 def _records(tx: Transaction, decision: Decision) -> list[str]:
     lines = []
     if decision.ticket_id is not None:
-        state = tx.ticket_brief(decision.ticket_id) or "missing"
+        state = tx.tickets.brief(decision.ticket_id) or "missing"
         lines.append(f"ticket #{decision.ticket_id} ({decision.ticket_action}; {state})")
-    return lines + tx.alert_briefs(decision.post_id)
+    return lines + tx.alerts.briefs(decision.post_id)
 
 
 def _incident(tx: Transaction, incident_id: int | None) -> list[str]:
-    incident = tx.incident(incident_id) if incident_id is not None else None
+    incident = tx.incidents.get(incident_id) if incident_id is not None else None
     if incident is None:
         return ["incident: none"]
     lines = [
@@ -146,9 +146,9 @@ def _incident(tx: Transaction, incident_id: int | None) -> list[str]:
         f"{', '.join(incident.topics) or '-'}, tiers alerted {', '.join(incident.alert_tiers) or '-'}, "
         f"ticket {('#' + str(incident.ticket_id)) if incident.ticket_id else '-'}",
     ]
-    members = tx.timeline(incident.id)
+    members = tx.incidents.timeline(incident.id)
     if members:
-        times = tx.response_times([m.post_id for m in members], members[0].post_created_at, incident_id=incident.id)
+        times = tx.responses.times([m.post_id for m in members], members[0].post_created_at, incident_id=incident.id)
         lines.append("incident responses: " + describe_responses(times))
     lines.append("timeline:")
     for member in members:

@@ -71,7 +71,7 @@ class Incidents:
 
     def open(self, tx: Transaction, post_id: int, post: Post, labels: Labels, reach: int) -> Incident:
         """A new incident with `post` as its first member."""
-        incident = tx.open_incident(
+        incident = tx.incidents.open(
             topics=topic_names(labels, self.settings), title=_title(post.text), last_post_at=post.created_at
         )
         return self.add(tx, incident, post_id, post, labels, reach, how="opened", similarity=None)
@@ -89,8 +89,8 @@ class Incidents:
         similarity: float | None,
     ) -> Incident:
         """Record `post` in `incident` and index its words; returns the incident as it now stands."""
-        tx.add_incident_terms(incident.id, terms(post.text, self.ignore))
-        return tx.add_member(
+        tx.incidents.add_terms(incident.id, terms(post.text, self.ignore))
+        return tx.incidents.add_member(
             incident.id,
             post_id=post_id,
             post=post,
@@ -119,13 +119,13 @@ class Incidents:
     def _by_repost(self, tx: Transaction, post: Post) -> Match | None:
         if post.kind != "repost" or not post.parent_id:
             return None
-        found = tx.incident_of_post(post.source, post.parent_id)
+        found = tx.incidents.of_post(post.source, post.parent_id)
         return Match(incident=found, how="repost", reason=f"reposts {post.parent_id}") if found else None
 
     def _by_thread(self, tx: Transaction, post: Post) -> Match | None:
         if not post.conversation_id or not post.author_handle or post.conversation_id == post.native_id:
             return None  # a post that starts its conversation follows nothing
-        found = tx.incident_of_thread(post)
+        found = tx.incidents.of_thread(post)
         return (
             Match(
                 incident=found,
@@ -146,7 +146,7 @@ class Incidents:
         if not labels.embedding or len(mine) < self.settings.min_shared_terms:
             return None
         since = post.created_at - timedelta(hours=self.settings.window_hours)
-        found = tx.incident_candidates(
+        found = tx.incidents.candidates(
             mine, since=since, min_shared=self.settings.min_shared_terms, limit=MAX_CANDIDATES
         )
         if not found:
@@ -160,7 +160,7 @@ class Incidents:
         members = [
             (incident_id, post_id)
             for incident_id in candidates
-            for post_id in tx.recent_members(incident_id, RECENT_MEMBERS)
+            for post_id in tx.incidents.recent_members(incident_id, RECENT_MEMBERS)
         ]
         vectors = self.vectors.get(tx, [post_id for _, post_id in members])
         members = [(i, p) for i, p in members if p in vectors and len(vectors[p][0]) == len(labels.embedding)]
@@ -201,7 +201,7 @@ class MemberVectors:
 
     def get(self, tx: Transaction, post_ids: Sequence[int]) -> dict[int, tuple[np.ndarray, frozenset[str]]]:
         missing = [p for p in post_ids if p not in self._cache]
-        for post_id, (embedding, text) in tx.vectors_of(missing).items():
+        for post_id, (embedding, text) in tx.incidents.vectors_of(missing).items():
             self._cache[post_id] = (np.asarray(embedding, dtype=np.float32), terms(text, self.ignore))
         found = {}
         for post_id in post_ids:

@@ -50,10 +50,10 @@ class ResponseStage:
         if not any(self.responders.values()):
             return 0
         with self.store.transaction(now=self.clock()) as tx:
-            recorded = tx.record_public_replies(self.responders)
-            linked = tx.link_responses(self.responders)
-            answered = tx.answered_alerts(unacked=self.acknowledges)
-            acked = sum(tx.note_public_reply(a, reply, acknowledges=self.acknowledges) for a, reply in answered)
+            recorded = tx.responses.record(self.responders)
+            linked = tx.responses.link(self.responders)
+            answered = tx.responses.answered_alerts(unacked=self.acknowledges)
+            acked = sum(tx.alerts.note_public_reply(a, reply, acknowledges=self.acknowledges) for a, reply in answered)
         if recorded or linked or answered:
             log.info(
                 "responses",

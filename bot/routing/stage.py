@@ -75,9 +75,9 @@ class RouteStage:
         """
         try:
             with self.store.transaction(now=self.clock()) as tx:
-                tx.advisory_lock(ROUTING_LOCK)
-                claimed = tx.claim_posts(STAGE_CLASSIFIED, min(self.batch_size, ROUTE_BATCH))
-                tx.prefetch([stored.id for stored in claimed])
+                tx.locks.hold(ROUTING_LOCK)
+                claimed = tx.posts.claim(STAGE_CLASSIFIED, min(self.batch_size, ROUTE_BATCH))
+                tx.routing.prefetch([stored.id for stored in claimed])
                 if claimed and self.answers is not None:
                     self.answers.prepare(tx)
                 for stored in claimed:
@@ -91,7 +91,7 @@ class RouteStage:
         for stored in self.store.pending(STAGE_CLASSIFIED, self.batch_size):
             try:
                 with self.store.transaction(now=self.clock()) as tx:
-                    tx.advisory_lock(ROUTING_LOCK)
+                    tx.locks.hold(ROUTING_LOCK)
                     if self.answers is not None:
                         self.answers.prepare(tx)
                     self.route(tx, stored)
@@ -105,30 +105,30 @@ class RouteStage:
     def review_once(self) -> int:
         """Re-check routed posts flagged with newer engagement snapshots; a post that grew can escalate."""
         with self.store.transaction() as tx:
-            ids = tx.posts_to_review(self.batch_size)
+            ids = tx.posts.to_review(self.batch_size)
         for post_id in ids:
             stored = self.store.post(post_id)
             try:
                 with self.store.transaction(now=self.clock()) as tx:
-                    tx.advisory_lock(ROUTING_LOCK)
-                    if post_id in tx.posts_to_review_of([post_id]) and stored is not None:
+                    tx.locks.hold(ROUTING_LOCK)
+                    if post_id in tx.posts.to_review_of([post_id]) and stored is not None:
                         self.review(tx, stored)
-                    tx.mark_reviewed(post_id)
+                    tx.routing.mark_reviewed(post_id)
             except DatabaseUnavailable:
                 raise
             except Exception:  # keep the decision as it was; look again only after newer engagement
                 log.exception("could not review post %s", post_id, extra={"post_id": post_id})
                 with self.store.transaction() as tx:
-                    tx.mark_reviewed(post_id, self.clock())
+                    tx.routing.mark_reviewed(post_id, self.clock())
         return len(ids)
 
     def route(self, tx: Transaction, stored: StoredPost) -> Decision | None:
         """Decide one post and write everything it causes into `tx` (the caller commits)."""
-        if tx.stage_of(stored.id) != STAGE_CLASSIFIED:
+        if tx.posts.stage_of(stored.id) != STAGE_CLASSIFIED:
             return None  # routed by an earlier run: nothing to redo
-        existing = tx.decision(stored.id)
+        existing = tx.routing.decision(stored.id)
         if existing is not None:  # decided before (a stage reset by hand): keep it, enqueue nothing
-            tx.set_stage(stored.id, STAGE_ROUTED)
+            tx.posts.set_stage(stored.id, STAGE_ROUTED)
             return existing
         found = self._assess(tx, stored.id, stored.post)
         if found is None:
@@ -161,24 +161,24 @@ class RouteStage:
             incident, decision = self.actions.alert(tx, found, incident, decision, verdict.alert)
         if incident is not None:
             _, decision = self.actions.escalate(tx, found, incident, decision)
-        tx.save_decision(decision)
-        tx.set_stage(stored.id, STAGE_ROUTED)
+        tx.routing.save_decision(decision)
+        tx.posts.set_stage(stored.id, STAGE_ROUTED)
         _log_decision(stored, decision, critical=found.labels.urgency == "critical", shadow=self.shadow)
         return decision
 
     def review(self, tx: Transaction, stored: StoredPost) -> None:
         """Re-assess a routed post on its newest engagement; enqueue only what it newly calls for."""
-        decision = tx.decision(stored.id)
+        decision = tx.routing.decision(stored.id)
         found = self._assess(tx, stored.id, stored.post)
         if decision is None or found is None:
             return
         now, verdict = tx.now, found.verdict
-        latest = tx.newest_snapshot_at(stored.id)
+        latest = tx.posts.newest_snapshot_at(stored.id)
         draft = replace(decision, reviewed_at=max(now, latest) if latest else now, visibility=asdict(found.visibility))
         before = len(draft.reasons)
-        incident = tx.incident(decision.incident_id) if decision.incident_id else None
+        incident = tx.incidents.get(decision.incident_id) if decision.incident_id else None
         if incident is not None:
-            incident = tx.grow_member(incident.id, stored.id, found.visibility.projected_reach)
+            incident = tx.incidents.grow_member(incident.id, stored.id, found.visibility.projected_reach)
         upgrade = (
             not verdict.guarded
             and verdict.rule != decision.rule
@@ -193,7 +193,11 @@ class RouteStage:
                 )
             )
         )
-        if upgrade and not self.shadow and tx.made_in_shadow(alert_id=decision.alert_id, ticket_id=decision.ticket_id):
+        if (
+            upgrade
+            and not self.shadow
+            and tx.routing.made_in_shadow(alert_id=decision.alert_id, ticket_id=decision.ticket_id)
+        ):
             upgrade = False  # leaving shadow mode never sends its backlog, not even when a post grows later
             note = f"review: rule '{verdict.rule}' now holds; nothing sent, the post was decided in shadow mode"
             if note not in draft.reasons:
@@ -216,7 +220,7 @@ class RouteStage:
             draft = replace(draft, rule=verdict.rule, alert_tier=verdict.alert or decision.alert_tier)
         if incident is not None:
             _, draft = self.actions.escalate(tx, found, incident, draft)
-        tx.save_decision(draft)
+        tx.routing.save_decision(draft)
         if len(draft.reasons) > before:
             log.info(
                 "review of post %s: %s", stored.id, "; ".join(draft.reasons[before:]), extra={"post_id": stored.id}

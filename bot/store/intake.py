@@ -21,7 +21,7 @@ from bot.core.posts import DeadLetter, EngagementUpdate, Post
 from bot.core.sanitize import payload_text
 from bot.store.convert import post_values, snapshot_row, snapshot_values, update_from_post
 from bot.store.stages import STAGE_INGESTED, STAGE_ROUTED
-from bot.store.tables import DeadLetterRow, EngagementSnapshotRow, PostRow, SourceCursorRow, SourceStateRow
+from bot.store.tables import DeadLetterRow, EngagementSnapshotRow, PostRow, SourceCursorRow
 
 StageFor = Callable[[Post], str]
 # Raised by the driver or the binding of one value: this record, not the database, is at fault.
@@ -128,19 +128,6 @@ def add_dead_letters(session: Session, letters: Sequence[DeadLetter], now: datet
 def save_cursor(session: Session, source: str, cursor: dict[str, Any] | None, now: datetime) -> None:
     if cursor is not None:
         session.merge(SourceCursorRow(source=source, cursor=cursor, updated_at=now))
-
-
-def count_intake(session: Session, source: str, new: int, skipped: int, now: datetime) -> None:
-    state = session.get(SourceStateRow, source) or SourceStateRow(source=source)
-    today = now.date().isoformat()
-    if state.day != today:
-        state.day, state.posts_today = today, 0
-    state.posts_today += new
-    state.posts_total += new
-    state.skipped_total += skipped
-    if new:
-        state.last_new_at = now
-    session.add(state)
 
 
 def refused_letter(post: Post, err: BaseException) -> DeadLetter:

@@ -24,13 +24,12 @@ from bot.store.convert import (
     post_from_row,
 )
 from bot.store.engine import check_url, first_line, make_engine, masked
-from bot.store.records import StoredPost
+from bot.store.records import SnapshotRecord, SourceState, StoredPost
 from bot.store.tables import (
     ClassificationRow,
     EngagementSnapshotRow,
     PostRow,
     SourceCursorRow,
-    SourceStateRow,
 )
 from bot.store.transaction import Transaction
 
@@ -171,7 +170,7 @@ class Store:
                     raise
             intake.add_dead_letters(session, letters, now)
             intake.save_cursor(session, source, next_cursor, now)
-            intake.count_intake(session, source, new, skipped + len(letters) - len(dead), now)
+            Transaction(session, now=now).sources.count_intake(source, new, skipped + len(letters) - len(dead))
         return SaveResult(new=new, seen_again=seen_again, snapshots=snapshots)
 
     def save_engagement(self, updates: Sequence[EngagementUpdate]) -> int:
@@ -206,13 +205,11 @@ class Store:
         Posts go to `classified`, or to `skipped` when their id is in `skip`.
         """
         with self.transaction() as tx:
-            tx.save_labels(labelled, skip=skip)
+            tx.labels.save(labelled, skip=skip)
 
     def set_stage(self, post_ids: Sequence[int], stage: str) -> None:
-        now = utcnow()
-        with self.session() as session:
-            for post_id in post_ids:
-                self._set_stage(session, post_id, stage, now)
+        with self.transaction() as tx:
+            tx.posts.move(dict.fromkeys(post_ids, stage))
 
     # --- reads --------------------------------------------------------------------------
 
@@ -231,15 +228,18 @@ class Store:
             row = session.get(ClassificationRow, post_id)
             return labels_from_row(row) if row else None
 
-    def snapshots(self, post_id: int) -> list[EngagementSnapshotRow]:
+    def snapshots(self, post_id: int) -> list[SnapshotRecord]:
+        """The post's engagement snapshots, oldest first."""
         with self.session() as session:
-            return list(
-                session.exec(
-                    select(EngagementSnapshotRow)
-                    .where(EngagementSnapshotRow.post_id == post_id)
-                    .order_by(col(EngagementSnapshotRow.taken_at))
-                ).all()
-            )
+            rows = session.exec(
+                select(EngagementSnapshotRow)
+                .where(EngagementSnapshotRow.post_id == post_id)
+                .order_by(col(EngagementSnapshotRow.taken_at))
+            ).all()
+            return [
+                SnapshotRecord(**{name: getattr(row, name) for name in SnapshotRecord.__dataclass_fields__})
+                for row in rows
+            ]
 
     def posts_to_watch(self, source: str, since: datetime, limit: int) -> list[StoredPost]:
         """Complaints from `source` created after `since`, newest first: their engagement is re-polled."""
@@ -265,23 +265,26 @@ class Store:
                 query = query.where(PostRow.stage == stage)
             return int(session.exec(query).one())
 
-    def source_states(self) -> list[SourceStateRow]:
-        with self.session() as session:
-            return list(session.exec(select(SourceStateRow).order_by(col(SourceStateRow.source))).all())
+    # --- sources' health (the row is changed by the store's owner, never handed out) --------
 
-    def source_state(self, source: str) -> SourceStateRow:
-        with self.session() as session:
-            return session.get(SourceStateRow, source) or SourceStateRow(source=source)
+    def source_states(self) -> list[SourceState]:
+        with self.transaction() as tx:
+            return tx.sources.states()
 
-    def save_source_state(self, state: SourceStateRow) -> None:
-        with self.session() as session:
-            session.merge(state)
+    def source_state(self, source: str) -> SourceState:
+        with self.transaction() as tx:
+            return tx.sources.state(source)
 
-    # --- helpers ------------------------------------------------------------------------
+    def source_failed(self, source: str, error: str, *, stopped: bool) -> SourceState:
+        """A fetch of `source` failed (`stopped`: for good); returns its state before."""
+        with self.transaction() as tx:
+            return tx.sources.failed(source, error, stopped=stopped)
 
-    @staticmethod
-    def _set_stage(session: Session, post_id: int, stage: str, now: datetime) -> None:
-        row = session.get(PostRow, post_id)
-        if row is not None:
-            row.stage, row.stage_at = stage, now
-            session.add(row)
+    def source_succeeded(self, source: str) -> SourceState:
+        """A fetch of `source` completed; returns its state before."""
+        with self.transaction() as tx:
+            return tx.sources.succeeded(source)
+
+    def save_source_state(self, state: SourceState) -> None:
+        with self.transaction() as tx:
+            tx.sources.save(state)

@@ -44,20 +44,20 @@ def act(
         return false_alarm(store, alert_id, who.name)
     with store.transaction() as tx:
         if action == "claim":
-            done, said = tx.claim_alert(alert_id, who.name), f"alert {alert_id} claimed by {who.name}"
+            done, said = tx.handling.claim(alert_id, who.name), f"alert {alert_id} claimed by {who.name}"
         elif action == "reassign":
-            target = tx.user(to.strip())
+            target = tx.users.get(to.strip())
             if target is None or target.disabled:
                 raise BadRequest(f"no user {to.strip()[:64]!r} to reassign to")
-            done, said = tx.claim_alert(alert_id, target.name), f"alert {alert_id} reassigned to {target.name}"
+            done, said = tx.handling.claim(alert_id, target.name), f"alert {alert_id} reassigned to {target.name}"
         else:
             body = note.strip()
             if not body or len(body) > MAX_NOTE:
                 raise BadRequest(f"a note needs 1 to {MAX_NOTE} characters")
-            done, said = tx.add_note(alert_id, who.name, body), f"note added to alert {alert_id}"
+            done, said = tx.handling.add_note(alert_id, who.name, body), f"note added to alert {alert_id}"
         if not done:
             raise NotFound(f"no alert {alert_id}")
-        tx.audit(who.name, action, f"alert:{alert_id}", minutes=minutes or None, to=to or None)
+        tx.audit.record(who.name, action, f"alert:{alert_id}", minutes=minutes or None, to=to or None)
     return said
 
 
@@ -83,14 +83,14 @@ def false_alarm(store: Store, alert_id: int, by: str) -> str:
     and its post is kept as a `false_alarm` correction for the next `earshot train`. Like resolving, it
     silences no later post of the incident (bot/routing/silence.py)."""
     with store.transaction(now=utcnow()) as tx:
-        item = tx.feed_item(alert_id)
+        item = tx.feed.item(alert_id)
         if item is None:
             raise NotFound(f"no alert {alert_id}")
         if item.post_id is None:
             raise BadRequest(f"alert {alert_id} is about no post: resolve it instead")
-        tx.resolve_alert(alert_id, by)
-        tx.add_correction(item.post_id, "false_alarm", item.urgency or "", by)
-        tx.audit(by, "false-alarm", f"alert:{alert_id}", post=item.post_id)
+        tx.alerts.resolve(alert_id, by)
+        tx.labels.correct(item.post_id, "false_alarm", item.urgency or "", by)
+        tx.audit.record(by, "false-alarm", f"alert:{alert_id}", post=item.post_id)
     return f"alert {alert_id} marked a false alarm: resolved, and post {item.post_id} kept for the next training"
 
 
@@ -110,15 +110,15 @@ def correct(
     if kind == "urgency" and value not in URGENCY_ORDER:
         raise BadRequest(f"no urgency {value[:64]!r}; the urgencies are {', '.join(URGENCY_ORDER)}")
     with store.transaction() as tx:
-        if tx.add_correction(post_id, kind, value if kind != "not_complaint" else "", who.name) is None:
+        if tx.labels.correct(post_id, kind, value if kind != "not_complaint" else "", who.name) is None:
             raise NotFound(f"no post {post_id}")
-        tx.audit(who.name, "correct", f"post:{post_id}", kind=kind, value=value)
+        tx.audit.record(who.name, "correct", f"post:{post_id}", kind=kind, value=value)
     return f"correction stored for post {post_id}"
 
 
 def _audit(store: Store, who: Principal, action: str, alert_id: int, **detail: object) -> None:
     with store.transaction(now=utcnow()) as tx:
-        tx.audit(who.name, action, f"alert:{alert_id}", **detail)
+        tx.audit.record(who.name, action, f"alert:{alert_id}", **detail)
 
 
 def give_feedback(feed: Feed, user: Principal, post_id: int, answer_id: int, *, helpful: bool) -> str:
@@ -127,17 +127,17 @@ def give_feedback(feed: Feed, user: Principal, post_id: int, answer_id: int, *, 
         raise Forbidden("viewers cannot give feedback on answers")
     verdict = "helpful" if helpful else "not relevant"
     with feed.store.transaction() as tx:
-        if not tx.record_feedback(answer_id, post_id, user.name, helpful=helpful):
+        if not tx.suggestions.record_feedback(answer_id, post_id, user.name, helpful=helpful):
             raise NotFound(f"answer {answer_id} was not suggested for post {post_id}")
-        tx.audit(user.name, "answer-feedback", f"post:{post_id}", answer=answer_id, verdict=verdict)
+        tx.audit.record(user.name, "answer-feedback", f"post:{post_id}", answer=answer_id, verdict=verdict)
     return f"answer #{answer_id} marked {verdict} for post {post_id}"
 
 
 def gaps_of(feed: Feed, days: float) -> list[Gap]:
     with feed.store.transaction() as tx:
         return find_gaps(
-            tx.acted_complaints(tx.now - timedelta(days=days), tx.now),
-            tx.active_answers(),
+            tx.suggestions.acted_complaints(tx.now - timedelta(days=days), tx.now),
+            tx.answers.active(),
             similarity=feed.context.gap_similarity,
             answer_threshold=feed.context.answer_threshold,
         )

@@ -28,7 +28,7 @@ Admin = Annotated[Principal, Depends(admin)]
 @router.get("/users", response_class=HTMLResponse)
 def users_page(request: Request, user: Admin) -> Response:
     with feed_of(request).store.transaction() as tx:
-        users = tx.users()
+        users = tx.users.all()
     return render(request, "users.html", user, users=users, roles=ROLES)
 
 
@@ -50,10 +50,10 @@ def add_user(
     if len(password) < MIN_PASSWORD:
         raise BadRequest(f"the password must have at least {MIN_PASSWORD} characters")
     with feed_of(request).store.transaction() as tx:
-        if tx.user(name) is not None:
+        if tx.users.get(name) is not None:
             raise BadRequest(f"user {name!r} already exists")
-        tx.add_user(name, role, hash_password(password))
-        tx.audit(user.name, "user-add", f"user:{name}", role=role)
+        tx.users.add(name, role, hash_password(password))
+        tx.audit.record(user.name, "user-add", f"user:{name}", role=role)
     return RedirectResponse("/users", status_code=303)
 
 
@@ -63,7 +63,7 @@ def disable_user(
 ) -> Response:
     check_csrf(user, csrf_token)
     with feed_of(request).store.transaction() as tx:
-        if tx.set_user_disabled(name, True) is None:
+        if tx.users.set_disabled(name, True) is None:
             raise NotFound(f"no user {name[:64]!r}")
-        tx.audit(user.name, "user-disable", f"user:{name[:56]}")
+        tx.audit.record(user.name, "user-disable", f"user:{name[:56]}")
     return RedirectResponse("/users", status_code=303)

@@ -17,10 +17,10 @@ router = APIRouter(include_in_schema=False)
 def ticket_page(request: Request, ticket_id: int, user: User) -> Response:
     """One ticket: its subject, status and post, and the answers suggested for that post."""
     with feed_of(request).store.transaction() as tx:
-        ticket = tx.ticket_row(ticket_id)
+        ticket = tx.tickets.get(ticket_id)
         if ticket is None:
             raise NotFound(f"no ticket {ticket_id}")
-        suggestions = tx.suggestions_of(ticket.post_id) if ticket.post_id is not None else None
+        suggestions = tx.suggestions.of(ticket.post_id) if ticket.post_id is not None else None
     return render(request, "ticket.html", user, ticket=ticket, suggestions=suggestions, back=f"/tickets/{ticket_id}")
 
 

@@ -73,19 +73,19 @@ def alerts(
     """The feed, filtered like the page: unacknowledged first, then by urgency and age."""
     feed = feed_of(request)
     with feed.store.transaction() as tx:
-        return [_item(i) for i in tx.feed_items(feed_filter(request, feed))]
+        return [_item(i) for i in tx.feed.items(feed_filter(request, feed))]
 
 
 @router.get("/alerts/{alert_id}")
 def alert(request: Request, alert_id: int, user: User) -> dict[str, Any]:
     """One alert with its post, labels, reasons, incident, notes and audit trail."""
     with feed_of(request).store.transaction() as tx:
-        item = tx.feed_item(alert_id)
+        item = tx.feed.item(alert_id)
         if item is None:
             raise NotFound(f"no alert {alert_id}")
-        notes = [asdict(n) for n in tx.notes(alert_id)]
-        audit = [asdict(a) for a in tx.audit_log(target=f"alert:{alert_id}")]
-        suggested = asdict(tx.suggestions_of(item.post_id)) if item.post_id is not None else None
+        notes = [asdict(n) for n in tx.handling.notes(alert_id)]
+        audit = [asdict(a) for a in tx.audit.log(target=f"alert:{alert_id}")]
+        suggested = asdict(tx.suggestions.of(item.post_id)) if item.post_id is not None else None
     return {**_item(item), "notes": notes, "audit": audit, "suggestions": _suggestions(suggested)}
 
 
@@ -93,7 +93,7 @@ def alert(request: Request, alert_id: int, user: User) -> dict[str, Any]:
 def suggestions(request: Request, post_id: int, user: User) -> dict[str, Any]:
     """The known answers suggested for a post best first, with why; `heading` names a safety case."""
     with feed_of(request).store.transaction() as tx:
-        return _suggestions(asdict(tx.suggestions_of(post_id))) or {}
+        return _suggestions(asdict(tx.suggestions.of(post_id))) or {}
 
 
 @router.post("/posts/{post_id}/answers/{answer_id}/feedback")
@@ -111,7 +111,7 @@ def answers(
 ) -> list[dict[str, Any]]:
     """Known answers (past public replies and the playbook), newest first; `q` searches them."""
     with feed_of(request).store.transaction() as tx:
-        found = tx.answers(text=q.strip() or None, include_retired=retired)
+        found = tx.answers.search(text=q.strip() or None, include_retired=retired)
     keep = ("vectors", "version")
     return [{k: v for k, v in asdict(a).items() if k not in keep} for a in (_redacted(a) for a in found)]
 
@@ -144,16 +144,16 @@ def add_correction(request: Request, post_id: int, body: CorrectionIn, user: Use
 @router.get("/corrections")
 def corrections(request: Request, user: User) -> list[dict[str, Any]]:
     with feed_of(request).store.transaction() as tx:
-        return [asdict(c) for c in tx.corrections()]
+        return [asdict(c) for c in tx.labels.corrections()]
 
 
 @router.get("/incidents/{incident_id}")
 def incident(request: Request, incident_id: int, user: User) -> dict[str, Any]:
     with feed_of(request).store.transaction() as tx:
-        found = tx.incident(incident_id)
+        found = tx.incidents.get(incident_id)
         if found is None:
             raise NotFound(f"no incident {incident_id}")
-        members = [asdict(m) for m in tx.timeline(incident_id)]
+        members = [asdict(m) for m in tx.incidents.timeline(incident_id)]
     return {**asdict(found), "posts": members}
 
 
@@ -163,17 +163,17 @@ def tickets(request: Request, user: User) -> list[dict[str, Any]]:
         now = tx.now
         return [
             {
-                **t.model_dump(exclude={"body", "external_refs"}),
+                **{k: v for k, v in asdict(t).items() if k not in ("body", "external_refs")},
                 "overdue": t.status != "resolved" and t.first_response_due < now,
             }
-            for t in tx.ticket_rows()
+            for t in tx.tickets.recent()
         ]
 
 
 @router.get("/sources")
 def sources(request: Request, user: User) -> list[dict[str, Any]]:
     with feed_of(request).store.transaction() as tx:
-        return [asdict(s) for s in tx.source_overview()]
+        return [asdict(s) for s in tx.listings.sources()]
 
 
 @router.get("/review")
@@ -181,7 +181,7 @@ def review(request: Request, user: User) -> list[dict[str, Any]]:
     """Posts a head was unsure of (`needs_review`)."""
     keys = ("post_id", "text", "author", "urgency", "complaint_score", "topic")
     with feed_of(request).store.transaction() as tx:
-        return [dict(zip(keys, row, strict=True)) for row in tx.review_queue()]
+        return [dict(zip(keys, row, strict=True)) for row in tx.labels.review_queue()]
 
 
 def _redacted(answer: Answer) -> Answer:

@@ -95,7 +95,7 @@ class Sessions:
         """The cookie value of a fresh login, recorded in the store."""
         session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
         with store.transaction() as tx:
-            tx.open_session(
+            tx.access.open_session(
                 id_hash=session_hash(session_id),
                 user_id=user.id,
                 csrf=csrf,
@@ -119,7 +119,7 @@ class Sessions:
         session_id = self.read(cookie)
         if session_id is not None:
             with store.transaction() as tx:
-                tx.end_session(session_hash(session_id))
+                tx.access.end_session(session_hash(session_id))
 
     def login_token(self, cookie: str | None) -> tuple[str, str]:
         """(cookie value, csrf) for the login form: the cookie's token if still valid, else a new one."""
@@ -145,7 +145,7 @@ def authenticate(request: Request, store: Store, sessions: Sessions) -> Principa
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         with store.transaction() as tx:
-            user = tx.user_for_token(token_hash(header[7:].strip()))
+            user = tx.users.for_token(token_hash(header[7:].strip()))
         if user is None:
             raise NotLoggedIn("unknown or revoked API token")
         return Principal(user=user, csrf="", via="token")
@@ -153,8 +153,8 @@ def authenticate(request: Request, store: Store, sessions: Sessions) -> Principa
     if session_id is None:
         raise NotLoggedIn("not logged in, or the session expired")
     with store.transaction() as tx:
-        found = tx.live_session(session_hash(session_id))
-        user = tx.user_by_id(found.user_id) if found else None
+        found = tx.access.live_session(session_hash(session_id))
+        user = tx.users.by_id(found.user_id) if found else None
     if found is None or user is None or user.disabled or user.password_version != found.password_version:
         raise NotLoggedIn("the session ended")
     return Principal(user=user, csrf=found.csrf, via="session")

@@ -89,7 +89,7 @@ def render(request: Request, name: str, user: Principal | None, status: int = 20
     """A page from templates/, with what every page shows (the user, unacknowledged count, brand)."""
     feed = feed_of(request)
     with feed.store.transaction() as tx:
-        unacked = tx.unacked_count() if user else 0
+        unacked = tx.feed.unacked_count() if user else 0
     context = {
         "user": user,
         "unacked": unacked,

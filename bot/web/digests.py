@@ -26,7 +26,7 @@ DIGEST_CSP = (
 @router.get("/digests", response_class=HTMLResponse)
 def digests_page(request: Request, user: User) -> Response:
     with feed_of(request).store.transaction() as tx:
-        digests = tx.digests(limit=100)
+        digests = tx.digests.recent(limit=100)
     return render(request, "digests.html", user, digests=digests)
 
 
@@ -34,7 +34,7 @@ def digests_page(request: Request, user: User) -> Response:
 def digest_page(request: Request, digest_id: int, user: User) -> Response:
     """The digest as its readers got it."""
     with feed_of(request).store.transaction() as tx:
-        found = tx.digest(digest_id)
+        found = tx.digests.get(digest_id)
     if found is None or not found.html:
         raise NotFound(f"no digest {digest_id}")
     return HTMLResponse(found.html, headers={"Content-Security-Policy": DIGEST_CSP, "Cache-Control": "no-store"})

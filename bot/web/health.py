@@ -26,7 +26,7 @@ def readyz(request: Request) -> Response:
     problems: list[str] = []
     try:
         with feed.store.transaction() as tx:
-            failing = [s.source for s in tx.source_overview() if s.status != "ok"]
+            failing = [s.source for s in tx.listings.sources() if s.status != "ok"]
         problems += [f"source {name} is failing" for name in failing]
     except StoreError:
         problems.append("the database is unreachable")

@@ -29,8 +29,8 @@ async def events(request: Request, user: Annotated[Principal, Depends(principal)
 
     def stamp() -> tuple[int, str, int]:
         with feed.store.transaction() as tx:
-            newest, mark = tx.feed_stamp()
-            return newest, mark, tx.unacked_count()
+            newest, mark = tx.feed.stamp()
+            return newest, mark, tx.feed.unacked_count()
 
     async def stream() -> AsyncIterator[dict[str, str]]:
         last = ""

@@ -43,7 +43,7 @@ def login(
         response.headers["Retry-After"] = str(wait)
         return response
     with feed.store.transaction() as tx:
-        user = tx.user(username)
+        user = tx.users.get(username)
     if user is None or not verify_password(user, password):
         feed.throttle.failed(username, address)
         return _login_form(request, next, "Wrong username or password.", 401)
@@ -59,7 +59,7 @@ def login(
     )
     response.delete_cookie(LOGIN_COOKIE)
     with feed.store.transaction() as tx:
-        tx.audit(user.name, "login", f"user:{user.name}", address=address)
+        tx.audit.record(user.name, "login", f"user:{user.name}", address=address)
     return response
 
 
@@ -107,9 +107,9 @@ def feed_list(request: Request, user: User) -> Response:
 
 def _items(feed: Feed, chosen: FeedFilter) -> dict[str, Any]:
     with feed.store.transaction() as tx:
-        items = tx.feed_items(chosen)
-        trends = tx.trends([i.post_id for i in items if i.post_id is not None])
-        users = [u.name for u in tx.users() if not u.disabled]
+        items = tx.feed.items(chosen)
+        trends = tx.feed.trends([i.post_id for i in items if i.post_id is not None])
+        users = [u.name for u in tx.users.all() if not u.disabled]
     return {"items": items, "trends": trends, "users": users}
 
 
@@ -124,14 +124,14 @@ def alert_page(request: Request, ref: Annotated[str, Path(max_length=MAX_FIELD)]
     """One alert, by id or by the idempotency key alert messages link with (routing.feed_base_url)."""
     feed = feed_of(request)
     with feed.store.transaction() as tx:
-        alert_id = int(ref) if ref.isdigit() and len(ref) < 12 else tx.alert_for_key(ref)
-        item = tx.feed_item(alert_id) if alert_id is not None else None
+        alert_id = int(ref) if ref.isdigit() and len(ref) < 12 else tx.alerts.for_key(ref)
+        item = tx.feed.item(alert_id) if alert_id is not None else None
         if item is None or alert_id is None:
             raise NotFound(f"no alert {ref[:64]}")
-        notes = tx.notes(alert_id)
-        audit = tx.audit_log(target=f"alert:{alert_id}")
-        users = [u.name for u in tx.users() if not u.disabled]
-        suggestions = tx.suggestions_of(item.post_id) if item.post_id is not None else None
+        notes = tx.handling.notes(alert_id)
+        audit = tx.audit.log(target=f"alert:{alert_id}")
+        users = [u.name for u in tx.users.all() if not u.disabled]
+        suggestions = tx.suggestions.of(item.post_id) if item.post_id is not None else None
     return render(
         request,
         "alert.html",
@@ -185,34 +185,34 @@ def correct_post(
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)
 def incident_page(request: Request, incident_id: int, user: User) -> Response:
     with feed_of(request).store.transaction() as tx:
-        incident = tx.incident(incident_id)
+        incident = tx.incidents.get(incident_id)
         if incident is None:
             raise NotFound(f"no incident {incident_id}")
-        members = tx.timeline(incident_id)
+        members = tx.incidents.timeline(incident_id)
     return render(request, "incident.html", user, incident=incident, members=members)
 
 
 @router.get("/incidents/{incident_id}/chart.svg")
 def incident_svg(request: Request, incident_id: int, user: User) -> Response:
     with feed_of(request).store.transaction() as tx:
-        if tx.incident(incident_id) is None:
+        if tx.incidents.get(incident_id) is None:
             raise NotFound(f"no incident {incident_id}")
-        members = tx.timeline(incident_id)
+        members = tx.incidents.timeline(incident_id)
     return Response(incident_chart(members), media_type="image/svg+xml")
 
 
 @router.get("/tickets", response_class=HTMLResponse)
 def tickets_page(request: Request, user: User) -> Response:
     with feed_of(request).store.transaction() as tx:
-        tickets, now = tx.ticket_rows(), tx.now
+        tickets, now = tx.tickets.recent(), tx.now
     return render(request, "tickets.html", user, tickets=tickets, now=now)
 
 
 @router.get("/sources", response_class=HTMLResponse)
 def sources_page(request: Request, user: User) -> Response:
     with feed_of(request).store.transaction() as tx:
-        sources = tx.source_overview()
-        dropped = tx.off_brand(tx.now.replace(hour=0, minute=0, second=0, microsecond=0))
+        sources = tx.listings.sources()
+        dropped = tx.listings.off_brand(tx.now.replace(hour=0, minute=0, second=0, microsecond=0))
     dropped = off_brand_by_connector(dropped, [s.source for s in sources])
     return render(request, "sources.html", user, sources=sources, dropped=dropped)
 
@@ -221,12 +221,12 @@ def sources_page(request: Request, user: User) -> Response:
 def review_page(request: Request, user: User) -> Response:
     feed = feed_of(request)
     with feed.store.transaction() as tx:
-        posts = tx.review_queue()
+        posts = tx.labels.review_queue()
     return render(request, "review.html", user, posts=posts, ctx=feed.context, urgencies=URGENCY_ORDER)
 
 
 @router.get("/corrections", response_class=HTMLResponse)
 def corrections_page(request: Request, user: User) -> Response:
     with feed_of(request).store.transaction() as tx:
-        corrections = tx.corrections()
+        corrections = tx.labels.corrections()
     return render(request, "corrections.html", user, corrections=corrections)

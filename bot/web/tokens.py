@@ -33,8 +33,8 @@ def new_token(
     token, digest = new_api_token()
     label = label.strip() or "script"
     with feed_of(request).store.transaction() as tx:
-        token_id = tx.add_token(user.user.id, label, digest)
-        tx.audit(user.name, "token", f"user:{user.name}", label=label, token_id=token_id)
+        token_id = tx.access.add_token(user.user.id, label, digest)
+        tx.audit.record(user.name, "token", f"user:{user.name}", label=label, token_id=token_id)
     return _account(request, user, token=token)
 
 
@@ -44,7 +44,7 @@ def all_tokens(request: Request, user: User) -> Response:
     if user.user.role != "admin":
         raise Forbidden(f"{user.name} is not an admin")
     with feed_of(request).store.transaction() as tx:
-        tokens = tx.tokens()
+        tokens = tx.access.tokens()
     return render(request, "tokens.html", user, tokens=tokens)
 
 
@@ -65,7 +65,7 @@ def revoke_token(
 def list_tokens(request: Request, user: User) -> list[dict[str, Any]]:
     """Your API tokens (an admin's: everyone's); never the tokens themselves."""
     with feed_of(request).store.transaction() as tx:
-        tokens = tx.tokens(None if user.user.role == "admin" else user.user.id)
+        tokens = tx.access.tokens(None if user.user.role == "admin" else user.user.id)
     return [_json(t) for t in tokens]
 
 
@@ -84,17 +84,17 @@ def delete_token(
 def revoke(request: Request, user: Principal, token_id: int) -> TokenView:
     """The token's owner or an admin revokes it; anyone else learns nothing about it (404)."""
     with feed_of(request).store.transaction() as tx:
-        found = tx.token(token_id)
+        found = tx.access.token(token_id)
         if found is None or (found.user != user.name and user.user.role != "admin"):
             raise NotFound(f"no token {token_id}")
-        tx.revoke_token(token_id)
-        tx.audit(user.name, "token-revoke", f"user:{found.user}", label=found.label, token_id=token_id)
+        tx.access.revoke_token(token_id)
+        tx.audit.record(user.name, "token-revoke", f"user:{found.user}", label=found.label, token_id=token_id)
     return found
 
 
 def _account(request: Request, user: Principal, token: str) -> Response:
     with feed_of(request).store.transaction() as tx:
-        tokens = tx.tokens(user.user.id)
+        tokens = tx.access.tokens(user.user.id)
     return render(request, "account.html", user, token=token, tokens=tokens)
 
 

@@ -62,7 +62,7 @@ def test_a_responder_sees_the_earlier_answer_on_the_alert_copies_it_and_marks_it
     base, run = served
     lee = run.post_id(LEE)
     with run.store.transaction() as tx:
-        [alert] = [i for i in tx.feed_items(_all()) if i.post_id == lee]
+        [alert] = [i for i in tx.feed.items(_all()) if i.post_id == lee]
     expect = sync_api.expect
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as playwright:
@@ -92,7 +92,7 @@ def test_a_responder_sees_the_earlier_answer_on_the_alert_copies_it_and_marks_it
         page.screenshot(path=str(ARTIFACTS / "answers-gaps.png"), full_page=True)
         browser.close()
     with run.store.transaction() as tx:
-        [note] = tx.feedback_on([tx.suggestions_of(lee).items[0].answer_id])
+        [note] = tx.suggestions.feedback_on([tx.suggestions.of(lee).items[0].answer_id])
     assert note.helpful
 
 

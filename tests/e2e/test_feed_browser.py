@@ -101,7 +101,7 @@ def _store_alert(config_path: Path, env: dict[str, str], title_key: str) -> int:
     config = load_config(config_path)
     store = Store.open(env["EARSHOT_DATABASE_URL"])
     with store.transaction() as tx:
-        post_id = tx.feed_items(FeedFilter(limit=1))[0].post_id
+        post_id = tx.feed.items(FeedFilter(limit=1))[0].post_id
         outbox = Outbox(tickets=config.routing.tickets, alerts=config.routing.alerts)
         alert_id = outbox.enqueue_alert(
             tx, post_id=post_id, message=message(title_key, "support", "Brakes failed", utcnow())
@@ -113,8 +113,8 @@ def _store_alert(config_path: Path, env: dict[str, str], title_key: str) -> int:
 def _alert_row(env: dict[str, str], alert_id: int) -> tuple[object, object, list[str]]:
     store = Store.open(env["EARSHOT_DATABASE_URL"])
     with store.transaction() as tx:
-        state = tx.alert_state(alert_id)
-        audit = [a.action for a in tx.audit_log(target=f"alert:{alert_id}")]
+        state = tx.alerts.state(alert_id)
+        audit = [a.action for a in tx.audit.log(target=f"alert:{alert_id}")]
     store.engine.dispose()
     assert state is not None
     return state.acked_by, state.next_escalation_at, audit
@@ -123,7 +123,7 @@ def _alert_row(env: dict[str, str], alert_id: int) -> tuple[object, object, list
 def _unacked(env: dict[str, str]) -> int:
     store = Store.open(env["EARSHOT_DATABASE_URL"])
     with store.transaction() as tx:
-        count = tx.unacked_count()
+        count = tx.feed.unacked_count()
     store.engine.dispose()
     return count
 

@@ -80,7 +80,7 @@ def replayed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replayed]:
 
 def test_the_same_question_in_other_words_gets_the_public_answer_first_in_the_same_pass(replayed: Replayed) -> None:
     with replayed.store.transaction() as tx:
-        offered = tx.suggestions_of(replayed.post_id(LEE))
+        offered = tx.suggestions.of(replayed.post_id(LEE))
     assert offered.items, "Lee was offered nothing"
     best = offered.items[0]
     assert best.kind == "reply" and best.responder == "AuroraSupport"
@@ -92,8 +92,8 @@ def test_the_same_question_in_other_words_gets_the_public_answer_first_in_the_sa
 
 def test_an_unrelated_complaint_is_offered_nothing(replayed: Replayed) -> None:
     with replayed.store.transaction() as tx:
-        assert tx.suggestions_of(replayed.post_id(SAM)).items == ()
-        assert tx.suggestions_of(replayed.post_id(DANA)).items == ()  # never its own answer
+        assert tx.suggestions.of(replayed.post_id(SAM)).items == ()
+        assert tx.suggestions.of(replayed.post_id(DANA)).items == ()  # never its own answer
 
 
 def test_the_alert_message_and_explain_say_it_was_answered_before(replayed: Replayed) -> None:
@@ -134,5 +134,5 @@ def test_a_complaint_in_spanish_is_offered_the_english_answer(replayed: Replayed
     [labels] = load_classifier(settings).classify([make_post("es-1", text=spanish)])
     assert labels.language == "es"
     with replayed.store.transaction() as tx:
-        [answer] = [a for a in tx.active_answers() if a.kind == "reply"]
+        [answer] = [a for a in tx.answers.active() if a.kind == "reply"]
     assert best_similarity(answer, unit(list(labels.embedding)))[0] >= load_config(replayed.config).answers.threshold

@@ -199,8 +199,8 @@ def test_the_brand_reply_and_the_retweet_open_no_ticket(demo: Demo) -> None:
 
 def test_the_brand_answered_dana_in_public_and_not_the_recall_charge(demo: Demo) -> None:
     with demo.store.transaction() as tx:
-        dana = tx.response_times([demo.posts["dana_drives"].id], demo.posts["dana_drives"].created_at)
-        mike = tx.response_times([demo.posts["mike_ev_owner"].id], demo.posts["mike_ev_owner"].created_at)
+        dana = tx.responses.times([demo.posts["dana_drives"].id], demo.posts["dana_drives"].created_at)
+        mike = tx.responses.times([demo.posts["mike_ev_owner"].id], demo.posts["mike_ev_owner"].created_at)
     assert dana.replied_by == "AuroraSupport" and dana.time_to_reply is not None
     assert 60 * 60 <= dana.time_to_reply <= 70 * 60  # scripted 68 minutes after the complaint
     assert mike.first_reply_at is None

@@ -93,14 +93,14 @@ def test_a_scheduled_digest_is_sent_once_across_a_restart_and_a_second_process(f
         assert service(filled, inbox.port, PARIS_MORNING + timedelta(hours=2)).run_once() == 0  # another process
     assert len(inbox.messages) == 1
     with filled.transaction() as tx:
-        [kept] = tx.digests()
+        [kept] = tx.digests.recent()
     assert (kept.schedule, kept.status, kept.period_end) == ("daily", "sent", datetime(2026, 11, 21, 6, 0, tzinfo=UTC))
     assert kept.sent_at is not None and "No complaint went viral" not in kept.text
 
 
 def test_a_claim_held_by_a_live_process_is_left_alone(filled: Store) -> None:
     with filled.transaction(now=PARIS_MORNING) as tx:
-        held = tx.claim_digest(
+        held = tx.digests.claim(
             "daily",
             PARIS_MORNING - timedelta(days=1, minutes=5),
             PARIS_MORNING - timedelta(minutes=5),
@@ -128,7 +128,7 @@ def test_a_manual_send_to_a_server_that_is_down_is_one_clear_error(filled: Store
     with pytest.raises(SinkError, match=re.escape(f"127.0.0.1:{port}")):
         service(filled, port, END).run(START, END, send_mail=True)
     with filled.transaction() as tx:
-        [kept] = tx.digests()
+        [kept] = tx.digests.recent()
     assert kept.status == "failed" and kept.text  # kept all the same, readable with --show
 
 
@@ -141,11 +141,11 @@ def test_two_processes_claiming_the_same_period_at_once_get_it_once(store_url: s
     results: list[int | None] = []
     try:
         with first.transaction(now=PARIS_MORNING) as tx:
-            results.append(tx.claim_digest("daily", start, end, lease_until=end + timedelta(minutes=15)))
+            results.append(tx.digests.claim("daily", start, end, lease_until=end + timedelta(minutes=15)))
 
             def other() -> None:
                 with second.transaction(now=PARIS_MORNING) as other_tx:
-                    results.append(other_tx.claim_digest("daily", start, end, lease_until=end + timedelta(minutes=15)))
+                    results.append(other_tx.digests.claim("daily", start, end, lease_until=end + timedelta(minutes=15)))
 
             racer = threading.Thread(target=other)
             racer.start()

@@ -36,14 +36,14 @@ classifiers.load_classifier = lambda settings, **_: StubClassifier()
 """
 EARSHOT = """
 import os, sys
-from bot.store.ops import claims
-save = claims.ClaimOps.save_labels
+from bot.store.ops import labels
+save = labels.Labels.save
 
 def save_labels(self, labelled, **kw):  # note what this process labelled; written once committed
     save(self, labelled, **kw)
     self.session.info.setdefault("labelled", []).extend(post_id for post_id, _ in labelled)
 
-claims.ClaimOps.save_labels = save_labels
+labels.Labels.save = save_labels
 from sqlalchemy import event
 from sqlmodel import Session
 

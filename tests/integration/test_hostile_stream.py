@@ -185,8 +185,8 @@ def test_the_ticket_webhook_with_redact_gets_no_personal_data(hostile: Run) -> N
 
 def test_the_feed_shows_the_words_and_nothing_that_acts(hostile: Run) -> None:
     with hostile.store.transaction() as tx:
-        tx.add_user("rory", "responder", hash_password("correct horse battery"))
-        alert_ids = [a.id for a in tx.alert_feed(unacked=False, limit=10)]
+        tx.users.add("rory", "responder", hash_password("correct horse battery"))
+        alert_ids = [a.id for a in tx.listings.alerts(unacked=False, limit=10)]
     client = TestClient(create_app(hostile.store), follow_redirects=False)
     login = client.get("/login")
     csrf = re.search(r'name="csrf_token" value="([^"]*)"', login.text)

@@ -69,7 +69,7 @@ def test_x_stops_at_its_daily_cap_with_one_warning_and_the_alarm_at_once(api, st
     assert "x spend cap reached" in (second.error or "") and len(api.requests) == served  # nothing more read
     failing = [r for r in caplog.records if r.levelname == "WARNING" and "source x failing" in r.getMessage()]
     assert len(failing) == 1 and "X is read again from" in failing[0].getMessage()
-    activity = store.transaction().__enter__().source_activity("x", window=timedelta(hours=1))
+    activity = store.transaction().__enter__().sources.activity("x", window=timedelta(hours=1))
     now = datetime.now(UTC)
     assert trouble(activity, AlarmSettings(), now, now - timedelta(hours=1)).startswith("SpendCapReached")
     assert store.load_cursor("x")["spend"]["day_reads"] >= 10

@@ -210,7 +210,7 @@ def test_an_ack_waits_for_the_transaction_that_is_claiming_its_row(postgres_url:
         desk = Desk(store, settings(), Clock(NOON))
         alert_id = desk.raise_alert("a1", "on-call")
         with store.transaction(now=NOON) as claiming:
-            assert claiming.silence_of([alert_id]) is None  # the deliverer read the alert: not silenced
+            assert claiming.alerts.silence_of([alert_id]) is None  # the deliverer read the alert: not silenced
             with pytest.raises(StoreError, match="lock"):
                 acknowledge(impatient, alert_id, "dana", now=NOON)
         assert acknowledge(impatient, alert_id, "dana", now=NOON) is not None  # the claim committed

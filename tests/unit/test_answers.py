@@ -66,7 +66,7 @@ def test_a_later_complaint_in_other_words_gets_the_earlier_public_answer_in_the_
     dana, lee, sam = scenario(store)
     route(store, config())
     with store.transaction() as tx:
-        offered, unrelated, own = tx.suggestions_of(lee), tx.suggestions_of(sam), tx.suggestions_of(dana)
+        offered, unrelated, own = tx.suggestions.of(lee), tx.suggestions.of(sam), tx.suggestions.of(dana)
     assert [s.kind for s in offered.items] == ["reply"]
     best = offered.items[0]
     assert "turn off air recirculation" in best.text
@@ -80,7 +80,7 @@ def test_personal_data_in_a_past_reply_is_redacted_before_it_is_offered(store: S
     _, lee, _ = scenario(store)
     route(store, config())
     with store.transaction() as tx:
-        [best] = tx.suggestions_of(lee).items
+        [best] = tx.suggestions.of(lee).items
     assert "555" not in best.text and "care@aurora.example" not in best.text
     assert "[phone]" in best.text and "[email]" in best.text
 
@@ -99,7 +99,7 @@ def test_a_stale_answer_is_never_offered(store: Store) -> None:
     _, lee, _ = scenario(store)
     route(store, config(max_age_days=0.01))  # 14 minutes: the 30-minute-old answer is stale
     with store.transaction() as tx:
-        assert tx.suggestions_of(lee).items == ()
+        assert tx.suggestions.of(lee).items == ()
 
 
 def test_an_answer_the_customer_met_with_anger_is_never_offered_again(store: Store) -> None:
@@ -116,9 +116,9 @@ def test_an_answer_the_customer_met_with_anger_is_never_offered_again(store: Sto
     lee = complaint(store, "200", LEE, "Why is it so hot in the back?", 90, embedding=SAME_IN_OTHER_WORDS)
     route(store, config(), hours=2)
     with store.transaction() as tx:
-        [memory] = [a for a in tx.answers() if a.kind == "reply"]
+        [memory] = [a for a in tx.answers.search() if a.kind == "reply"]
         assert memory.outcome == "angry"
-        assert tx.suggestions_of(lee).items == ()
+        assert tx.suggestions.of(lee).items == ()
 
 
 def test_a_thank_you_in_the_thread_is_the_outcome_and_silence_becomes_quiet(store: Store) -> None:
@@ -132,7 +132,7 @@ def test_a_thank_you_in_the_thread_is_the_outcome_and_silence_becomes_quiet(stor
     store.save_labels([(thanks.id, labels(complaint=False, sentiment="positive", embedding=UNRELATED))])
     route(store, config(quiet_after_hours=24), hours=30)
     with store.transaction() as tx:
-        outcomes = {a.complaint_text: a.outcome for a in tx.answers() if a.kind == "reply"}
+        outcomes = {a.complaint_text: a.outcome for a in tx.answers.search() if a.kind == "reply"}
     assert outcomes == {"Kids overheating in the third row": "thanked", "Charged twice": "quiet"}
 
 
@@ -150,7 +150,7 @@ def test_a_safety_case_says_so_before_any_canned_answer(store: Store) -> None:
     )
     route(store, config())
     with store.transaction() as tx:
-        offered = tx.suggestions_of(lee)
+        offered = tx.suggestions.of(lee)
     assert offered.safety_case
     assert offered.heading == "Safety case: talk to the customer first; past answers for reference"
     assert (offered.one_line() or "").startswith("answered before (SAFETY CASE: talk to the customer first)")
@@ -160,15 +160,17 @@ def test_not_relevant_feedback_demotes_the_answer_for_similar_complaints(store: 
     _, lee, _ = scenario(store)
     route(store, config())
     with store.transaction() as tx:
-        [best] = tx.suggestions_of(lee).items
-        assert tx.record_feedback(best.answer_id, lee, "dana", helpful=False)
-        assert tx.record_feedback(best.answer_id, lee, "kim", helpful=False)
-        assert tx.record_feedback(best.answer_id, lee, "ola", helpful=False)
-        assert not tx.record_feedback(best.answer_id, 999, "kim", helpful=True)  # never suggested for that post
+        [best] = tx.suggestions.of(lee).items
+        assert tx.suggestions.record_feedback(best.answer_id, lee, "dana", helpful=False)
+        assert tx.suggestions.record_feedback(best.answer_id, lee, "kim", helpful=False)
+        assert tx.suggestions.record_feedback(best.answer_id, lee, "ola", helpful=False)
+        assert not tx.suggestions.record_feedback(
+            best.answer_id, 999, "kim", helpful=True
+        )  # never suggested for that post
     kai = complaint(store, "500", ("6006", "kai"), "Back row is roasting", 80, embedding=SAME_IN_OTHER_WORDS)
     route(store, config())
     with store.transaction() as tx:
-        assert tx.suggestions_of(kai).items == ()  # 0.90 - 3 x 0.10 falls under the 0.70 threshold
+        assert tx.suggestions.of(kai).items == ()  # 0.90 - 3 x 0.10 falls under the 0.70 threshold
 
 
 def test_helpful_feedback_ranks_an_answer_first(store: Store) -> None:
@@ -179,14 +181,14 @@ def test_helpful_feedback_ranks_an_answer_first(store: Store) -> None:
     lee = complaint(store, "200", LEE, "Back seats hot", 60, embedding=SAME_IN_OTHER_WORDS)
     route(store, config())
     with store.transaction() as tx:
-        first, second = tx.suggestions_of(lee).items
+        first, second = tx.suggestions.of(lee).items
         assert "DM us" in first.text  # closer in meaning (1.00 against 0.90), before any feedback
-        tx.record_feedback(second.answer_id, lee, "dana", helpful=True)
-        tx.record_feedback(first.answer_id, lee, "dana", helpful=False)
+        tx.suggestions.record_feedback(second.answer_id, lee, "dana", helpful=True)
+        tx.suggestions.record_feedback(first.answer_id, lee, "dana", helpful=False)
     kai = complaint(store, "500", ("6006", "kai"), "Back row is roasting", 80, embedding=SAME_IN_OTHER_WORDS)
     route(store, config())
     with store.transaction() as tx:
-        assert "air recirculation" in tx.suggestions_of(kai).items[0].text
+        assert "air recirculation" in tx.suggestions.of(kai).items[0].text
 
 
 def test_a_playbook_entry_is_embedded_once_and_offered(store: Store, tmp_path: Any) -> None:
@@ -203,7 +205,7 @@ def test_a_playbook_entry_is_embedded_once_and_offered(store: Store, tmp_path: A
     route(store, cfg, embed=embed)
     route(store, cfg, embed=embed)
     with store.transaction() as tx:
-        [best] = tx.suggestions_of(lee).items
+        [best] = tx.suggestions.of(lee).items
     assert best.kind == "playbook" and best.title == "Hot third row" and best.matched == "the back is too hot"
     assert calls == [["the back is too hot", "third row hot"]]  # one call, then cached in the store
 

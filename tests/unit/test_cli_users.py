@@ -33,19 +33,19 @@ def test_add_list_disable_and_reset_a_user(store: Store) -> None:
         "user dana added (responder)\n",
     )
     with store.transaction() as tx:
-        dana = tx.user("dana")
+        dana = tx.users.get("dana")
     assert dana is not None and dana.role == "responder" and verify_password(dana, "long enough pass")
     assert dana.password_hash.startswith("$argon2")
     code, listed = _run("list")
     assert code == 0 and listed.split()[:3] == ["dana", "responder", "active"]
     assert _run("reset-password", "dana", password="another long one")[0] == 0
     with store.transaction() as tx:
-        assert verify_password(tx.user("dana"), "another long one")
-        assert not verify_password(tx.user("dana"), "long enough pass")
+        assert verify_password(tx.users.get("dana"), "another long one")
+        assert not verify_password(tx.users.get("dana"), "long enough pass")
     assert _run("disable", "dana") == (0, "user dana disabled\n")
     with store.transaction() as tx:
-        assert not verify_password(tx.user("dana"), "another long one")
-        assert [a.action for a in tx.audit_log(target="user:dana")] == [
+        assert not verify_password(tx.users.get("dana"), "another long one")
+        assert [a.action for a in tx.audit.log(target="user:dana")] == [
             "user-disable",
             "user-reset-password",
             "user-add",
@@ -79,14 +79,14 @@ def test_a_name_is_added_once(store: Store) -> None:
 def _add_token(store: Store, name: str, label: str) -> tuple[str, int]:
     token, digest = new_api_token()
     with store.transaction() as tx:
-        return token, tx.add_token(tx.user(name).id, label, digest)  # type: ignore[union-attr]
+        return token, tx.access.add_token(tx.users.get(name).id, label, digest)  # type: ignore[union-attr]
 
 
 def _token_works(store: Store, token: str) -> bool:
     from bot.web.auth import token_hash
 
     with store.transaction() as tx:
-        return tx.user_for_token(token_hash(token)) is not None
+        return tx.users.for_token(token_hash(token)) is not None
 
 
 def test_tokens_are_listed_and_revoked_from_the_command_line(store: Store) -> None:
@@ -99,7 +99,7 @@ def test_tokens_are_listed_and_revoked_from_the_command_line(store: Store) -> No
     assert not _token_works(store, token)
     assert _run("tokens", "dana") == (0, "dana has no API tokens\n")
     with store.transaction() as tx:
-        assert tx.audit_log(target="user:dana")[0].action == "token-revoke"
+        assert tx.audit.log(target="user:dana")[0].action == "token-revoke"
 
 
 def test_a_password_reset_from_the_command_line_ends_the_users_tokens(store: Store) -> None:

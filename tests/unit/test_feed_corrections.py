@@ -131,8 +131,8 @@ def test_earshot_false_alarm_marks_it_from_the_command_line(feed: Feed, monkeypa
     assert done.exit_code == 0, done.output
     assert f"alert {feed.alert_id} marked a false alarm" in done.output
     with feed.store.transaction() as tx:
-        assert [(c.kind, c.value, c.author) for c in tx.corrections()] == [("false_alarm", "critical", "dana")]
-        assert tx.audit_log(target=f"alert:{feed.alert_id}")[0].actor == "dana"
+        assert [(c.kind, c.value, c.author) for c in tx.labels.corrections()] == [("false_alarm", "critical", "dana")]
+        assert tx.audit.log(target=f"alert:{feed.alert_id}")[0].actor == "dana"
     missing = CliRunner().invoke(app, ["false-alarm", "999", "--by", "dana", *config])
     assert missing.exit_code != 0 and "no alert 999" in missing.output
 

@@ -115,8 +115,8 @@ def test_a_bad_record_is_skipped_and_the_posts_around_it_are_stored(store, tmp_p
         item.post.text.encode("utf-8")  # no lone surrogate left
     assert store.load_cursor("replay")["line"] == 3  # the cursor moved past the bad record
     with store.transaction() as tx:
-        letters = tx.dead_letters()
-        state = {view.source: view for view in tx.source_overview()}["replay"]
+        letters = tx.sources.dead_letters()
+        state = {view.source: view for view in tx.listings.sources()}["replay"]
     assert state.skipped_total == skipped and state.status == "ok"
     if skipped:
         assert letters["replay"].count == 1 and letters["replay"].last_reason
@@ -135,7 +135,7 @@ def test_a_record_the_database_refuses_is_dead_lettered_and_the_batch_kept(store
     assert {item.post.native_id for item in store.pending(STAGE_INGESTED, 10)} == {"1", "3"}
     assert store.load_cursor("x") == {"since_id": "3"}
     with store.transaction() as tx:
-        letter = tx.dead_letters()["x"]
+        letter = tx.sources.dead_letters()["x"]
     assert letter.count == 1 and "refused by the database" in (letter.last_reason or "")
     assert store.source_state("x").skipped_total == 1
 

@@ -79,7 +79,7 @@ def times_of(store: Store, source: str, native_id: str):  # type: ignore[no-unty
     found = store.find_post(source, native_id)
     assert found is not None
     with store.transaction() as tx:
-        return tx.response_times([found.id], found.post.created_at)
+        return tx.responses.times([found.id], found.post.created_at)
 
 
 def test_an_x_reply_from_a_responder_answers_the_stored_complaint(store: Store) -> None:

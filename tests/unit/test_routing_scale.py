@@ -98,7 +98,7 @@ def test_a_batch_writes_its_decisions_and_stage_moves_in_one_statement_each(sqli
     assert sqlite_store.count_posts("routed") == 12
     ids = [stored.id for i in range(12) if (stored := sqlite_store.find_post("x", f"b{i}"))]
     with sqlite_store.transaction() as tx:
-        assert all((d := tx.decision(post_id)) is not None and d.rule for post_id in ids)
+        assert all((d := tx.routing.decision(post_id)) is not None and d.rule for post_id in ids)
 
 
 def test_held_decisions_are_read_back_in_their_transaction_and_lost_with_it(sqlite_store: Store) -> None:
@@ -113,13 +113,13 @@ def test_held_decisions_are_read_back_in_their_transaction_and_lost_with_it(sqli
     try:
         with sqlite_store.transaction() as tx:
             decision = stage.route(tx, stored)
-            assert decision is not None and tx.decision(stored.id) == decision
-            assert tx.stage_of(stored.id) == "routed"
+            assert decision is not None and tx.routing.decision(stored.id) == decision
+            assert tx.posts.stage_of(stored.id) == "routed"
             raise Abort
     except Abort:
         pass
     with sqlite_store.transaction() as tx:
-        assert tx.decision(stored.id) is None and tx.stage_of(stored.id) == "classified"
+        assert tx.routing.decision(stored.id) is None and tx.posts.stage_of(stored.id) == "classified"
     assert stage.run_once() == 1  # routed again, from the start
     with sqlite_store.transaction() as tx:
-        assert tx.decision(stored.id) is not None and tx.stage_of(stored.id) == "routed"
+        assert tx.routing.decision(stored.id) is not None and tx.posts.stage_of(stored.id) == "routed"

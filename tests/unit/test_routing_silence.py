@@ -95,7 +95,7 @@ def _false_alarm(store: Store) -> None:
 
 def _not_a_complaint(store: Store) -> None:
     with store.transaction(now=HANDLED) as tx:
-        tx.add_correction(1, "not_complaint", "", "dana")
+        tx.labels.correct(1, "not_complaint", "", "dana")
 
 
 def _acked_by_a_public_reply(store: Store) -> None:

@@ -106,9 +106,9 @@ def test_leaving_shadow_mode_never_sends_the_backlog_but_sends_new_posts(desk: D
 def test_a_decision_knows_it_was_made_in_shadow_mode(desk: Desk) -> None:
     ticket_id, alert_id = desk.route(1, "old", shadow=True)
     with desk.store.transaction() as tx:
-        assert tx.made_in_shadow(alert_id=alert_id, ticket_id=None)
-        assert tx.made_in_shadow(alert_id=None, ticket_id=ticket_id)
-        assert not tx.made_in_shadow(alert_id=None, ticket_id=None)
+        assert tx.routing.made_in_shadow(alert_id=alert_id, ticket_id=None)
+        assert tx.routing.made_in_shadow(alert_id=None, ticket_id=ticket_id)
+        assert not tx.routing.made_in_shadow(alert_id=None, ticket_id=None)
 
 
 def test_the_digest_counts_what_shadow_mode_would_have_sent(desk: Desk) -> None:
@@ -125,8 +125,8 @@ def test_the_feed_and_the_command_line_mark_what_shadow_mode_recorded(desk: Desk
     desk.route(1, "a", shadow=True)
     desk.route(2, "b", shadow=False)
     with desk.store.transaction() as tx:
-        alerts = {a.title: a.shadow for a in tx.alert_feed()}
-        tickets = sorted(t.shadow for t in tx.ticket_list())
+        alerts = {a.title: a.shadow for a in tx.listings.alerts()}
+        tickets = sorted(t.shadow for t in tx.listings.tickets())
     assert alerts == {"Alert a": True, "Alert b": False} and tickets == [False, True]
 
 

@@ -121,11 +121,11 @@ def test_a_tampered_or_expired_session_is_a_login_again(feed: Feed, monkeypatch:
 def test_a_password_reset_or_disable_ends_sessions(feed: Feed) -> None:
     rory = feed.login("rory")
     with feed.store.transaction() as tx:
-        tx.set_password("rory", "other")
+        tx.users.set_password("rory", "other")
     assert rory.get("/api/me").status_code == 401
     vera = feed.login("vera")
     with feed.store.transaction() as tx:
-        tx.set_user_disabled("vera", True)
+        tx.users.set_disabled("vera", True)
     assert vera.get("/").status_code == 303
 
 
@@ -133,8 +133,8 @@ def test_an_api_token_acts_with_its_users_role_and_needs_no_csrf(feed: Feed) -> 
     token, digest = new_api_token()
     viewer_token, viewer_digest = new_api_token()
     with feed.store.transaction() as tx:
-        tx.add_token(tx.user("rory").id, "bot", digest)  # type: ignore[union-attr]
-        tx.add_token(tx.user("vera").id, "bot", viewer_digest)  # type: ignore[union-attr]
+        tx.access.add_token(tx.users.get("rory").id, "bot", digest)  # type: ignore[union-attr]
+        tx.access.add_token(tx.users.get("vera").id, "bot", viewer_digest)  # type: ignore[union-attr]
     client = feed.client()
     assert client.get("/api/me", headers={"Authorization": f"Bearer {token}"}).json()["name"] == "rory"
     ack = client.post(f"/api/alerts/{feed.alert_id}/ack", headers={"Authorization": f"Bearer {token}"})
@@ -172,5 +172,5 @@ def test_only_an_admin_manages_users_in_the_feed(feed: Feed) -> None:
     assert ada.post("/users/rory/disable", data={"csrf_token": ada.csrf}).status_code == 303  # type: ignore[attr-defined]
     assert rory.get("/api/me").status_code == 401
     with feed.store.transaction() as tx:
-        assert [(a.actor, a.action) for a in tx.audit_log(target="user:rory")][0] == ("ada", "user-disable")
-        assert tx.user("<b>eve</b>").role == "viewer"  # type: ignore[union-attr]
+        assert [(a.actor, a.action) for a in tx.audit.log(target="user:rory")][0] == ("ada", "user-disable")
+        assert tx.users.get("<b>eve</b>").role == "viewer"  # type: ignore[union-attr]

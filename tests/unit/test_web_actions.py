@@ -136,22 +136,22 @@ def test_the_feed_stamp_changes_on_a_new_alert_an_ack_and_any_handling(store: St
     store.save_batch("x", [make_post("1")], None)
     desk = Desk(store, settings(), Clock(NOON))
     with store.transaction() as tx:
-        empty = tx.feed_stamp()
+        empty = tx.feed.stamp()
     first = desk.raise_alert("k1", "on-call")
     stamps = [empty]
     for change in (
         lambda tx: None,
-        lambda tx: tx.claim_alert(first, "rory"),
-        lambda tx: tx.acknowledge_alert(first, "rory"),
-        lambda tx: tx.add_note(first, "rory", "called"),
+        lambda tx: tx.handling.claim(first, "rory"),
+        lambda tx: tx.alerts.acknowledge(first, "rory"),
+        lambda tx: tx.handling.add_note(first, "rory", "called"),
     ):
         with store.transaction() as tx:
             change(tx)
         with store.transaction() as tx:
-            stamps.append(tx.feed_stamp())
+            stamps.append(tx.feed.stamp())
     assert stamps[1][0] == first and stamps[1] != stamps[0]
     assert len(set(stamps[1:])) == 4  # every change moved it
     with store.transaction() as tx:
-        items = tx.feed_items(FeedFilter(q="car", status="acked"))
+        items = tx.feed.items(FeedFilter(q="car", status="acked"))
         assert [(i.id, i.assignee, i.acked_by) for i in items] == [(first, "rory", "rory")]
-        assert tx.feed_items(FeedFilter(q="100%_\\")) == []  # LIKE wildcards are matched literally
+        assert tx.feed.items(FeedFilter(q="100%_\\")) == []  # LIKE wildcards are matched literally

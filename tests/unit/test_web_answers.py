@@ -13,13 +13,13 @@ ANSWER = "Turn off air recirculation <b>when</b> the third row is in use."
 
 def suggest(store: Store, post_id: int, *, safety: bool = False) -> int:
     with store.transaction() as tx:
-        answer_id = tx.add_written_answer("Hot third row", ANSWER, ["the back is too hot"])
-        tx.set_vectors(answer_id, [[1.0, 0.0]])
+        answer_id = tx.answers.add_written("Hot third row", ANSWER, ["the back is too hot"])
+        tx.answers.set_vectors(answer_id, [[1.0, 0.0]])
         item = Suggestion(
             answer_id=answer_id, kind="playbook", title="Hot third row", text=ANSWER, similarity=0.83, score=0.83,
             matched="the back is too hot",
         )  # fmt: skip
-        tx.save_suggestions(Suggestions(post_id=post_id, items=(item,), safety_case=safety))
+        tx.suggestions.save(Suggestions(post_id=post_id, items=(item,), safety_case=safety))
     return answer_id
 
 
@@ -47,7 +47,7 @@ def test_feedback_is_stored_with_a_csrf_token_and_refused_without(feed: Feed) ->
     done = rory.post(url, data={"csrf_token": rory.csrf, "helpful": "false", "next": f"/alerts/{feed.alert_id}"})  # type: ignore[attr-defined]
     assert done.status_code == 303 and done.headers["location"] == f"/alerts/{feed.alert_id}"
     with feed.store.transaction() as tx:
-        [note] = tx.feedback_on([answer_id])
+        [note] = tx.suggestions.feedback_on([answer_id])
     assert note.helpful is False
     other = rory.post(f"/posts/{feed.post_id}/answers/999/feedback", data={"csrf_token": rory.csrf, "helpful": "true"})  # type: ignore[attr-defined]
     assert other.status_code == 404

@@ -93,13 +93,13 @@ def test_a_write_without_the_sessions_csrf_token_is_refused_and_changes_nothing(
         client = feed.login("ada")  # an admin: the role never stands in the way
         right = client.csrf  # type: ignore[attr-defined]
     with feed.store.transaction() as tx:
-        before = len(tx.audit_log(limit=1000))
+        before = len(tx.audit.log(limit=1000))
     assert _send(client, method, path, None) == 403, "no token"
     assert _send(client, method, path, "forged-" + right[:8]) == 403, "a wrong token"
     assert _send(client, method, path, "") == 403, "an empty token"
     with feed.store.transaction() as tx:
-        assert len(tx.audit_log(limit=1000)) == before
-        assert tx.user("eve") is None and tx.feed_item(feed.alert_id).acked_at is None  # type: ignore[union-attr]
+        assert len(tx.audit.log(limit=1000)) == before
+        assert tx.users.get("eve") is None and tx.feed.item(feed.alert_id).acked_at is None  # type: ignore[union-attr]
     assert _send(client, method, path, right) != 403, "the right token is let through"
 
 
@@ -139,7 +139,7 @@ def test_an_api_token_stops_working_when_its_user_is_disabled_or_reset(
 ) -> None:
     token, digest = new_api_token()
     with feed.store.transaction() as tx:
-        tx.add_token(tx.user("rory").id, "bot", digest)  # type: ignore[union-attr]
+        tx.access.add_token(tx.users.get("rory").id, "bot", digest)  # type: ignore[union-attr]
     bearer = {"Authorization": f"Bearer {token}"}
     client = feed.client()
     assert client.get("/api/me", headers=bearer).status_code == 200
@@ -148,7 +148,7 @@ def test_an_api_token_stops_working_when_its_user_is_disabled_or_reset(
     assert client.post(f"/api/alerts/{feed.alert_id}/ack", headers=bearer).status_code == 401
     assert client.get("/api/alerts").status_code == 401
     with feed.store.transaction() as tx:
-        assert tx.feed_item(feed.alert_id).acked_at is None  # type: ignore[union-attr]
+        assert tx.feed.item(feed.alert_id).acked_at is None  # type: ignore[union-attr]
 
 
 # --- where a redirect may go ---------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY, Counter
 
@@ -25,8 +27,7 @@ def test_readyz_is_503_with_the_reasons_until_the_model_is_loaded_and_sources_ar
     loaded.clear()
     assert client.get("/readyz").status_code == 200
     state = sqlite_store.source_state("x")
-    state.status, state.failing_since, state.last_error = "failing", utcnow(), "HTTP 503"
-    sqlite_store.save_source_state(state)
+    sqlite_store.save_source_state(replace(state, status="failing", failing_since=utcnow(), last_error="HTTP 503"))
     answer = client.get("/readyz")
     assert answer.status_code == 503 and answer.json()["problems"] == ["source x is failing"]
 

@@ -11,8 +11,10 @@ from tests.unit.web_support import Feed, feed_fixture  # noqa: F401
 def test_incident_page_shows_its_posts_and_a_server_drawn_svg_chart(feed: Feed) -> None:
     post = make_post("1", text="My car caught fire while charging")
     with feed.store.transaction() as tx:
-        incident = tx.open_incident(topics=["safety"], title="Fires while charging", last_post_at=post.created_at)
-        tx.add_member(incident.id, post_id=1, post=post, topics=["safety"], reach=4200, how="opened", similarity=None)
+        incident = tx.incidents.open(topics=["safety"], title="Fires while charging", last_post_at=post.created_at)
+        tx.incidents.add_member(
+            incident.id, post_id=1, post=post, topics=["safety"], reach=4200, how="opened", similarity=None
+        )
     viewer = feed.login("vera")
     page = viewer.get(f"/incidents/{incident.id}").text
     assert "Fires while charging" in page and "4,200" in page and f"/incidents/{incident.id}/chart.svg" in page
@@ -91,7 +93,7 @@ def test_the_feed_and_the_alert_page_show_the_brands_public_reply(feed: Feed) ->
         responder="AuroraSupport", at=NOON, url="https://x.com/AuroraSupport/status/9", text="So sorry <b>DM us</b>"
     )
     with feed.store.transaction(now=NOON) as tx:
-        assert not tx.note_public_reply(feed.alert_id, reply, acknowledges=True)  # the safety override's: no ack
+        assert not tx.alerts.note_public_reply(feed.alert_id, reply, acknowledges=True)  # the safety override's: no ack
     viewer = feed.login("vera")
     listing = viewer.get("/").text
     assert "brand replied in public" in listing and 'href="https://x.com/AuroraSupport/status/9"' in listing

@@ -143,7 +143,7 @@ def _audited_login_address(feed: Feed, trusted: list[str], forwarded: str) -> st
     finally:
         server.stop()
     with feed.store.transaction() as tx:
-        return str(next(a for a in tx.audit_log(target="user:rory") if a.action == "login").detail["address"])
+        return str(next(a for a in tx.audit.log(target="user:rory") if a.action == "login").detail["address"])
 
 
 def test_x_forwarded_for_from_a_client_that_is_no_trusted_proxy_is_ignored_even_on_loopback(feed: Feed) -> None:

@@ -28,7 +28,7 @@ from tests.unit.web_support import CONTEXT, PASSWORD, Feed, feed_fixture  # noqa
 def _token(feed: Feed, name: str, label: str = "bot") -> tuple[str, int]:
     token, digest = new_api_token()
     with feed.store.transaction() as tx:
-        return token, tx.add_token(tx.user(name).id, label, digest)  # type: ignore[union-attr]
+        return token, tx.access.add_token(tx.users.get(name).id, label, digest)  # type: ignore[union-attr]
 
 
 def _bearer(feed: Feed, token: str) -> int:
@@ -80,7 +80,7 @@ def test_a_password_reset_ends_the_users_api_tokens(feed: Feed) -> None:
     other, _ = _token(feed, "vera")
     assert _bearer(feed, token) == 200
     with feed.store.transaction() as tx:
-        tx.set_password("rory", "new hash")
+        tx.users.set_password("rory", "new hash")
     assert _bearer(feed, token) == 401
     assert _bearer(feed, other) == 200
 
@@ -88,9 +88,9 @@ def test_a_password_reset_ends_the_users_api_tokens(feed: Feed) -> None:
 def test_a_disabled_users_tokens_end_for_good(feed: Feed) -> None:
     token, _ = _token(feed, "rory")
     with feed.store.transaction() as tx:
-        tx.set_user_disabled("rory", True)
-        tx.set_user_disabled("rory", False)
-        assert tx.tokens(tx.user("rory").id) == []  # type: ignore[union-attr]
+        tx.users.set_disabled("rory", True)
+        tx.users.set_disabled("rory", False)
+        assert tx.access.tokens(tx.users.get("rory").id) == []  # type: ignore[union-attr]
     assert _bearer(feed, token) == 401
 
 
@@ -109,7 +109,7 @@ def test_a_user_lists_and_revokes_their_own_tokens_on_the_account_page(feed: Fee
     assert done.status_code == 303 and done.headers["location"] == "/account"
     assert _bearer(feed, token) == 401 and "No API tokens." in rory.get("/account").text
     with feed.store.transaction() as tx:
-        assert [a.action for a in tx.audit_log(target="user:rory")][:2] == ["token-revoke", "token"]
+        assert [a.action for a in tx.audit.log(target="user:rory")][:2] == ["token-revoke", "token"]
 
 
 def test_only_the_owner_or_an_admin_revokes_a_token(feed: Feed) -> None:
@@ -188,9 +188,9 @@ def test_a_key_file_that_cannot_be_made_is_one_config_error(tmp_path: Path, monk
 
 def _digest(feed: Feed, html: str) -> int:
     with feed.store.transaction() as tx:
-        digest_id = tx.claim_digest("daily", NOW - timedelta(days=1), NOW, lease_until=NOW)
+        digest_id = tx.digests.claim("daily", NOW - timedelta(days=1), NOW, lease_until=NOW)
         assert digest_id is not None
-        tx.keep_digest(digest_id, subject="Daily digest", text="t", html=html, summary={}, status="kept")
+        tx.digests.keep(digest_id, subject="Daily digest", text="t", html=html, summary={}, status="kept")
     return digest_id
 
 

@@ -57,5 +57,5 @@ def feed_fixture(sqlite_store: Store) -> Iterator[Feed]:
     alert_id = desk.raise_alert("k1", "on-call", "My car caught fire while charging")
     with sqlite_store.transaction() as tx:
         for name, role in (("vera", "viewer"), ("rory", "responder"), ("ada", "admin")):
-            tx.add_user(name, role, hash_password(PASSWORD))
+            tx.users.add(name, role, hash_password(PASSWORD))
     yield Feed(store=sqlite_store, desk=desk, alert_id=alert_id, post_id=1)

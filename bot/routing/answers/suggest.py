@@ -53,24 +53,24 @@ class Suggester:
     def prepare(self, tx: Transaction) -> None:
         """Bring answer memory up to date within `tx`, before its posts are routed."""
         if not self._synced:
-            tx.sync_playbook(self.playbook)
+            tx.answers.sync_playbook(self.playbook)
             self._synced = True
         if any(self.responders.values()):
-            tx.record_public_replies(self.responders)
-            tx.link_responses(self.responders)
-        tx.remember_replies()
+            tx.responses.record(self.responders)
+            tx.responses.link(self.responders)
+        tx.answers.remember_replies()
         if self._outcomes_at is None or tx.now - self._outcomes_at >= OUTCOMES_EVERY:
             max_age = timedelta(days=self.settings.max_age_days)
-            tx.update_outcomes(timedelta(hours=self.settings.quiet_after_hours), since=tx.now - max_age)
+            tx.answers.update_outcomes(timedelta(hours=self.settings.quiet_after_hours), since=tx.now - max_age)
             self._outcomes_at = tx.now
         self._embed_playbook(tx)
         answers = []
-        for answer in tx.active_answers(cached={i: a.version for i, a in self._vectors.items()}):
+        for answer in tx.answers.active(cached={i: a.version for i, a in self._vectors.items()}):
             if answer.vectors:
                 self._vectors[answer.id] = answer
             answers.append(replace(answer, vectors=self._vectors[answer.id].vectors))
         self._index = AnswerIndex(answers)
-        self._feedback = tx.feedback_on()
+        self._feedback = tx.suggestions.feedback_on()
 
     def suggest(self, tx: Transaction, post_id: int, post: Post, labels: Labels) -> Suggestions:
         """The known answers closest to this complaint, kept for the feed, the API and `route --explain`."""
@@ -87,11 +87,11 @@ class Suggester:
             redact=redact,
         )
         if found.items:
-            tx.save_suggestions(found)
+            tx.suggestions.save(found)
         return found
 
     def _embed_playbook(self, tx: Transaction) -> None:
-        waiting = tx.unembedded_playbook()
+        waiting = tx.answers.unembedded_playbook()
         if not waiting or self.embed is None:
             return
         texts = [text for entry in waiting for text in entry.examples]
@@ -105,6 +105,8 @@ class Suggester:
         self._embed_failed = None
         start = 0
         for entry in waiting:
-            tx.set_vectors(entry.id, [list(map(float, v)) for v in vectors[start : start + len(entry.examples)]])
+            tx.answers.set_vectors(
+                entry.id, [list(map(float, v)) for v in vectors[start : start + len(entry.examples)]]
+            )
             start += len(entry.examples)
         log.info("embedded %d playbook entries", len(waiting), extra={"entries": len(waiting)})

@@ -1,1 +1,2 @@
-"""The store's operations, one module per stage that needs them; `Transaction` combines them."""
+"""The owners of the store's rows, one module per owner; `Transaction` (bot/store/transaction.py) holds one of
+each and draws the table -> owner map."""

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlmodel import col, delete, select
 
-from bot.store.ops.base import Ops
+from bot.store.ops.base import Owner
 from bot.store.web_tables import ApiTokenRow, UserRow, WebSessionRow
 
 
@@ -35,8 +35,8 @@ class TokenView:
     last_used_at: datetime | None
 
 
-class AccessOps(Ops):
-    """Sessions (`web_session`) and API tokens (`api_token`): this family is their one writer."""
+class Access(Owner):
+    """Sessions (`web_session`) and API tokens (`api_token`): `tx.access` is their one writer."""
 
     def open_session(
         self, *, id_hash: str, user_id: int, csrf: str, password_version: int, expires_at: datetime

@@ -1,30 +1,132 @@
-"""Alert operations a human triggers: acknowledge, resolve, snooze; a public reply; the silence delivery re-checks.
+"""Alerts (`tx.alerts`): the alert rows' one writer.
 
-Each of the first three cancels every unsent row (pending, held by quiet hours or the cap, waiting
-for a retry) of the alert and of its escalations. A public reply is kept on the alert and
-acknowledges it only when the alert allows it (never the safety override's). `silence_of` reads the
-alerts locked (FOR SHARE on PostgreSQL), so an ack and the claim of one of its rows never interleave.
+Routing adds an alert (`add`); the escalate stage moves it up its tiers; a human acknowledges, resolves or
+snoozes it, and each of those asks the outbox to cancel every unsent row (pending, held by quiet hours or the
+cap, waiting for a retry) of the alert and of its escalations. A public reply is kept on the alert and
+acknowledges it only when the alert allows it (never the safety override's). `silence_of` reads the alerts
+locked (FOR SHARE on PostgreSQL), so an ack and the claim of one of its rows never interleave. The outbox,
+once a row is sent or given up, asks this owner to mark its alerts (`mark_sent`, `mark_failed`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot.core.actions import PublicReply, acknowledger_of_reply
-from bot.store.delivery_records import SUMMARY_PREFIX, AlertState
-from bot.store.delivery_tables import AlertRow, OutboxRow
-from bot.store.ops.base import Ops
+from bot.store.delivery_records import AlertState
+from bot.store.delivery_tables import AlertRow
+from bot.store.ops.base import Owner
+from bot.store.ops.outbox import Outbox
 
-UNSENT = ("pending", "held")  # rows a silence cancels (a retry waits as `pending`)
 
+class Alerts(Owner):
+    """Adding, escalating, acknowledging, resolving and snoozing alerts."""
 
-class AlertOps(Ops):
-    """Acknowledging, resolving and snoozing alerts."""
+    def __init__(self, session: Session, now: datetime, *, outbox: Outbox) -> None:
+        super().__init__(session, now)
+        self.outbox = outbox
 
-    def acknowledge_alert(self, alert_id: int, by: str) -> tuple[AlertState, bool] | None:
+    def for_key(self, key: str) -> int | None:
+        """The alert already stored for this idempotency key."""
+        return self.session.exec(select(AlertRow.id).where(AlertRow.idempotency_key == key)).first()
+
+    def add(
+        self,
+        *,
+        idempotency_key: str,
+        post_id: int,
+        incident_id: int | None,
+        tier: str,
+        rule: str,
+        message: dict[str, Any],
+        sent: bool,
+        next_escalation_at: datetime | None,
+        now: datetime | None = None,
+        reply_acknowledges: bool = True,
+        shadow: bool = False,
+    ) -> int:
+        """A new alert in the feed (`sent` already when its tier has no channel); returns its id.
+
+        `reply_acknowledges=False`: a public reply to its post is shown on it, never acknowledges it.
+        `shadow`: raised in shadow mode, status `shadow` ("would have sent").
+        """
+        now = now or self.now
+        status = "shadow" if shadow else "sent" if sent else "pending"
+        alert = AlertRow(
+            idempotency_key=idempotency_key,
+            post_id=post_id,
+            incident_id=incident_id,
+            tier=tier,
+            current_tier=tier,
+            rule=rule,
+            message=message,
+            status=status,
+            created_at=now,
+            sent_at=now if status == "sent" else None,
+            escalation_level=0,
+            next_escalation_at=next_escalation_at,
+            reply_acknowledges=reply_acknowledges,
+            shadow=shadow,
+        )
+        self.session.add(alert)
+        self.session.flush()
+        assert alert.id is not None
+        return alert.id
+
+    def state(self, alert_id: int) -> AlertState | None:
+        row = self.session.get(AlertRow, alert_id)
+        return to_alert_state(row) if row is not None else None
+
+    def overdue(self, limit: int = 200) -> list[AlertState]:
+        """Unacknowledged alerts whose escalation is due now, oldest first."""
+        rows = self.session.exec(
+            select(AlertRow)
+            .where(
+                col(AlertRow.acked_at).is_(None),
+                col(AlertRow.next_escalation_at).is_not(None),
+                col(AlertRow.next_escalation_at) <= self.now,
+            )
+            .order_by(col(AlertRow.id))
+            .limit(limit)
+        ).all()
+        return [to_alert_state(row) for row in rows]
+
+    def escalate(self, alert_id: int, *, tier: str | None, next_escalation_at: datetime | None) -> int:
+        """Move an alert one level up to `tier` (None: the chain ended, stop); returns its level."""
+        alert = self.session.get(AlertRow, alert_id)
+        assert alert is not None, f"no alert {alert_id}"
+        if tier is not None:
+            alert.escalation_level += 1
+            alert.current_tier = tier
+        alert.next_escalation_at = next_escalation_at
+        self.session.add(alert)
+        self.session.flush()
+        return alert.escalation_level
+
+    # --- as the outbox sends them -------------------------------------------------------------
+
+    def mark_sent(self, alert_ids: Sequence[int]) -> None:
+        """A row carrying these alerts went out: those still pending (or failed on another channel) are sent."""
+        for alert_id in alert_ids:
+            alert = self.session.get(AlertRow, alert_id)
+            if alert is not None and alert.status in ("pending", "failed"):
+                alert.status, alert.sent_at = "sent", alert.sent_at or self.now
+                self.session.add(alert)
+
+    def mark_failed(self, alert_id: int) -> None:
+        """No channel can still deliver the alert: a pending one is `failed`."""
+        alert = self.session.get(AlertRow, alert_id)
+        if alert is not None and alert.status == "pending":
+            alert.status = "failed"
+            self.session.add(alert)
+
+    # --- what people do -----------------------------------------------------------------
+
+    def acknowledge(self, alert_id: int, by: str) -> tuple[AlertState, bool] | None:
         """Acknowledge an alert (the first ack wins), stop its escalation, cancel its unsent rows;
         returns the alert and whether this call acknowledged it, None if no such alert."""
         alert = self.session.get(AlertRow, alert_id)
@@ -34,10 +136,10 @@ class AlertOps(Ops):
             return to_alert_state(alert), False
         alert.acked_at, alert.acked_by, alert.status, alert.next_escalation_at = self.now, by, "acked", None
         self.session.add(alert)
-        self._cancel_unsent(alert_id, f"acknowledged by {by}")
+        self.outbox.cancel_unsent(alert_id, f"acknowledged by {by}")
         return to_alert_state(alert), True
 
-    def resolve_alert(self, alert_id: int, by: str) -> tuple[AlertState, bool] | None:
+    def resolve(self, alert_id: int, by: str) -> tuple[AlertState, bool] | None:
         """Resolve an alert (acknowledging it too, if nobody had), stop its escalation, cancel its
         unsent rows; returns the alert and whether this call resolved it, None if no such alert."""
         alert = self.session.get(AlertRow, alert_id)
@@ -49,10 +151,10 @@ class AlertOps(Ops):
             alert.acked_at, alert.acked_by = self.now, by
         alert.resolved_at, alert.resolved_by, alert.status, alert.next_escalation_at = self.now, by, "resolved", None
         self.session.add(alert)
-        self._cancel_unsent(alert_id, f"resolved by {by}")
+        self.outbox.cancel_unsent(alert_id, f"resolved by {by}")
         return to_alert_state(alert), True
 
-    def snooze_alert(self, alert_id: int, by: str, *, until: datetime) -> AlertState | None:
+    def snooze(self, alert_id: int, by: str, *, until: datetime) -> AlertState | None:
         """Silence an unacknowledged alert until `until`: its unsent rows are cancelled and its
         escalation waits for the snooze to end (then it climbs, unless someone acked meanwhile).
         An acknowledged or resolved alert is returned unchanged; None if no such alert."""
@@ -65,7 +167,7 @@ class AlertOps(Ops):
         if alert.next_escalation_at is not None:
             alert.next_escalation_at = max(alert.next_escalation_at, until)
         self.session.add(alert)
-        self._cancel_unsent(alert_id, f"snoozed by {by} until {until:%Y-%m-%d %H:%M} UTC")
+        self.outbox.cancel_unsent(alert_id, f"snoozed by {by} until {until:%Y-%m-%d %H:%M} UTC")
         return to_alert_state(alert)
 
     def note_public_reply(self, alert_id: int, reply: PublicReply, *, acknowledges: bool) -> bool:
@@ -84,7 +186,7 @@ class AlertOps(Ops):
             self.session.add(alert)
         if not (acknowledges and alert.reply_acknowledges):
             return False
-        found = self.acknowledge_alert(alert_id, acknowledger_of_reply(reply.responder))
+        found = self.acknowledge(alert_id, acknowledger_of_reply(reply.responder))
         return bool(found and found[1])
 
     def silence_of(self, alert_ids: Sequence[int]) -> str | None:
@@ -101,19 +203,11 @@ class AlertOps(Ops):
             return None
         return reasons[0]
 
-    def _cancel_unsent(self, alert_id: int, reason: str) -> None:
-        """Cancel every unsent row of the alert, its escalations' included (summaries aside)."""
-        unsent = self.session.exec(
-            select(OutboxRow).where(
-                OutboxRow.kind == "alert",
-                OutboxRow.ref_id == alert_id,
-                col(OutboxRow.status).in_(UNSENT),
-                ~col(OutboxRow.idempotency_key).startswith(SUMMARY_PREFIX),
-            )
-        ).all()
-        for row in unsent:
-            row.status, row.last_error = "cancelled", reason
-            self.session.add(row)
+    def briefs(self, post_id: int) -> list[str]:
+        """A line per alert a post raised (tier, current tier, status, who acknowledged it), and one more for
+        the brand's public reply kept on it."""
+        rows = self.session.exec(select(AlertRow).where(AlertRow.post_id == post_id).order_by(col(AlertRow.id))).all()
+        return [line for a in rows for line in _alert_brief(a)]
 
 
 def to_alert_state(row: AlertRow) -> AlertState:
@@ -129,3 +223,15 @@ def reply_of(row: AlertRow) -> PublicReply | None:
     return PublicReply(
         responder=row.reply_by or "?", at=row.reply_at, url=row.reply_url or "", text=row.reply_text or ""
     )
+
+
+def _alert_brief(alert: AlertRow) -> list[str]:
+    line = (
+        f"alert #{alert.id} to {alert.tier} (now {alert.current_tier}, {alert.status}"
+        f"{', acked by ' + alert.acked_by if alert.acked_by else ''})"
+    )
+    reply = reply_of(alert)
+    if reply is None:
+        return [line]
+    stands = "" if alert.reply_acknowledges else "; not an acknowledgement: only a person acknowledges this alert"
+    return [line, f"  public reply: {reply.describe()}{stands}"]

@@ -18,15 +18,15 @@ from bot.core.answers import Answer, Outcome
 from bot.store.answer_tables import AnswerRow
 from bot.store.delivery_tables import AlertRow, TicketRow
 from bot.store.digest_tables import ResponseRow
-from bot.store.ops.base import Ops
+from bot.store.ops.base import Owner
 from bot.store.routing_tables import RouteDecisionRow
 from bot.store.tables import ClassificationRow, PostRow
 
 FINAL_OUTCOMES = ("thanked", "asked again", "angry")  # the customer spoke: nothing later changes it
 
 
-class AnswerOps(Ops):
-    """Reads and writes of known answers."""
+class Answers(Owner):
+    """Reads and writes of known answers (`tx.answers`)."""
 
     def remember_replies(self) -> int:
         """Keep every linked public reply not kept yet as an answer, with its complaint, topic and language."""
@@ -103,7 +103,7 @@ class AnswerOps(Ops):
         self.session.flush()
         return len(entries)
 
-    def add_written_answer(self, title: str, answer: str, examples: Sequence[str]) -> int:
+    def add_written(self, title: str, answer: str, examples: Sequence[str]) -> int:
         """A playbook entry written with `earshot answers add`; embedded by the next routing pass."""
         key = " ".join(title.split()).casefold()
         if self._by_key(key) is not None:
@@ -117,7 +117,7 @@ class AnswerOps(Ops):
         assert row.id is not None
         return row.id
 
-    def retire_answer(self, answer_id: int) -> bool:
+    def retire(self, answer_id: int) -> bool:
         """Never suggest this answer again; False when there is no such answer."""
         row = self.session.get(AnswerRow, answer_id)
         if row is None:
@@ -140,7 +140,7 @@ class AnswerOps(Ops):
             row.digest = row.digest or "cli"
             self.session.add(row)
 
-    def active_answers(self, cached: Mapping[int, str] | None = None) -> list[Answer]:
+    def active(self, cached: Mapping[int, str] | None = None) -> list[Answer]:
         """Every answer that may be suggested: not retired, embedded. `cached`: id -> version of answers whose
         vectors the caller keeps; those come back without vectors, so a routing pass reads only new ones."""
         cached = cached or {}
@@ -162,7 +162,7 @@ class AnswerOps(Ops):
                 found.append(answer_of(row, vectors[row.id]))
         return found
 
-    def answers(self, *, text: str | None = None, include_retired: bool = False, limit: int = 100) -> list[Answer]:
+    def search(self, *, text: str | None = None, include_retired: bool = False, limit: int = 100) -> list[Answer]:
         """Known answers, newest first; `text` searches the answer, its title and the complaint it answered."""
         query = select(AnswerRow).order_by(col(AnswerRow.id).desc()).limit(limit)
         if not include_retired:
@@ -178,9 +178,12 @@ class AnswerOps(Ops):
             )
         return [answer_of(r) for r in self.session.exec(query).all()]
 
-    def answer(self, answer_id: int) -> Answer | None:
+    def get(self, answer_id: int) -> Answer | None:
         row = self.session.get(AnswerRow, answer_id)
         return answer_of(row) if row is not None else None
+
+    def count(self) -> int:
+        return int(self.session.exec(select(func.count()).select_from(AnswerRow)).one())
 
     # --- outcomes -----------------------------------------------------------------------
 

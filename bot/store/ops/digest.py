@@ -17,7 +17,7 @@ from sqlmodel import col, select
 
 from bot.store.delivery_tables import AlertRow, TicketRow
 from bot.store.digest_tables import DigestRow
-from bot.store.ops.base import Ops
+from bot.store.ops.base import Owner
 from bot.store.routing_tables import IncidentPostRow, IncidentRow, RouteDecisionRow
 from bot.store.tables import ClassificationRow, EngagementSnapshotRow, PostRow
 
@@ -96,10 +96,10 @@ class DigestView:
     sent_at: datetime | None
 
 
-class DigestOps(Ops):
-    """The digest's reads, and the digest rows (this family is their one writer)."""
+class Digests(Owner):
+    """The digest's reads, and the digest rows (`tx.digests` is their one writer)."""
 
-    def digest_posts(self, start: datetime, end: datetime) -> list[DigestPost]:
+    def posts(self, start: datetime, end: datetime) -> list[DigestPost]:
         """Classified posts created in [start, end), oldest first."""
         rows = self.session.exec(
             select(PostRow, ClassificationRow, RouteDecisionRow)
@@ -226,7 +226,7 @@ class DigestOps(Ops):
 
     # --- digests kept -------------------------------------------------------------------
 
-    def claim_digest(self, schedule: str, start: datetime, end: datetime, *, lease_until: datetime) -> int | None:
+    def claim(self, schedule: str, start: datetime, end: datetime, *, lease_until: datetime) -> int | None:
         """Claim the digest of (schedule, period): its id, or None when it was sent or another holds it.
 
         A claim whose lease ran out unsent (a process that died mid-build) may be taken over.
@@ -247,17 +247,13 @@ class DigestOps(Ops):
         self.session.add(row)
         return row.id
 
-    def keep_digest(
-        self, digest_id: int, *, subject: str, text: str, html: str, summary: dict[str, Any], status: str
-    ) -> None:
+    def keep(self, digest_id: int, *, subject: str, text: str, html: str, summary: dict[str, Any], status: str) -> None:
         """Store a built digest and where it stands (claimed: still to send; kept: never sent)."""
         row = self._row(digest_id)
         row.subject, row.text, row.html, row.summary, row.status = subject, text, html, summary, status
         self.session.add(row)
 
-    def mark_digest(
-        self, digest_id: int, *, status: str, error: str | None = None, retry_at: datetime | None = None
-    ) -> None:
+    def mark(self, digest_id: int, *, status: str, error: str | None = None, retry_at: datetime | None = None) -> None:
         """sent (now; never sent again), kept (built, not for sending), or still claimed with the
         error and when another attempt may take it over (`retry_at`)."""
         row = self._row(digest_id)
@@ -266,14 +262,14 @@ class DigestOps(Ops):
             row.sent_at = self.now
         self.session.add(row)
 
-    def digests(self, limit: int = 20) -> list[DigestView]:
+    def recent(self, limit: int = 20) -> list[DigestView]:
         """The digests kept, newest period first."""
         rows = self.session.exec(
             select(DigestRow).order_by(col(DigestRow.period_end).desc(), col(DigestRow.id).desc()).limit(limit)
         ).all()
         return [_view(row) for row in rows]
 
-    def digest(self, digest_id: int) -> DigestView | None:
+    def get(self, digest_id: int) -> DigestView | None:
         row = self.session.get(DigestRow, digest_id)
         return _view(row) if row else None
 

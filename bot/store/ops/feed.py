@@ -1,202 +1,230 @@
-"""What the command line shows: the alert feed, the ticket list and each source's state, as typed rows."""
+"""The web feed (`tx.feed`): each alert with its post, labels, decision, incident and handling; what the
+feed lists (`items`), what one alert's page shows (`item`, with its trend), and the stamp the page polls.
+
+Only reads; the command line's plainer lists are `tx.listings`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 
 from bot.core.actions import PublicReply
-from bot.store.delivery_tables import TICKET_STATUSES, AlertRow, TicketRow
+from bot.core.labels import URGENCY_ORDER
+from bot.store.delivery_tables import AlertRow
 from bot.store.ops.alerts import reply_of
-from bot.store.ops.base import Ops
+from bot.store.ops.base import Owner
+from bot.store.routing_tables import IncidentRow, RouteDecisionRow
+from bot.store.tables import ClassificationRow, EngagementSnapshotRow, PostRow
+from bot.store.web_tables import AlertHandlingRow
 
-__all__ = ["TICKET_STATUSES", "AlertView", "FeedOps", "OffBrand", "SourceView", "TicketView", "off_brand_by_connector"]
-from bot.store.tables import ClassificationRow, PostRow, SourceCursorRow, SourceStateRow
+FEED_STATUSES = ("open", "acked", "resolved", "all")  # open: nobody acknowledged it yet
 
 
 @dataclass(frozen=True, kw_only=True)
-class AlertView:
-    """One alert of the feed, with the post it is about."""
+class FeedFilter:
+    """What the feed shows; every field comes from the page's URL."""
+
+    tier: str = ""
+    urgency: str = ""
+    topic: str = ""
+    source: str = ""
+    status: str = "all"
+    q: str = ""
+    limit: int = 100
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeedItem:
+    """One alert as the feed shows it."""
 
     id: int
+    title: str
     tier: str
     current_tier: str
-    status: str
     level: int
     rule: str
-    title: str | None
+    reasons: tuple[str, ...]
     created_at: datetime
-    acked_by: str | None
     acked_at: datetime | None
+    acked_by: str | None
     next_escalation_at: datetime | None
+    assignee: str | None
+    resolved_at: datetime | None
+    resolved_by: str | None
+    snoozed_until: datetime | None
     post_id: int | None
-    post_url: str | None
+    text: str
+    author: str | None
+    reach: int | None
+    source: str
+    url: str
+    complaint_score: float | None
+    urgency: str | None
+    sentiment: str | None
+    language: str | None  # the post's language as the classifier detected it
+    topics: tuple[tuple[str, float], ...]
+    needs_review: bool
+    visibility: dict[str, Any]
+    incident_id: int | None
+    incident_size: int | None
+    incident_sources: tuple[str, ...]
+    ticket_id: int | None
     reply: PublicReply | None = None  # the brand's first public reply to the post
+    reply_acknowledges: bool = True  # False: the reply did not acknowledge it (the safety override's)
+    trend: tuple[int, ...] = field(default=())  # interactions at each engagement snapshot, oldest first
     shadow: bool = False  # raised in shadow mode: would have been sent, was not
 
-
-@dataclass(frozen=True, kw_only=True)
-class TicketView:
-    """One ticket of the built-in queue, with the post it is about."""
-
-    id: int
-    queue: str
-    priority: str
-    status: str
-    subject: str
-    first_response_due: datetime
-    created_at: datetime
-    post_id: int | None
-    post_url: str | None
-    shadow: bool = False  # opened in shadow mode: would have gone to the ticket sinks, did not
+    @property
+    def status(self) -> str:
+        return "resolved" if self.resolved_at else "acked" if self.acked_at else "open"
 
 
-@dataclass(frozen=True, kw_only=True)
-class SourceView:
-    """A source's health and where it resumes."""
+class Feed(Owner):
+    """Reads for the web feed."""
 
-    source: str
-    status: str
-    last_success_at: datetime | None
-    cursor: dict[str, Any] | None
-    posts_today: int
-    posts_total: int
-    skipped_total: int
-    last_error: str | None
-    failing_since: datetime | None
-
-
-@dataclass(frozen=True, kw_only=True)
-class OffBrand:
-    """Posts of one source the relevance check judged not about the brand since a moment, with a few of them."""
-
-    source: str
-    count: int
-    examples: tuple[tuple[str, str], ...]  # (text snippet, why), newest first
-
-
-class FeedOps(Ops):
-    """Reads for `earshot alerts`, `earshot tickets` and `earshot sources`; they write nothing."""
-
-    def alert_feed(self, *, unacked: bool = False, limit: int = 20) -> list[AlertView]:
-        """Alerts, newest first; only those nobody acknowledged when `unacked`."""
-        query = (
-            select(AlertRow, PostRow.url)
-            .join(PostRow, col(PostRow.id) == AlertRow.post_id, isouter=True)
-            .order_by(col(AlertRow.id).desc())
-            .limit(limit)
-        )
-        if unacked:
+    def items(self, f: FeedFilter) -> list[FeedItem]:
+        """Alerts matching `f`: unacknowledged first, then the most urgent, then the newest."""
+        query = _joined()
+        if f.tier:
+            query = query.where(or_(col(AlertRow.tier) == f.tier, col(AlertRow.current_tier) == f.tier))
+        if f.urgency:
+            query = query.where(ClassificationRow.urgency == f.urgency)
+        if f.source:
+            query = query.where(PostRow.source == f.source)
+        if f.status == "open":
             query = query.where(col(AlertRow.acked_at).is_(None))
-        return [
-            AlertView(
-                id=row.id,  # type: ignore[arg-type]
-                tier=row.tier,
-                current_tier=row.current_tier,
-                status=row.status,
-                level=row.escalation_level,
-                rule=row.rule,
-                title=row.message.get("title"),
-                created_at=row.created_at,
-                acked_by=row.acked_by,
-                acked_at=row.acked_at,
-                next_escalation_at=row.next_escalation_at,
-                post_id=row.post_id,
-                post_url=url,
-                reply=reply_of(row),
-                shadow=row.shadow,
-            )
-            for row, url in self.session.exec(query).all()
-        ]
-
-    def ticket_list(self, *, status: str | None = None, limit: int = 50) -> list[TicketView]:
-        """Tickets of the built-in queue, newest first; only those in `status` when given."""
-        if status is not None and status not in TICKET_STATUSES:
-            raise ValueError(f"unknown ticket status {status!r}")
-        query = (
-            select(TicketRow, PostRow.url)
-            .join(PostRow, col(PostRow.id) == TicketRow.post_id, isouter=True)
-            .order_by(col(TicketRow.id).desc())
-            .limit(limit)
-        )
-        if status is not None:
-            query = query.where(TicketRow.status == status)
-        return [
-            TicketView(
-                id=row.id,  # type: ignore[arg-type]
-                queue=row.queue,
-                priority=row.priority,
-                status=row.status,
-                subject=row.subject,
-                first_response_due=row.first_response_due,
-                created_at=row.created_at,
-                post_id=row.post_id,
-                post_url=row.post_url or url,
-                shadow=row.shadow,
-            )
-            for row, url in self.session.exec(query).all()
-        ]
-
-    def off_brand(self, since: datetime, examples: int = 3) -> dict[str, OffBrand]:
-        """Per source, posts classified since `since` as not about the brand: how many, and the newest few."""
-        counts = self.session.exec(
-            select(PostRow.source, func.count())
-            .join(ClassificationRow, col(ClassificationRow.post_id) == PostRow.id)
-            .where(col(ClassificationRow.about_brand).is_(False), ClassificationRow.classified_at >= since)
-            .group_by(col(PostRow.source))
-        ).all()
-        found = {}
-        for source, count in counts:
-            rows = self.session.exec(
-                select(PostRow.text, ClassificationRow.relevance)
-                .join(ClassificationRow, col(ClassificationRow.post_id) == PostRow.id)
-                .where(
-                    PostRow.source == source,
-                    col(ClassificationRow.about_brand).is_(False),
-                    ClassificationRow.classified_at >= since,
+        elif f.status == "acked":
+            query = query.where(col(AlertRow.acked_at).is_not(None), col(AlertRow.resolved_at).is_(None))
+        elif f.status == "resolved":
+            query = query.where(col(AlertRow.resolved_at).is_not(None))
+        if f.q:
+            pattern = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            query = query.where(
+                or_(
+                    col(PostRow.text).ilike(pattern, escape="\\"),
+                    col(PostRow.author_handle).ilike(pattern, escape="\\"),
                 )
-                .order_by(col(ClassificationRow.classified_at).desc(), col(PostRow.id).desc())
-                .limit(examples)
-            ).all()
-            snippets = tuple((_snippet(text), why or "-") for text, why in rows)
-            found[source] = OffBrand(source=source, count=int(count), examples=snippets)
-        return found
-
-    def source_overview(self) -> list[SourceView]:
-        """Every source that has run, by name, with its saved cursor."""
-        cursors = {row.source: dict(row.cursor) for row in self.session.exec(select(SourceCursorRow)).all()}
-        return [
-            SourceView(
-                source=row.source,
-                status=row.status,
-                last_success_at=row.last_success_at,
-                cursor=cursors.get(row.source),
-                posts_today=row.posts_today,
-                posts_total=row.posts_total,
-                skipped_total=row.skipped_total,
-                last_error=row.last_error,
-                failing_since=row.failing_since,
             )
-            for row in self.session.exec(select(SourceStateRow).order_by(col(SourceStateRow.source))).all()
-        ]
+        rows = self.session.exec(query.order_by(col(AlertRow.id).desc()).limit(max(f.limit, 1) * 3)).all()
+        items = [_item(*row) for row in rows]
+        if f.topic:
+            items = [i for i in items if f.topic in (name for name, _ in i.topics)]
+        items.sort(key=_rank)
+        return items[: f.limit]
+
+    def item(self, alert_id: int) -> FeedItem | None:
+        """One alert with everything the detail page shows, its engagement trend included."""
+        row = self.session.exec(_joined().where(AlertRow.id == alert_id)).first()
+        if row is None:
+            return None
+        item = _item(*row)
+        if item.post_id is None:
+            return item
+        snaps = self.session.exec(
+            select(EngagementSnapshotRow)
+            .where(EngagementSnapshotRow.post_id == item.post_id)
+            .order_by(col(EngagementSnapshotRow.taken_at))
+        ).all()
+        trend = tuple(s.likes + s.reposts + s.replies + s.quotes for s in snaps)
+        return FeedItem(**{**item.__dict__, "trend": trend})
+
+    def trends(self, post_ids: list[int]) -> dict[int, tuple[int, ...]]:
+        """Interactions at each snapshot, oldest first, for many posts in one query."""
+        found: dict[int, list[int]] = {}
+        if not post_ids:
+            return {}
+        snaps = self.session.exec(
+            select(EngagementSnapshotRow)
+            .where(col(EngagementSnapshotRow.post_id).in_(post_ids))
+            .order_by(col(EngagementSnapshotRow.taken_at))
+        ).all()
+        for s in snaps:
+            found.setdefault(s.post_id, []).append(s.likes + s.reposts + s.replies + s.quotes)
+        return {key: tuple(value) for key, value in found.items()}
+
+    def unacked_count(self) -> int:
+        return int(
+            self.session.exec(select(func.count(col(AlertRow.id))).where(col(AlertRow.acked_at).is_(None))).one()
+        )
+
+    def stamp(self) -> tuple[int, str]:
+        """Changes when an alert is added, acknowledged, escalated or handled: cheap enough to poll every second."""
+        newest, acked, levels = self.session.exec(
+            select(func.max(AlertRow.id), func.count(col(AlertRow.acked_at)), func.sum(AlertRow.escalation_level))
+        ).one()
+        resolved, snoozed = self.session.exec(
+            select(func.count(col(AlertRow.resolved_at)), func.max(AlertRow.snoozed_until))
+        ).one()
+        touched = self.session.exec(select(func.max(AlertHandlingRow.updated_at))).one()
+        return int(newest or 0), f"{newest}:{acked}:{resolved}:{snoozed}:{levels}:{touched}"
 
 
-def off_brand_by_connector(dropped: dict[str, OffBrand], connectors: list[str]) -> dict[str, OffBrand]:
-    """`dropped` (keyed by the posts' source) keyed by the connector that brought them: each source under its own
-    name, and what no connector of its own name brought (X and Reddit pages of a recording) under `replay`."""
-    out = {name: dropped[name] for name in connectors if name in dropped}
-    rest = [off for source, off in dropped.items() if source not in connectors]
-    if rest and "replay" in connectors:
-        examples = tuple(example for off in rest for example in off.examples)
-        out["replay"] = OffBrand(source="replay", count=sum(off.count for off in rest), examples=examples[:3])
-    return out
+def _joined() -> Any:
+    return (
+        select(  # type: ignore[call-overload]  # six entities: more than sqlmodel types
+            AlertRow, PostRow, ClassificationRow, RouteDecisionRow, IncidentRow, AlertHandlingRow
+        )
+        .join(PostRow, col(PostRow.id) == AlertRow.post_id, isouter=True)
+        .join(ClassificationRow, col(ClassificationRow.post_id) == AlertRow.post_id, isouter=True)
+        .join(RouteDecisionRow, col(RouteDecisionRow.post_id) == AlertRow.post_id, isouter=True)
+        .join(IncidentRow, col(IncidentRow.id) == AlertRow.incident_id, isouter=True)
+        .join(AlertHandlingRow, col(AlertHandlingRow.alert_id) == AlertRow.id, isouter=True)
+    )
 
 
-def _snippet(text: str, limit: int = 120) -> str:
-    """A post's text on one line, cut to `limit` characters."""
-    flat = " · ".join(" ".join(line.split()) for line in text.splitlines() if line.strip())  # a title · its body
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+def _rank(item: FeedItem) -> tuple[int, int, float]:
+    urgency = URGENCY_ORDER.index(item.urgency) if item.urgency in URGENCY_ORDER else -1
+    return (0 if item.acked_at is None else 1, -urgency, -item.created_at.timestamp())
+
+
+def _item(
+    alert: AlertRow,
+    post: PostRow | None,
+    labels: ClassificationRow | None,
+    decision: RouteDecisionRow | None,
+    incident: IncidentRow | None,
+    handling: AlertHandlingRow | None,
+) -> FeedItem:
+    assert alert.id is not None
+    return FeedItem(
+        id=alert.id,
+        title=str(alert.message.get("title") or (post.text[:80] if post else f"alert {alert.id}")),
+        tier=alert.tier,
+        current_tier=alert.current_tier,
+        level=alert.escalation_level,
+        rule=alert.rule,
+        reasons=tuple(decision.reasons) if decision else (),
+        created_at=alert.created_at,
+        acked_at=alert.acked_at,
+        acked_by=alert.acked_by,
+        next_escalation_at=alert.next_escalation_at,
+        assignee=handling.assignee if handling else None,
+        resolved_at=alert.resolved_at,
+        resolved_by=alert.resolved_by,
+        snoozed_until=alert.snoozed_until,
+        post_id=alert.post_id,
+        text=post.text if post else "",
+        author=post.author_handle if post else None,
+        reach=post.author_reach if post else None,
+        source=post.source if post else "",
+        url=post.url if post else "",
+        complaint_score=labels.complaint_score if labels else None,
+        urgency=labels.urgency if labels else None,
+        sentiment=labels.sentiment if labels else None,
+        language=labels.language if labels else None,
+        topics=tuple((str(t.get("name")), float(t.get("score", 0.0))) for t in (labels.topics if labels else [])),
+        needs_review=bool(labels and labels.needs_review),
+        visibility=dict(decision.visibility) if decision else {},
+        incident_id=alert.incident_id,
+        incident_size=incident.post_count if incident else None,
+        incident_sources=tuple(incident.sources) if incident else (),
+        ticket_id=decision.ticket_id if decision else None,
+        reply=reply_of(alert),
+        reply_acknowledges=alert.reply_acknowledges,
+        shadow=alert.shadow,
+    )

@@ -1,4 +1,4 @@
-"""Incident operations: incidents, their members, the index of the words their members used, and the
+"""Incidents (`tx.incidents`): incidents, their members, the index of the words their members used, and the
 alerts an incident raised (read, for whether a later post pages)."""
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from typing import Any
 
 from sqlalchemy import TextClause, bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot.core.actions import Incident, IncidentMember
 from bot.core.posts import Post
 from bot.store.delivery_tables import AlertRow
-from bot.store.ops.base import Ops
+from bot.store.ops.base import Owner, TxCache
 from bot.store.routing_tables import INCIDENT_OPEN, IncidentPostRow, IncidentRow, IncidentTermRow
 from bot.store.tables import ClassificationRow, PostRow
 
@@ -39,21 +39,26 @@ class IncidentAlert:
     snoozed_until: datetime | None
 
 
-class IncidentOps(Ops):
+class Incidents(Owner):
     """Finds, opens and grows incidents; the incident, incident_post and incident_term rows have this one writer."""
 
-    def incident(self, incident_id: int) -> Incident | None:
+    def __init__(self, session: Session, now: datetime, *, cache: TxCache) -> None:
+        super().__init__(session, now)
+        self.cache = cache
+        self._held: dict[int, IncidentRow] = {}  # rows this transaction read or opened, by id
+
+    def get(self, incident_id: int) -> Incident | None:
         row = self.session.get(IncidentRow, incident_id)
         return _incident(row) if row else None
 
-    def open_incident(self, *, topics: Sequence[str], title: str, last_post_at: datetime) -> Incident:
+    def open(self, *, topics: Sequence[str], title: str, last_post_at: datetime) -> Incident:
         row = IncidentRow(
             topics=list(topics), sources=[], alert_tiers=[], title=title, opened_at=self.now, last_post_at=last_post_at
         )
         self.session.add(row)
         self.session.flush()
         assert row.id is not None
-        self.held("incident")[row.id] = row
+        self._held[row.id] = row
         return _incident(row)
 
     def add_member(
@@ -69,7 +74,7 @@ class IncidentOps(Ops):
     ) -> Incident:
         """Record `post` in the incident and update its counts, reach, sources and topics (once per post)."""
         row = self._incident_row(incident_id)
-        unmembered = self.session.info.get("unmembered", ())  # read by RoutingOps.prefetch for a batch
+        unmembered = self.cache.unmembered  # read by Routing.prefetch for a batch
         if post_id not in unmembered and self.session.get(IncidentPostRow, post_id) is not None:
             return _incident(row)
         self.session.add(
@@ -102,20 +107,20 @@ class IncidentOps(Ops):
             self.session.add(row)
         return _incident(row)
 
-    def note_incident_alerted(self, incident_id: int, tier: str) -> Incident:
+    def note_alerted(self, incident_id: int, tier: str) -> Incident:
         """The incident alerted `tier` (listed once, however many of its posts paged it)."""
         row = self._incident_row(incident_id)
         row.alert_tiers = list(dict.fromkeys([*row.alert_tiers, tier]))
         self.session.add(row)
         return _incident(row)
 
-    def set_incident_ticket(self, incident_id: int, ticket_id: int) -> Incident:
+    def set_ticket(self, incident_id: int, ticket_id: int) -> Incident:
         row = self._incident_row(incident_id)
         row.ticket_id = ticket_id
         self.session.add(row)
         return _incident(row)
 
-    def incident_of_post(self, source: str, native_id: str) -> Incident | None:
+    def of_post(self, source: str, native_id: str) -> Incident | None:
         """The incident holding the post `source:native_id` (what a repost joins)."""
         row = self.session.exec(
             select(IncidentRow)
@@ -125,7 +130,7 @@ class IncidentOps(Ops):
         ).first()
         return _incident(row) if row else None
 
-    def incident_of_thread(self, post: Post) -> Incident | None:
+    def of_thread(self, post: Post) -> Incident | None:
         """The incident of the newest earlier post by the same author in the same conversation."""
         row = self.session.exec(
             select(IncidentRow)
@@ -141,7 +146,7 @@ class IncidentOps(Ops):
         ).first()
         return _incident(row) if row else None
 
-    def incident_candidates(
+    def candidates(
         self, terms: Collection[str], *, since: datetime, min_shared: int, limit: int
     ) -> list[tuple[Incident, int]]:
         """Open incidents active since `since` whose members used at least `min_shared` of `terms`, most
@@ -163,14 +168,14 @@ class IncidentOps(Ops):
 
     def _incident_rows(self, ids: Sequence[int]) -> dict[int, IncidentRow]:
         """The incidents' rows by id; one query for those this transaction does not hold yet."""
-        held = self.held("incident")
+        held = self._held
         missing = [i for i in ids if i not in held]
         if missing:
             for row in self.session.exec(select(IncidentRow).where(col(IncidentRow.id).in_(missing))):
                 held[row.id] = row  # type: ignore[index]
         return {i: held[i] for i in ids}
 
-    def add_incident_terms(self, incident_id: int, terms: Collection[str]) -> None:
+    def add_terms(self, incident_id: int, terms: Collection[str]) -> None:
         """Index the words of a new member under its incident (each word once: a word it has is skipped)."""
         words = sorted({t for t in terms if len(t) <= TERM_LENGTH})
         if not words:
@@ -201,7 +206,7 @@ class IncidentOps(Ops):
         ).all()
         return {post_id: (list(embedding), text) for post_id, embedding, text in rows}
 
-    def incident_alerts(self, incident_id: int) -> list[IncidentAlert]:
+    def alerts(self, incident_id: int) -> list[IncidentAlert]:
         """Every alert the incident raised (its posts' and its escalations'), oldest first."""
         rows = self.session.exec(
             select(AlertRow, PostRow.source, PostRow.author_handle)
@@ -246,7 +251,7 @@ class IncidentOps(Ops):
         ]
 
     def _incident_row(self, incident_id: int) -> IncidentRow:
-        held = self.held("incident")
+        held = self._held
         row = held.get(incident_id) or self.session.get(IncidentRow, incident_id)
         if row is None:
             raise LookupError(f"no incident {incident_id}")

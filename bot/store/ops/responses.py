@@ -17,7 +17,7 @@ from sqlmodel import col, select
 from bot.core.actions import PublicReply
 from bot.store.delivery_tables import AlertRow, TicketEventRow
 from bot.store.digest_tables import ResponseRow
-from bot.store.ops.base import Ops
+from bot.store.ops.base import Owner
 from bot.store.tables import PostRow
 
 Responders = Mapping[str, Collection[str]]  # source -> handles (any case, without '@')
@@ -49,10 +49,10 @@ class ResponseTimes:
         return None if self.first_reply_at is None else max((self.first_reply_at - self.since).total_seconds(), 0.0)
 
 
-class ResponseOps(Ops):
-    """Reads and writes of responses; the response rows have this one writer."""
+class Responses(Owner):
+    """Reads and writes of responses (`tx.responses`); the response rows have this one writer."""
 
-    def record_public_replies(self, responders: Responders) -> int:
+    def record(self, responders: Responders) -> int:
         """Store every reply by a responder not stored as a response yet; returns how many."""
         added = 0
         for source, handles in responders.items():
@@ -88,7 +88,7 @@ class ResponseOps(Ops):
                 added += len(self.session.execute(statement.values(values).returning(ResponseRow.id)).all())
         return added
 
-    def link_responses(self, responders: Responders) -> int:
+    def link(self, responders: Responders) -> int:
         """Link unlinked responses (of the last LINK_WITHIN) to the post they answer, once it is stored."""
         mine = {(s, h.lstrip("@").lower()) for s, handles in responders.items() for h in handles}
         linked = 0
@@ -144,9 +144,7 @@ class ResponseOps(Ops):
         ).all()
         return {row.post_id: (row.responder, row.url, row.responded_at) for row in rows if row.post_id is not None}
 
-    def response_times(
-        self, post_ids: Sequence[int], since: datetime, *, incident_id: int | None = None
-    ) -> ResponseTimes:
+    def times(self, post_ids: Sequence[int], since: datetime, *, incident_id: int | None = None) -> ResponseTimes:
         """First acknowledgement and first public reply to any of `post_ids` (and their incident's alerts)."""
         ids = list(post_ids)
         reply = self.session.exec(

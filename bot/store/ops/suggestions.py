@@ -9,10 +9,11 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from bot.core.answers import Suggestion, Suggestions
-from bot.store.answer_tables import AnswerFeedbackRow, AnswerRow, SuggestionRow
+from bot.core.answers import Suggestion
+from bot.core.answers import Suggestions as PostSuggestions
+from bot.store.answer_tables import AnswerFeedbackRow, SuggestionRow
 from bot.store.digest_tables import ResponseRow
-from bot.store.ops.base import Ops
+from bot.store.ops.base import Owner
 from bot.store.routing_tables import RouteDecisionRow
 from bot.store.tables import ClassificationRow, PostRow
 
@@ -45,10 +46,10 @@ class ActedComplaint:
         return max((self.first_reply_at - self.created_at).total_seconds(), 0.0)
 
 
-class SuggestionOps(Ops):
-    """Reads and writes of suggestions and feedback; the answer_suggestion and answer_feedback rows' one writer."""
+class Suggestions(Owner):
+    """Suggestions and feedback (`tx.suggestions`): the answer_suggestion and answer_feedback rows' one writer."""
 
-    def save_suggestions(self, suggestions: Suggestions) -> None:
+    def save(self, suggestions: PostSuggestions) -> None:
         """Keep what was suggested for a post (replacing an earlier pass's)."""
         for old in self.session.exec(select(SuggestionRow).where(SuggestionRow.post_id == suggestions.post_id)).all():
             self.session.delete(old)
@@ -66,13 +67,13 @@ class SuggestionOps(Ops):
                 )
             )  # fmt: skip
 
-    def suggestions_of(self, post_id: int) -> Suggestions:
+    def of(self, post_id: int) -> PostSuggestions:
         """What was suggested for a post in its routing pass, best first (empty if nothing)."""
         rows = self.session.exec(
             select(SuggestionRow).where(SuggestionRow.post_id == post_id).order_by(col(SuggestionRow.rank))
         ).all()
         items = tuple(_suggestion(r) for r in rows)
-        return Suggestions(post_id=post_id, items=items, safety_case=any(r.safety_case for r in rows))
+        return PostSuggestions(post_id=post_id, items=items, safety_case=any(r.safety_case for r in rows))
 
     def record_feedback(self, answer_id: int, post_id: int, author: str, *, helpful: bool) -> bool:
         """Keep (or change) `author`'s verdict on an answer suggested for a post; False if it was not suggested."""
@@ -143,9 +144,6 @@ class SuggestionOps(Ops):
             for pid, text, created, topics, embedding in rows
             if pid is not None
         ]
-
-    def answer_count(self) -> int:
-        return int(self.session.exec(select(func.count()).select_from(AnswerRow)).one())
 
 
 def _suggestion(row: SuggestionRow) -> Suggestion:

@@ -1,82 +1,44 @@
-"""Delivery operations: alerts and their outbox rows (tickets are `ops/tickets.py`).
+"""The outbox (`tx.outbox`): every send still to make, made, held or given up; the outbox rows' one writer.
 
-The outbox enqueues through `add_alert` and `add_outbox_row`; the deliver stage claims and
-records rows; the escalate stage moves alerts up their tiers and folds capped rows into
-summaries (acknowledging lives in `ops/alerts.py`).
+Routing enqueues (`add`); the deliver stage claims, locks and records rows; the escalate stage folds rows the
+hourly cap held into summaries. What a send means for its alert or ticket, the outbox asks of their owners
+(`tx.alerts.mark_sent`, `tx.tickets.set_ref`); an acknowledged alert asks the outbox to cancel its unsent rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CursorResult, func, update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot.core.payloads import OutboxPayload, SummarySend, TicketSend, payload_from_json
-from bot.store.delivery_records import SUMMARY_PREFIX, AlertState, OutboxItem
-from bot.store.delivery_tables import AlertRow, OutboxRow, TicketRow
-from bot.store.ops.alerts import to_alert_state
-from bot.store.ops.base import Ops
+from bot.store.delivery_records import SUMMARY_PREFIX, OutboxItem
+from bot.store.delivery_tables import OutboxRow
+from bot.store.ops.base import Owner
+from bot.store.ops.tickets import Tickets
+
+if TYPE_CHECKING:
+    from bot.store.ops.alerts import Alerts
 
 DUE = ("pending", "sending")
 LIVE = ("pending", "sending", "sent", "held", "summarized")
+UNSENT = ("pending", "held")  # rows a silence cancels (a retry waits as `pending`)
 
 
-class DeliveryOps(Ops):
-    """Alerts and the outbox rows of alerts and tickets."""
+class Outbox(Owner):
+    """Outbox rows of alerts and tickets: enqueued, claimed, sent, retried, held, summarized, cancelled."""
+
+    def __init__(self, session: Session, now: datetime, *, tickets: Tickets) -> None:
+        super().__init__(session, now)
+        self.tickets = tickets
+        self.alerts: Alerts  # set by the Transaction: the two ask each other
 
     # --- enqueueing ---------------------------------------------------------------------
 
-    def alert_for_key(self, key: str) -> int | None:
-        """The alert already stored for this idempotency key."""
-        return self.session.exec(select(AlertRow.id).where(AlertRow.idempotency_key == key)).first()
-
-    def add_alert(
-        self,
-        *,
-        idempotency_key: str,
-        post_id: int,
-        incident_id: int | None,
-        tier: str,
-        rule: str,
-        message: dict[str, Any],
-        sent: bool,
-        next_escalation_at: datetime | None,
-        now: datetime | None = None,
-        reply_acknowledges: bool = True,
-        shadow: bool = False,
-    ) -> int:
-        """A new alert in the feed (`sent` already when its tier has no channel); returns its id.
-
-        `reply_acknowledges=False`: a public reply to its post is shown on it, never acknowledges it.
-        `shadow`: raised in shadow mode, status `shadow` ("would have sent").
-        """
-        now = now or self.now
-        status = "shadow" if shadow else "sent" if sent else "pending"
-        alert = AlertRow(
-            idempotency_key=idempotency_key,
-            post_id=post_id,
-            incident_id=incident_id,
-            tier=tier,
-            current_tier=tier,
-            rule=rule,
-            message=message,
-            status=status,
-            created_at=now,
-            sent_at=now if status == "sent" else None,
-            escalation_level=0,
-            next_escalation_at=next_escalation_at,
-            reply_acknowledges=reply_acknowledges,
-            shadow=shadow,
-        )
-        self.session.add(alert)
-        self.session.flush()
-        assert alert.id is not None
-        return alert.id
-
-    def add_outbox_row(
+    def add(
         self,
         *,
         ref_id: int,
@@ -111,7 +73,7 @@ class DeliveryOps(Ops):
 
     # --- delivering ---------------------------------------------------------------------
 
-    def due_outbox_ids(self, limit: int) -> list[int]:
+    def due_ids(self, limit: int) -> list[int]:
         """Ids of the rows due now, oldest first."""
         ids = self.session.exec(
             select(OutboxRow.id)
@@ -134,19 +96,32 @@ class DeliveryOps(Ops):
             self.session.add(row)
         return len(stuck)
 
-    def outbox_item(self, row_id: int) -> OutboxItem | None:
+    def item(self, row_id: int) -> OutboxItem | None:
         row = self.session.get(OutboxRow, row_id)
         return _item(row) if row is not None else None
 
-    def made_in_shadow(self, *, alert_id: int | None, ticket_id: int | None) -> bool:
-        """Whether the alert or ticket of a decision was recorded in shadow mode ("would have sent")."""
-        alert = self.session.get(AlertRow, alert_id) if alert_id is not None else None
-        ticket = self.session.get(TicketRow, ticket_id) if ticket_id is not None else None
-        return bool((alert and alert.shadow) or (ticket and ticket.shadow))
+    def lock(self, row_id: int) -> OutboxItem | None:
+        """The outbox row, locked until the transaction ends; None if gone or another process holds it."""
+        row = self.session.exec(
+            select(OutboxRow).where(OutboxRow.id == row_id).with_for_update(skip_locked=True)
+        ).first()
+        return _item(row) if row is not None else None
 
-    def alert_state(self, alert_id: int) -> AlertState | None:
-        row = self.session.get(AlertRow, alert_id)
-        return to_alert_state(row) if row is not None else None
+    def due_by_target(self, limit: int) -> dict[str, list[int]]:
+        """Ids of the rows due now, oldest first, up to `limit` per target, skipping rows being sent elsewhere."""
+        due = (col(OutboxRow.status).in_(DUE), OutboxRow.next_attempt_at <= self.now)
+        targets = self.session.exec(select(OutboxRow.target).where(*due).distinct()).all()
+        found: dict[str, list[int]] = {}
+        for target in sorted(targets):
+            ids = self.session.exec(
+                select(OutboxRow.id)
+                .where(OutboxRow.target == target, *due)
+                .order_by(col(OutboxRow.id))
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).all()
+            found[target] = [row_id for row_id in ids if row_id is not None]
+        return found
 
     def alerts_sent_since(self, target: str, start: datetime) -> int:
         """How many alerts (summaries aside) `target` sent since `start`."""
@@ -164,13 +139,13 @@ class DeliveryOps(Ops):
             ).one()
         )
 
-    def hold_outbox_row(self, row_id: int, *, until: datetime, reason: str) -> None:
+    def hold(self, row_id: int, *, until: datetime, reason: str) -> None:
         self._set(row_id, status="held", next_attempt_at=until, last_error=reason)
 
-    def cancel_outbox_row(self, row_id: int, *, reason: str) -> None:
+    def cancel(self, row_id: int, *, reason: str) -> None:
         self._set(row_id, status="cancelled", last_error=reason)
 
-    def claim_outbox_row(self, row_id: int, *, attempts: int, lease_until: datetime) -> bool:
+    def claim(self, row_id: int, *, attempts: int, lease_until: datetime) -> bool:
         """Mark a due row `sending` (attempts + 1) unless another deliverer or an ack moved it first."""
         claimed: CursorResult[Any] = self.session.execute(  # type: ignore[assignment]
             update(OutboxRow)
@@ -180,20 +155,12 @@ class DeliveryOps(Ops):
         return claimed.rowcount == 1
 
     def record_sent(self, item: OutboxItem, ref: str | None) -> None:
-        """The row went out: write the remote ref back to the ticket, or mark its alerts sent."""
+        """The row went out: the ticket owner keeps its remote ref, or the alert owner marks its alerts sent."""
         self._set(item.id, status="sent", sent_at=self.now, external_ref=ref, last_error=None)
         if isinstance(item.payload, TicketSend) and item.payload.op == "open" and ref:
-            ticket = self.session.get(TicketRow, item.ref_id)
-            if ticket is not None:
-                ticket.external_refs = {**ticket.external_refs, item.target: ref}
-                ticket.updated_at = self.now
-                self.session.add(ticket)
+            self.tickets.set_ref(item.ref_id, item.target, ref)
         elif item.kind == "alert":
-            for alert_id in item.alert_ids:
-                alert = self.session.get(AlertRow, alert_id)
-                if alert is not None and alert.status in ("pending", "failed"):
-                    alert.status, alert.sent_at = "sent", alert.sent_at or self.now
-                    self.session.add(alert)
+            self.alerts.mark_sent(item.alert_ids)
 
     def schedule_retry(self, row_id: int, *, at: datetime, error: str | None) -> None:
         self._set(row_id, status="pending", next_attempt_at=at, last_error=error)
@@ -204,45 +171,17 @@ class DeliveryOps(Ops):
         if item.kind != "alert" or item.is_summary:
             return
         self.session.flush()
-        alert = self.session.get(AlertRow, item.ref_id)
         live = self.session.exec(
             select(OutboxRow.id).where(
                 OutboxRow.kind == "alert", OutboxRow.ref_id == item.ref_id, col(OutboxRow.status).in_(LIVE)
             )
         ).first()
-        if alert is not None and alert.status == "pending" and live is None:
-            alert.status = "failed"
-            self.session.add(alert)
+        if live is None:
+            self.alerts.mark_failed(item.ref_id)
 
-    # --- escalating ---------------------------------------------------------------------
+    # --- escalating and silencing -------------------------------------------------------
 
-    def overdue_alerts(self, limit: int = 200) -> list[AlertState]:
-        """Unacknowledged alerts whose escalation is due now, oldest first."""
-        rows = self.session.exec(
-            select(AlertRow)
-            .where(
-                col(AlertRow.acked_at).is_(None),
-                col(AlertRow.next_escalation_at).is_not(None),
-                col(AlertRow.next_escalation_at) <= self.now,
-            )
-            .order_by(col(AlertRow.id))
-            .limit(limit)
-        ).all()
-        return [to_alert_state(row) for row in rows]
-
-    def escalate_alert(self, alert_id: int, *, tier: str | None, next_escalation_at: datetime | None) -> int:
-        """Move an alert one level up to `tier` (None: the chain ended, stop); returns its level."""
-        alert = self.session.get(AlertRow, alert_id)
-        assert alert is not None, f"no alert {alert_id}"
-        if tier is not None:
-            alert.escalation_level += 1
-            alert.current_tier = tier
-        alert.next_escalation_at = next_escalation_at
-        self.session.add(alert)
-        self.session.flush()
-        return alert.escalation_level
-
-    def held_outbox_due(self) -> list[OutboxItem]:
+    def held_due(self) -> list[OutboxItem]:
         """Rows the hourly cap held whose hour is over, oldest first."""
         rows = self.session.exec(
             select(OutboxRow)
@@ -254,9 +193,24 @@ class DeliveryOps(Ops):
     def summarize(self, held: Sequence[OutboxItem], *, idempotency_key: str, payload: SummarySend) -> None:
         """One summary row standing in for `held` (all one channel's); they become `summarized`."""
         first = held[0]
-        self.add_outbox_row(ref_id=first.ref_id, target=first.target, idempotency_key=idempotency_key, payload=payload)
+        self.add(ref_id=first.ref_id, target=first.target, idempotency_key=idempotency_key, payload=payload)
         for item in held:
             self._set(item.id, status="summarized")
+
+    def cancel_unsent(self, alert_id: int, reason: str) -> None:
+        """Cancel every unsent row of the alert, its escalations' included (summaries aside): it was acknowledged,
+        resolved or snoozed (`tx.alerts`)."""
+        unsent = self.session.exec(
+            select(OutboxRow).where(
+                OutboxRow.kind == "alert",
+                OutboxRow.ref_id == alert_id,
+                col(OutboxRow.status).in_(UNSENT),
+                ~col(OutboxRow.idempotency_key).startswith(SUMMARY_PREFIX),
+            )
+        ).all()
+        for row in unsent:
+            row.status, row.last_error = "cancelled", reason
+            self.session.add(row)
 
     def _set(self, row_id: int, **values: Any) -> None:
         row = self.session.get(OutboxRow, row_id)
