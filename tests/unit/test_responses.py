@@ -269,7 +269,7 @@ def test_two_passes_recording_the_same_reply_at_once_store_it_once_without_an_er
 
         def first() -> None:
             with store.transaction(now=T0 + timedelta(hours=3)) as tx:
-                counts["first"] = tx.record_public_replies(RESPONDERS)
+                counts["first"] = tx.responses.record(RESPONDERS)
                 first_wrote.set()
                 first_may_commit.wait(10)
 
@@ -285,6 +285,6 @@ def test_two_passes_recording_the_same_reply_at_once_store_it_once_without_an_er
         assert counts["first"] == 1 and "second" in counts  # the second pass ended without raising
         assert times_of(store, "x", COMPLAINT_ID).first_reply_at == T0 + timedelta(minutes=68)
         with store.transaction() as tx:
-            assert tx.record_public_replies(RESPONDERS) == 0
+            assert tx.responses.record(RESPONDERS) == 0
     finally:
         store.engine.dispose()
