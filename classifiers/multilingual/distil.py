@@ -48,7 +48,8 @@ RIDGE = 1.0  # the meaning map's L2
 SENTIMENT_SAMPLE = 3000
 # Harm groups' shares: the English groups' 1 : 0.3 : 0.7, the written lines 0.5 : 0.5, the translations as their
 # English groups. P is shifted so that the English model's critical threshold (0.15) falls where this model's
-# Platt probability is 0.5.
+# Platt log-odds are 1 (P 0.73), chosen on data/multilingual/valid.jsonl: at log-odds 0 it caught 88 of 96 people
+# at risk with 13 false critical of 224 other posts, at 0.5 85 and 10, at 1 83 and 5, at 1.5 77 and 3.
 HARM_GROUPS = {
     "harm": 1.0,
     "safe": 0.3,
@@ -59,14 +60,13 @@ HARM_GROUPS = {
     "translated-safe": 0.3,
     "translated-real": 0.7,
 }
-HARM_SHIFT = float(np.log(0.15 / 0.85))
+HARM_SHIFT = float(np.log(0.15 / 0.85)) - 1.0
 
 
 def read_lines() -> list[dict]:
     """The written posts in other languages, each as written and as a tweet to a brand."""
     rows = [json.loads(line) for line in LINES.read_text(encoding="utf-8").splitlines() if line.strip()]
-    tweets = as_tweets([r["text"] for r in rows])[len(rows) :]
-    return rows + [dict(r, text=t) for r, t in zip(rows, tweets, strict=True)]
+    return rows + restyled(rows)
 
 
 def read_translations(folder: Path = TRANSLATIONS) -> list[dict]:
@@ -74,10 +74,15 @@ def read_translations(folder: Path = TRANSLATIONS) -> list[dict]:
     rows: list[dict] = []
     for path in sorted(folder.glob("*.jsonl")):
         found = [json.loads(line) | {"lang": path.stem} for line in path.read_text(encoding="utf-8").splitlines()]
-        lines = [r for r in found if r["kind"] in ("harm", "safe") and not r["text"].startswith("@")]
-        tweets = as_tweets([r["text"] for r in lines])[len(lines) :]
-        rows += found + [dict(r, text=t) for r, t in zip(lines, tweets, strict=True)]
+        rows += found + restyled([r for r in found if r["kind"] in ("harm", "safe")])
     return rows
+
+
+def restyled(rows: list[dict]) -> list[dict]:
+    """The rows not written to anyone already, again as tweets to a brand ("@help the charger melted ...")."""
+    plain = [r for r in rows if not r["text"].startswith("@")]
+    tweets = as_tweets([r["text"] for r in plain])[len(plain) :]
+    return [dict(r, text=t) for r, t in zip(plain, tweets, strict=True)]
 
 
 def soft_logistic(x: np.ndarray, targets: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

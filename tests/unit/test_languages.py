@@ -15,6 +15,7 @@ from classifiers.evaluate import post_from_text
 from classifiers.multilingual.build import CACHE_DIR, GRAPH, STAMP, is_built
 from classifiers.multilingual.encoder import E5Encoder
 from classifiers.multilingual.heads import HEADS_FILE, DistilledHeads
+from classifiers.safety import HANDLES
 from classifiers.settings import ClassifierSettings
 
 pytestmark = pytest.mark.model
@@ -94,8 +95,23 @@ def test_written_lines_are_labelled_and_in_the_languages_they_claim():
         .read_text()
         .splitlines()
     ]
-    assert {r["lang"] for r in rows} == {"es", "pt", "fr", "de", "it"}
+    assert {r["lang"] for r in rows} == {"es", "pt", "fr", "de", "it", "nl", "pl"}
     assert all(r["complaint"] for r in rows if r["harm"])
+    assert all(r["sentiment"] in ("negative", "neutral", "positive") for r in rows)
+
+
+def test_each_translation_carries_its_english_original_and_what_teaches_it():
+    from classifiers.multilingual.distil import read_translations
+
+    rows = read_translations()
+    assert {r["lang"] for r in rows} == {"es", "pt", "fr", "de", "it", "nl", "pl"}
+    assert all(r["text"].strip() and r["en"].strip() for r in rows)
+    assert all(("harm" in r) == (r["kind"] in ("harm", "safe")) for r in rows)
+    assert all(("complaint" in r) == (r["kind"] == "tweet") for r in rows)
+    assert all(r["harm"] == (r["kind"] == "harm") for r in rows if "harm" in r)
+    # a written line also appears as a tweet to a brand ("@help ..."), as the English harm lines do
+    restyled = [r for r in rows if r["kind"] == "harm" and r["text"].startswith("@") and not r["en"].startswith("@")]
+    assert restyled and all(r["text"].split()[0] in HANDLES for r in restyled)
 
 
 def test_weights_without_distilled_heads_read_every_post_in_english(tmp_path, caplog):
