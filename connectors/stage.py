@@ -17,6 +17,7 @@ from bot.core.clock import utcnow
 from bot.core.errors import AuthFailed, RateLimited, SourceError, StoreError
 from bot.core.posts import DeadLetter, Post
 from bot.core.sanitize import payload_text
+from bot.core.stage import Stage
 from bot.store import Store
 from bot.store.stages import STAGE_INGESTED, STAGE_SKIPPED
 from connectors.base import Batch, Connector
@@ -121,7 +122,7 @@ class Intake:
         return IngestResult(source=name, new=new, seen_again=seen, skipped=skipped)
 
 
-class IngestStage:
+class IngestStage(Stage):
     """One source's intake, run on the source's interval; handles the posts it stored new."""
 
     name = "ingest"
@@ -134,7 +135,7 @@ class IngestStage:
         return self.intake.ingest(self.connector).new
 
 
-class EngagementStage:
+class EngagementStage(Stage):
     """One source's engagement re-poll, run on `connectors.engagement.interval_seconds`."""
 
     name = "engagement"

@@ -264,10 +264,8 @@ def run_forever(pipeline: Pipeline, stop: threading.Event | None = None, *, star
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
-    for stage in pipeline.stages:
-        start_lanes = getattr(stage, "start_lanes", None)
-        if start_lanes is not None:
-            start_lanes(stop)  # a stage with lanes (deliver) sends on one thread per target
+    for stage in [*pipeline.polled, pipeline.classify, *pipeline.stages]:
+        stage.start(stop)  # e.g. deliver's lanes: one sending thread per target
     scheduler.start()
     threads = [loop.start() for loop in loops]
     channels = [loop.channel for loop in loops]
