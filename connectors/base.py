@@ -22,6 +22,7 @@ from bot.core import metrics
 from bot.core.errors import ConfigError, MalformedPayload, SourceError
 from bot.core.posts import EngagementUpdate, Post
 from connectors.ratelimit import BudgetExhausted, Gone, RequestBudget
+from connectors.settings import SourceSettings
 from connectors.streams import Item, Page, pending_first, walk
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,17 @@ class SourceContext:
     def secret(self, name: str) -> str:
         """An environment variable, stripped; '' when it is not set."""
         return self.env.get(name, "").strip()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Source:
+    """What a source package declares as `SOURCE`: its config section, its checks, its factory, how it is shown."""
+
+    settings: type[SourceSettings]  # its section: every key has a default
+    problems: Callable[[Any, SourceContext], list[str]]  # what would stop it from starting
+    build: Callable[[Any, SourceContext], Connector]  # refuses those problems with a ConfigError
+    display_name: str  # how people see it: the feed, the digest ("X", "Bluesky")
+    colour: str = "#6d28d9"  # its colour in charts
 
 
 class Connector(ABC):

@@ -20,6 +20,7 @@ from bot.app.chain import channel, wakes
 from bot.app.config import Config, mask_password
 from bot.app.pipeline import Pipeline, Stage
 from bot.app.wakeups import StageLoop, Wakeups
+from bot.core.errors import ConfigError
 from bot.routing.answers.playbook import load_playbook
 from bot.routing.answers.suggest import Embed, Suggester
 from bot.routing.responses import ResponseStage
@@ -36,8 +37,10 @@ log = logging.getLogger(__name__)
 
 def build_pipeline(config: Config) -> Pipeline:
     """The real pipeline for a config: store, enabled connectors, classifier, routing stages."""
-    from classifiers import load_classifier
+    from classifiers import load_classifier, problems
 
+    if found := problems(config.classifier):
+        raise ConfigError(found[0])
     store = Store.open(config.database_url)
     store.hold_daemon_lock()  # one daemon per SQLite file: a second one is refused with one line
     telemetry.register(store)

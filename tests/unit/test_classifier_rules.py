@@ -283,8 +283,15 @@ def test_heads_are_found_in_their_folder_each_after_what_it_reads():
 
 
 def test_review_heads_must_be_trained_heads():
-    with pytest.raises(ValueError, match="unknown head 'urgency'; trained heads: complaint, sentiment, severity"):
-        ClassifierSettings(review_heads=["urgency"])
+    from bot.core.errors import ConfigError
+    from classifiers import load_classifier, problems
+
+    settings = ClassifierSettings(review_heads=["urgency"])  # the section alone imports no head
+    message = "classifier.review_heads: unknown head 'urgency'; trained heads: complaint, sentiment, severity"
+    assert problems(settings) == [message]
+    with pytest.raises(ConfigError, match=message):
+        load_classifier(settings)  # refused before any model loads
+    assert problems(ClassifierSettings(review_heads=["severity", "complaint"])) == []
 
 
 def test_complaint_is_the_complaint_head_alone_whatever_the_class_weighted_severity_head_says():
