@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from classifiers.heads.base import Batch, Embed, Head
+from classifiers.heads.found import Found
 from classifiers.settings import ClassifierSettings
 
 _NOISE = re.compile(r"https?://\S+|[@#]\w+|\d+")
@@ -48,10 +49,9 @@ class LanguageHead(Head):
             settings.languages[0] if settings.languages else "en", settings.language_min_confidence
         )
 
-    def read(self, batch: Batch) -> None:
+    def read(self, batch: Batch) -> list[Found]:
         languages = batch.languages or [self.detector.detect(text) for text in batch.texts]
-        for language, fields in zip(languages, batch.fields, strict=True):
-            fields["language"] = language
+        return [Found(language=language) for language in languages]
 
 
 HEAD = LanguageHead
