@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.core import metrics
 from bot.core.clock import utcnow
@@ -97,7 +98,7 @@ class Intake:
                 saved = self.store.save_batch(
                     name,
                     batch.posts,
-                    batch.next_cursor,
+                    batch.next_cursor.to_json(),
                     skipped=len(batch.skipped),
                     dead=_dead_letters(name, batch),
                     stage_for=_first_stage,
@@ -148,10 +149,10 @@ class EngagementStage(Stage):
         return self.intake.refresh(self.connector)
 
 
-def _fetch(connector: Connector, cursor: dict[str, object] | None) -> Batch:
-    """`connector.fetch`, with a connector bug reported as a failing source rather than a crashed job."""
+def _fetch(connector: Connector, stored: dict[str, Any] | None) -> Batch:
+    """`connector.fetch` from the stored cursor; a connector bug is reported as a failing source, not a crash."""
     try:
-        return connector.fetch(cursor)
+        return connector.fetch(connector.cursor_type.load(stored))
     except (SourceError, StoreError):
         raise
     except Exception as err:  # noqa: BLE001 - one source's bug must not look like silence
