@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from classifiers.heads.base import Batch, Embed, Head
 from classifiers.heads.found import Found
@@ -12,8 +13,9 @@ _NOISE = re.compile(r"https?://\S+|[@#]\w+|\d+")
 _LETTER = re.compile(r"[^\W\d_]", re.U)
 
 
+@cache
 def known_languages() -> frozenset[str]:
-    """The ISO 639-1 (or 639-3) codes py3langid can return."""
+    """The ISO 639-1 (or 639-3) codes py3langid can return (its model read once: every config load asks)."""
     from py3langid import langid
 
     return frozenset(langid.LanguageIdentifier.from_model_file(langid.MODEL_FILE).nb_classes)

@@ -73,7 +73,7 @@ class Firehose:
 def firehose() -> Iterator[tuple[Firehose, str]]:
     lines = recorded()
     fake = Firehose(lines + built(lines))
-    with serve(fake.handler, "127.0.0.1", 0) as server:
+    with serve(fake.handler, "127.0.0.1", 0, close_timeout=0.5) as server:  # a client leaving early waits no 10 s
         threading.Thread(target=server.serve_forever, daemon=True).start()
         yield fake, f"ws://127.0.0.1:{server.socket.getsockname()[1]}/subscribe"
         server.shutdown()
@@ -104,7 +104,7 @@ def test_a_restart_resumes_from_time_us_and_hears_nothing_twice(firehose):
 def test_a_dropped_connection_keeps_what_was_read_and_the_next_fetch_resumes():
     lines = recorded()
     fake = Firehose(lines + built(lines), hang_up_after=50)
-    with serve(fake.handler, "127.0.0.1", 0) as server:
+    with serve(fake.handler, "127.0.0.1", 0, close_timeout=0.5) as server:  # a client leaving early waits no 10 s
         threading.Thread(target=server.serve_forever, daemon=True).start()
         url = f"ws://127.0.0.1:{server.socket.getsockname()[1]}/subscribe"
         source = reader(url)
