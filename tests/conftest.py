@@ -164,6 +164,12 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture
+def migrated_sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """The URL of `tmp_path/earshot.db` at the newest schema (a copy of the template), for tests that open it by URL."""
+    return _sqlite_copy(sqlite_template, tmp_path)
+
+
+@pytest.fixture
 def sqlite_store(tmp_path: Path, sqlite_template: Path) -> Iterator[Store]:
     opened = Store.open(_sqlite_copy(sqlite_template, tmp_path))
     yield opened

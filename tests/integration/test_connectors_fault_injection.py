@@ -6,7 +6,6 @@ import copy
 import json
 from collections.abc import Iterator
 from datetime import UTC
-from pathlib import Path
 
 import pytest
 import yaml
@@ -49,8 +48,8 @@ def api() -> Iterator[FakeAPI]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(f"sqlite:///{tmp_path / 'earshot.db'}")
+def store(migrated_sqlite_url: str) -> Iterator[Store]:
+    opened = Store.open(migrated_sqlite_url)
     yield opened
     opened.engine.dispose()
 

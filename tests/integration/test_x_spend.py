@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -38,8 +37,8 @@ def api() -> Iterator[FakeAPI]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(f"sqlite:///{tmp_path / 'earshot.db'}")
+def store(migrated_sqlite_url: str) -> Iterator[Store]:
+    opened = Store.open(migrated_sqlite_url)
     yield opened
     opened.engine.dispose()
 
