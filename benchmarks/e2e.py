@@ -28,10 +28,25 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 
+class BenchCursor:
+    """How many posts were handed over, stored as `{"done": n}` (a connector cursor's to_json/load)."""
+
+    def __init__(self, done: int = 0) -> None:
+        self.done = done
+
+    def to_json(self) -> dict[str, Any]:
+        return {"done": self.done}
+
+    @classmethod
+    def load(cls, data: dict[str, Any] | None) -> BenchCursor | None:
+        return cls(int(data["done"])) if data else None
+
+
 class BenchSource:
     """Replayed posts, `rate` per second (0: as fast as they are taken), cursor = how many were handed over."""
 
     name = "bench"
+    cursor_type = BenchCursor
     interval_seconds = 1
 
     def __init__(self, count: int, rate: float) -> None:
@@ -40,16 +55,16 @@ class BenchSource:
         self.posts, self.rate = replayed(count), rate
         self.started: float | None = None  # the offered load starts with the first fetch
 
-    def fetch(self, cursor: dict[str, Any] | None) -> Any:
+    def fetch(self, cursor: BenchCursor | None) -> Any:
         from connectors.base import Batch
 
-        done = (cursor or {}).get("done", 0)
+        done = (cursor or BenchCursor()).done
         self.started = self.started or time.monotonic()
         due = len(self.posts) if self.rate <= 0 else int((time.monotonic() - self.started) * self.rate)
         upto = min(len(self.posts), due, done + 1000)
         now = datetime.now(UTC)
         posts = [replace(p, fetched_at=now) for p in self.posts[done:upto]]
-        return Batch(posts=posts, next_cursor={"done": upto}, exhausted=upto >= min(due, len(self.posts)))
+        return Batch(posts=posts, next_cursor=BenchCursor(upto), exhausted=upto >= min(due, len(self.posts)))
 
     def refresh(self, posts: Any) -> list[Any]:
         return []

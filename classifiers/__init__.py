@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.core.errors import ConfigError
+
 if TYPE_CHECKING:
     from classifiers.base import Classifier
     from classifiers.settings import ClassifierSettings
@@ -14,6 +16,8 @@ def load_classifier(settings: ClassifierSettings, *, own_process: bool = False) 
 
     `own_process`: run the model in a worker process (the daemon's choice, `classifier.own_process`).
     """
+    if found := problems(settings):
+        raise ConfigError(found[0])
     if own_process:
         from classifiers.worker import ProcessClassifier
 
@@ -21,3 +25,10 @@ def load_classifier(settings: ClassifierSettings, *, own_process: bool = False) 
     from classifiers.transformer import TransformerClassifier
 
     return TransformerClassifier(settings)
+
+
+def problems(settings: ClassifierSettings) -> list[str]:
+    """What in `classifier:` only the heads can check (it imports them all), one line each naming its YAML path."""
+    from classifiers.heads import review_problems
+
+    return review_problems(settings.review_heads)

@@ -132,14 +132,3 @@ class ClassifierSettings(Section):
     def multilingual(self) -> tuple[str, ...]:
         """The languages routed to the multilingual encoder: every listed one but English."""
         return tuple(code for code in self.languages if code != "en")
-
-    @field_validator("review_heads")
-    @classmethod
-    def _trained_heads_only(cls, names: list[str]) -> list[str]:
-        from classifiers.heads import trained_heads  # the heads import this module
-
-        known = [h.name for h in trained_heads()]
-        unknown = [n for n in names if n not in known]
-        if unknown:
-            raise ValueError(f"unknown head {unknown[0]!r}; trained heads: {', '.join(known)}")
-        return names

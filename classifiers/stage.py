@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 
 from bot.core import metrics
+from bot.core.stage import Stage
 from bot.store import Store, StoredPost, Transaction
 from bot.store.stages import STAGE_INGESTED
 from classifiers.base import Classifier
@@ -21,7 +22,7 @@ from classifiers.settings import ClassifierSettings
 log = logging.getLogger(__name__)
 
 
-class ClassifyStage:
+class ClassifyStage(Stage):
     """Claims batches of ingested posts and labels them; the model loads on first use and is kept."""
 
     name = "classify"

@@ -24,7 +24,7 @@ from classifiers.calibration import softmax
 from classifiers.data import normalise_text
 from classifiers.encoder import load_tokenizer
 from classifiers.heads import head_classes, trained_heads
-from classifiers.heads.base import Batch, unit
+from classifiers.heads.base import Batch
 from classifiers.heads.language import LanguageDetector
 from classifiers.multilingual.encoder import MultilingualEncoder
 from classifiers.multilingual.heads import HEADS_FILE
@@ -162,14 +162,15 @@ class TransformerClassifier(Classifier):
             harm=result.harm,
         )
         for head in self.heads:
-            head.read(batch)
+            batch.merge(head.read(batch))
         rounded = np.round(result.embeddings, self.settings.embedding_decimals).tolist()
+        review = tuple(self.settings.review_heads)
         return [
-            self._labels(fields, confidence, tuple(rounded[i]))
-            for i, (fields, confidence) in enumerate(zip(batch.fields, batch.confidence, strict=True))
+            found.labels(
+                review_heads=review,
+                review_threshold=self.settings.review_threshold,
+                model_version=self.version,
+                embedding=tuple(rounded[i]),
+            )
+            for i, found in enumerate(batch.found)
         ]
-
-    def _labels(self, fields: dict, confidence: dict[str, float], embedding: tuple[float, ...]) -> Labels:
-        scores = {name: unit(value) for name, value in fields.items() if name.endswith("_score")}
-        review = any(confidence[h] < self.settings.review_threshold for h in self.settings.review_heads)
-        return Labels(**(fields | scores), needs_review=review, model_version=self.version, embedding=embedding)

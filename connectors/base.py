@@ -13,19 +13,20 @@ import logging
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from bot.core import metrics
 from bot.core.errors import ConfigError, MalformedPayload, SourceError
 from bot.core.posts import EngagementUpdate, Post
+from connectors.cursor import PolledCursor, SourceCursor, StreamCursor
 from connectors.ratelimit import BudgetExhausted, Gone, RequestBudget
+from connectors.settings import SourceSettings
 from connectors.streams import Item, Page, pending_first, walk
 
 log = logging.getLogger(__name__)
-Cursor = dict[str, Any]
 PageFetcher = Callable[[str | None, Any], Page]  # (pagination token, the stream's `since`) -> one page
 Stream = tuple[str, PageFetcher]  # (the stream's key in the cursor, its page fetcher)
 
@@ -60,7 +61,7 @@ class Batch:
     """What one fetch returned: posts oldest first, the cursor after them, and what was skipped."""
 
     posts: Sequence[Post]
-    next_cursor: Cursor
+    next_cursor: SourceCursor
     skipped: Sequence[Skipped] = field(default_factory=tuple)
     exhausted: bool = True  # False when more is waiting beyond this batch's page bound
 
@@ -79,17 +80,29 @@ class SourceContext:
         return self.env.get(name, "").strip()
 
 
+@dataclass(frozen=True, kw_only=True)
+class Source:
+    """What a source package declares as `SOURCE`: its config section, its checks, its factory, how it is shown."""
+
+    settings: type[SourceSettings]  # its section: every key has a default
+    problems: Callable[[Any, SourceContext], list[str]]  # what would stop it from starting
+    build: Callable[[Any, SourceContext], Connector]  # refuses those problems with a ConfigError
+    display_name: str  # how people see it: the feed, the digest ("X", "Bluesky")
+    colour: str = "#6d28d9"  # its colour in charts
+
+
 class Connector(ABC):
     """A source of posts. Errors are translated to bot.core.errors.SourceError at this edge."""
 
     name: str  # the key of this source's cursor and state, e.g. "x", "reddit", "replay"
+    cursor_type: ClassVar[type[SourceCursor]]  # its cursor (connectors/cursor.py), read from the stored JSON
     interval_seconds: int
     recording: bool = False  # a recording that ends (the replay): its silence afterwards is no alarm
     budget: RequestBudget | None = None  # the source's one request budget, if it has one (published as a metric)
 
     @abstractmethod
-    def fetch(self, cursor: Cursor | None) -> Batch:
-        """Posts newer than `cursor`; the caller stores them, then the returned cursor."""
+    def fetch(self, cursor: SourceCursor | None) -> Batch:
+        """Posts newer than `cursor` (a `cursor_type`); the caller stores them, then the returned cursor."""
 
     def refresh(self, posts: Sequence[Post]) -> list[EngagementUpdate]:
         """Fresh metrics for posts already stored; sources that cannot re-poll return []."""
@@ -97,7 +110,9 @@ class Connector(ABC):
 
 
 class PolledConnector(Connector):
-    """A source polled as streams of newest-first pages; the cursor is `{"streams": {key: ...}, ...}`."""
+    """A source polled as streams of newest-first pages, from a `PolledCursor` (a position per stream)."""
+
+    cursor_type = PolledCursor
 
     def __init__(
         self, *, interval_seconds: int, max_pages_per_tick: int, now: Callable[[], datetime] | None = None
@@ -109,20 +124,24 @@ class PolledConnector(Connector):
         self._deferred: SourceError | None = None  # raised on the next fetch, after a partial batch
 
     @abstractmethod
-    def streams(self, state: Cursor) -> list[Stream]:
-        """Every stream polled; may record in `state` what it learned (kept in the cursor)."""
+    def streams(self, cursor: PolledCursor) -> list[Stream]:
+        """Every stream polled; what the source knew (account ids, notes) is in `cursor`."""
 
     @abstractmethod
     def parse(self, pages: list[tuple[Page, list[Item]]], fetched_at: datetime) -> ParsedPage:
         """The new items of each page (with the page they came on) as posts, oldest first."""
 
-    def fetch(self, cursor: Cursor | None) -> Batch:
+    def remember(self, cursor: PolledCursor) -> PolledCursor:
+        """The cursor to keep after a fetch: `cursor` (the streams moved on) with what the source learned."""
+        return cursor
+
+    def fetch(self, cursor: SourceCursor | None) -> Batch:
         with self._lock:
             if self._deferred is not None:
                 err, self._deferred = self._deferred, None
                 raise err
-            state = {key: value for key, value in (cursor or {}).items() if key != "streams"}
-            cursors: dict[str, Any] = dict((cursor or {}).get("streams") or {})
+            state = PolledCursor.given(cursor) or PolledCursor()
+            cursors: dict[str, StreamCursor] = dict(state.streams)
             taken: list[tuple[Page, list[Item]]] = []
             complete, fetched_at = True, self._now()
             try:
@@ -137,12 +156,14 @@ class PolledConnector(Connector):
             parsed = self.parse(_first_of_each(taken), fetched_at)
             return Batch(
                 posts=parsed.posts,
-                next_cursor={**state, "streams": cursors},
+                next_cursor=self.remember(replace(state, streams=cursors)),
                 skipped=parsed.skipped,
                 exhausted=complete,
             )
 
-    def _walk_all(self, state: Cursor, cursors: dict[str, Any], taken: list[tuple[Page, list[Item]]]) -> bool:
+    def _walk_all(
+        self, state: PolledCursor, cursors: dict[str, StreamCursor], taken: list[tuple[Page, list[Item]]]
+    ) -> bool:
         """Walk every stream (resumed walks first); True when none stopped at its page bound."""
         complete, refused = True, None
         for key, fetch_page in pending_first(self.streams(state), cursors):

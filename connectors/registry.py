@@ -1,61 +1,28 @@
 """The one list of sources, derived from the folders under `connectors/`.
 
-Every package `connectors/<name>/` is the source `<name>`, configured under `connectors.<name>`
-in config.yaml. It exposes `Settings` (its config section, a `SourceSettings` whose every key has a
-default), `problems(settings, context) -> list[str]` (what would stop it from starting) and
-`build(settings, context) -> Connector` (which refuses those problems with a ConfigError), and
-may declare `DISPLAY_NAME` and `COLOUR` (how the feed, charts and the digest show it).
+Every package `connectors/<name>/` that declares `SOURCE` (a `connectors.base.Source`: its config
+section, a `SourceSettings` whose every key has a default; `problems(settings, context)`, what would
+stop it from starting; `build(settings, context) -> Connector`, which refuses those problems with a
+ConfigError; its display name and chart colour) is the source `<name>`, configured under
+`connectors.<name>` in config.yaml. Found by `bot.core.plugins.discover`, as every plugin family is.
 Adding a source is one new folder plus its config entry: nothing here or elsewhere lists them.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
-import pkgutil
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import create_model
 
 import connectors
+from bot.core.plugins import discover
 from bot.core.section import Section
-from connectors.base import Connector, SourceContext
+from connectors.base import Connector, Source, SourceContext
 from connectors.settings import EngagementSettings, SourceSettings
 
-
-@dataclass(frozen=True, kw_only=True)
-class Source:
-    """One source: its name (the config key and cursor key), its config section, its factory."""
-
-    name: str
-    settings: type[SourceSettings]
-    problems: Callable[[Any, SourceContext], list[str]]
-    build: Callable[[Any, SourceContext], Connector]
-    display_name: str  # how people see it: the feed, the digest ("X", "Bluesky")
-    colour: str  # its colour in charts
-
-
-def _discover() -> dict[str, Source]:
-    """Every package under connectors/, in name order."""
-    found = {}
-    for module in sorted(pkgutil.iter_modules(connectors.__path__), key=lambda m: m.name):
-        if module.ispkg:
-            package = importlib.import_module(f"{connectors.__name__}.{module.name}")
-            found[module.name] = Source(
-                name=module.name,
-                settings=package.Settings,
-                problems=package.problems,
-                build=package.build,
-                display_name=getattr(package, "DISPLAY_NAME", module.name.capitalize()),
-                colour=getattr(package, "COLOUR", "#6d28d9"),
-            )
-    return found
-
-
-SOURCES: dict[str, Source] = _discover()
+SOURCES: dict[str, Source] = discover(connectors, "SOURCE", folders=True)  # by package name
 
 
 class SourceSections(Section):

@@ -11,12 +11,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.core import metrics
 from bot.core.clock import utcnow
 from bot.core.errors import AuthFailed, RateLimited, SourceError, StoreError
 from bot.core.posts import DeadLetter, Post
 from bot.core.sanitize import payload_text
+from bot.core.stage import Stage
 from bot.store import Store
 from bot.store.stages import STAGE_INGESTED, STAGE_SKIPPED
 from connectors.base import Batch, Connector
@@ -96,7 +98,7 @@ class Intake:
                 saved = self.store.save_batch(
                     name,
                     batch.posts,
-                    batch.next_cursor,
+                    batch.next_cursor.to_json(),
                     skipped=len(batch.skipped),
                     dead=_dead_letters(name, batch),
                     stage_for=_first_stage,
@@ -121,7 +123,7 @@ class Intake:
         return IngestResult(source=name, new=new, seen_again=seen, skipped=skipped)
 
 
-class IngestStage:
+class IngestStage(Stage):
     """One source's intake, run on the source's interval; handles the posts it stored new."""
 
     name = "ingest"
@@ -134,7 +136,7 @@ class IngestStage:
         return self.intake.ingest(self.connector).new
 
 
-class EngagementStage:
+class EngagementStage(Stage):
     """One source's engagement re-poll, run on `connectors.engagement.interval_seconds`."""
 
     name = "engagement"
@@ -147,10 +149,10 @@ class EngagementStage:
         return self.intake.refresh(self.connector)
 
 
-def _fetch(connector: Connector, cursor: dict[str, object] | None) -> Batch:
-    """`connector.fetch`, with a connector bug reported as a failing source rather than a crashed job."""
+def _fetch(connector: Connector, stored: dict[str, Any] | None) -> Batch:
+    """`connector.fetch` from the stored cursor; a connector bug is reported as a failing source, not a crash."""
     try:
-        return connector.fetch(cursor)
+        return connector.fetch(connector.cursor_type.load(stored))
     except (SourceError, StoreError):
         raise
     except Exception as err:  # noqa: BLE001 - one source's bug must not look like silence

@@ -1,21 +1,18 @@
 """Walks one newest-first, paginated feed (a search, mentions, a listing) from a saved cursor.
 
-A stream's cursor is a small dict:
-    since      the newest item's order key taken so far (X: tweet id; Reddit: created_utc)
-    seen       names whose key equals `since` (ties on Reddit, where keys are seconds)
-    next       a pagination token when the last walk stopped at its page bound
-    pending    `since`/`seen` of the walk in progress, adopted when it completes
+A stream's cursor is a `connectors.cursor.StreamCursor` (`since`, `seen`, `next`, `pending`).
 Items at or below `since` are old; a walk stops at the first page that is mostly old, at
 the end of the feed, at a repeated token, or after `max_pages` pages (then `next` resumes).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-MAX_SEEN = 200
+from connectors.cursor import MAX_SEEN, Pending, StreamCursor
+
 T = TypeVar("T")
 
 
@@ -42,7 +39,7 @@ class Walk:
     """What one walk took: new items per page (with the page body) and the stream's new cursor."""
 
     pages: list[tuple[Page, list[Item]]] = field(default_factory=list)
-    cursor: dict[str, Any] = field(default_factory=dict)
+    cursor: StreamCursor = field(default_factory=StreamCursor)
     complete: bool = True  # False when `next` was saved to resume from
 
     @property
@@ -50,17 +47,17 @@ class Walk:
         return sum(len(items) for _, items in self.pages)
 
 
-def walk(cursor: dict[str, Any] | None, fetch: Callable[[str | None, Any], Page], max_pages: int) -> Walk:
+def walk(cursor: StreamCursor | None, fetch: Callable[[str | None, Any], Page], max_pages: int) -> Walk:
     """Fetch pages from `cursor` (resuming a saved `next` token) and keep the items newer than it.
 
     `fetch(token, since)` fetches one page; it may raise, and then nothing of this walk is kept
     except what the caller already holds in the returned pages (the cursor is not advanced).
     """
-    cursor = dict(cursor or {})
-    since, seen = cursor.get("since"), set(cursor.get("seen") or [])
-    pending = cursor.get("pending") or {}
-    best, best_seen = pending.get("since"), set(pending.get("seen") or [])
-    token, tokens = cursor.get("next"), set()
+    cursor = cursor or StreamCursor()
+    since, seen = cursor.since, set(cursor.seen)
+    pending = cursor.pending or Pending()
+    best, best_seen = pending.since, set(pending.seen)
+    token, tokens = cursor.next, set()
     result, names = Walk(), set()
     for _ in range(max_pages):
         page = fetch(token, since)
@@ -87,11 +84,8 @@ def walk(cursor: dict[str, Any] | None, fetch: Callable[[str | None, Any], Page]
             break
     if token:  # page bound reached: resume here next time, keep the old `since` meanwhile
         result.complete = False
-        result.cursor = {
-            **_base(since, seen),
-            "next": token,
-            "pending": {"since": best, "seen": sorted(best_seen)[:MAX_SEEN]},
-        }
+        pending = Pending(since=best, seen=_kept(best_seen))
+        result.cursor = replace(_base(since, seen), next=token, pending=pending)
         return result
     if best is not None and (since is None or best > since):
         result.cursor = _base(best, best_seen)
@@ -102,11 +96,15 @@ def walk(cursor: dict[str, Any] | None, fetch: Callable[[str | None, Any], Page]
     return result
 
 
-def _base(since: Any, seen: set[str]) -> dict[str, Any]:
-    return {} if since is None else {"since": since, "seen": sorted(seen)[:MAX_SEEN]}
+def _base(since: Any, seen: set[str]) -> StreamCursor:
+    return StreamCursor() if since is None else StreamCursor(since=since, seen=_kept(seen))
 
 
-def pending_first(streams: list[tuple[str, T]], cursors: dict[str, Any]) -> list[tuple[str, T]]:
+def _kept(seen: set[str]) -> tuple[str, ...]:
+    return tuple(sorted(seen)[:MAX_SEEN])
+
+
+def pending_first(streams: list[tuple[str, T]], cursors: Mapping[str, StreamCursor]) -> list[tuple[str, T]]:
     """Only the streams with a walk to resume, while any has one; else every stream."""
-    pending = [(key, value) for key, value in streams if (cursors.get(key) or {}).get("next")]
+    pending = [(key, value) for key, value in streams if (found := cursors.get(key)) is not None and found.next]
     return pending or streams

@@ -22,6 +22,7 @@ from pydantic import Field
 
 from bot.core.clock import utcnow
 from bot.core.section import Section
+from bot.core.stage import Stage
 from bot.delivery.channels.base import AlertChannel, Notice
 from bot.store import SourceActivity, Store
 
@@ -79,7 +80,7 @@ def trouble(
     return None
 
 
-class SourceAlarm:
+class SourceAlarm(Stage):
     """A stage the daemon runs every `check_interval_seconds`: raises and clears source alarms."""
 
     name = "alarm"

@@ -20,6 +20,7 @@ from bot.app.chain import channel, wakes
 from bot.app.config import Config, mask_password
 from bot.app.pipeline import Pipeline, Stage
 from bot.app.wakeups import StageLoop, Wakeups
+from bot.core.errors import ConfigError
 from bot.routing.answers.playbook import load_playbook
 from bot.routing.answers.suggest import Embed, Suggester
 from bot.routing.responses import ResponseStage
@@ -36,8 +37,10 @@ log = logging.getLogger(__name__)
 
 def build_pipeline(config: Config) -> Pipeline:
     """The real pipeline for a config: store, enabled connectors, classifier, routing stages."""
-    from classifiers import load_classifier
+    from classifiers import load_classifier, problems
 
+    if found := problems(config.classifier):
+        raise ConfigError(found[0])
     store = Store.open(config.database_url)
     store.hold_daemon_lock()  # one daemon per SQLite file: a second one is refused with one line
     telemetry.register(store)
@@ -264,10 +267,8 @@ def run_forever(pipeline: Pipeline, stop: threading.Event | None = None, *, star
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
-    for stage in pipeline.stages:
-        start_lanes = getattr(stage, "start_lanes", None)
-        if start_lanes is not None:
-            start_lanes(stop)  # a stage with lanes (deliver) sends on one thread per target
+    for stage in [*pipeline.polled, pipeline.classify, *pipeline.stages]:
+        stage.start(stop)  # e.g. deliver's lanes: one sending thread per target
     scheduler.start()
     threads = [loop.start() for loop in loops]
     channels = [loop.channel for loop in loops]

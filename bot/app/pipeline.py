@@ -11,10 +11,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Protocol
 
 from bot.app.config import PipelineSettings
 from bot.app.guard import DatabaseGuard
+from bot.core.stage import Stage
 from bot.store import Store
 from classifiers.base import Classifier
 from classifiers.relevance import BrandTerms
@@ -28,16 +28,6 @@ from connectors.stage import EngagementStage, IngestResult, IngestStage, Intake
 log = logging.getLogger(__name__)
 
 __all__ = ["IngestResult", "Pipeline", "Stage"]
-
-
-class Stage(Protocol):
-    """One step of the pipeline: ingest, engagement, classify, route, respond, deliver, escalate, ..."""
-
-    name: str
-    interval_seconds: int
-
-    def run_once(self) -> int:
-        """Process what is pending; return how many items were handled."""
 
 
 class Pipeline:

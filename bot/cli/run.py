@@ -77,11 +77,12 @@ def check_config(path: Annotated[Path, typer.Argument(help="Config file to check
     topics that do not exist, responders without the brand's accounts, tiers with no channel.
     """
     from bot.onboarding.lint import config_warnings
+    from classifiers import problems as classifier_problems
 
     settings = load(path)
     from bot.web.keys import ENV, key_problem
 
-    found = list(problems(settings))
+    found = [*problems(settings), *classifier_problems(settings.classifier)]
     key_file = settings.resolve(settings.web.secret_key_file)
     if settings.web.enabled and (trouble := key_problem(key_file)):
         found.append(trouble)

@@ -23,8 +23,8 @@ def build_sinks(tickets: TicketSettings) -> dict[str, TicketSink]:
     """One sink per enabled `routing.tickets.sinks` entry, from its plugin module."""
     sinks: dict[str, TicketSink] = {}
     for name, settings in tickets.enabled_sinks().items():
-        module = plugin(settings.plugin or name, f"routing.tickets.sinks.{name}")
-        sinks[name] = module.Sink(name, settings, timeout_seconds=tickets.retry.timeout_seconds)
+        found = plugin(settings.plugin or name, f"routing.tickets.sinks.{name}")
+        sinks[name] = found.sink(name, settings, timeout_seconds=tickets.retry.timeout_seconds)
     return sinks
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.clock import utcnow
 from bot.core.payloads import SummarySend
+from bot.core.stage import Stage
 from bot.delivery.outbox import add_alert_rows
 from bot.delivery.settings import AlertSettings
 from bot.store.delivery_records import SUMMARY_PREFIX, AlertState, OutboxItem
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 ESCALATION_LOCK = "earshot:escalation"
 
 
-class EscalationStage:
+class EscalationStage(Stage):
     """Escalates overdue unacknowledged alerts and turns held (capped) alerts into summaries."""
 
     name = "escalate"

@@ -27,6 +27,7 @@ from bot.core.actions import Delivery
 from bot.core.clock import utcnow
 from bot.core.payloads import AlertSend, SummarySend, TicketSend
 from bot.core.retry import RetrySettings
+from bot.core.stage import Stage
 from bot.delivery.channels.base import AlertChannel, Notice
 from bot.delivery.escalation import over_cap
 from bot.delivery.lanes import Lanes, call_with_deadline
@@ -50,7 +51,7 @@ class _Send:
     notice: Notice | None = None
 
 
-class DeliverStage:
+class DeliverStage(Stage):
     """Sends what the outbox holds, oldest first; retries with backoff; never raises for remote failure."""
 
     name = "deliver"
@@ -92,7 +93,7 @@ class DeliverStage:
         self._log_pass()
         return handled
 
-    def start_lanes(self, stop: threading.Event) -> None:
+    def start(self, stop: threading.Event) -> None:
         """From now on each target sends on its own thread: a hung sink delays only itself."""
         self._lanes = Lanes(self._deliver_in_lane, stop)
 

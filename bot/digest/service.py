@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from bot.core.clock import utcnow
 from bot.core.errors import SinkError
+from bot.core.stage import Stage
 from bot.delivery.channels.base import AlertChannel, Notice
 from bot.digest.charts import charts
 from bot.digest.compose import compose
@@ -54,7 +55,7 @@ class Outcome:
     sent_to: int  # recipients the mail went to (0: not sent)
 
 
-class DigestService:
+class DigestService(Stage):
     """Builds, keeps and delivers digests for one brand."""
 
     def __init__(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -35,9 +36,10 @@ class Industry:
     title: str
 
 
-def industries() -> list[Industry]:
-    """Every industry with a template, by name."""
-    return [Industry(name=t.industry, title=t.title) for t in (load_template(p.stem) for p in _files())]
+@cache
+def industries() -> tuple[Industry, ...]:
+    """Every industry with a template, by name (read once: `earshot init --help` and every command's start ask)."""
+    return tuple(Industry(name=t.industry, title=t.title) for t in (load_template(p.stem) for p in _files()))
 
 
 def load_template(industry: str) -> Template:

@@ -20,12 +20,13 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from bot.core.clock import utcnow
+from bot.core.stage import Stage
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
 
-class ResponseStage:
+class ResponseStage(Stage):
     """Records and links public replies, keeps them on alerts, and (optionally) lets them acknowledge; idempotent."""
 
     name = "respond"

@@ -17,6 +17,7 @@ from bot.core.actions import Decision, Incident
 from bot.core.clock import utcnow
 from bot.core.errors import DatabaseUnavailable
 from bot.core.posts import Post
+from bot.core.stage import Stage
 from bot.delivery import Outbox
 from bot.routing.actions import Actions, noted
 from bot.routing.answers.suggest import Suggester
@@ -32,7 +33,7 @@ NO_INCIDENT_RULES = ("guard:deleted", "guard:brand-own-post")
 ROUTE_BATCH = 64  # posts per routing transaction: few commits, yet a page waits for at most this many
 
 
-class RouteStage:
+class RouteStage(Stage):
     """`route`: classified posts → decision, incident, ticket and alert rows → `routed`."""
 
     name = "route"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+
+from classifiers.heads.found import Found
 
 if TYPE_CHECKING:
     from bot.core.labels import Labels
@@ -35,7 +37,7 @@ class LabelledFile:
 
 @dataclass
 class Batch:
-    """One classify call as the heads see it: inputs, and the Labels fields found so far per post."""
+    """One classify call as the heads see it: inputs, and what the heads found so far per post."""
 
     texts: list[str]
     probs: dict[str, np.ndarray]  # trained head -> calibrated probabilities, one row per post
@@ -45,28 +47,29 @@ class Batch:
     embeddings: np.ndarray  # the meaning embeddings (distilled from the frozen encoder), L2-normalised, one per post
     languages: list[str] = field(default_factory=list)  # each post's language, when detected before the encoder ran
     harm: np.ndarray | None = None  # P(harm) the multilingual path found for its posts (NaN for the others)
-    fields: list[dict[str, Any]] = field(default_factory=list)  # Labels keyword arguments (scores unrounded)
-    confidence: list[dict[str, float]] = field(default_factory=list)  # trained head -> confidence, for review
-    notes: list[dict[str, Any]] = field(default_factory=list)  # what a head leaves for a later head
+    found: list[Found] = field(default_factory=list)  # per post: the heads' results merged so far
 
     def __post_init__(self) -> None:
-        for rows in (self.fields, self.confidence, self.notes):
-            rows.extend({} for _ in range(len(self.texts) - len(rows)))
+        self.found.extend(Found() for _ in range(len(self.texts) - len(self.found)))
+
+    def merge(self, results: Sequence[Found]) -> None:
+        """Take one head's results (one per post, in order) on top of what earlier heads found."""
+        self.found = [before.merged(result) for before, result in zip(self.found, results, strict=True)]
 
 
 class Head(ABC):
     """One label of a post. A module of classifiers/heads/ defines one and names it HEAD."""
 
     name: ClassVar[str]
-    after: ClassVar[tuple[str, ...]] = ()  # heads whose fields or notes this one reads
+    after: ClassVar[tuple[str, ...]] = ()  # heads whose results this one reads
     label: ClassVar[str | None] = None  # its key in labelled JSON lines, if evaluate can check it
 
     def __init__(self, settings: ClassifierSettings, embed: Embed) -> None:  # noqa: B027 - most heads need nothing
         """Build what the head needs from its section (compiled rules, prototypes)."""
 
     @abstractmethod
-    def read(self, batch: Batch) -> None:
-        """Add this head's fields to every post of the batch."""
+    def read(self, batch: Batch) -> list[Found]:
+        """This head's fields for every post of the batch, in order (earlier heads' are in `batch.found`)."""
 
     @classmethod
     def parse(cls, value: object, where: str) -> object:
@@ -92,8 +95,3 @@ class TrainedHead(Head):
     def target(cls, value: object) -> int:
         """The logit index of a label."""
         return cls.classes.index(value)
-
-
-def unit(value: float) -> float:
-    """A score as Labels stores it: clipped to [0, 1], six decimals."""
-    return round(min(max(value, 0.0), 1.0), 6)

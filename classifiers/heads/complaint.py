@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.core.labels import Labels
 from classifiers.heads.base import Batch, LabelledFile, TrainedHead
+from classifiers.heads.found import Found
 
 COMPLAINTS = LabelledFile(name="complaints", stratify="complaint", held_out=0.2, passes=2)
 
@@ -21,12 +22,13 @@ class ComplaintHead(TrainedHead):
     classes = (False, True)
     data = COMPLAINTS
 
-    def read(self, batch: Batch) -> None:
-        for i, fields in enumerate(batch.fields):
+    def read(self, batch: Batch) -> list[Found]:
+        found = []
+        for i in range(len(batch.texts)):
             p_complaint = float(batch.probs["complaint"][i, 1])
-            fields["complaint"] = p_complaint >= 0.5
-            fields["complaint_score"] = p_complaint
-            batch.confidence[i]["complaint"] = max(p_complaint, 1 - p_complaint)
+            confidence = {"complaint": max(p_complaint, 1 - p_complaint)}
+            found.append(Found(complaint=p_complaint >= 0.5, complaint_score=p_complaint, confidence=confidence))
+        return found
 
     @classmethod
     def parse(cls, value: object, where: str) -> object:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from classifiers.heads.base import Batch, Embed, Head
+from classifiers.heads.found import Found
 from classifiers.settings import ClassifierSettings
 
 _NOISE = re.compile(r"https?://\S+|[@#]\w+|\d+")
 _LETTER = re.compile(r"[^\W\d_]", re.U)
 
 
+@cache
 def known_languages() -> frozenset[str]:
-    """The ISO 639-1 (or 639-3) codes py3langid can return."""
+    """The ISO 639-1 (or 639-3) codes py3langid can return (its model read once: every config load asks)."""
     from py3langid import langid
 
     return frozenset(langid.LanguageIdentifier.from_model_file(langid.MODEL_FILE).nb_classes)
@@ -48,10 +51,9 @@ class LanguageHead(Head):
             settings.languages[0] if settings.languages else "en", settings.language_min_confidence
         )
 
-    def read(self, batch: Batch) -> None:
+    def read(self, batch: Batch) -> list[Found]:
         languages = batch.languages or [self.detector.detect(text) for text in batch.texts]
-        for language, fields in zip(languages, batch.fields, strict=True):
-            fields["language"] = language
+        return [Found(language=language) for language in languages]
 
 
 HEAD = LanguageHead

@@ -9,6 +9,7 @@ import numpy as np
 from classifiers.artifacts import DEFAULT_DIR, WEIGHTS, weights_digest
 from classifiers.data import SHIPPED_DATA_DIR
 from classifiers.heads.base import Batch, Embed, Head
+from classifiers.heads.found import Found
 from classifiers.safety import HarmModel
 from classifiers.settings import ClassifierSettings
 
@@ -22,12 +23,11 @@ class SafetyHead(Head):
         art_dir = Path(settings.model_dir or DEFAULT_DIR)
         self.model = HarmModel.load(embed, art_dir, weights_digest(art_dir / WEIGHTS), SHIPPED_DATA_DIR)
 
-    def read(self, batch: Batch) -> None:
+    def read(self, batch: Batch) -> list[Found]:
         scores = self.model.score(batch.embeddings)
         if batch.harm is not None:  # posts read by the multilingual encoder: its own harm model (docs, "Languages")
             scores = np.where(np.isnan(batch.harm), scores, batch.harm)
-        for fields, score in zip(batch.fields, scores, strict=True):
-            fields["safety_score"] = float(score)
+        return [Found(safety_score=float(score)) for score in scores]
 
 
 HEAD = SafetyHead

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from bot.core.errors import ModelError
-from bot.core.labels import Labels
+from bot.core.labels import Labels, Sentiment
 from classifiers.heads.base import Batch, LabelledFile, TrainedHead
+from classifiers.heads.found import Found
 
-SENTIMENTS: tuple[str, ...] = ("negative", "neutral", "positive")
+SENTIMENTS: tuple[Sentiment, ...] = ("negative", "neutral", "positive")
 # SemEval tweets; a fresh 10,000 of the training split each epoch.
 SENTIMENT_TWEETS = LabelledFile(name="sentiment", stratify="sentiment", held_out=2500, sample=10000)
 
@@ -24,12 +25,13 @@ class SentimentHead(TrainedHead):
     balanced = True
     recall = True
 
-    def read(self, batch: Batch) -> None:
-        for i, fields in enumerate(batch.fields):
+    def read(self, batch: Batch) -> list[Found]:
+        found = []
+        for i in range(len(batch.texts)):
             chosen = int(batch.balanced["sentiment"][i].argmax())
-            fields["sentiment"] = SENTIMENTS[chosen]
-            fields["sentiment_score"] = float(batch.probs["sentiment"][i, chosen])
-            batch.confidence[i]["sentiment"] = fields["sentiment_score"]
+            score = float(batch.probs["sentiment"][i, chosen])
+            found.append(Found(sentiment=SENTIMENTS[chosen], sentiment_score=score, confidence={"sentiment": score}))
+        return found
 
     @classmethod
     def parse(cls, value: object, where: str) -> object:

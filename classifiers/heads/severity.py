@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.core.labels import Labels
 from classifiers.heads.base import Batch, TrainedHead
 from classifiers.heads.complaint import COMPLAINTS
+from classifiers.heads.found import Found, known
 
 SEVERITY_NAMES = ("not a complaint", "no explicit reproach", "disapproval", "accusation", "blame")
 
@@ -22,15 +23,17 @@ class SeverityHead(TrainedHead):
     data = COMPLAINTS
     balanced = True  # accusation and blame are a tenth of the complaints each: unweighted, it never said them
 
-    def read(self, batch: Batch) -> None:
-        for i, fields in enumerate(batch.fields):
-            if fields["complaint"]:
+    def read(self, batch: Batch) -> list[Found]:
+        found = []
+        for i, before in enumerate(batch.found):
+            if known(before.complaint, "complaint"):
                 grade = int(batch.balanced["severity"][i, 1:].argmax()) + 1
                 probs = batch.probs["severity"][i]
-                fields["severity"], fields["severity_score"] = grade, float(probs[grade] / max(probs[1:].sum(), 1e-9))
+                score = float(probs[grade] / max(probs[1:].sum(), 1e-9))
             else:
-                fields["severity"], fields["severity_score"] = 0, 1.0 - fields["complaint_score"]
-            batch.confidence[i]["severity"] = fields["severity_score"]
+                grade, score = 0, 1.0 - known(before.complaint_score, "complaint_score")
+            found.append(Found(severity=grade, severity_score=score, confidence={"severity": score}))
+        return found
 
     @classmethod
     def parse(cls, value: object, where: str) -> object:

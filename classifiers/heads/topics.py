@@ -13,6 +13,7 @@ import numpy as np
 
 from bot.core.labels import Labels, TopicScore
 from classifiers.heads.base import Batch, Embed, Head
+from classifiers.heads.found import Found
 from classifiers.settings import ClassifierSettings, TopicSettings
 
 SOFTMAX_TEMPERATURE = 0.05
@@ -81,21 +82,24 @@ class TopicsHead(Head):
         self.settings = settings
         self.index = TopicIndex(settings.topics, embed)
 
-    def read(self, batch: Batch) -> None:
+    def read(self, batch: Batch) -> list[Found]:
         names, other = self.index.names, self.settings.other_topic
         scores = self.index.score(batch.embeddings)
         fit = self.index.fit(batch.embeddings, other)
-        for i, (fields, notes) in enumerate(zip(batch.fields, batch.notes, strict=True)):
-            forced = [t for t in notes.get("signal_topics", ()) if t in names]
+        found = []
+        for i, before in enumerate(batch.found):
+            forced = [t for t in before.signal_topics or () if t in names]
             if not names:
-                fields["topics"] = ()
+                topics: tuple[TopicScore, ...] = ()
             elif other and fit[i] < self.settings.topic_min_similarity:  # nothing fits: other
                 unfit = TopicScore(name=other, score=round(min(max(1.0 - float(fit[i]), 0.0), 1.0), 4))
-                fields["topics"] = self.index.pick(np.zeros(len(names)), 1.0, 0, forced=forced) or (unfit,)
+                topics = self.index.pick(np.zeros(len(names)), 1.0, 0, forced=forced) or (unfit,)
             else:
-                fields["topics"] = self.index.pick(
+                topics = self.index.pick(
                     scores[i], self.settings.topic_threshold, self.settings.max_topics, forced=forced
                 )
+            found.append(Found(topics=topics))
+        return found
 
     @classmethod
     def predicted(cls, labels: Labels) -> object:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.core.labels import URGENCY_ORDER, Labels, Urgency
 from classifiers.heads.base import Batch, Embed, Head
+from classifiers.heads.found import Found, known
 from classifiers.heads.severity import SEVERITY_NAMES
 from classifiers.settings import ClassifierSettings, RiskSignalSettings, SafetySettings
 
@@ -127,20 +128,23 @@ class UrgencyHead(Head):
         self.signals = tuple(RiskSignal.from_settings(s) for s in settings.risk_signals)
         self.safety = settings.safety
 
-    def read(self, batch: Batch) -> None:
-        for text, fields, notes in zip(batch.texts, batch.fields, batch.notes, strict=True):
+    def read(self, batch: Batch) -> list[Found]:
+        found = []
+        for text, before in zip(batch.texts, batch.found, strict=True):
             verdict = decide_urgency(
                 text=text,
-                complaint=fields["complaint"],
-                severity=fields["severity"],
-                sentiment=fields["sentiment"],
-                sentiment_score=fields["sentiment_score"],
+                complaint=known(before.complaint, "complaint"),
+                severity=known(before.severity, "severity"),
+                sentiment=known(before.sentiment, "sentiment"),
+                sentiment_score=known(before.sentiment_score, "sentiment_score"),
                 signals=self.signals,
-                harm=fields.get("safety_score", 0.0),
+                harm=0.0 if before.safety_score is None else before.safety_score,
                 safety=self.safety,
             )
-            fields["urgency"], fields["urgency_reasons"] = verdict.level, verdict.reasons
-            notes["signal_topics"] = verdict.signal_topics
+            found.append(
+                Found(urgency=verdict.level, urgency_reasons=verdict.reasons, signal_topics=verdict.signal_topics)
+            )
+        return found
 
     @classmethod
     def parse(cls, value: object, where: str) -> object:

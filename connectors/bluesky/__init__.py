@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from connectors.base import SourceContext, refuse
+from connectors.base import Source, SourceContext, refuse
 from connectors.bluesky.settings import BlueskySettings as Settings
 
 if TYPE_CHECKING:
     from connectors.bluesky.connector import BlueskyConnector
 
 PASSWORD = "BLUESKY_APP_PASSWORD"
-DISPLAY_NAME, COLOUR = "Bluesky", "#0285ff"
 
 
 def problems(settings: Settings, context: SourceContext) -> list[str]:
@@ -30,3 +29,6 @@ def build(settings: Settings, context: SourceContext) -> BlueskyConnector:
 
     refuse(problems(settings, context))
     return BlueskyConnector(settings, context.secret(PASSWORD), responders=context.responders.get("bluesky", ()))
+
+
+SOURCE = Source(settings=Settings, problems=problems, build=build, display_name="Bluesky", colour="#0285ff")

@@ -21,10 +21,11 @@ from atproto_client.request import Request
 
 from bot.core.errors import MalformedPayload, RateLimited, SourceError, TransientSourceError
 from bot.core.posts import EngagementUpdate, Post
-from connectors.base import Cursor, ParsedPage, PolledConnector, Stream, refreshed
+from connectors.base import ParsedPage, PolledConnector, Stream, refreshed
 from connectors.bluesky.parse import native_id, order_key, parse_views
 from connectors.bluesky.settings import BlueskySettings
 from connectors.bluesky.transport import BlueskyTransport, classify
+from connectors.cursor import PolledCursor
 from connectors.ratelimit import BudgetExhausted, Gone, RequestBudget, Retrier, ServerWindow, Sleep
 from connectors.reddit.karma import KarmaCache
 from connectors.streams import Item, Page
@@ -61,15 +62,15 @@ class BlueskyConnector(PolledConnector):
         self.retrier = Retrier(self.name, settings.retry, sleep=sleep)
         self._logged_in = False
         self._names: dict[str, str] = {}  # responder DID -> the handle configured for it
+        self._users: dict[str, str | None] = {}  # responder handle -> DID (None: none), kept in the cursor
         self.followers = KarmaCache(settings.profile_cache_size)  # DID -> followers (an LRU, as Reddit's karma)
 
     # --- intake -------------------------------------------------------------------------
 
-    def streams(self, state: Cursor) -> list[Stream]:
+    def streams(self, cursor: PolledCursor) -> list[Stream]:
         """A search stream per query and a feed stream per responder (by DID, resolved once)."""
+        users = self._users = dict(cursor.users or {})  # first: kept even when the login fails
         self._login()
-        users: dict[str, str | None] = dict(state.get("users") or {})
-        state["users"] = users
         found: list[Stream] = [(f"search:{q}", self._search_page(q)) for q in self.settings.queries]
         for handle in self.responders:
             if handle not in users and (resolved := self._resolve(handle)) is not RETRY:
@@ -79,6 +80,10 @@ class BlueskyConnector(PolledConnector):
                 self._names[did] = handle
                 found.append((f"feed:{did}", self._feed_page(did)))
         return found
+
+    def remember(self, cursor: PolledCursor) -> PolledCursor:
+        """The streams and the responders' DIDs resolved."""
+        return replace(cursor, users=dict(self._users))
 
     def parse(self, pages: list[tuple[Page, list[Item]]], fetched_at: datetime) -> ParsedPage:
         """The new post views of every page, with their authors' followers (looked up once per author);

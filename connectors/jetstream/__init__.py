@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from connectors.base import SourceContext, refuse
+from connectors.base import Source, SourceContext, refuse
 from connectors.jetstream.settings import JetstreamSettings as Settings
 
 if TYPE_CHECKING:
     from connectors.jetstream.connector import JetstreamConnector
-
-DISPLAY_NAME, COLOUR = "Bluesky (Jetstream)", "#0ea5e9"
 
 
 def problems(settings: Settings, context: SourceContext) -> list[str]:
@@ -24,3 +22,6 @@ def build(settings: Settings, context: SourceContext) -> JetstreamConnector:
 
     refuse(problems(settings, context))
     return JetstreamConnector(settings, [*settings.keywords, *context.brand_handles])
+
+
+SOURCE = Source(settings=Settings, problems=problems, build=build, display_name="Bluesky (Jetstream)", colour="#0ea5e9")

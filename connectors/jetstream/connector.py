@@ -21,8 +21,9 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from websockets.sync.client import ClientConnection, connect
 
 from bot.core.posts import Engagement, Post
-from connectors.base import UNUSABLE, Batch, Connector, Cursor, Skipped
+from connectors.base import UNUSABLE, Batch, Connector, Skipped
 from connectors.bluesky.parse import POST_COLLECTION, mentions, post_url
+from connectors.cursor import JetstreamCursor, SourceCursor
 from connectors.jetstream.settings import JetstreamSettings
 from connectors.ratelimit import Failure, Retrier, Sleep
 from connectors.x.parse import parse_time
@@ -34,6 +35,7 @@ class JetstreamConnector(Connector):
     """A bounded listen per fetch, from the saved `time_us`."""
 
     name = "jetstream"
+    cursor_type = JetstreamCursor
 
     def __init__(
         self,
@@ -47,8 +49,8 @@ class JetstreamConnector(Connector):
         self.match = re.compile(r"(?<!\w)[@#]?(" + "|".join(words) + r")(?!\w)", re.I)
         self.retrier = Retrier(self.name, settings.retry, sleep=sleep)
 
-    def fetch(self, cursor: Cursor | None) -> Batch:
-        since = (cursor or {}).get("time_us")
+    def fetch(self, cursor: SourceCursor | None) -> Batch:
+        since = (JetstreamCursor.given(cursor) or JetstreamCursor()).time_us
         url = f"{self.settings.url}?wantedCollections={POST_COLLECTION}" + (f"&cursor={since}" if since else "")
         socket = self.retrier.call("connect", lambda: connect(url, open_timeout=10, max_size=2**22), _classify)
         posts: list[Post] = []
@@ -69,14 +71,14 @@ class JetstreamConnector(Connector):
                         Skipped(reason=f"unusable event: {type(err).__name__}: {err}"[:300], payload=message)
                     )
                     continue
-                last = event.get("time_us", last) if isinstance(event, dict) else last
+                last = _time_us(event, last)
                 if post is not None:
                     posts.append(post)
                     if len(posts) >= self.settings.max_posts_per_tick:
                         full = True
                         break
         posts.sort(key=lambda p: (p.created_at, p.native_id))
-        return Batch(posts=posts, next_cursor={"time_us": last} if last else {}, skipped=skipped, exhausted=not full)
+        return Batch(posts=posts, next_cursor=JetstreamCursor(time_us=last), skipped=skipped, exhausted=not full)
 
     def _post(self, event: Any) -> Post | None:
         """A created post that names the brand, as a Post; None for anything else."""
@@ -136,3 +138,11 @@ def _classify(err: BaseException) -> Failure | None:
     if isinstance(err, (InvalidHandshake, OSError, TimeoutError)):
         return Failure(kind="transient", message=f"connect: {type(err).__name__}: {err}"[:200])
     return None
+
+
+def _time_us(event: Any, last: int | None) -> int | None:
+    """The event's `time_us` (where the next connect resumes), or `last` when it carries none usable."""
+    value = event.get("time_us") if isinstance(event, dict) else None
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return int(value) if isinstance(value, str) and value.isdecimal() else last

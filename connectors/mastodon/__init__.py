@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from connectors.base import SourceContext, refuse
+from connectors.base import Source, SourceContext, refuse
 from connectors.mastodon.settings import MastodonSettings as Settings
 
 if TYPE_CHECKING:
     from connectors.mastodon.connector import MastodonConnector
-
-DISPLAY_NAME, COLOUR = "Mastodon", "#6364ff"
 
 
 def problems(settings: Settings, context: SourceContext) -> list[str]:
@@ -29,3 +27,6 @@ def build(settings: Settings, context: SourceContext) -> MastodonConnector:
     refuse(problems(settings, context))
     tokens = {i.token_env: context.secret(i.token_env) for i in settings.instances if i.token_env}
     return MastodonConnector(settings, tokens, responders=context.responders.get("mastodon", ()))
+
+
+SOURCE = Source(settings=Settings, problems=problems, build=build, display_name="Mastodon", colour="#6364ff")

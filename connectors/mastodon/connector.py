@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -20,7 +21,8 @@ from mastodon import Mastodon
 
 from bot.core.errors import MalformedPayload, RateLimited, SourceError, TransientSourceError
 from bot.core.posts import EngagementUpdate, Post
-from connectors.base import Cursor, ParsedPage, PolledConnector, Stream, refreshed
+from connectors.base import ParsedPage, PolledConnector, Stream, refreshed
+from connectors.cursor import PolledCursor
 from connectors.mastodon.parse import full_acct, host_of, parse_statuses
 from connectors.mastodon.settings import InstanceSettings, MastodonSettings
 from connectors.mastodon.transport import MastodonTransport, classify, ours, wrap
@@ -87,19 +89,17 @@ class MastodonConnector(PolledConnector):
         self.retrier = Retrier(self.name, settings.retry, sleep=sleep)
         self.notes: dict[str, str] = {}
         self.uris: list[str] = []  # uris taken lately (several instances only), kept in the cursor
+        self._users: dict[str, str | None] = {}  # "host:acct" -> account id (None: none), kept in the cursor
 
     # --- intake -------------------------------------------------------------------------
 
-    def streams(self, state: Cursor) -> list[Stream]:
+    def streams(self, cursor: PolledCursor) -> list[Stream]:
         """Per instance: each hashtag's timeline, each query's search, and each responder's statuses
         (on the responder's own instance when configured, else on the first)."""
-        users: dict[str, str | None] = dict(state.get("users") or {})
-        state["users"] = users
-        self.notes = dict(state.get("notes") or {})
-        state["notes"] = self.notes
+        users = self._users = dict(cursor.users or {})
+        self.notes = dict(cursor.notes or {})
         if len(self.instances) > 1:  # a status federated to several of them: remembered by uri across fetches
-            self.uris = list(state.get("uris") or [])[-MAX_URIS:]
-            state["uris"] = self.uris
+            self.uris = list(cursor.uris or ())[-MAX_URIS:]
         found: list[Stream] = []
         for inst in self.instances:
             found += [(f"tag:{inst.host}:{t.lower()}", self._tag_page(inst, t.lower())) for t in inst.settings.hashtags]
@@ -112,6 +112,11 @@ class MastodonConnector(PolledConnector):
             if users.get(key):
                 found.append((f"responder:{key}", self._account_page(inst, str(users[key]))))
         return found
+
+    def remember(self, cursor: PolledCursor) -> PolledCursor:
+        """The streams, responders' account ids, notes, and (several instances) the uris taken lately."""
+        uris = tuple(self.uris) if len(self.instances) > 1 else cursor.uris
+        return replace(cursor, users=dict(self._users), notes=dict(self.notes), uris=uris)
 
     def parse(self, pages: list[tuple[Page, list[Item]]], fetched_at: datetime) -> ParsedPage:
         """Each page's new statuses, each status once across instances (by its uri)."""

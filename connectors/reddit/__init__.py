@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from connectors.base import SourceContext, refuse
+from connectors.base import Source, SourceContext, refuse
 from connectors.reddit.settings import RedditSettings as Settings
 
 if TYPE_CHECKING:
     from connectors.reddit.connector import RedditConnector
 
 CLIENT_ID, CLIENT_SECRET = "REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET"
-DISPLAY_NAME, COLOUR = "Reddit", "#c2410c"
 
 
 def problems(settings: Settings, context: SourceContext) -> list[str]:
@@ -29,3 +28,6 @@ def build(settings: Settings, context: SourceContext) -> RedditConnector:
     refuse(problems(settings, context))
     responders = context.responders.get("reddit", ())
     return RedditConnector(settings, context.secret(CLIENT_ID), context.secret(CLIENT_SECRET), responders=responders)
+
+
+SOURCE = Source(settings=Settings, problems=problems, build=build, display_name="Reddit", colour="#c2410c")

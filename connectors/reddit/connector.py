@@ -18,7 +18,8 @@ import praw
 
 from bot.core.errors import AuthFailed, MalformedPayload, SourceError
 from bot.core.posts import EngagementUpdate, Post
-from connectors.base import Cursor, ParsedPage, PolledConnector, Skipped, Stream
+from connectors.base import ParsedPage, PolledConnector, Skipped, Stream
+from connectors.cursor import PolledCursor
 from connectors.ratelimit import BudgetExhausted, Gone, RequestBudget, Retrier, ServerWindow, Sleep
 from connectors.reddit.karma import KarmaCache
 from connectors.reddit.parse import DELETED_AUTHORS, parse_karma, parse_listing
@@ -66,7 +67,7 @@ class RedditConnector(PolledConnector):
 
     # --- intake -------------------------------------------------------------------------
 
-    def streams(self, state: Cursor) -> list[Stream]:
+    def streams(self, cursor: PolledCursor) -> list[Stream]:
         """A stream per listing (see `listings`)."""
         return [(key, self._listing(path, params)) for key, path, params in self.listings()]
 

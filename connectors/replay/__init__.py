@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from connectors.base import SourceContext, refuse
+from connectors.base import Source, SourceContext, refuse
 from connectors.replay.connector import ReplayConnector, stream_file
 from connectors.replay.settings import ReplaySettings as Settings
-
-DISPLAY_NAME, COLOUR = "Demo replay", "#047857"
 
 
 def problems(settings: Settings, context: SourceContext) -> list[str]:
@@ -19,3 +17,6 @@ def build(settings: Settings, context: SourceContext) -> ReplayConnector:
     """The replay connector for `connectors.replay`."""
     refuse(problems(settings, context))
     return ReplayConnector(settings, context.resolve(settings.path))
+
+
+SOURCE = Source(settings=Settings, problems=problems, build=build, display_name="Demo replay", colour="#047857")

@@ -20,8 +20,9 @@ from typing import Any
 
 from bot.core.errors import MalformedPayload
 from bot.core.posts import EARLIEST_PLAUSIBLE, FUTURE_TOLERANCE, Post
-from connectors.base import UNUSABLE, Batch, Connector, Cursor, Skipped
+from connectors.base import UNUSABLE, Batch, Connector, Skipped
 from connectors.bluesky.parse import parse_views
+from connectors.cursor import ReplayCursor, SourceCursor
 from connectors.mastodon.parse import parse_statuses
 from connectors.reddit.parse import parse_karma, parse_listing
 from connectors.replay.settings import ReplaySettings
@@ -35,6 +36,7 @@ class ReplayConnector(Connector):
     """Feeds the recorded demo stream from `path`/stream.jsonl, page by page."""
 
     name = "replay"
+    cursor_type = ReplayCursor
     recording = True
 
     def __init__(self, settings: ReplaySettings, path: Path, clock: Any = None) -> None:
@@ -46,10 +48,10 @@ class ReplayConnector(Connector):
         self._clock = clock or (lambda: datetime.now(UTC))
         self._lines = read_lines(self.file)
 
-    def fetch(self, cursor: Cursor | None) -> Batch:
-        cursor = cursor or self._start_cursor()
-        offset = timedelta(seconds=cursor["offset_seconds"])
-        line_no, now = cursor["line"], self._clock()
+    def fetch(self, cursor: SourceCursor | None) -> Batch:
+        cursor = ReplayCursor.given(cursor) or self._start_cursor()
+        offset = timedelta(seconds=cursor.offset_seconds)
+        line_no, now = cursor.line, self._clock()
         karma = self._karma_before(line_no)
         posts: list[Post] = []
         skipped: list[Skipped] = []
@@ -71,15 +73,14 @@ class ReplayConnector(Connector):
                     skipped.append(Skipped(reason=f"unusable date: {err}", native_id=post.native_id, payload=post.raw))
             skipped += page_skipped
             line_no, pages = line_no + 1, pages + 1
-        next_cursor = {**cursor, "line": line_no}
         return Batch(
             posts=posts,
-            next_cursor=next_cursor,
+            next_cursor=replace(cursor, line=line_no),
             skipped=skipped,
             exhausted=line_no >= len(self._lines) or pages < self.settings.max_pages_per_tick,
         )
 
-    def _start_cursor(self) -> Cursor:
+    def _start_cursor(self) -> ReplayCursor:
         times = [
             _parse_time(r["fetched_at"]) for i in range(len(self._lines)) if isinstance(r := self._record(i), dict)
         ]
@@ -87,17 +88,14 @@ class ReplayConnector(Connector):
             raise MalformedPayload(f"replay stream {self.file} has no readable page")
         now = self._clock()
         anchor = max(times) if self.settings.speed == 0 else min(times)
-        return {
-            "line": 0,
-            "offset_seconds": (now - anchor).total_seconds(),
-            "stream_start": min(times).isoformat(),
-            "replay_start": now.isoformat(),
-        }
+        return ReplayCursor(
+            line=0, offset_seconds=(now - anchor).total_seconds(), stream_start=min(times), replay_start=now
+        )
 
-    def _due_at(self, cursor: Cursor, recorded_at: datetime) -> datetime:
+    def _due_at(self, cursor: ReplayCursor, recorded_at: datetime) -> datetime:
         """When a page recorded at `recorded_at` is due at `speed` times recorded pace."""
-        elapsed = (recorded_at - _parse_time(cursor["stream_start"])) / self.settings.speed
-        return _parse_time(cursor["replay_start"]) + elapsed
+        elapsed = (recorded_at - cursor.stream_start) / self.settings.speed
+        return cursor.replay_start + elapsed
 
     def _record(self, line_no: int) -> dict[str, Any] | Skipped:
         """The line as a dict, or Skipped when it is not valid JSON of the expected shape."""

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from connectors.base import SourceContext, refuse
+from connectors.base import Source, SourceContext, refuse
 from connectors.x.settings import XSettings as Settings
 
 if TYPE_CHECKING:
     from connectors.x.connector import XConnector
 
 TOKEN = "X_BEARER_TOKEN"
-DISPLAY_NAME, COLOUR = "X", "#1d4ed8"
 
 
 def problems(settings: Settings, context: SourceContext) -> list[str]:
@@ -32,3 +31,6 @@ def build(settings: Settings, context: SourceContext) -> XConnector:
     handles = [*context.brand_handles, *settings.mentions_of]
     responders = context.responders.get("x", ())
     return XConnector(settings, context.secret(TOKEN), own_handles=handles, responders=responders)
+
+
+SOURCE = Source(settings=Settings, problems=problems, build=build, display_name="X", colour="#1d4ed8")

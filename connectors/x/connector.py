@@ -17,7 +17,8 @@ import tweepy
 
 from bot.core.errors import MalformedPayload, RateLimited, TransientSourceError
 from bot.core.posts import EngagementUpdate, Post
-from connectors.base import Batch, Cursor, ParsedPage, PolledConnector, Stream
+from connectors.base import Batch, ParsedPage, PolledConnector, Stream
+from connectors.cursor import PolledCursor, SourceCursor
 from connectors.ratelimit import BudgetExhausted, Gone, RequestBudget, Retrier, ServerWindow, Sleep
 from connectors.streams import Item, Page
 from connectors.x.parse import parse_page
@@ -70,14 +71,20 @@ class XConnector(PolledConnector):
         )
         self.retrier = Retrier(self.name, settings.retry, sleep=sleep)
         self.spend: Spend | None = None  # posts read today and this month: from the cursor, then counted here
+        self._users: dict[str, str | None] = {}  # handle -> account id (None: no such account), kept in the cursor
 
-    def fetch(self, cursor: Cursor | None) -> Batch:
+    def fetch(self, cursor: SourceCursor | None) -> Batch:
         """The polled fetch, with the spend so far in the returned cursor (stored with the batch)."""
         if self.spend is None:
-            self.spend = Spend.starting((cursor or {}).get("spend"), self._now())
+            saved = PolledCursor.given(cursor)
+            self.spend = Spend.starting(saved.spend if saved else None, self._now())
         self.spend.check(self.settings.cost, self._now())  # at a cap nothing is read; a walk begun is finished
-        batch = super().fetch(cursor)
-        return replace(batch, next_cursor={**batch.next_cursor, "spend": self.spend.as_cursor(self.settings.cost)})
+        return super().fetch(cursor)
+
+    def remember(self, cursor: PolledCursor) -> PolledCursor:
+        """The streams, the accounts' ids resolved, and the spend so far."""
+        spend = self.spend.as_cursor(self.settings.cost) if self.spend is not None else cursor.spend
+        return replace(cursor, users=dict(self._users), spend=spend)
 
     def _metered(self, what: str, call: Callable[[], Any], *, capped: bool = False) -> Any:
         """One request that returns posts, its posts counted as reads; `capped`: refused at a spend cap first."""
@@ -91,11 +98,10 @@ class XConnector(PolledConnector):
 
     # --- intake -------------------------------------------------------------------------
 
-    def streams(self, state: Cursor) -> list[Stream]:
+    def streams(self, cursor: PolledCursor) -> list[Stream]:
         """A search stream per query, a mentions stream per brand account and a timeline stream per
         responder (account ids resolved once)."""
-        users: dict[str, str | None] = dict(state.get("users") or {})
-        state["users"] = users
+        users = self._users = dict(cursor.users or {})
         self._resolve(users)
         found = [(f"search:{q}", self._search_page(q)) for q in self.settings.queries]
         for account in self.settings.mentions_of:

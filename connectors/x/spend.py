@@ -21,6 +21,7 @@ from pydantic import Field
 from bot.core.errors import RateLimited
 from bot.core.posts import Post
 from bot.core.section import Section
+from connectors.cursor import SpendCount
 
 
 class CostSettings(Section):
@@ -46,14 +47,14 @@ class Spend:
     month_reads: int = 0
 
     @classmethod
-    def starting(cls, saved: Any, now: datetime) -> Spend:
+    def starting(cls, saved: SpendCount | None, now: datetime) -> Spend:
         """The saved spend (a cursor's `spend`), rolled over to `now`'s day and month."""
         spend = cls(day=_day(now), month=_month(now))
-        if isinstance(saved, dict):
-            if saved.get("day") == spend.day:
-                spend.day_reads = int(saved.get("day_reads") or 0)
-            if saved.get("month") == spend.month:
-                spend.month_reads = int(saved.get("month_reads") or 0)
+        if saved is not None:
+            if saved.day == spend.day:
+                spend.day_reads = saved.day_reads
+            if saved.month == spend.month:
+                spend.month_reads = saved.month_reads
         return spend
 
     def roll(self, now: datetime) -> None:
@@ -89,17 +90,17 @@ class Spend:
                 retry_after=max((until - now).total_seconds(), 1.0),
             )
 
-    def as_cursor(self, cost: CostSettings) -> dict[str, Any]:
+    def as_cursor(self, cost: CostSettings) -> SpendCount:
         """What the cursor keeps (and `earshot sources`, `earshot status` and /metrics show)."""
-        return {
-            "day": self.day,
-            "day_reads": self.day_reads,
-            "month": self.month,
-            "month_reads": self.month_reads,
-            "price_per_read_usd": cost.price_per_read_usd,
-            "daily_cap_usd": cost.daily_cap_usd,
-            "monthly_cap_usd": cost.monthly_cap_usd,
-        }
+        return SpendCount(
+            day=self.day,
+            day_reads=self.day_reads,
+            month=self.month,
+            month_reads=self.month_reads,
+            price_per_read_usd=cost.price_per_read_usd,
+            daily_cap_usd=cost.daily_cap_usd,
+            monthly_cap_usd=cost.monthly_cap_usd,
+        )
 
 
 def worth_repolling(post: Post, now: datetime, min_velocity: float) -> bool:

@@ -47,8 +47,8 @@ def test_search_and_a_responders_feed_become_posts_after_logging_in():
     assert all(p.url.startswith("https://bsky.app/profile/did:") for p in batch.posts)
     recorded = [p for p in batch.posts if p.native_id not in (COMPLAINT_ID, reply.native_id)]
     assert {p.kind for p in recorded} >= {"post", "reply"}  # the recorded search page has both
-    json.dumps(batch.next_cursor)
-    assert batch.next_cursor["users"] == {"aurorasupport.bsky.social": RESPONDER_DID}
+    json.dumps(batch.next_cursor.to_json())
+    assert batch.next_cursor.to_json()["users"] == {"aurorasupport.bsky.social": RESPONDER_DID}
 
 
 def test_a_responder_who_changed_handle_is_still_the_brand():

@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 import pytest
 
 import connectors.ratelimit
-from connectors.base import Connector
+from connectors.base import Batch, Connector
 from connectors.bluesky.connector import BlueskyConnector
 from connectors.bluesky.settings import BlueskySettings
+from connectors.cursor import SourceCursor
 from connectors.mastodon.connector import MastodonConnector
 from connectors.mastodon.settings import MastodonSettings
 from connectors.registry import SOURCES
@@ -99,10 +100,14 @@ def test_the_cursor_is_json_and_a_restarted_connector_adds_nothing_from_it(sourc
         taken |= {p.native_id for p in batch.posts}
         if batch.exhausted:
             break
-        batch = connector.fetch(json.loads(json.dumps(batch.next_cursor)))
-    cursor = json.loads(json.dumps(batch.next_cursor))  # as the store keeps it
-    again = restarted.fetch(cursor)
+        batch = connector.fetch(stored(connector, batch))
+    again = restarted.fetch(stored(restarted, batch))  # as the store keeps it
     assert not {p.native_id for p in again.posts} & taken
+
+
+def stored(connector: Connector, batch: Batch) -> SourceCursor | None:
+    """The batch's cursor as the store keeps it (JSON) and the ingest stage reads it back."""
+    return connector.cursor_type.load(json.loads(json.dumps(batch.next_cursor.to_json())))
 
 
 def test_refresh_answers_only_for_the_posts_it_was_given(source):

@@ -6,7 +6,6 @@ import copy
 import json
 from collections.abc import Iterator
 from datetime import UTC
-from pathlib import Path
 
 import pytest
 import yaml
@@ -49,8 +48,8 @@ def api() -> Iterator[FakeAPI]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(f"sqlite:///{tmp_path / 'earshot.db'}")
+def store(migrated_sqlite_url: str) -> Iterator[Store]:
+    opened = Store.open(migrated_sqlite_url)
     yield opened
     opened.engine.dispose()
 
@@ -253,14 +252,14 @@ def test_run_once_twice_from_the_cli_then_sources_reports_both(api, tmp_path, mo
 def test_brand_accounts_resolve_one_by_one_when_the_batch_lookup_is_missing(api, store):
     api.faults.append(Fault("/2/users/by", 404))
     batch = x_connector(api).fetch(None)
-    assert batch.next_cursor["users"] == {"auroramotors": "783214"}
+    assert batch.next_cursor.to_json()["users"] == {"auroramotors": "783214"}
     assert api.count("/2/users/by/username/AuroraMotors") == 1 and api.count("/2/users/783214/mentions") >= 1
 
 
 def test_an_unknown_brand_account_is_skipped_and_search_goes_on(api):
     x = XConnector(XSettings(enabled=True, api_base=api.url, queries=[SEARCH], mentions_of=["NoSuchBrand"]), X_TOKEN)
     batch = x.fetch(None)
-    assert batch.next_cursor["users"] == {"nosuchbrand": None}
+    assert batch.next_cursor.to_json()["users"] == {"nosuchbrand": None}
     assert batch.posts and api.count("/2/users/by/username/NoSuchBrand") == 1
 
 

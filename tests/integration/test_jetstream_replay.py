@@ -18,6 +18,7 @@ import pytest
 from websockets.sync.server import ServerConnection, serve
 
 from bot.core.errors import TransientSourceError
+from connectors.cursor import JetstreamCursor
 from connectors.jetstream.connector import JetstreamConnector
 from connectors.jetstream.settings import JetstreamSettings
 
@@ -72,7 +73,7 @@ class Firehose:
 def firehose() -> Iterator[tuple[Firehose, str]]:
     lines = recorded()
     fake = Firehose(lines + built(lines))
-    with serve(fake.handler, "127.0.0.1", 0) as server:
+    with serve(fake.handler, "127.0.0.1", 0, close_timeout=0.5) as server:  # a client leaving early waits no 10 s
         threading.Thread(target=server.serve_forever, daemon=True).start()
         yield fake, f"ws://127.0.0.1:{server.socket.getsockname()[1]}/subscribe"
         server.shutdown()
@@ -89,26 +90,26 @@ def test_only_posts_naming_the_brand_are_kept_and_the_cursor_is_the_last_event(f
     assert [p.native_id.split("/")[1] for p in batch.posts] == ["3demobrand"]
     [post] = batch.posts
     assert post.source == "bluesky" and post.url.startswith("https://bsky.app/profile/did:plc:")
-    assert batch.next_cursor["time_us"] == max(json.loads(line)["time_us"] for line in fake.events)
+    assert batch.next_cursor.to_json()["time_us"] == max(json.loads(line)["time_us"] for line in fake.events)
     assert "wantedCollections=app.bsky.feed.post" in fake.paths[0]
 
 
 def test_a_restart_resumes_from_time_us_and_hears_nothing_twice(firehose):
     fake, url = firehose
     first = reader(url).fetch(None)
-    again = reader(url).fetch(json.loads(json.dumps(first.next_cursor)))
-    assert again.posts == [] and f"cursor={first.next_cursor['time_us']}" in fake.paths[1]
+    again = reader(url).fetch(JetstreamCursor.load(json.loads(json.dumps(first.next_cursor.to_json()))))
+    assert again.posts == [] and f"cursor={first.next_cursor.to_json()['time_us']}" in fake.paths[1]
 
 
 def test_a_dropped_connection_keeps_what_was_read_and_the_next_fetch_resumes():
     lines = recorded()
     fake = Firehose(lines + built(lines), hang_up_after=50)
-    with serve(fake.handler, "127.0.0.1", 0) as server:
+    with serve(fake.handler, "127.0.0.1", 0, close_timeout=0.5) as server:  # a client leaving early waits no 10 s
         threading.Thread(target=server.serve_forever, daemon=True).start()
         url = f"ws://127.0.0.1:{server.socket.getsockname()[1]}/subscribe"
         source = reader(url)
         first = source.fetch(None)
-        assert first.posts == [] and first.next_cursor["time_us"] == json.loads(lines[49])["time_us"]
+        assert first.posts == [] and first.next_cursor.to_json()["time_us"] == json.loads(lines[49])["time_us"]
         cursor = first.next_cursor
         for _ in range(5):  # each reconnect reads the next fifty
             batch = source.fetch(cursor)

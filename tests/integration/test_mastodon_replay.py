@@ -9,6 +9,7 @@ import pytest
 
 import connectors.ratelimit
 from bot.core.errors import AuthFailed, RateLimited
+from connectors.cursor import PolledCursor
 from connectors.mastodon.connector import NO_SEARCH, MastodonConnector
 from connectors.mastodon.settings import MastodonSettings
 from tests.fakes.replay_http import Server, requests_session, vcrpy
@@ -49,8 +50,8 @@ def test_a_hashtag_timeline_and_a_responders_statuses_become_posts():
     assert remote.author_handle == "donnagen@corteximplant.com"
     assert remote.url == "https://corteximplant.com/@donnagen/114869166140148790"
     assert all(p.url.startswith("https://") for p in batch.posts)
-    json.dumps(batch.next_cursor)  # the cursor is stored as JSON
-    assert batch.next_cursor["users"] == {"mastodon.social:aurorasupport@mastodon.social": "777"}
+    json.dumps(batch.next_cursor.to_json())  # the cursor is stored as JSON
+    assert batch.next_cursor.to_json()["users"] == {"mastodon.social:aurorasupport@mastodon.social": "777"}
 
 
 def test_a_link_to_an_unrelated_host_is_replaced_by_the_instances_own_page():
@@ -134,7 +135,7 @@ def test_a_search_the_instance_cannot_answer_is_named_in_the_cursor():
         vcrpy(MASTODON / "mastodonpy-cassettes" / "test_search.yaml"), "type=statuses"
     )  # recorded: no full-text search
     batch = connector(server, responders=(), queries=["aurora"], token_env="MASTODON_TOKEN").fetch(None)
-    assert batch.next_cursor["notes"] == {"search:mastodon.social:aurora": NO_SEARCH}
+    assert batch.next_cursor.to_json()["notes"] == {"search:mastodon.social:aurora": NO_SEARCH}
 
 
 def test_a_search_with_hits_gives_their_statuses():
@@ -145,7 +146,7 @@ def test_a_search_with_hits_gives_their_statuses():
     )
     batch = connector(server, responders=(), queries=["halcy"], token_env="MASTODON_TOKEN").fetch(None)
     assert sum(p.native_id.startswith("mastodon.social:") for p in batch.posts) == 8  # 6 from the tag, 2 hits
-    assert batch.next_cursor["notes"] == {}
+    assert batch.next_cursor.to_json()["notes"] == {}
 
 
 def test_refresh_updates_counts_and_marks_a_status_no_longer_served_deleted():
@@ -166,9 +167,9 @@ def test_a_responder_the_instance_could_not_look_up_is_asked_again_next_tick():
     lookup[0:0] = [unavailable, unavailable]  # both attempts of the first tick
     source = connector(server)
     first = source.fetch(None)
-    assert "mastodon.social:aurorasupport@mastodon.social" not in first.next_cursor["users"]
+    assert "mastodon.social:aurorasupport@mastodon.social" not in first.next_cursor.to_json()["users"]
     again = connector(server).fetch(first.next_cursor)
-    assert again.next_cursor["users"] == {"mastodon.social:aurorasupport@mastodon.social": "777"}
+    assert again.next_cursor.to_json()["users"] == {"mastodon.social:aurorasupport@mastodon.social": "777"}
     assert any(p.author_handle == "AuroraSupport@mastodon.social" for p in again.posts)
 
 
@@ -185,8 +186,8 @@ def test_a_status_federated_to_two_configured_instances_is_taken_once_across_fet
     source = MastodonConnector(settings, {}, (), session=session)
     first = source.fetch(None)
     assert len(first.posts) == 6 and all(p.native_id.startswith("mastodon.social:") for p in first.posts)
-    assert len(first.next_cursor["uris"]) == 6
-    cursor = json.loads(json.dumps(first.next_cursor))
+    assert len(first.next_cursor.to_json()["uris"]) == 6
+    cursor = json.loads(json.dumps(first.next_cursor.to_json()))
     del cursor["streams"]["tag:fosstodon.org:rstats"]  # as if fosstodon were added to the config only now
-    again = MastodonConnector(settings, {}, (), session=session).fetch(cursor)
+    again = MastodonConnector(settings, {}, (), session=session).fetch(PolledCursor.from_json(cursor))
     assert again.posts == []  # its statuses were taken from mastodon.social already (the uris in the cursor)

@@ -85,7 +85,7 @@ def test_new_submissions_replay_through_read_only_praw():
     assert len(batch.posts) == 100 and {p.kind for p in batch.posts} == {"post"}
     assert ("api/v1/access_token", {}) in sent
     assert ("r/askreddit/new", {"limit": 100, "raw_json": 1}) in sent
-    assert batch.next_cursor["streams"]["new:askreddit"]["next"], "page bound reached: resume with `after`"
+    assert batch.next_cursor.to_json()["streams"]["new:askreddit"]["next"], "page bound reached: resume with `after`"
 
 
 def test_new_comments_replay():
@@ -103,7 +103,7 @@ def test_site_wide_search_replays():
     with REPLAY.use_cassette(str(PRAW / "TestSubreddit.test_search.json")):
         batch = reddit.fetch(None)
     assert batch.posts and batch.exhausted
-    assert batch.next_cursor["streams"]["search:praw oauth search"]["since"] > 0
+    assert batch.next_cursor.to_json()["streams"]["search:praw oauth search"]["since"] > 0
 
 
 def test_stream_pages_replay_and_the_cursor_moves_to_the_newest():
@@ -113,7 +113,7 @@ def test_stream_pages_replay_and_the_cursor_moves_to_the_newest():
     newest = max(p.created_at for p in batch.posts).timestamp()
     tied = sorted(p.native_id for p in batch.posts if p.created_at.timestamp() == newest)
     assert batch.exhausted, "the feed ended within two pages: the walk is complete"
-    assert batch.next_cursor["streams"]["new:all"] == {"since": newest, "seen": tied}
+    assert batch.next_cursor.to_json()["streams"]["new:all"] == {"since": newest, "seen": tied}
     assert len({p.native_id for p in batch.posts}) == len(batch.posts)
 
 

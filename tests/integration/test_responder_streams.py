@@ -67,7 +67,7 @@ def test_x_reads_each_responders_timeline_from_a_since_id_cursor(api: FakeAPI) -
     batch = x.fetch(None)
     replies = [p for p in batch.posts if p.author_handle == "AuroraMotors"]
     assert len(replies) == 2 and all(p.kind == "reply" and p.parent_id for p in replies)
-    assert f"timeline:{BRAND_ID}" in batch.next_cursor["streams"]
+    assert f"timeline:{BRAND_ID}" in batch.next_cursor.to_json()["streams"]
     x.fetch(batch.next_cursor)
     [_, second] = [q for _, path, q in api.requests if path == f"/2/users/{BRAND_ID}/tweets"]
     assert second["since_id"] == [max(t["id"] for t in api.data.timeline)]

@@ -123,6 +123,7 @@ def test_a_refused_token_stops_the_source_and_raises_the_alarm_once(run, servers
     assert rows["mastodon"]["status"] == "ok" and rows["mastodon"]["posts_total"] == 7
 
 
+@pytest.mark.process  # `earshot run` as a subprocess, killed mid-ingest
 def test_a_kill_during_ingestion_loses_and_doubles_nothing(run, tmp_path):
     daemon = earshot("run", "--config", str(run.path), FAULT_STAGE="ingest", BLUESKY_APP_PASSWORD="app-password")
     wait_for(daemon, "HOOK in ingest")  # the second source's batch is about to be stored

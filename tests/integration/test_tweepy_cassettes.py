@@ -55,7 +55,7 @@ def test_recent_search_replays_into_posts_and_a_resumable_cursor(cassette):
     assert query["expansions"] == "author_id,referenced_tweets.id"
     assert "public_metrics" in query["tweet.fields"] and "public_metrics" in query["user.fields"]
     assert len(batch.posts) == 10, "recorded without referenced_tweets: nothing is known to be a retweet"
-    stream = batch.next_cursor["streams"]["search:Tweepy"]
+    stream = batch.next_cursor.to_json()["streams"]["search:Tweepy"]
     assert stream["next"], "the page bound was reached: the next token is kept to resume"
     assert not batch.exhausted
 
@@ -70,7 +70,7 @@ def test_mentions_of_a_brand_account_replay(cassette):
         batch = x.fetch(None)
     assert sent[0][0] == "/2/users/783214/mentions" and sent[0][1]["max_results"] == 100
     assert batch.posts and all(p.source == "x" and p.text for p in batch.posts)
-    assert "mentions:783214" in batch.next_cursor["streams"]
+    assert "mentions:783214" in batch.next_cursor.to_json()["streams"]
 
 
 def test_brand_handles_are_resolved_to_ids_once():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -15,6 +14,7 @@ from bot.app.status import status_lines
 from bot.cli.main import app
 from bot.core.posts import Engagement, Post
 from bot.store import Store, telemetry
+from connectors.cursor import SpendCount
 from connectors.x.spend import CostSettings, Spend, SpendCapReached, worth_repolling
 from tests.fakes.fake_api import FakeAPI
 from tests.fakes.recorded import fake_data, require_recorded
@@ -37,8 +37,8 @@ def api() -> Iterator[FakeAPI]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(f"sqlite:///{tmp_path / 'earshot.db'}")
+def store(migrated_sqlite_url: str) -> Iterator[Store]:
+    opened = Store.open(migrated_sqlite_url)
     yield opened
     opened.engine.dispose()
 
@@ -77,7 +77,7 @@ def test_x_stops_at_its_daily_cap_with_one_warning_and_the_alarm_at_once(api, st
 
 def test_the_cap_turns_with_the_utc_day_and_month():
     cost = CostSettings(daily_cap_usd=1.0, monthly_cap_usd=10.0)
-    spend = Spend.starting({"day": "2026-12-07", "day_reads": 200, "month": "2026-12", "month_reads": 200}, NOW)
+    spend = Spend.starting(SpendCount(day="2026-12-07", day_reads=200, month="2026-12", month_reads=200), NOW)
     try:
         spend.check(cost, NOW)
     except SpendCapReached as err:

@@ -21,9 +21,9 @@ T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_sqlite_url: str) -> str:
     document = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
-    document["database"] = {"url": f"sqlite:///{tmp_path / 'earshot.db'}"}
+    document["database"] = {"url": migrated_sqlite_url}
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(document), encoding="utf-8")
     monkeypatch.delenv("EARSHOT_DATABASE_URL", raising=False)

@@ -12,6 +12,7 @@ from bot.app.config import load_config
 from bot.app.daemon import schedule, stage_loops
 from bot.app.pipeline import Pipeline
 from bot.app.wakeups import StageLoop, Wakeups
+from bot.core.stage import Stage
 from bot.store import Store
 from classifiers.stub import StubClassifier
 from tests.conftest import REPO
@@ -20,7 +21,7 @@ from tests.unit.test_pipeline import ListConnector
 WAIT = 30.0
 
 
-class Idle:
+class Idle(Stage):
     """A plugged-in stage with nothing to do."""
 
     interval_seconds = 5

@@ -283,8 +283,15 @@ def test_heads_are_found_in_their_folder_each_after_what_it_reads():
 
 
 def test_review_heads_must_be_trained_heads():
-    with pytest.raises(ValueError, match="unknown head 'urgency'; trained heads: complaint, sentiment, severity"):
-        ClassifierSettings(review_heads=["urgency"])
+    from bot.core.errors import ConfigError
+    from classifiers import load_classifier, problems
+
+    settings = ClassifierSettings(review_heads=["urgency"])  # the section alone imports no head
+    message = "classifier.review_heads: unknown head 'urgency'; trained heads: complaint, sentiment, severity"
+    assert problems(settings) == [message]
+    with pytest.raises(ConfigError, match=message):
+        load_classifier(settings)  # refused before any model loads
+    assert problems(ClassifierSettings(review_heads=["severity", "complaint"])) == []
 
 
 def test_complaint_is_the_complaint_head_alone_whatever_the_class_weighted_severity_head_says():
@@ -294,14 +301,15 @@ def test_complaint_is_the_complaint_head_alone_whatever_the_class_weighted_sever
     # the severity head, trained class-weighted, puts little mass on grade 0 even for a non-complaint
     probs = {"complaint": np.array([[0.7, 0.3], [0.2, 0.8]]), "severity": np.array([[0.1, 0.3, 0.2, 0.2, 0.2]] * 2)}
     batch = Batch(texts=["nice weather", "refund me"], probs=probs, balanced=probs, embeddings=np.zeros((2, 384)))
-    ComplaintHead(ClassifierSettings(), lambda texts: np.zeros((len(texts), 384))).read(batch)
-    assert [f["complaint"] for f in batch.fields] == [False, True]
-    assert [f["complaint_score"] for f in batch.fields] == pytest.approx([0.3, 0.8])
-    assert [c["complaint"] for c in batch.confidence] == pytest.approx([0.7, 0.8])
+    found = ComplaintHead(ClassifierSettings(), lambda texts: np.zeros((len(texts), 384))).read(batch)
+    assert [f.complaint for f in found] == [False, True]
+    assert [f.complaint_score for f in found] == pytest.approx([0.3, 0.8])
+    assert [f.confidence["complaint"] for f in found] == pytest.approx([0.7, 0.8])
 
 
 def test_class_weighted_heads_decide_class_balanced_and_report_the_calibrated_probability():
     from classifiers.heads.base import Batch
+    from classifiers.heads.found import Found
     from classifiers.heads.sentiment import SentimentHead
     from classifiers.heads.severity import SeverityHead
 
@@ -309,10 +317,29 @@ def test_class_weighted_heads_decide_class_balanced_and_report_the_calibrated_pr
     probs = {"sentiment": np.array([[0.3, 0.5, 0.2]]), "severity": np.array([[0.2, 0.4, 0.1, 0.2, 0.1]])}
     balanced = {"sentiment": np.array([[0.5, 0.3, 0.2]]), "severity": np.array([[0.1, 0.2, 0.1, 0.5, 0.1]])}
     batch = Batch(texts=["late again"], probs=probs, balanced=balanced, embeddings=np.zeros((1, 384)))
-    batch.fields[0] |= {"complaint": True, "complaint_score": 0.8}
+    batch.merge([Found(complaint=True, complaint_score=0.8)])
     settings, embed = ClassifierSettings(), lambda texts: np.zeros((len(texts), 384))
-    SentimentHead(settings, embed).read(batch)
-    SeverityHead(settings, embed).read(batch)
-    fields = batch.fields[0]
-    assert (fields["sentiment"], fields["sentiment_score"]) == ("negative", pytest.approx(0.3))
-    assert (fields["severity"], fields["severity_score"]) == (3, pytest.approx(0.2 / 0.8))
+    batch.merge(SentimentHead(settings, embed).read(batch))
+    batch.merge(SeverityHead(settings, embed).read(batch))
+    found = batch.found[0]
+    assert (found.sentiment, found.sentiment_score) == ("negative", pytest.approx(0.3))
+    assert (found.severity, found.severity_score) == (3, pytest.approx(0.2 / 0.8))
+    assert found.complaint and set(found.confidence) == {"sentiment", "severity"}
+
+
+def test_heads_results_merge_into_labels_in_one_place_with_scores_rounded_and_review_from_confidence():
+    from bot.core.errors import ModelError
+    from classifiers.heads.found import Found
+
+    found = Found(complaint=True, complaint_score=0.81234567, confidence={"complaint": 0.55})
+    found = found.merged(Found(sentiment="negative", sentiment_score=1.0000001, confidence={"sentiment": 0.9}))
+    found = found.merged(Found(severity=2, severity_score=0.5, urgency="high", urgency_reasons=("severity",)))
+    labels = found.labels(review_heads=("complaint",), review_threshold=0.6, model_version="v", embedding=(0.5,))
+    assert labels == Labels(
+        complaint=True, complaint_score=0.812346, sentiment="negative", sentiment_score=1.0, severity=2,
+        severity_score=0.5, urgency="high", urgency_reasons=("severity",), needs_review=True, model_version="v",
+        embedding=(0.5,),
+    )  # fmt: skip
+    unread = Found(complaint=False, complaint_score=0.1, sentiment="neutral", sentiment_score=0.5, severity=0)
+    with pytest.raises(ModelError, match="no head read severity_score"):
+        unread.labels(review_heads=(), review_threshold=0.6, model_version="", embedding=())

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from typer.testing import CliRunner
 
@@ -16,8 +14,8 @@ CONFIG = ["--config", str(REPO / "config.yaml")]
 
 
 @pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
-    url = f"sqlite:///{tmp_path / 'earshot.db'}"
+def store(migrated_sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Store:
+    url = migrated_sqlite_url
     monkeypatch.setenv("EARSHOT_DATABASE_URL", url)
     return Store.open(url)
 

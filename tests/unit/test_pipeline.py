@@ -1,9 +1,13 @@
 """Each stage is idempotent and durable: a crash mid-batch resumes without loss or duplicates."""
 
+from __future__ import annotations
+
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -13,13 +17,29 @@ from bot.core.errors import AuthFailed, RateLimited, TransientSourceError
 from bot.store.stages import STAGE_CLASSIFIED, STAGE_INGESTED, STAGE_SKIPPED
 from classifiers.stub import StubClassifier
 from connectors.base import Batch, Connector, Skipped
+from connectors.cursor import SourceCursor
 from tests.conftest import REPO, make_post
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListCursor(SourceCursor):
+    """How far a ListConnector has served: stored as `{"next": n}`."""
+
+    next: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"next": self.next}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ListCursor:
+        return cls(next=int(data["next"]))
 
 
 class ListConnector(Connector):
     """Serves numbered posts in pages, or raises the errors it is given, in order."""
 
     interval_seconds = 60
+    cursor_type = ListCursor
 
     def __init__(self, name: str, total: int, page: int = 3, errors: Sequence[Exception] = ()) -> None:
         self.name, self.total, self.page, self.errors = name, total, page, list(errors)
@@ -27,12 +47,12 @@ class ListConnector(Connector):
     def fetch(self, cursor):
         if self.errors:
             raise self.errors.pop(0)
-        start = (cursor or {}).get("next", 0)
+        start = (ListCursor.given(cursor) or ListCursor()).next
         end = min(start + self.page, self.total)
         posts = [make_post(f"{self.name}-{i}") for i in range(start, end)]
         return Batch(
             posts=posts,
-            next_cursor={"next": end},
+            next_cursor=ListCursor(next=end),
             exhausted=end >= self.total,
             skipped=[Skipped(reason="corrupt")] if start == 0 else [],
         )

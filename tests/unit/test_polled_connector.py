@@ -3,13 +3,15 @@ after others delivered (stored first, raised next fetch), gone and refused strea
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 import pytest
 
 from bot.core.errors import MalformedPayload, TransientSourceError
-from connectors.base import Cursor, ParsedPage, PolledConnector, Skipped, Stream
+from connectors.base import ParsedPage, PolledConnector, Skipped, Stream
+from connectors.cursor import PolledCursor
 from connectors.ratelimit import BudgetExhausted, Gone
 from connectors.streams import Item, Page
 from tests.conftest import NOW, make_post
@@ -25,9 +27,12 @@ class Feeds(PolledConnector):
         self.scripts = scripts
         self.asked: list[tuple[str, str | None, Any]] = []
 
-    def streams(self, state: Cursor) -> list[Stream]:
-        state["polls"] = state.get("polls", 0) + 1  # what a source learns rides along in the cursor
+    def streams(self, cursor: PolledCursor) -> list[Stream]:
+        self.polls = cursor.extra.get("polls", 0) + 1  # what a source learns rides along in the cursor
         return [(key, self._fetcher(key)) for key in self.scripts]
+
+    def remember(self, cursor: PolledCursor) -> PolledCursor:
+        return replace(cursor, extra={**cursor.extra, "polls": self.polls})
 
     def _fetcher(self, key: str) -> Any:
         def fetch(token: str | None, since: Any) -> Page:
@@ -51,14 +56,19 @@ def ids(batch: Any) -> list[str]:
     return [post.native_id for post in batch.posts]
 
 
+def streams_of(batch: Any) -> dict[str, Any]:
+    """The batch's stream cursors as the store keeps them."""
+    return batch.next_cursor.to_json()["streams"]
+
+
 def test_each_stream_resumes_from_its_own_cursor_and_other_state_is_kept() -> None:
     feeds = Feeds({"a": [page(5, 4, prefix="a")], "b": [page(9, prefix="b")]})
     cursor = {"streams": {"a": {"since": 3, "seen": []}, "b": {"since": 8, "seen": []}}, "polls": 1}
     assert (feeds.interval_seconds, feeds.max_pages_per_tick) == (60, 5)  # what the daemon schedules
-    batch = feeds.fetch(cursor)
+    batch = feeds.fetch(PolledCursor.from_json(cursor))
     assert [since for _, _, since in feeds.asked] == [3, 8]
     assert ids(batch) == ["a5", "a4", "b9"] and batch.exhausted
-    assert batch.next_cursor == {
+    assert batch.next_cursor.to_json() == {
         "polls": 2,
         "streams": {"a": {"since": 5, "seen": ["a5"]}, "b": {"since": 9, "seen": ["b9"]}},
     }
@@ -69,7 +79,7 @@ def test_a_stream_failing_after_another_delivered_stores_first_and_raises_on_the
     feeds = Feeds({"a": [page(5, prefix="a")], "b": [failure]})
     batch = feeds.fetch(None)
     assert ids(batch) == ["a5"] and not batch.exhausted  # more to do: the pipeline fetches again
-    assert batch.next_cursor["streams"] == {"a": {"since": 5, "seen": ["a5"]}}
+    assert batch.next_cursor.to_json()["streams"] == {"a": {"since": 5, "seen": ["a5"]}}
     with pytest.raises(TransientSourceError) as caught:
         feeds.fetch(batch.next_cursor)
     assert caught.value is failure and len(feeds.asked) == 2  # raised before anything was fetched
@@ -88,7 +98,7 @@ def test_a_failure_with_nothing_taken_is_raised_at_once() -> None:
 def test_a_gone_stream_is_skipped_and_the_others_go_on() -> None:
     feeds = Feeds({"gone": [Gone("404")], "a": [page(2, prefix="a")], "b": [page(3, prefix="b")]})
     batch = feeds.fetch(None)
-    assert ids(batch) == ["a2", "b3"] and set(batch.next_cursor["streams"]) == {"a", "b"}
+    assert ids(batch) == ["a2", "b3"] and set(streams_of(batch)) == {"a", "b"}
 
 
 def test_a_refused_stream_lets_the_others_deliver_then_fails_loudly() -> None:
@@ -103,9 +113,9 @@ def test_a_refused_stream_lets_the_others_deliver_then_fails_loudly() -> None:
 
 def test_a_spent_budget_returns_what_was_walked_and_keeps_the_rest_for_later() -> None:
     feeds = Feeds({"a": [page(4, prefix="a")], "b": [BudgetExhausted(30)], "c": [page(6, prefix="c")]})
-    batch = feeds.fetch({"streams": {"b": {"since": 1, "seen": []}}})
+    batch = feeds.fetch(PolledCursor.from_json({"streams": {"b": {"since": 1, "seen": []}}}))
     assert ids(batch) == ["a4"] and batch.exhausted
-    assert batch.next_cursor["streams"] == {"a": {"since": 4, "seen": ["a4"]}, "b": {"since": 1, "seen": []}}
+    assert streams_of(batch) == {"a": {"since": 4, "seen": ["a4"]}, "b": {"since": 1, "seen": []}}
 
 
 def test_an_item_on_several_streams_becomes_one_post() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from connectors.cursor import StreamCursor
 from connectors.streams import Item, Page, Walk, pending_first, walk
 
 Fetch = Callable[[str | None, Any], Page]
@@ -35,60 +36,63 @@ def test_a_first_walk_takes_the_whole_feed_and_saves_the_newest() -> None:
     fetch, asked = feed(*SEVEN)
     result = walk(None, fetch, max_pages=10)
     assert taken(result) == list("abcdefg") and asked == [None, "3", "6"]
-    assert result.complete and result.cursor == {"since": 9, "seen": ["a"]}
+    assert result.complete and result.cursor.to_json() == {"since": 9, "seen": ["a"]}
 
 
 def test_an_empty_feed_leaves_no_cursor() -> None:
     fetch, asked = feed()
     result = walk(None, fetch, max_pages=3)
-    assert result.count == 0 and result.complete and result.cursor == {} and asked == [None]
+    assert result.count == 0 and result.complete and result.cursor.to_json() == {} and asked == [None]
 
 
 def test_items_tied_with_the_newest_are_all_remembered() -> None:
     fetch, _ = feed((9, "b"), (9, "a"), (8, "c"))
-    assert walk(None, fetch, max_pages=10).cursor == {"since": 9, "seen": ["a", "b"]}
+    assert walk(None, fetch, max_pages=10).cursor.to_json() == {"since": 9, "seen": ["a", "b"]}
 
 
 def test_a_tie_with_since_not_seen_before_is_new_and_joins_seen() -> None:
     fetch, asked = feed((9, "z"), (9, "a"), (8, "b"), (7, "c"))
-    result = walk({"since": 9, "seen": ["a"]}, fetch, max_pages=10)
+    result = walk(StreamCursor.from_json({"since": 9, "seen": ["a"]}), fetch, max_pages=10)
     assert taken(result) == ["z"] and asked == [None]  # two of three old: the walk stops
-    assert result.cursor == {"since": 9, "seen": ["a", "z"]}
+    assert result.cursor.to_json() == {"since": 9, "seen": ["a", "z"]}
 
 
 def test_resuming_keeps_only_what_is_newer_and_stops_at_a_mostly_old_page() -> None:
     fetch, asked = feed((10, "n1"), (9, "n2"), (8, "n3"), (7, "d"), (7, "x"), (6, "e"), (5, "f"))
-    result = walk({"since": 7, "seen": ["d"]}, fetch, max_pages=10)
+    result = walk(StreamCursor.from_json({"since": 7, "seen": ["d"]}), fetch, max_pages=10)
     assert taken(result) == ["n1", "n2", "n3", "x"] and asked == [None, "3"]
-    assert result.cursor == {"since": 10, "seen": ["n1"]}
+    assert result.cursor.to_json() == {"since": 10, "seen": ["n1"]}
 
 
 def test_a_page_one_third_old_does_not_stop_the_walk_but_an_all_old_one_does() -> None:
     fetch, asked = feed((8, "a"), (7, "b"), (4, "c"), (3, "d"), (2, "e"), (1, "f"), (0, "g"))
-    result = walk({"since": 5, "seen": []}, fetch, max_pages=10)
+    result = walk(StreamCursor.from_json({"since": 5, "seen": []}), fetch, max_pages=10)
     assert taken(result) == ["a", "b"] and asked == [None, "3"]
-    assert result.cursor == {"since": 8, "seen": ["a"]}
+    assert result.cursor.to_json() == {"since": 8, "seen": ["a"]}
 
 
 def test_a_page_exactly_half_old_stops_the_walk() -> None:
     fetch, asked = feed((8, "a"), (7, "b"), (4, "c"), (3, "d"), (2, "e"), size=4)
-    assert taken(walk({"since": 5, "seen": []}, fetch, max_pages=10)) == ["a", "b"] and asked == [None]
+    assert taken(walk(StreamCursor.from_json({"since": 5, "seen": []}), fetch, max_pages=10)) == [
+        "a",
+        "b",
+    ] and asked == [None]
 
 
 def test_nothing_new_leaves_the_cursor_as_it_was() -> None:
     fetch, _ = feed((9, "a"), (8, "b"))
-    result = walk({"since": 9, "seen": ["a"]}, fetch, max_pages=10)
-    assert result.count == 0 and result.cursor == {"since": 9, "seen": ["a"]}
+    result = walk(StreamCursor.from_json({"since": 9, "seen": ["a"]}), fetch, max_pages=10)
+    assert result.count == 0 and result.cursor.to_json() == {"since": 9, "seen": ["a"]}
 
 
 def test_the_page_bound_saves_where_to_resume_and_the_resumed_walk_adopts_the_newest() -> None:
     fetch, asked = feed(*SEVEN)
-    first = walk({"since": 1, "seen": ["g"]}, fetch, max_pages=2)
+    first = walk(StreamCursor.from_json({"since": 1, "seen": ["g"]}), fetch, max_pages=2)
     assert taken(first) == list("abcdef") and not first.complete
-    assert first.cursor == {"since": 1, "seen": ["g"], "next": "6", "pending": {"since": 9, "seen": ["a"]}}
+    assert first.cursor.to_json() == {"since": 1, "seen": ["g"], "next": "6", "pending": {"since": 9, "seen": ["a"]}}
     second = walk(first.cursor, fetch, max_pages=2)
     assert taken(second) == [] and asked == [None, "3", "6"]
-    assert second.complete and second.cursor == {"since": 9, "seen": ["a"]}
+    assert second.complete and second.cursor.to_json() == {"since": 9, "seen": ["a"]}
 
 
 def test_an_item_repeated_across_pages_is_taken_once_and_the_rest_still_count() -> None:
@@ -108,10 +112,10 @@ def test_a_repeated_token_ends_the_walk() -> None:
         return Page(items=[Item(order=10 - len(asked), name=f"p{len(asked)}", raw=None)], next_token="t")
 
     result = walk(None, fetch, max_pages=5)
-    assert asked == [None, "t"] and result.complete and result.cursor == {"since": 9, "seen": ["p1"]}
+    assert asked == [None, "t"] and result.complete and result.cursor.to_json() == {"since": 9, "seen": ["p1"]}
 
 
 def test_streams_with_a_walk_to_resume_go_first_and_alone() -> None:
     streams = [("a", 1), ("b", 2), ("c", 3)]
-    assert pending_first(streams, {"b": {"next": "t"}, "c": {"since": 1}}) == [("b", 2)]
-    assert pending_first(streams, {"c": {"since": 1}}) == streams
+    assert pending_first(streams, {"b": StreamCursor(next="t"), "c": StreamCursor(since=1)}) == [("b", 2)]
+    assert pending_first(streams, {"c": StreamCursor(since=1)}) == streams

@@ -11,6 +11,7 @@ import requests
 import tweepy
 
 from bot.core.errors import AuthFailed, MalformedPayload, RateLimited, SourceError, TransientSourceError
+from connectors.cursor import StreamCursor
 from connectors.ratelimit import (
     BudgetExhausted,
     Failure,
@@ -259,19 +260,19 @@ def pages(*batches: list[int], tokens: list[str | None] | None = None):
 def test_a_walk_stops_at_its_page_bound_and_resumes_from_the_token():
     fetch, served = pages([9, 8], [7, 6], [5, 4])
     first = walk(None, fetch, max_pages=2)
-    assert first.count == 4 and not first.complete and first.cursor["next"] == "t2"
+    assert first.count == 4 and not first.complete and first.cursor.next == "t2"
     second = walk(first.cursor, fetch, max_pages=2)
-    assert second.count == 2 and second.complete and second.cursor == {"since": 9, "seen": ["9"]}
+    assert second.count == 2 and second.complete and second.cursor.to_json() == {"since": 9, "seen": ["9"]}
     third = walk(second.cursor, pages([10, 9, 8])[0], max_pages=5)
     assert [i.raw for _, items in third.pages for i in items] == [10]
 
 
 def test_a_walk_stops_on_a_mostly_old_page_and_drops_repeats():
     fetch, served = pages([12, 11, 10], [10, 9, 8, 7])
-    result = walk({"since": 9, "seen": ["9"]}, fetch, max_pages=5)
+    result = walk(StreamCursor(since=9, seen=("9",)), fetch, max_pages=5)
     assert [i.raw for _, items in result.pages for i in items] == [12, 11, 10]
     assert len(served) == 2 and served[0] == (None, 9)
-    assert result.cursor["since"] == 12
+    assert result.cursor.since == 12
 
 
 def test_a_repeated_token_ends_the_walk():

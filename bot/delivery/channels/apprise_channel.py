@@ -27,8 +27,6 @@ from bot.core.escape import defang_mentions
 from bot.core.retry import retryable_status
 from bot.delivery.channels.base import ANY, AlertChannel, Notice
 
-SCHEMES = ANY  # every scheme no other channel module claims: apprise knows Slack, Teams, mailto, …
-
 _TYPES = {"info": apprise.NotifyType.INFO, "warning": apprise.NotifyType.WARNING, "failure": apprise.NotifyType.FAILURE}
 _HEADER_SCHEMES = {"json", "jsons", "form", "forms", "xml", "xmls"}
 _DEDUP_SCHEMES = {"pagerduty"}
@@ -38,6 +36,8 @@ _STATUS = re.compile(r"error=(\d{3})")
 
 class Channel(AlertChannel):
     """One apprise URL; a fresh apprise object per send, so nothing leaks between alerts."""
+
+    schemes = ANY  # every scheme no other channel module claims: apprise knows Slack, Teams, mailto, …
 
     def __init__(self, url: str, *, timeout_seconds: float = 10.0) -> None:
         super().__init__(url, timeout_seconds=timeout_seconds)
@@ -84,3 +84,6 @@ def _failure(log_text: str) -> Delivery:
     status = int(match.group(1)) if match else None
     retryable = status is None or retryable_status(status)
     return Delivery(ok=False, error=error, retryable=retryable)
+
+
+CHANNEL = Channel

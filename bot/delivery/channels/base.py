@@ -1,6 +1,7 @@
 """The alert channel interface: a transport that sends one rendered notice and reports a Delivery.
 
-A channel module defines `SCHEMES` (the URL schemes it handles, or `ANY`) and `Channel`.
+A channel module declares `CHANNEL`: its `AlertChannel` class, whose `schemes` are the URL schemes it
+handles (or `ANY`).
 """
 
 from __future__ import annotations
@@ -8,14 +9,14 @@ from __future__ import annotations
 import hashlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 from urllib.parse import urlsplit
 
 from bot.core.actions import Delivery
 from bot.core.escape import displayable, one_line
 
 Severity = Literal["info", "warning", "failure"]
-ANY: frozenset[str] = frozenset({"*"})  # `SCHEMES = ANY`: the channel takes every scheme no other claims
+ANY: frozenset[str] = frozenset({"*"})  # `schemes = ANY`: the channel takes every scheme no other claims
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,6 +43,7 @@ class Notice:
 class AlertChannel(ABC):
     """Sends notices to one destination; never raises for remote failure."""
 
+    schemes: ClassVar[frozenset[str]]  # the URL schemes it handles, or ANY
     dedups: bool = False  # True when the remote drops a repeated idempotency key
 
     def __init__(self, url: str, *, timeout_seconds: float = 10.0) -> None:

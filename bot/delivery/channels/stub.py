@@ -9,7 +9,6 @@ from urllib.parse import parse_qs, urlsplit
 from bot.core.actions import Delivery
 from bot.delivery.channels.base import AlertChannel, Notice
 
-SCHEMES = frozenset({"stub"})
 SENT: dict[str, list[Notice]] = {}  # channel name -> notices, readable by tests
 CALLS: dict[str, int] = {}  # channel name -> every send attempted, repeats and scripted failures included
 
@@ -17,6 +16,7 @@ CALLS: dict[str, int] = {}  # channel name -> every send attempted, repeats and 
 class Channel(AlertChannel):
     """Records notices by name, once per idempotency key, and counts every send; `fail_next` scripts failures."""
 
+    schemes = frozenset({"stub"})
     dedups = True
 
     def __init__(self, url: str, *, timeout_seconds: float = 10.0) -> None:
@@ -57,3 +57,6 @@ class Channel(AlertChannel):
                         + "\n"
                     )
         return Delivery(ok=True, ref=notice.idempotency_key)
+
+
+CHANNEL = Channel

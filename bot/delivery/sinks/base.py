@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import requests
@@ -43,6 +43,14 @@ class TicketSink(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, secret=***)"
+
+
+@dataclass(frozen=True)
+class SinkPlugin:
+    """What a sink module declares as `SINK`: its config section and its sink class."""
+
+    settings: type[SinkSettings]
+    sink: type[TicketSink]
 
 
 def request_to_json(request: TicketRequest) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import requests
 from bot.core.actions import Delivery, TicketRequest
 from bot.core.errors import SinkError
 from bot.core.escape import for_jira_wiki, one_line
-from bot.delivery.sinks.base import SinkSettings, TicketSink, http_failure, secret_from_env, status_delivery
+from bot.delivery.sinks.base import SinkPlugin, SinkSettings, TicketSink, http_failure, secret_from_env, status_delivery
 
 _PRIORITIES = {"low": "Low", "normal": "Medium", "high": "High", "urgent": "Highest"}
 
@@ -124,3 +124,6 @@ class Sink(TicketSink):
 
 def _label(key: str) -> str:
     return "earshot-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+SINK = SinkPlugin(Settings, Sink)

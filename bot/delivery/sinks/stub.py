@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.actions import Delivery, TicketRequest
-from bot.delivery.sinks.base import SinkSettings, TicketSink
+from bot.delivery.sinks.base import SinkPlugin, SinkSettings, TicketSink
 
 
 class Settings(SinkSettings):
@@ -41,3 +41,6 @@ class Sink(TicketSink):
         if not any(r.idempotency_key == request.idempotency_key for _, r in self.comments):
             self.comments.append((ref, request))
         return Delivery(ok=True, ref=f"{ref}#c{len(self.comments)}")
+
+
+SINK = SinkPlugin(Settings, Sink)

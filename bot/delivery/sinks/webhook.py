@@ -20,6 +20,7 @@ import requests
 from bot.core.actions import Delivery, TicketRequest
 from bot.core.errors import SinkError
 from bot.delivery.sinks.base import (
+    SinkPlugin,
     SinkSettings,
     TicketSink,
     http_failure,
@@ -107,3 +108,6 @@ class Sink(TicketSink):
 
     def __repr__(self) -> str:
         return f"webhook.Sink(name={self.name!r}, url={self.url!r}, secret=***)"
+
+
+SINK = SinkPlugin(Settings, Sink)

@@ -17,7 +17,7 @@ import requests
 
 from bot.core.actions import Delivery, TicketRequest
 from bot.core.errors import SinkError
-from bot.delivery.sinks.base import SinkSettings, TicketSink, http_failure, secret_from_env, status_delivery
+from bot.delivery.sinks.base import SinkPlugin, SinkSettings, TicketSink, http_failure, secret_from_env, status_delivery
 
 _PRIORITIES = {"low": "low", "normal": "normal", "high": "high", "urgent": "urgent"}
 
@@ -141,3 +141,6 @@ def _tags(request: TicketRequest) -> list[str]:
 
 def _marker(key: str) -> str:
     return f"[earshot:{hashlib.sha256(key.encode('utf-8')).hexdigest()[:16]}]"
+
+
+SINK = SinkPlugin(Settings, Sink)
