@@ -52,7 +52,7 @@ class BenchSource:
     def __init__(self, count: int, rate: float) -> None:
         from benchmarks.replayed import replayed
 
-        self.posts, self.rate = replayed(count), rate
+        self.posts, self.rate = replayed(count, foreign=float(os.environ.get("EARSHOT_BENCH_FOREIGN", 0))), rate
         self.started: float | None = None  # the offered load starts with the first fetch
 
     def fetch(self, cursor: BenchCursor | None) -> Any:
@@ -269,10 +269,30 @@ def run_one(label: str, url: str, processes: int, args: Any, folder: Path) -> di
 
 
 def run_e2e(args: Any) -> list[dict[str, Any]]:
-    """SQLite with one process, then PostgreSQL with one and two when `--pg-url` is given."""
+    """SQLite with one process, then PostgreSQL with one and two when `--pg-url` is given.
+
+    With `--foreign`, SQLite runs twice, all English then with that share of posts in other languages,
+    and the second's throughput is given as a share of the first's.
+    """
     folder = Path(tempfile.mkdtemp(prefix="earshot-e2e-"))
     results = [run_one("sqlite, 1 process", f"sqlite:///{folder / 'bench.db'}", 1, args, folder)]
     print(json.dumps(results[-1]), flush=True)
+    if args.foreign:
+        os.environ["EARSHOT_BENCH_FOREIGN"] = str(args.foreign)
+        try:
+            mixed = run_one(
+                f"sqlite, 1 process, {args.foreign:.0%} not English",
+                f"sqlite:///{folder / 'mixed.db'}",
+                1,
+                args,
+                folder,
+            )
+        finally:
+            del os.environ["EARSHOT_BENCH_FOREIGN"]
+        english, other = results[-1]["posts_per_s"], mixed["posts_per_s"]
+        mixed["of_english"] = round(other / english, 2) if english and other else None
+        results.append(mixed)
+        print(json.dumps(results[-1]), flush=True)
     if args.pg_url:
         for processes in (1, 2):
             results.append(

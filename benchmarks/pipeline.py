@@ -5,6 +5,7 @@ Run by hand from the repository root (the machine's load shows in the figures; c
     python benchmarks/pipeline.py route --sizes 1000,10000,100000
     python benchmarks/pipeline.py e2e --posts 20000 [--pg-url postgresql+psycopg://postgres@127.0.0.1/postgres]
     python benchmarks/pipeline.py e2e --posts 3000 --rate 50      # latency at an offered load
+    python benchmarks/pipeline.py e2e --posts 3000 --foreign 0.3  # English, then 3 posts in 10 in other languages
     python benchmarks/pipeline.py soak --minutes 60 --rate 10     # memory over an hour
 
 `route` fills a SQLite store with replayed posts (labels from the classifier, computed once per
@@ -113,6 +114,7 @@ def main() -> None:
     e2e.add_argument("--pg-url", default="", help="a PostgreSQL server URL (a fresh database is made per run)")
     e2e.add_argument("--classifier", choices=("model", "stub"), default="model")
     e2e.add_argument("--threads", type=int, default=1, help="the model worker's threads (each process)")
+    e2e.add_argument("--foreign", type=float, default=0.0, help="also run with this share of posts not in English")
     soak = sub.add_parser("soak", help="one daemon at an offered rate for a long while: RSS over time")
     soak.add_argument("--minutes", type=float, default=60)
     soak.add_argument("--rate", type=float, default=10, help="offered posts/s")

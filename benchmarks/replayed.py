@@ -7,6 +7,7 @@ distinctive words grow the incident term index the way a real day of mentions wo
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -34,9 +35,15 @@ def demo_posts() -> list[Post]:
             return posts
 
 
-def replayed(count: int, *, span: timedelta = timedelta(days=1), seed: int = 7) -> list[Post]:
-    """`count` distinct posts cycling the demo stream, created over `span` ending now."""
+def replayed(count: int, *, span: timedelta = timedelta(days=1), seed: int = 7, foreign: float = 0.0) -> list[Post]:
+    """`count` distinct posts cycling the demo stream, created over `span` ending now.
+
+    `foreign`: this share of the posts (evenly spread) carry a written post in another language instead
+    (classifiers/multilingual/lines.jsonl, cycled), for the multilingual path's cost.
+    """
     base, rng = list({p.key: p for p in reversed(demo_posts())}.values())[::-1], random.Random(seed)
+    lines = (REPO / "classifiers/multilingual/lines.jsonl").read_text(encoding="utf-8").splitlines()
+    others = [json.loads(line)["text"] for line in lines if line.strip()] if foreign else [""]
     start = datetime.now(UTC) - span
     step = span / max(count, 1)
     out: list[Post] = []
@@ -54,7 +61,7 @@ def replayed(count: int, *, span: timedelta = timedelta(days=1), seed: int = 7) 
                 native_id=mark(post.native_id) or post.native_id,
                 parent_id=mark(post.parent_id),
                 conversation_id=mark(post.conversation_id),
-                text=post.text + words,
+                text=(others[i % len(others)] if int((i + 1) * foreign) > int(i * foreign) else post.text) + words,
                 created_at=created,
                 fetched_at=created,
             )
