@@ -77,12 +77,15 @@ def daemon(config_path: str, count: int, rate: float, rss_file: str) -> None:
     from bot.app.config import load_config
     from bot.app.daemon import build_pipeline, run_forever
     from bot.app.logs import setup_logging
+    from connectors.stage import IngestStage
 
     config = load_config(config_path)
     setup_logging("human", os.environ.get("EARSHOT_BENCH_LOG", "WARNING"))
     logging.getLogger("bot.routing.stage").setLevel(logging.ERROR)
     pipeline = build_pipeline(config)
-    pipeline.connectors = [BenchSource(count, rate)]  # type: ignore[list-item]
+    source = BenchSource(count, rate)  # the one source: ingest is a stage per source, built with the pipeline
+    pipeline.connectors = [source]  # type: ignore[list-item]
+    pipeline.polled = [IngestStage(source, pipeline.intake)]  # type: ignore[arg-type]
     pipeline.classifier  # noqa: B018 - load the model before the clock starts
     if os.environ.get("EARSHOT_BENCH_TRACEMALLOC"):
         _trace_growth(Path(rss_file).with_suffix(".growth"), float(os.environ["EARSHOT_BENCH_TRACEMALLOC"]))
