@@ -184,21 +184,30 @@ def translated_harm(translations: list[dict], offset: int) -> tuple[HarmExamples
 
 
 def embeddings(
-    english: list[str], originals: list[str], translated: list[str], written: list[str], cache: Path | None
+    english: list[str],
+    originals: list[str],
+    translated: list[str],
+    written: list[str],
+    art_dir: Path,
+    cache: Path | None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
-    """(teacher's inference on english + originals, e5 of english + translated, e5 of written), cached if asked."""
+    """(teacher's inference on english + originals, e5 of english + translated, e5 of written), cached if asked.
+
+    The cache is keyed by the texts and by the teacher's weights, so a retrained English model is read again.
+    """
     from classifiers.settings import ClassifierSettings
     from classifiers.transformer import TransformerClassifier
 
     path = cache / "distil-embeddings.npz" if cache else None
-    key = hashlib.sha256(json.dumps([english, originals, translated, written]).encode()).hexdigest()
+    texts = json.dumps([weights_digest(art_dir / WEIGHTS), english, originals, translated, written])
+    key = hashlib.sha256(texts.encode()).hexdigest()
     if path and path.is_file():
         with np.load(path, allow_pickle=False) as stored:
             if str(stored["key"]) == key:
                 log.info("embeddings read from %s", path)
                 balanced = {h.name: stored[f"balanced.{h.name}"] for h in trained_heads()}
                 return balanced, stored["meaning"], stored["e5"], stored["written"]
-    teacher = TransformerClassifier(ClassifierSettings(languages=["en"], threads=2), DEFAULT_DIR)
+    teacher = TransformerClassifier(ClassifierSettings(languages=["en"], threads=2), art_dir)
     log.info("the English model reads %d texts", len(english) + len(originals))
     taught = teacher.infer(english + originals)
     encoder = E5Encoder(threads=2)
@@ -228,6 +237,7 @@ def main(argv: list[str] | None = None, art_dir: Path = DEFAULT_DIR) -> int:
         [r["en"] for r in translations],
         [r["text"] for r in translations],
         [r["text"] for r in lines],
+        art_dir,
         args.cache,
     )
     truth = np.full(len(english) + len(translations), -1)
