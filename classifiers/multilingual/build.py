@@ -9,13 +9,18 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 from bot.core.errors import ModelError  # noqa: E402
+from classifiers.lora import merge_adapters  # noqa: E402
 from classifiers.multilingual.graph import GRAPH, export_int8  # noqa: E402
-from classifiers.multilingual.weights import Q4_FILE, TOKENIZER_FILE, read_q4  # noqa: E402
+from classifiers.multilingual.weights import ADAPTERS, Q4_FILE, TOKENIZER_FILE, file_digest, read_adapters, read_q4  # noqa: E402
+
+if TYPE_CHECKING:
+    from transformers import BertModel
 
 log = logging.getLogger(__name__)
 CACHE_DIR = Path(sys.prefix) / "share" / "earshot" / "multilingual-e5-small"  # in the venv, beside the wheels
@@ -24,7 +29,8 @@ STAMP = "built-from.json"
 
 def stamp() -> dict[str, str]:
     """What a built folder must have been built from."""
-    return {"weights": Q4_FILE.sha256, "tokenizer": TOKENIZER_FILE.sha256}
+    found = {"weights": Q4_FILE.sha256, "tokenizer": TOKENIZER_FILE.sha256}
+    return found | ({"adapters": file_digest(ADAPTERS)} if ADAPTERS.is_file() else {})
 
 
 def is_built(folder: Path = CACHE_DIR) -> bool:
@@ -35,13 +41,12 @@ def is_built(folder: Path = CACHE_DIR) -> bool:
         return False
 
 
-def build(folder: Path = CACHE_DIR) -> Path:
-    """Dequantise the pinned Q4_0 weights into an fp32 BertModel folder with the real tokenizer."""
+def base_model() -> BertModel:
+    """The pinned Q4_0 weights dequantised into an fp32 BertModel, as published (no adapters)."""
     import torch
     from transformers import BertConfig, BertModel
 
-    weights, tokenizer = Q4_FILE.locate(), TOKENIZER_FILE.locate()
-    log.info("building the multilingual encoder from %s into %s", weights, folder)
+    weights = Q4_FILE.locate()
     header, tensors = read_q4(weights)
     config = BertConfig(
         vocab_size=int(header["vocab"]),
@@ -60,11 +65,21 @@ def build(folder: Path = CACHE_DIR) -> Path:
     missing = [m for m in missing if not m.endswith("position_ids")]
     if missing or unexpected:
         raise ModelError(f"multilingual weights corrupt: {weights}: missing {missing[:3]}, unexpected {unexpected[:3]}")
+    return model.eval()
+
+
+def build(folder: Path = CACHE_DIR) -> Path:
+    """Dequantise the pinned weights, add the tuned adapters, and write the int8 graph with the real tokenizer."""
+    tokenizer = TOKENIZER_FILE.locate()
+    model = base_model()
+    if ADAPTERS.is_file():
+        merge_adapters(model, read_adapters(ADAPTERS))
+    log.info("building the multilingual encoder into %s", folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder.parent) as tmp:
         partial = Path(tmp) / "model"
         partial.mkdir()
-        config.to_json_file(str(partial / "config.json"))
+        model.config.to_json_file(str(partial / "config.json"))
         shutil.copy(tokenizer, partial / "tokenizer.json")
         (partial / "tokenizer_config.json").write_text(
             json.dumps({"tokenizer_class": "XLMRobertaTokenizerFast", "model_max_length": 512}), encoding="utf-8"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,6 +17,9 @@ from classifiers.multilingual.graph import GRAPH, PREFIX, E5Runner
 from classifiers.multilingual.heads import HEADS_FILE, DistilledHeads, Read
 from classifiers.passes import in_passes
 
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerFast
+
 log = logging.getLogger(__name__)
 MAX_LENGTH = 96  # e5's pieces are shorter than MiniLM's for most languages: 96 holds what 64 does there
 REBUILD = "run `make install` (or `python -m classifiers.multilingual.build`) to rebuild it"
@@ -25,33 +29,42 @@ class E5Encoder:
     """multilingual-e5-small as built by `make install`: texts -> normalised sentence embeddings."""
 
     def __init__(self, threads: int, folder: Path = CACHE_DIR) -> None:
-        from transformers import PreTrainedTokenizerFast
-
         if not is_built(folder):
             raise ModelError(f"multilingual encoder missing or stale: {folder / GRAPH}; {REBUILD}")
-        try:
-            self.tokenizer = PreTrainedTokenizerFast(
-                tokenizer_file=str(folder / "tokenizer.json"),
-                bos_token="<s>",
-                eos_token="</s>",
-                unk_token="<unk>",
-                pad_token="<pad>",  # XLM-R's: id 1, what the graph was traced with
-            )
-        except Exception as err:  # tokenizers raises its own exception for a corrupt file
-            raise ModelError(f"multilingual tokenizer corrupt: {folder / 'tokenizer.json'}: {err}; {REBUILD}") from err
+        self.tokenizer = e5_tokenizer(folder / "tokenizer.json")
         self.run = E5Runner(folder / GRAPH, threads)
         log.info("multilingual encoder loaded from %s", folder)
 
     def encode(self, texts: Sequence[str], most: int) -> np.ndarray:
         """Normalised e5 embeddings ("query: " prefix, mean pooling), in passes of like length."""
-        cleaned = [PREFIX + (normalise_text(t) or ".") for t in texts]
-        ids = self.tokenizer(cleaned, truncation=True, max_length=MAX_LENGTH)["input_ids"]
 
         def pad(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
             encoded = self.tokenizer.pad({"input_ids": rows}, return_tensors="np")
             return encoded["input_ids"], encoded["attention_mask"]
 
-        return in_passes(ids, most, pad, self.run)[0]
+        return in_passes(pieces(self.tokenizer, texts), most, pad, self.run)[0]
+
+
+def e5_tokenizer(path: Path) -> PreTrainedTokenizerFast:
+    """XLM-R's tokenizer from its tokenizer.json; ModelError naming the file when it is corrupt."""
+    from transformers import PreTrainedTokenizerFast
+
+    try:
+        return PreTrainedTokenizerFast(
+            tokenizer_file=str(path),
+            bos_token="<s>",
+            eos_token="</s>",
+            unk_token="<unk>",
+            pad_token="<pad>",  # XLM-R's: id 1, what the graph was traced with
+        )
+    except Exception as err:  # tokenizers raises its own exception for a corrupt file
+        raise ModelError(f"multilingual tokenizer corrupt: {path}: {err}; {REBUILD}") from err
+
+
+def pieces(tokenizer: PreTrainedTokenizerFast, texts: Sequence[str]) -> list[list[int]]:
+    """Each text's token ids as e5 reads it: normalised, after the "query: " prefix, at most MAX_LENGTH."""
+    cleaned = [PREFIX + (normalise_text(t) or ".") for t in texts]
+    return tokenizer(cleaned, truncation=True, max_length=MAX_LENGTH)["input_ids"]
 
 
 class MultilingualEncoder:

@@ -146,3 +146,23 @@ def read_q4(path: Path) -> tuple[dict[str, int | float], dict[str, np.ndarray]]:
         tensors[_bert_name(name)] = values
     header = {"hidden": hidden, "layers": layers, "heads": heads, "ffn": ffn, "vocab": vocab}
     return header | {"positions": positions, "types": types, "eps": eps}, tensors
+
+
+# Low-rank adapters tuned here on e5's top layers (`python -m classifiers.multilingual.tune`), merged at build time.
+ADAPTERS = Path(__file__).resolve().parent / "adapters.npz"
+
+
+def file_digest(path: Path) -> str:
+    """The sha256 of a file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_adapters(path: Path) -> dict:
+    """The adapter matrices as torch tensors, keyed by `<linear>.lora_a` / `.lora_b`; ModelError when unreadable."""
+    import torch
+
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            return {name: torch.from_numpy(stored[name].astype(np.float32)) for name in stored.files}
+    except (ValueError, OSError) as err:
+        raise ModelError(f"multilingual adapters corrupt: {path}: {err}; {REBUILD}") from err

@@ -1,0 +1,86 @@
+"""The tuned adapters on e5's top layers: how they are trained (on a tiny encoder), stored and built in."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import numpy as np
+import pytest
+import torch
+from transformers import BertConfig, BertModel
+
+from bot.core.errors import ModelError
+from classifiers.encoder import mean_pool
+from classifiers.lora import adapter_state, add_adapters
+from classifiers.multilingual import build, tune
+from classifiers.multilingual.weights import read_adapters
+
+
+@pytest.fixture
+def tiny() -> BertModel:
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=50, hidden_size=384, num_hidden_layers=3, num_attention_heads=4, intermediate_size=64
+    )
+    return BertModel(config, add_pooling_layer=False).eval()
+
+
+def test_the_top_layers_over_stored_lower_states_give_the_whole_encoders_embedding(tiny):
+    ids = [[0, 5, 9, 2], [0, 7, 2], [0, 11, 12, 13, 14, 2]]
+    states = tune.lower_states(tiny, ids, start=2)
+    assert [len(s) for s in states] == [4, 3, 6]  # unpadded, each its own length
+    hidden, mask = tune.stacked(states, [0, 1, 2])
+    with torch.no_grad():
+        split = tune.Upper(tiny, start=2).embed(hidden, mask)
+        padded, whole_mask = tune.padded(ids)
+        whole = tiny(input_ids=padded, attention_mask=whole_mask).last_hidden_state
+        expected = torch.nn.functional.normalize(mean_pool(whole, whole_mask), dim=-1)
+    assert torch.allclose(split, expected, atol=2e-3)  # the lower states are kept in fp16
+
+
+def test_batches_hold_every_text_once_and_texts_of_like_length_together():
+    rng = random.Random(0)
+    lengths = [rng.randint(3, 90) for _ in range(5000)]
+    cut = tune.batches(lengths, random.Random(1))
+    assert sorted(i for batch in cut for i in batch) == list(range(5000))
+    spread = np.median([max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in cut])
+    assert spread < 10  # of lengths spread over 87
+
+
+def test_adapters_written_by_the_tuner_merge_into_the_plain_encoder(tiny, tmp_path):
+    ids, mask = tune.padded([[0, 5, 9, 2], [0, 7, 2]])
+    adapted = BertModel(tiny.config, add_pooling_layer=False).eval()
+    adapted.load_state_dict(tiny.state_dict())
+    add_adapters(adapted.encoder.layer[2], rank=4, alpha=8.0)
+    with torch.no_grad():
+        for name, parameter in adapted.named_parameters():
+            if "lora_b" in name:
+                parameter.normal_()
+        expected = adapted(input_ids=ids, attention_mask=mask).last_hidden_state
+    stored = tmp_path / "adapters.npz"
+    np.savez_compressed(stored, **{k: v.numpy() for k, v in adapter_state(adapted).items()})
+    state = read_adapters(stored)
+    assert all(key.startswith("encoder.layer.2.") for key in state)
+    build.merge_adapters(tiny, state)
+    with torch.no_grad():
+        assert torch.allclose(tiny(input_ids=ids, attention_mask=mask).last_hidden_state, expected, atol=1e-4)
+
+
+def test_a_built_encoder_is_stale_once_its_adapters_change(tmp_path, monkeypatch):
+    adapters = tmp_path / "adapters.npz"
+    np.savez_compressed(adapters, a=np.zeros(3))
+    monkeypatch.setattr(build, "ADAPTERS", adapters)
+    before = build.stamp()
+    (tmp_path / build.STAMP).write_text(json.dumps(before), encoding="utf-8")
+    assert build.is_built(tmp_path)
+    np.savez_compressed(adapters, a=np.ones(3))
+    assert build.stamp()["adapters"] != before["adapters"]
+    assert not build.is_built(tmp_path)
+
+
+def test_corrupt_adapters_name_the_file_and_how_to_rebuild(tmp_path):
+    broken = tmp_path / "adapters.npz"
+    broken.write_bytes(b"not an archive")
+    with pytest.raises(ModelError, match=r"adapters corrupt: .*adapters.npz.*make install"):
+        read_adapters(broken)
