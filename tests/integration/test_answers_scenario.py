@@ -121,18 +121,22 @@ def test_answers_lists_the_public_reply_with_its_complaint_and_the_gaps_show_the
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Spanish is read by e5 and mapped into the meaning space: 0.55 to the English answer, under the 0.65 "
-    "threshold (English-only it was 0.37); issue 29 goes on",
+@pytest.mark.parametrize(
+    ("text", "offered"),
+    [
+        ("@AuroraMotors ¿por qué hace tanto calor en la tercera fila? Los niños sudan atrás con el aire al máximo", 1),
+        ("@AuroraMotors me habéis cobrado dos veces la revisión del taller y nadie me devuelve el dinero", 0),
+    ],
+    ids=["the same complaint", "another complaint"],
 )
-def test_a_complaint_in_spanish_is_offered_the_english_answer(replayed: Replayed) -> None:
-    """The matcher reads only the meaning embedding a post is classified with: when that is shared well enough
-    across languages this passes (then drop the xfail)."""
+def test_a_complaint_in_spanish_is_offered_the_english_answer_only_when_it_asks_the_same(
+    replayed: Replayed, text: str, offered: int
+) -> None:
+    """The matcher reads only the meaning embedding a post is classified with, shared across languages."""
     settings = load_config(replayed.config).classifier
-    spanish = "@AuroraMotors ¿por qué hace tanto calor en la tercera fila? Los niños sudan atrás con el aire al máximo"
-    [labels] = load_classifier(settings).classify([make_post("es-1", text=spanish)])
+    [labels] = load_classifier(settings).classify([make_post("es-1", text=text)])
     assert labels.language == "es"
     with replayed.store.transaction() as tx:
         [answer] = [a for a in tx.answers.active() if a.kind == "reply"]
-    assert best_similarity(answer, unit(list(labels.embedding)))[0] >= load_config(replayed.config).answers.threshold
+    similarity = best_similarity(answer, unit(list(labels.embedding)))[0]
+    assert (similarity >= load_config(replayed.config).answers.threshold) == bool(offered), similarity
