@@ -1,7 +1,8 @@
 """Fit the multilingual heads: `python -m classifiers.multilingual.distil` writes `multilingual.npz` beside the weights.
 
 The English model labels its own training texts (the harm model's lines and tweets, the complaint and sentiment
-training splits); linear heads on e5 embeddings learn to give the same probabilities, and a ridge map learns to
+training splits); linear heads on e5 embeddings (e5 as built, with the adapters `tune.py` trained on the same
+texts) learn to give the same probabilities, and a ridge map learns to
 put e5 embeddings where the English model's meaning embeddings are. Two kinds of text in other languages join:
 
 - `translations/<lang>.jsonl`: the harm lines, the safe lines and 300 complaint-corpus training tweets, translated
