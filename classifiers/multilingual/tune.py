@@ -182,9 +182,10 @@ def main(argv: list[str] | None = None, art_dir: Path = DEFAULT_DIR) -> int:
     parser.add_argument("--cache", type=Path, help="a folder to keep the English model's outputs in between runs")
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--out", type=Path, default=ADAPTERS)
+    parser.add_argument("--seed", type=int, default=SEED, help="the adapters' start and the batches' order")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    torch.manual_seed(SEED)
+    torch.manual_seed(args.seed)
     torch.set_num_threads(2)
     texts = corpus()
     balanced, meaning = teacher_view(texts.originals, art_dir, args.cache)
@@ -201,7 +202,7 @@ def main(argv: list[str] | None = None, art_dir: Path = DEFAULT_DIR) -> int:
     adapters = [p for n, p in upper.named_parameters() if "lora_" in n]
     others = [p for n, p in upper.named_parameters() if "lora_" not in n and p.requires_grad]
     optimiser = torch.optim.AdamW([{"params": adapters, "lr": RATE}, {"params": others, "lr": RATE * 10}])
-    rng = random.Random(SEED)
+    rng = random.Random(args.seed)
     lengths = [len(s) for s in states]
     plan = [b for _ in range(args.epochs) for b in batches(lengths, rng)]
     schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda step: min(1.0, (len(plan) - step) / len(plan) * 2))
