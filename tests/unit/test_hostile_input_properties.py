@@ -298,7 +298,9 @@ def mutate(document: Any, steps: list[int], key: str, value: Any) -> None:
     value=CONFIG_VALUE,
 )
 def test_the_config_loader_gives_a_config_or_one_clear_config_error(section, steps, key, value) -> None:
-    document = {"brand": BASE["brand"], section: json.loads(json.dumps(BASE.get(section, {})))}
+    # Copies: `mutate` may walk into either section, and a hostile value left in BASE would reach later tests (a
+    # 300,000-character brand name once made the next test's YAML dump run past its timeout).
+    document = {"brand": copy.deepcopy(BASE["brand"]), section: copy.deepcopy(BASE.get(section, {}))}
     mutate(document, [SECTIONS.index(section), *steps], key, copy.deepcopy(value))
     path = Path("config.yaml")
     try:
@@ -315,7 +317,7 @@ SMALL = ["pipeline", "database", "logging", "alarms", "brand"]
 @settings(max_examples=examples(300), **FAST)
 @given(section=st.sampled_from(SMALL), key=st.text(max_size=8), value=SHORT_VALUE, whole=st.booleans())
 def test_a_config_file_with_a_hostile_value_gives_one_clear_config_error(tmp_path_factory, section, key, value, whole):
-    document: dict[str, Any] = {"brand": dict(BASE["brand"]), section: dict(BASE.get(section) or {})}
+    document: dict[str, Any] = {"brand": copy.deepcopy(BASE["brand"]), section: copy.deepcopy(BASE.get(section) or {})}
     if whole:
         document[section] = copy.deepcopy(value)
     else:
@@ -326,3 +328,8 @@ def test_a_config_file_with_a_hostile_value_gives_one_clear_config_error(tmp_pat
         load_config(path)
     except ConfigError as err:
         assert str(err).startswith(str(path)) and "\n" not in str(err)
+
+
+def test_the_hostile_config_tests_leave_the_base_config_as_read():
+    """Runs after them in this module: a mutation that reached BASE would poison every later example."""
+    assert BASE == yaml.safe_load((REPO / "config.yaml").read_text())
