@@ -35,6 +35,7 @@ from sklearn.linear_model import LogisticRegression
 from classifiers.artifacts import DEFAULT_DIR, WEIGHTS, weights_digest
 from classifiers.data import SHIPPED_DATA_DIR, load_splits
 from classifiers.heads import trained_heads
+from classifiers.heads.base import TrainedHead
 from classifiers.multilingual.build import CACHE_DIR, STAMP, is_built
 from classifiers.multilingual.encoder import E5Encoder
 from classifiers.multilingual.heads import HEADS_FILE, DistilledHeads, mapped
@@ -128,6 +129,24 @@ class Written:
     e5: np.ndarray
 
 
+def head_targets(
+    head: type[TrainedHead], balanced: np.ndarray, truth: np.ndarray, weight: np.ndarray, lines: list[dict]
+) -> tuple[np.ndarray, np.ndarray]:
+    """One head's soft targets and weights: the taught rows' (the teacher's view; for the complaint head a labelled
+    tweet's own label counts as much), then the written lines' labels where they carry the head (LINE_WEIGHT)."""
+    targets = balanced.copy()
+    if head.name == "complaint":
+        known = truth >= 0
+        targets[known] = 0.5 * targets[known] + 0.5 * np.eye(2)[truth[known]]
+    labelled = np.zeros((len(lines), len(head.classes)))
+    line_weights = np.zeros(len(lines))
+    for i, row in enumerate(lines):
+        if head.name in row:
+            labelled[i, head.target(row[head.name])] = 1.0
+            line_weights[i] = LINE_WEIGHT
+    return np.concatenate([targets, labelled]), np.concatenate([weight, line_weights])
+
+
 def fit(taught: Taught, written: Written, harm: HarmExamples, harm_rows: np.ndarray, art_dir: Path) -> DistilledHeads:
     """The heads, the meaning map and the harm model over e5.
 
@@ -136,19 +155,8 @@ def fit(taught: Taught, written: Written, harm: HarmExamples, harm_rows: np.ndar
     x = np.concatenate([taught.e5, written.e5])
     heads = {}
     for head in trained_heads():
-        targets = taught.balanced[head.name].copy()
-        if head.name == "complaint":  # a labelled tweet's own label counts as much as the teacher's view of it
-            known = taught.complaint >= 0
-            targets[known] = 0.5 * targets[known] + 0.5 * np.eye(2)[taught.complaint[known]]
-        labelled = np.zeros((len(written.rows), len(head.classes)))
-        known_rows = [i for i, r in enumerate(written.rows) if head.name in r]
-        for i in known_rows:
-            labelled[i, head.target(written.rows[i][head.name])] = 1.0
-        line_weights = np.zeros(len(written.rows))
-        line_weights[known_rows] = LINE_WEIGHT
-        heads[head.name] = soft_logistic(
-            x, np.concatenate([targets, labelled]), np.concatenate([taught.weight, line_weights])
-        )
+        targets, weights = head_targets(head, taught.balanced[head.name], taught.complaint, taught.weight, written.rows)
+        heads[head.name] = soft_logistic(x, targets, weights)
         log.info("head %s fitted", head.name)
     design = np.c_[taught.e5, np.ones(len(taught.e5))]
     mapping = np.linalg.solve(design.T @ design + RIDGE * np.eye(design.shape[1]), design.T @ taught.meaning)

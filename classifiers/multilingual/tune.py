@@ -28,7 +28,7 @@ from classifiers.encoder import mean_pool
 from classifiers.heads import trained_heads
 from classifiers.lora import adapter_state, add_adapters
 from classifiers.multilingual.build import base_model
-from classifiers.multilingual.distil import LINE_WEIGHT, Corpus, corpus, teacher_view
+from classifiers.multilingual.distil import Corpus, corpus, head_targets, teacher_view
 from classifiers.multilingual.encoder import e5_tokenizer, pieces
 from classifiers.multilingual.weights import ADAPTERS, TOKENIZER_FILE
 
@@ -50,18 +50,8 @@ class Targets:
         taught, written = len(texts.taught), len(texts.lines)
         self.soft, self.weight = {}, {}
         for head in trained_heads():
-            soft = balanced[head.name].copy()
-            if head.name == "complaint":  # as in the distilled heads: a labelled tweet's own label counts half
-                known = texts.truth >= 0
-                soft[known] = 0.5 * soft[known] + 0.5 * np.eye(2)[texts.truth[known]]
-            labelled = np.zeros((written, len(head.classes)))
-            weight = np.zeros(written)
-            for i, row in enumerate(texts.lines):
-                if head.name in row:
-                    labelled[i, head.target(row[head.name])] = 1.0
-                    weight[i] = LINE_WEIGHT
-            self.soft[head.name] = np.concatenate([soft, labelled]).astype(np.float32)
-            self.weight[head.name] = np.concatenate([texts.weight, weight]).astype(np.float32)
+            soft, weight = head_targets(head, balanced[head.name], texts.truth, texts.weight, texts.lines)
+            self.soft[head.name], self.weight[head.name] = soft.astype(np.float32), weight.astype(np.float32)
         self.meaning = np.concatenate([meaning, np.zeros((written, meaning.shape[1]))]).astype(np.float32)
         self.meaning_weight = np.r_[np.ones(taught), np.zeros(written)].astype(np.float32)
         self.harm = np.zeros(taught + written, dtype=np.float32)

@@ -84,3 +84,15 @@ def test_corrupt_adapters_name_the_file_and_how_to_rebuild(tmp_path):
     broken.write_bytes(b"not an archive")
     with pytest.raises(ModelError, match=r"adapters corrupt: .*adapters.npz.*make install"):
         read_adapters(broken)
+
+
+def test_head_targets_mix_a_tweets_own_complaint_label_and_take_written_lines_labels():
+    from classifiers.heads.complaint import ComplaintHead
+    from classifiers.multilingual.distil import LINE_WEIGHT, head_targets
+
+    teacher = np.array([[0.8, 0.2], [0.3, 0.7]])
+    lines = [{"text": "x", "complaint": True}, {"text": "y", "harm": False}]
+    targets, weights = head_targets(ComplaintHead, teacher, np.array([1, -1]), np.array([1.0, 0.1]), lines)
+    assert targets[0] == pytest.approx([0.4, 0.6])  # half the teacher's view, half the tweet's own label
+    assert targets[1] == pytest.approx([0.3, 0.7])  # no label: the teacher alone
+    assert targets[2] == pytest.approx([0.0, 1.0]) and weights.tolist() == [1.0, 0.1, LINE_WEIGHT, 0.0]
