@@ -167,6 +167,45 @@ def loss(upper: Upper, targets: Targets, states: list[np.ndarray], rows: list[in
     return total + (torch.from_numpy(targets.harm_weight[rows]) * harm).mean()
 
 
+def train(
+    model: BertModel, start: int, states: list[np.ndarray], targets: Targets, epochs: int, seed: int
+) -> list[float]:
+    """Add adapters to `model`'s layers from `start` and train them (with the training heads) on the stored lower
+    states; the mean loss of each epoch."""
+    for layer in model.encoder.layer[start:]:
+        add_adapters(layer, RANK, ALPHA)
+    for name, parameter in model.named_parameters():
+        parameter.requires_grad = "lora_" in name
+    upper = Upper(model, start)
+    adapters = [p for n, p in upper.named_parameters() if "lora_" in n]
+    others = [p for n, p in upper.named_parameters() if "lora_" not in n and p.requires_grad]
+    optimiser = torch.optim.AdamW([{"params": adapters, "lr": RATE}, {"params": others, "lr": RATE * 10}])
+    rng = random.Random(seed)
+    lengths = [len(s) for s in states]
+    plan = [(epoch, b) for epoch in range(epochs) for b in batches(lengths, rng)]
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda step: min(1.0, (len(plan) - step) / len(plan) * 2))
+    upper.train()
+    began, totals, counts = time.monotonic(), [0.0] * epochs, [0] * epochs
+    for step, (epoch, rows) in enumerate(plan, 1):
+        value = loss(upper, targets, states, rows)
+        optimiser.zero_grad()
+        value.backward()
+        optimiser.step()
+        schedule.step()
+        totals[epoch] += value.item()
+        counts[epoch] += 1
+        if step % 100 == 0:
+            log.info(
+                "step %d of %d, epoch %d's loss so far %.4f, %.0f s",
+                step,
+                len(plan),
+                epoch + 1,
+                totals[epoch] / counts[epoch],
+                time.monotonic() - began,
+            )
+    return [total / max(count, 1) for total, count in zip(totals, counts, strict=True)]
+
+
 def main(argv: list[str] | None = None, art_dir: Path = DEFAULT_DIR) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, help="a folder to keep the English model's outputs in between runs")
@@ -183,31 +222,7 @@ def main(argv: list[str] | None = None, art_dir: Path = DEFAULT_DIR) -> int:
     ids = pieces(e5_tokenizer(TOKENIZER_FILE.locate()), texts.taught + [r["text"] for r in texts.lines])
     model = base_model()
     start = model.config.num_hidden_layers - LAYERS
-    states = lower_states(model, ids, start)
-    for layer in model.encoder.layer[start:]:
-        add_adapters(layer, RANK, ALPHA)
-    for name, parameter in model.named_parameters():
-        parameter.requires_grad = "lora_" in name
-    upper = Upper(model, start)
-    adapters = [p for n, p in upper.named_parameters() if "lora_" in n]
-    others = [p for n, p in upper.named_parameters() if "lora_" not in n and p.requires_grad]
-    optimiser = torch.optim.AdamW([{"params": adapters, "lr": RATE}, {"params": others, "lr": RATE * 10}])
-    rng = random.Random(args.seed)
-    lengths = [len(s) for s in states]
-    plan = [b for _ in range(args.epochs) for b in batches(lengths, rng)]
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda step: min(1.0, (len(plan) - step) / len(plan) * 2))
-    upper.train()
-    began, running = time.monotonic(), 0.0
-    for step, rows in enumerate(plan, 1):
-        value = loss(upper, targets, states, rows)
-        optimiser.zero_grad()
-        value.backward()
-        optimiser.step()
-        schedule.step()
-        running += value.item()
-        if step % 100 == 0 or step == len(plan):
-            log.info("step %d of %d, loss %.4f, %.0f s", step, len(plan), running / 100, time.monotonic() - began)
-            running = 0.0
+    train(model, start, lower_states(model, ids, start), targets, args.epochs, args.seed)
     state = {name: value.numpy().astype(np.float32) for name, value in adapter_state(model).items()}
     np.savez_compressed(args.out, **state)  # type: ignore[arg-type]  # numpy's stub types **kwds loosely
     print(f"wrote {args.out}: adapters on {len(state) // 2} linears of the top {LAYERS} layers")

@@ -96,3 +96,78 @@ def test_head_targets_mix_a_tweets_own_complaint_label_and_take_written_lines_la
     assert targets[0] == pytest.approx([0.4, 0.6])  # half the teacher's view, half the tweet's own label
     assert targets[1] == pytest.approx([0.3, 0.7])  # no label: the teacher alone
     assert targets[2] == pytest.approx([0.0, 1.0]) and weights.tolist() == [1.0, 0.1, LINE_WEIGHT, 0.0]
+
+
+@pytest.mark.model
+@pytest.mark.skipif(not build.is_built(), reason="the multilingual encoder is not built (make install)")
+def test_a_build_from_the_pinned_wheels_and_adapters_reads_as_the_installed_encoder(tmp_path):
+    from classifiers.multilingual.encoder import E5Encoder
+
+    folder = build.build(tmp_path / "e5")
+    assert build.is_built(folder) and json.loads((folder / build.STAMP).read_text())["adapters"]
+    texts = ["@TrenCosta 40 min parados sin aire", "the charger melted on my nightstand", "Danke!"]
+    rebuilt, installed = E5Encoder(1, folder).encode(texts, 8), E5Encoder(1).encode(texts, 8)
+    assert np.allclose((rebuilt * installed).sum(axis=1), 1.0, atol=1e-4)
+
+
+def test_cached_arrays_are_computed_once_per_key(tmp_path):
+    from classifiers.multilingual.distil import cached
+
+    calls = []
+
+    def compute() -> dict[str, np.ndarray]:
+        calls.append(1)
+        return {"e5": np.arange(3.0)}
+
+    first = cached(tmp_path, "e5", ["built", ["a text"]], compute)
+    again = cached(tmp_path, "e5", ["built", ["a text"]], compute)
+    assert len(calls) == 1 and np.array_equal(first["e5"], again["e5"])
+    cached(tmp_path, "e5", ["rebuilt", ["a text"]], compute)  # another encoder: computed again
+    cached(None, "e5", ["built", ["a text"]], compute)  # no cache folder: always computed
+    assert len(calls) == 3
+
+
+@pytest.mark.slow  # reads every shipped training file (about 9 s)
+def test_the_corpus_lines_up_every_taught_row_with_its_original_truth_weight_and_harm_verdict():
+    from classifiers.multilingual.distil import TRANSLATION_WEIGHT, corpus
+
+    texts = corpus()
+    taught = len(texts.taught)
+    assert taught == len(texts.originals) == len(texts.truth) == len(texts.weight)
+    assert texts.taught[: len(texts.english)] == texts.originals[: len(texts.english)]
+    translated = texts.weight[len(texts.english) :]
+    assert len(translated) and (translated == TRANSLATION_WEIGHT).all()
+    assert len(texts.harm.texts) == len(texts.harm_rows) and texts.harm_rows.max() < taught
+    assert [texts.taught[i] for i in texts.harm_rows] == texts.harm.texts  # each verdict on its own row
+    assert set(np.unique(texts.truth)) == {-1, 0, 1} and texts.lines
+
+
+def test_training_the_adapters_lowers_the_loss_and_touches_only_the_top_layers(tiny):
+    from classifiers.heads import trained_heads
+    from classifiers.multilingual.distil import Corpus
+    from classifiers.safety import HarmExamples
+
+    english = ["the charger melted", "thanks, all good", "where is my refund", "lovely day"]
+    texts = Corpus(
+        english=english,
+        translations=[{"kind": "tweet", "en": "where is my refund", "text": "¿dónde está mi reembolso?"}],
+        lines=[{"text": "el cargador se quemó", "harm": True, "complaint": True, "sentiment": "negative"}],
+        truth=np.array([1, 0, 1, -1, -1]),
+        weight=np.array([1.0, 1.0, 1.0, 1.0, 0.1]),
+        harm=HarmExamples(texts=english[:2], labels=[1, 0], groups=["harm", "safe"]),
+        harm_rows=np.array([0, 1]),
+    )
+    rng = np.random.default_rng(0)
+    balanced = {h.name: rng.dirichlet(np.ones(len(h.classes)), size=5) for h in trained_heads()}
+    meaning = rng.normal(size=(5, 384))
+    targets = tune.Targets(texts, balanced, meaning / np.linalg.norm(meaning, axis=1, keepdims=True))
+    assert targets.harm.tolist() == [1, 0, 0, 0, 0, 1] and targets.harm_weight.tolist() == [1, 1, 0, 0, 0, 1]
+    assert targets.meaning_weight.tolist() == [1, 1, 1, 1, 1, 0]  # a written line has no original to land on
+    ids = [[0, 5 + i, 9, 2] for i in range(6)]
+    before = {k: v.clone() for k, v in tiny.state_dict().items()}
+    losses = tune.train(tiny, 2, tune.lower_states(tiny, ids, 2), targets, epochs=15, seed=0)
+    assert losses[-1] < 0.7 * losses[0]  # soft targets keep some loss; 7.3 -> 4.1 here
+    state = adapter_state(tiny)
+    assert state and all(key.startswith("encoder.layer.2.") for key in state)
+    after = tiny.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before if k in after)  # the base weights stay as they were
