@@ -75,18 +75,24 @@ class Upper(nn.Module):
         self.harm = nn.Linear(384, 1)
 
     def embed(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        extended, _ = self.model._create_attention_masks(
-            attention_mask=mask,
-            encoder_attention_mask=None,
-            embedding_output=hidden,
-            encoder_hidden_states=None,
-            cache=None,
-            position_ids=None,
-        )
-        for layer in self.layers:
-            hidden = layer(hidden, attention_mask=extended)
-            hidden = hidden[0] if isinstance(hidden, tuple) else hidden
+        hidden = through(self.model, self.layers, hidden, mask)
         return nn.functional.normalize(mean_pool(hidden, mask), dim=-1)
+
+
+def through(model: BertModel, layers: nn.ModuleList, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Token states run through `layers` of `model`, padding masked as the whole model masks it."""
+    extended, _ = model._create_attention_masks(
+        attention_mask=mask,
+        encoder_attention_mask=None,
+        embedding_output=hidden,
+        encoder_hidden_states=None,
+        cache=None,
+        position_ids=None,
+    )
+    for layer in layers:
+        hidden = layer(hidden, attention_mask=extended)
+        hidden = hidden[0] if isinstance(hidden, tuple) else hidden
+    return hidden
 
 
 def lower_states(model: BertModel, ids: list[list[int]], start: int) -> list[np.ndarray]:
@@ -98,18 +104,7 @@ def lower_states(model: BertModel, ids: list[list[int]], start: int) -> list[np.
         for at in range(0, len(order), 64):
             rows = order[at : at + 64]
             ids_t, mask = padded([ids[i] for i in rows])
-            hidden = model.embeddings(input_ids=ids_t)
-            extended, _ = model._create_attention_masks(
-                attention_mask=mask,
-                encoder_attention_mask=None,
-                embedding_output=hidden,
-                encoder_hidden_states=None,
-                cache=None,
-                position_ids=None,
-            )
-            for layer in model.encoder.layer[:start]:
-                hidden = layer(hidden, attention_mask=extended)
-                hidden = hidden[0] if isinstance(hidden, tuple) else hidden
+            hidden = through(model, model.encoder.layer[:start], model.embeddings(input_ids=ids_t), mask)
             for j, i in enumerate(rows):
                 states[i] = hidden[j, : len(ids[i])].numpy().astype(np.float16)
     log.info("lower layers read %d texts in %.0f s", len(ids), time.monotonic() - began)
